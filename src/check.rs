@@ -1,0 +1,145 @@
+//! Independent checks of emitted transactions: Bitcoin Core's script interpreter and policy.
+//!
+//! Building a transaction and believing it valid are different things. This module asks Bitcoin
+//! Core's own interpreter (libbitcoinconsensus, through the `bitcoin` crate) whether an input's
+//! witness really spends its prevout, and checks the standardness rules that consensus leaves
+//! out: dust outputs, the fee rate, low-S strict-DER signatures with SIGHASH_ALL, version and
+//! lock time. The tests run every emitted transaction through it, and `paychan verify` will too.
+
+use bitcoin::consensus::encode::serialize;
+use bitcoin::{Amount, FeeRate, Script, Transaction};
+
+use crate::tx::P2WPKH_DUST;
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{check}: {detail}")]
+pub struct CheckError {
+    /// Short name of the failed check, e.g. "consensus", "dust", "fee-rate", "low-s".
+    pub check: &'static str,
+    /// What was found.
+    pub detail: String,
+}
+
+fn fail(check: &'static str, detail: impl Into<String>) -> CheckError {
+    CheckError { check, detail: detail.into() }
+}
+
+/// Runs Bitcoin Core's script interpreter (all consensus flags) on input `index` of `tx`, which
+/// spends an output locked by `script_pubkey` holding `amount`.
+///
+/// # Errors
+///
+/// A `consensus` [`CheckError`] with the interpreter's verdict.
+pub fn consensus(tx: &Transaction, index: usize, script_pubkey: &Script, amount: Amount) -> Result<(), CheckError> {
+    let bytes = serialize(tx);
+    script_pubkey
+        .verify(index, amount, &bytes)
+        .map_err(|e| fail("consensus", format!("input {index} fails Bitcoin Core's interpreter: {e}")))
+}
+
+/// Checks the standardness rules paychan holds every transaction to: version 2, final lock time,
+/// no output below P2WPKH dust, every witness signature strict DER, low-S and SIGHASH_ALL, and a
+/// fee of at least `min_rate` over the transaction's real virtual size. `spent` is the total value
+/// of the inputs.
+///
+/// # Errors
+///
+/// The first failed rule as a [`CheckError`].
+pub fn policy(tx: &Transaction, spent: Amount, min_rate: FeeRate) -> Result<(), CheckError> {
+    if tx.version != bitcoin::transaction::Version::TWO {
+        return Err(fail("version", format!("version {} instead of 2", tx.version.0)));
+    }
+    if tx.lock_time != bitcoin::absolute::LockTime::ZERO
+        || tx.input.iter().any(|i| i.sequence != bitcoin::Sequence::MAX)
+    {
+        return Err(fail("final", "lock time or sequence is not final"));
+    }
+    for (i, out) in tx.output.iter().enumerate() {
+        if out.value < P2WPKH_DUST {
+            return Err(fail(
+                "dust",
+                format!("output {i} of {} sat is below the 294-sat dust limit", out.value.to_sat()),
+            ));
+        }
+    }
+    for (i, input) in tx.input.iter().enumerate() {
+        let items: Vec<&[u8]> = input.witness.iter().collect();
+        // Signatures are the items that parse as DER plus a sighash byte (not the dummy, key or script).
+        for item in items.iter().filter(|it| it.len() >= 9 && it[0] == 0x30) {
+            let sig = bitcoin::ecdsa::Signature::from_slice(item)
+                .map_err(|e| fail("der", format!("input {i}: a signature is not strict DER: {e}")))?;
+            if sig.sighash_type != bitcoin::EcdsaSighashType::All {
+                return Err(fail("sighash", format!("input {i}: sighash type {} instead of ALL", sig.sighash_type)));
+            }
+            let mut normalized = sig.signature;
+            normalized.normalize_s();
+            if normalized != sig.signature {
+                return Err(fail("low-s", format!("input {i}: a signature has a high S value")));
+            }
+        }
+    }
+    let out: Amount = tx.output.iter().map(|o| o.value).sum();
+    let fee = spent.checked_sub(out).ok_or_else(|| fail("fee", "outputs exceed inputs"))?;
+    let weight = tx.weight().to_wu();
+    // fee / weight >= rate, in integers: fee * 1000 >= rate_per_kwu * weight.
+    if u128::from(fee.to_sat()) * 1000 < u128::from(min_rate.to_sat_per_kwu()) * u128::from(weight) {
+        return Err(fail(
+            "fee-rate",
+            format!(
+                "fee of {} sat over {} vB is below {}",
+                fee.to_sat(),
+                tx.vsize(),
+                crate::scenario::format_fee_rate(min_rate)
+            ),
+        ));
+    }
+    if weight > 400_000 {
+        return Err(fail("weight", format!("weight {weight} exceeds the standard 400,000")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+    use std::path::Path;
+
+    fn book_commitment() -> (Transaction, bitcoin::ScriptBuf, Amount) {
+        let s = Scenario::from_toml(Path::new("book"), include_str!("../scenarios/emma-fabian.toml")).unwrap();
+        let mut first = None;
+        crate::engine::run::<std::convert::Infallible, _>(&s, |_, c| {
+            first.get_or_insert_with(|| c.tx.clone());
+            Ok(())
+        })
+        .unwrap();
+        let (channel, _, _) = crate::engine::open(&s).unwrap();
+        (first.unwrap(), channel.params.witness_script.to_p2wsh(), s.capacity)
+    }
+
+    #[test]
+    fn a_good_commitment_passes_and_a_flipped_signature_byte_fails() {
+        let (tx, spk, amount) = book_commitment();
+        consensus(&tx, 0, &spk, amount).unwrap();
+        policy(&tx, amount, FeeRate::from_sat_per_kwu(250)).unwrap();
+        let mut bad = tx.clone();
+        let mut items: Vec<Vec<u8>> = bad.input[0].witness.to_vec();
+        let n = items[1].len();
+        items[1][n - 5] ^= 1;
+        bad.input[0].witness = bitcoin::Witness::from_slice(&items);
+        assert_eq!(consensus(&bad, 0, &spk, amount).unwrap_err().check, "consensus");
+        let mut wrong_amount = tx.clone();
+        wrong_amount.output[1].value = Amount::from_sat(2_000);
+        assert!(consensus(&wrong_amount, 0, &spk, amount).is_err(), "the signature covers the outputs");
+    }
+
+    #[test]
+    fn policy_catches_dust_and_a_low_fee() {
+        let (tx, _, amount) = book_commitment();
+        assert_eq!(policy(&tx, amount, FeeRate::from_sat_per_kwu(251)).unwrap_err().check, "fee-rate");
+        let mut dust = tx;
+        dust.output[1].value = Amount::from_sat(293);
+        assert_eq!(policy(&dust, amount, FeeRate::ZERO).unwrap_err().check, "dust");
+    }
+}

@@ -1,0 +1,249 @@
+//! The simulated clock: opens the channel, then pays for the video interval by interval.
+//!
+//! The engine owns no key and builds no transaction. It derives the parties' keys from the seed,
+//! has the payer fund the 2-of-2, then walks the rate schedule: for every interval of video it
+//! tells the payer what the interval costs and the payee what it streamed, carries the payer's
+//! [`Proposal`] to the payee and the payee's [`Countersignature`] back, and hands each finished
+//! commitment to a sink (the CSV writer, the chart) in order, so nothing forces the whole run into
+//! memory. It stops when the schedule ends (Emma presses stop) or when the channel cannot pay the
+//! next interval, and then settles the final state.
+
+use bitcoin::hashes::Hash;
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::{Amount, OutPoint, Transaction, Txid, Witness};
+
+use crate::keys::{KeyChain, Role};
+use crate::party::{Payee, Payer, ProtocolError, SignedCommitment, Signer};
+use crate::scenario::Scenario;
+use crate::tx::{self, ChannelParams, Exhausted, FundingError, WalletCoin};
+
+/// One interval of video, paid by one commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    /// Commitment number, from 1.
+    pub seq: u64,
+    /// Index of the schedule segment, from 0.
+    pub segment: usize,
+    /// Scenario clock at the end of the interval, pauses included.
+    pub clock_s: u64,
+    /// Seconds of video paid for, this interval included.
+    pub elapsed_s: u64,
+    /// Price of this interval.
+    pub price: Amount,
+}
+
+/// Every interval of the scenario's schedule, in order; pauses yield none.
+pub fn schedule(scenario: &Scenario) -> impl Iterator<Item = Tick> + '_ {
+    let interval = scenario.interval_s;
+    let mut seq = 0u64;
+    let mut elapsed = 0u64;
+    let mut clock = 0u64;
+    scenario.segments.iter().enumerate().flat_map(move |(segment, seg)| {
+        let start = clock;
+        clock += seg.duration_s;
+        let paying = !seg.is_pause();
+        let price = Amount::from_sat(seg.rate_per_s.to_sat().saturating_mul(interval));
+        let count = if paying { seg.duration_s / interval } else { 0 };
+        let first_seq = seq + 1;
+        let first_elapsed = elapsed;
+        seq += count;
+        elapsed += count * interval;
+        (0..count).map(move |i| Tick {
+            seq: first_seq + i,
+            segment,
+            clock_s: start + (i + 1) * interval,
+            elapsed_s: first_elapsed + (i + 1) * interval,
+            price,
+        })
+    })
+}
+
+/// The public facts of an opened channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// The channel parameters both parties agreed on.
+    pub params: ChannelParams,
+    /// The payer's coin the funding transaction spends.
+    pub coin: WalletCoin,
+    /// The signed funding transaction; output 0 is the 2-of-2.
+    pub funding_tx: Transaction,
+}
+
+/// Why the stream stopped before the schedule's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exhaustion {
+    /// The interval that could not be paid.
+    pub tick: Tick,
+    /// Scenario clock when the channel ran out (the start of that interval).
+    pub clock_s: u64,
+    /// Why the split failed.
+    pub reason: Exhausted,
+}
+
+/// What a run did, for the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    /// The opened channel.
+    pub channel: Channel,
+    /// Number of commitments signed.
+    pub commitments: u64,
+    /// Seconds of video paid for.
+    pub elapsed_s: u64,
+    /// Scenario clock at the settlement.
+    pub settled_at_s: u64,
+    /// The final state, signed by both: the settlement transaction.
+    pub settlement: SignedCommitment,
+    /// Set when the channel ran out before the schedule's end.
+    pub exhausted: Option<Exhaustion>,
+}
+
+/// A run that could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError<E: std::error::Error + 'static> {
+    /// The channel could not be funded.
+    #[error("cannot fund the channel")]
+    Funding(#[from] FundingError),
+    /// A party refused a message: a bug, since both actors here are honest.
+    #[error("a party refused a message")]
+    Protocol(#[from] ProtocolError),
+    /// Not even the first state can be paid.
+    #[error("the channel cannot refund the payer")]
+    Unpayable(#[source] Exhausted),
+    /// The sink failed.
+    #[error("cannot record commitment #{seq}")]
+    Sink {
+        /// The commitment being recorded.
+        seq: u64,
+        /// The sink's error.
+        #[source]
+        source: E,
+    },
+}
+
+/// Derives the keys, builds and signs the funding transaction, and returns the channel with its
+/// two actors.
+///
+/// # Errors
+///
+/// [`FundingError`] when the scenario's wallet coin cannot fund the capacity.
+pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError> {
+    let keys = KeyChain::new(scenario.seed);
+    let payer_funding = Signer::new(keys.secret_key(Role::PayerFunding));
+    let payee_funding = Signer::new(keys.secret_key(Role::PayeeFunding));
+    let wallet = Signer::new(keys.secret_key(Role::PayerWallet));
+    let public = |role| -> PublicKey { Signer::new(keys.secret_key(role)).public_key() };
+
+    let coin = WalletCoin {
+        outpoint: OutPoint { txid: Txid::from_byte_array(keys.bytes32(Role::WalletCoin)), vout: 0 },
+        amount: scenario.wallet,
+        script_pubkey: tx::p2wpkh(&wallet.public_key()),
+    };
+    let witness_script = tx::funding_witness_script(&payer_funding.public_key(), &payee_funding.public_key());
+    let mut funding_tx =
+        tx::funding_tx(&coin, &witness_script, scenario.capacity, &coin.script_pubkey, scenario.fee_rate)?;
+    let sig = bitcoin::ecdsa::Signature::sighash_all(wallet.sign(&tx::p2wpkh_sighash(&funding_tx, 0, &coin)));
+    funding_tx.input[0].witness = Witness::p2wpkh(&sig, &wallet.public_key());
+
+    let params = ChannelParams {
+        funding_outpoint: OutPoint { txid: funding_tx.compute_txid(), vout: 0 },
+        funding_amount: scenario.capacity,
+        payer_funding_key: payer_funding.public_key(),
+        payee_funding_key: payee_funding.public_key(),
+        witness_script,
+        payer_payout: tx::p2wpkh(&public(Role::PayerPayout)),
+        payee_payout: tx::p2wpkh(&public(Role::PayeePayout)),
+        fee_rate: scenario.fee_rate,
+    };
+    let payer = Payer::new(payer_funding, params.clone());
+    let payee = Payee::new(payee_funding, params.clone());
+    Ok((Channel { params, coin, funding_tx }, payer, payee))
+}
+
+/// Runs the whole scenario, handing each signed commitment to `sink` in order.
+///
+/// # Errors
+///
+/// [`EngineError`] when funding fails, a party refuses a message, or the sink fails.
+pub fn run<E, F>(scenario: &Scenario, mut sink: F) -> Result<RunReport, EngineError<E>>
+where
+    E: std::error::Error + 'static,
+    F: FnMut(&Tick, &SignedCommitment) -> Result<(), E>,
+{
+    let (channel, mut payer, mut payee) = open(scenario)?;
+    let mut commitments = 0;
+    let mut elapsed_s = 0;
+    let mut settled_at_s = scenario.total_duration_s();
+    let mut exhausted = None;
+    for tick in schedule(scenario) {
+        let proposal = match payer.propose(tick.price) {
+            Ok(p) => p,
+            Err(reason) => {
+                let clock_s = tick.clock_s - scenario.interval_s;
+                exhausted = Some(Exhaustion { tick, clock_s, reason });
+                settled_at_s = clock_s;
+                break;
+            }
+        };
+        let reply = payee.review(&proposal, tick.price)?;
+        let signed = payer.accept(reply)?;
+        sink(&tick, &signed).map_err(|source| EngineError::Sink { seq: tick.seq, source })?;
+        commitments += 1;
+        elapsed_s = tick.elapsed_s;
+    }
+    let proposal = payer.propose_settlement().map_err(EngineError::Unpayable)?;
+    let reply = payee.review_settlement(&proposal)?;
+    let settlement = payer.accept(reply)?;
+    Ok(RunReport { channel, commitments, elapsed_s, settled_at_s, settlement, exhausted })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn scenario(text: &str) -> Scenario {
+        Scenario::from_toml(Path::new("t.toml"), text).expect("valid test scenario")
+    }
+
+    const BASE: &str = r#"
+name = "t"
+seed = 1
+payer = "Emma"
+payee = "Fabian"
+capacity = "36 mBTC"
+fee_rate = "1 sat/vB"
+"#;
+
+    #[test]
+    fn schedule_counts_intervals_and_skips_pauses() {
+        let s = scenario(&format!(
+            "{BASE}interval = \"2 s\"\n[[segment]]\nrate = \"1000 sat/s\"\nduration = \"4 s\"\n[[segment]]\nrate = \"0 sat/s\"\nduration = \"10 s\"\n[[segment]]\nrate = \"2000 sat/s\"\nduration = \"2 s\"\n"
+        ));
+        let ticks: Vec<_> = schedule(&s).collect();
+        assert_eq!(ticks.len(), 3);
+        assert_eq!((ticks[0].seq, ticks[0].clock_s, ticks[0].elapsed_s, ticks[0].price.to_sat()), (1, 2, 2, 2_000));
+        assert_eq!(
+            (ticks[2].seq, ticks[2].segment, ticks[2].clock_s, ticks[2].elapsed_s, ticks[2].price.to_sat()),
+            (3, 2, 16, 6, 4_000)
+        );
+    }
+
+    #[test]
+    fn full_hour_stops_at_exhaustion_without_overpaying() {
+        let s = scenario(&format!("{BASE}[[segment]]\nrate = \"0.01 mBTC/s\"\nduration = \"2 h\"\n"));
+        let mut last = None;
+        let report = run::<std::convert::Infallible, _>(&s, |t, c| {
+            last = Some((*t, c.split));
+            Ok(())
+        })
+        .unwrap();
+        // 3,599 s leave 831 sat for Emma after the 169-sat fee; the 3,600th second cannot be paid.
+        assert_eq!(report.commitments, 3_599);
+        let exhausted = report.exhausted.expect("runs out");
+        assert_eq!((exhausted.tick.seq, exhausted.clock_s), (3_600, 3_599));
+        let (tick, split) = last.unwrap();
+        assert_eq!(tick.seq, 3_599);
+        assert_eq!(split.payee, Amount::from_sat(3_599_000));
+        assert_eq!(report.settlement.split, split);
+    }
+}

@@ -1,0 +1,460 @@
+//! Everything a run leaves behind: the CSV log, the JSON summary, the chart, the words on stdout.
+//!
+//! Educators read the chart and the summary; analysts load the CSV with pandas and diff the JSON
+//! across seeds. All of it must be byte-identical for the same scenario, and a run must never leave
+//! something that looks like a result but is not. So every file is written into a staging folder
+//! beside the target ([`Staging`]) and the folder is renamed into place only once all of it is
+//! complete; commitments are streamed to the CSV as the engine produces them.
+
+pub mod chart;
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use bitcoin::consensus::encode::serialize_hex;
+use bitcoin::{Address, Amount, Network, ScriptBuf};
+use serde::Serialize;
+
+use crate::engine::{RunReport, Tick};
+use crate::party::SignedCommitment;
+use crate::scenario::{format_amount, format_fee_rate, unit_name, Scenario};
+
+/// The marker that says a folder is paychan's own output, safe to replace on the next run.
+pub const MARKER: &str = ".paychan-output";
+
+/// The files of a run, in the order they are listed to the user.
+pub const FILES: [&str; 4] = ["commitments.csv", "summary.json", "balance.png", "balance.svg"];
+
+/// A failure to write the output.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The output root exists and is not a folder.
+    #[error("the output path {0} is a file, not a folder; choose another with --out")]
+    NotAFolder(PathBuf),
+    /// Something other than a previous paychan run is in the way.
+    #[error("{0} exists and is not a paychan output; move it, choose another --out, or pass --force to replace it")]
+    Occupied(PathBuf),
+    /// An I/O error on a path.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The CSV writer failed.
+    #[error("cannot write {path}: {source}")]
+    Csv {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: csv::Error,
+    },
+    /// The chart could not be drawn.
+    #[error("cannot draw the chart")]
+    Chart(#[from] chart::ChartError),
+}
+
+impl OutputError {
+    /// Whether the user can fix this by choosing another path (exit code 2) rather than a fault.
+    pub fn is_usage(&self) -> bool {
+        match self {
+            OutputError::NotAFolder(_) | OutputError::Occupied(_) => true,
+            OutputError::Io { source, .. } => {
+                matches!(
+                    source.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::NotADirectory | io::ErrorKind::ReadOnlyFilesystem
+                )
+            }
+            _ => false,
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io { path: path.to_path_buf(), source }
+}
+
+/// A staging folder that becomes `root/name` only when [`Staging::commit`] is called.
+///
+/// A run killed at any moment leaves the previous complete output (or none) at `root/name`, and
+/// at most a hidden `.name.paychan-tmp` that the next run removes.
+#[derive(Debug)]
+pub struct Staging {
+    tmp: PathBuf,
+    old: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    /// Prepares `root/.name.paychan-tmp`, after checking `root/name` may be replaced.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::NotAFolder`] or [`OutputError::Occupied`] when the target is in the way
+    /// (unless `force`), [`OutputError::Io`] when the folders cannot be made.
+    pub fn prepare(root: &Path, name: &str, force: bool) -> Result<Staging, OutputError> {
+        if root.exists() && !root.is_dir() {
+            return Err(OutputError::NotAFolder(root.to_path_buf()));
+        }
+        fs::create_dir_all(root).map_err(io_err(root))?;
+        let target = root.join(name);
+        let ours = target.join(MARKER).is_file();
+        if target.exists() && !ours && !force {
+            return Err(OutputError::Occupied(target));
+        }
+        let tmp = root.join(format!(".{name}.paychan-tmp"));
+        let old = root.join(format!(".{name}.paychan-old"));
+        // Left by a run that was killed: never a complete result.
+        for stale in [&tmp, &old] {
+            if stale.exists() {
+                fs::remove_dir_all(stale).map_err(io_err(stale))?;
+            }
+        }
+        fs::create_dir(&tmp).map_err(io_err(&tmp))?;
+        Ok(Staging { tmp, old, target, committed: false })
+    }
+
+    /// The staging folder to write into.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The final folder.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Marks the output as paychan's and renames it into place, replacing a previous run.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::Io`] when a rename fails.
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        let marker = self.tmp.join(MARKER);
+        fs::write(&marker, "paychan output folder: replaced on the next run of the same scenario\n")
+            .map_err(io_err(&marker))?;
+        if self.target.exists() {
+            fs::rename(&self.target, &self.old).map_err(io_err(&self.target))?;
+            fs::rename(&self.tmp, &self.target).map_err(io_err(&self.target))?;
+            if self.old.is_dir() {
+                fs::remove_dir_all(&self.old).map_err(io_err(&self.old))?;
+            } else {
+                fs::remove_file(&self.old).map_err(io_err(&self.old))?;
+            }
+        } else {
+            fs::rename(&self.tmp, &self.target).map_err(io_err(&self.target))?;
+        }
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Best effort: a failed run leaves nothing; the next run removes what remains.
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// The CSV log of commitments, one row per commitment, written as they come.
+pub struct CommitmentLog {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+    funding: Amount,
+}
+
+/// One CSV row. Column order is the file's contract with pandas users: append, never reorder.
+#[derive(Serialize)]
+struct Row<'a> {
+    seq: u64,
+    elapsed_s: u64,
+    payer_sat: u64,
+    payee_sat: u64,
+    fee_sat: u64,
+    txid: String,
+    tx_hex: &'a str,
+    clock_s: u64,
+    segment: usize,
+    rate_sat_per_s: u64,
+    trimmed_sat: u64,
+    trimmed: &'static str,
+    vsize: u64,
+}
+
+impl CommitmentLog {
+    /// Creates `dir/commitments.csv`.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::Io`] when the file cannot be created.
+    pub fn create(dir: &Path, funding: Amount) -> Result<CommitmentLog, OutputError> {
+        let path = dir.join("commitments.csv");
+        let file = File::create(&path).map_err(io_err(&path))?;
+        let writer = csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 16, file));
+        Ok(CommitmentLog { path, writer, funding })
+    }
+
+    /// Appends the row of `commitment`, paid for by `tick`.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::Csv`] when the write fails.
+    pub fn append(&mut self, tick: &Tick, commitment: &SignedCommitment, interval_s: u64) -> Result<(), OutputError> {
+        let split = &commitment.split;
+        debug_assert_eq!(split.payer + split.payee + split.fee, self.funding);
+        let hex = serialize_hex(&commitment.tx);
+        let row = Row {
+            seq: commitment.seq,
+            elapsed_s: tick.elapsed_s,
+            payer_sat: split.payer.to_sat(),
+            payee_sat: split.payee.to_sat(),
+            fee_sat: split.fee.to_sat(),
+            txid: commitment.tx.compute_txid().to_string(),
+            tx_hex: &hex,
+            clock_s: tick.clock_s,
+            segment: tick.segment + 1,
+            rate_sat_per_s: tick.price.to_sat() / interval_s,
+            trimmed_sat: split.trimmed.to_sat(),
+            trimmed: match (split.payer_trimmed, split.payee_trimmed) {
+                (true, _) => "payer",
+                (_, true) => "payee",
+                _ => "none",
+            },
+            vsize: commitment.tx.vsize() as u64,
+        };
+        self.writer.serialize(row).map_err(|source| OutputError::Csv { path: self.path.clone(), source })
+    }
+
+    /// Flushes and closes the file.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::Io`] when the flush fails.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let path = self.path;
+        let mut inner =
+            self.writer.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
+        inner.flush().map_err(io_err(&path))?;
+        inner.get_ref().sync_all().map_err(io_err(&path))
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    scenario: String,
+    seed: u64,
+    network: String,
+    unit: &'static str,
+    capacity_sat: u64,
+    fee_rate: String,
+    fee_rate_sat_per_kwu: u64,
+    interval_s: u64,
+    payer: PartyJson,
+    payee: PartyJson,
+    funding: FundingJson,
+    commitments: u64,
+    elapsed_s: u64,
+    stopped_by: &'static str,
+    exhausted: Option<ExhaustedJson>,
+    settlement: SettlementJson,
+    segments: Vec<SegmentJson>,
+}
+
+#[derive(Serialize)]
+struct PartyJson {
+    name: String,
+    pubkey: String,
+    script_pubkey_hex: String,
+    address: String,
+}
+
+#[derive(Serialize)]
+struct FundingJson {
+    txid: String,
+    tx_hex: String,
+    vout: u32,
+    amount_sat: u64,
+    fee_sat: u64,
+    witness_script_hex: String,
+    script_pubkey_hex: String,
+    address: String,
+    inputs: Vec<InputJson>,
+}
+
+#[derive(Serialize)]
+struct InputJson {
+    txid: String,
+    vout: u32,
+    amount_sat: u64,
+    script_pubkey_hex: String,
+}
+
+#[derive(Serialize)]
+struct ExhaustedJson {
+    clock_s: u64,
+    unpaid_seq: u64,
+    owed_sat: u64,
+    fee_sat: u64,
+}
+
+#[derive(Serialize)]
+struct SettlementJson {
+    seq: u64,
+    clock_s: u64,
+    txid: String,
+    tx_hex: String,
+    payer_sat: u64,
+    payee_sat: u64,
+    fee_sat: u64,
+    trimmed_sat: u64,
+}
+
+#[derive(Serialize)]
+struct SegmentJson {
+    start_s: u64,
+    duration_s: u64,
+    rate_sat_per_s: u64,
+}
+
+fn address(script: &ScriptBuf, network: Network) -> String {
+    Address::from_script(script, network).map(|a| a.to_string()).unwrap_or_default()
+}
+
+/// Writes `dir/summary.json`.
+///
+/// # Errors
+///
+/// [`OutputError::Io`] when the file cannot be written.
+pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Result<(), OutputError> {
+    let ch = &report.channel;
+    let p = &ch.params;
+    let funding_out = &ch.funding_tx.output[0];
+    let funding_fee = ch.coin.amount - ch.funding_tx.output.iter().map(|o| o.value).sum::<Amount>();
+    let party = |name: &str, key: &bitcoin::secp256k1::PublicKey, payout: &ScriptBuf| PartyJson {
+        name: name.to_string(),
+        pubkey: key.to_string(),
+        script_pubkey_hex: payout.to_hex_string(),
+        address: address(payout, scenario.network),
+    };
+    let s = &report.settlement;
+    let mut start = 0;
+    let segments = scenario
+        .segments
+        .iter()
+        .map(|seg| {
+            let j = SegmentJson { start_s: start, duration_s: seg.duration_s, rate_sat_per_s: seg.rate_per_s.to_sat() };
+            start += seg.duration_s;
+            j
+        })
+        .collect();
+    let summary = Summary {
+        scenario: scenario.name.clone(),
+        seed: scenario.seed,
+        network: scenario.network.to_core_arg().to_string(),
+        unit: unit_name(scenario.unit),
+        capacity_sat: scenario.capacity.to_sat(),
+        fee_rate: format_fee_rate(scenario.fee_rate),
+        fee_rate_sat_per_kwu: scenario.fee_rate.to_sat_per_kwu(),
+        interval_s: scenario.interval_s,
+        payer: party(&scenario.payer, &p.payer_funding_key, &p.payer_payout),
+        payee: party(&scenario.payee, &p.payee_funding_key, &p.payee_payout),
+        funding: FundingJson {
+            txid: ch.funding_tx.compute_txid().to_string(),
+            tx_hex: serialize_hex(&ch.funding_tx),
+            vout: p.funding_outpoint.vout,
+            amount_sat: funding_out.value.to_sat(),
+            fee_sat: funding_fee.to_sat(),
+            witness_script_hex: p.witness_script.to_hex_string(),
+            script_pubkey_hex: funding_out.script_pubkey.to_hex_string(),
+            address: address(&funding_out.script_pubkey, scenario.network),
+            inputs: vec![InputJson {
+                txid: ch.coin.outpoint.txid.to_string(),
+                vout: ch.coin.outpoint.vout,
+                amount_sat: ch.coin.amount.to_sat(),
+                script_pubkey_hex: ch.coin.script_pubkey.to_hex_string(),
+            }],
+        },
+        commitments: report.commitments,
+        elapsed_s: report.elapsed_s,
+        stopped_by: if report.exhausted.is_some() { "exhaustion" } else { "schedule-end" },
+        exhausted: report.exhausted.map(|e| ExhaustedJson {
+            clock_s: e.clock_s,
+            unpaid_seq: e.tick.seq,
+            owed_sat: e.reason.paid.to_sat(),
+            fee_sat: e.reason.fee.to_sat(),
+        }),
+        settlement: SettlementJson {
+            seq: s.seq,
+            clock_s: report.settled_at_s,
+            txid: s.tx.compute_txid().to_string(),
+            tx_hex: serialize_hex(&s.tx),
+            payer_sat: s.split.payer.to_sat(),
+            payee_sat: s.split.payee.to_sat(),
+            fee_sat: s.split.fee.to_sat(),
+            trimmed_sat: s.split.trimmed.to_sat(),
+        },
+        segments,
+    };
+    let path = dir.join("summary.json");
+    let mut text = serde_json::to_string_pretty(&summary).expect("the summary has only strings and integers");
+    text.push('\n');
+    fs::write(&path, text).map_err(io_err(&path))
+}
+
+/// The words printed after a run: what was funded, how many commitments, the split, the files.
+pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> String {
+    let unit = scenario.unit;
+    let amt = |a: Amount| format_amount(a, unit);
+    let ch = &report.channel;
+    let s = &report.settlement.split;
+    let mut out = String::new();
+    let network = scenario.network.to_core_arg();
+    out += &format!("paychan: {} (seed {}, {network})\n", scenario.name, scenario.seed);
+    out += &format!(
+        "  funded   {} into the 2-of-2 {} of {} and {}\n           funding tx {} (fee {} sat, {})\n",
+        amt(scenario.capacity),
+        address(&ch.funding_tx.output[0].script_pubkey, scenario.network),
+        scenario.payer,
+        scenario.payee,
+        ch.funding_tx.compute_txid(),
+        (ch.coin.amount - ch.funding_tx.output.iter().map(|o| o.value).sum::<Amount>()).to_sat(),
+        format_fee_rate(scenario.fee_rate),
+    );
+    out += &format!(
+        "  streamed {} s of video: {} commitments, each signed by {} and countersigned by {}\n",
+        report.elapsed_s, report.commitments, scenario.payer, scenario.payee
+    );
+    if let Some(e) = &report.exhausted {
+        out += &format!(
+            "  stopped  at {} s: the channel is exhausted; commitment #{} would owe {} plus a {} sat fee out of {}\n",
+            e.clock_s,
+            e.tick.seq,
+            amt(e.reason.paid),
+            e.reason.fee.to_sat(),
+            amt(e.reason.funding)
+        );
+    } else {
+        out += &format!("  stopped  at {} s: {} pressed stop\n", report.settled_at_s, scenario.payer);
+    }
+    out += &format!(
+        "  settled  {} {}, {} {}, fee {} sat{}\n           settlement tx {}\n",
+        scenario.payee,
+        amt(s.payee),
+        scenario.payer,
+        amt(s.payer),
+        s.fee.to_sat(),
+        if s.trimmed > Amount::ZERO {
+            format!(" ({} sat of it a dust output left out)", s.trimmed.to_sat())
+        } else {
+            String::new()
+        },
+        report.settlement.tx.compute_txid()
+    );
+    out += &format!("  wrote    {}/{{{}}}\n", dir.display(), FILES.join(", "));
+    out
+}
