@@ -35,6 +35,11 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Validate a scenario and print its plan without signing anything (exit 0 valid, 2 not).
+    Check {
+        /// The scenario file.
+        scenario: PathBuf,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -67,6 +72,20 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let outcome = crate::run_scenario(s, &scenario, &RunOptions { out, force })?;
             if !quiet {
                 print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
+            }
+            Ok(())
+        }
+        Command::Check { scenario } => {
+            let s = crate::scenario::Scenario::load(&scenario)?;
+            let plan = crate::plan::Plan::of(&s);
+            println!("paychan check: {} is valid", scenario.display());
+            print!("{}", plan.describe(&s));
+            let warnings = plan.warnings(&s);
+            if warnings.is_empty() {
+                println!("  warnings  none");
+            }
+            for w in warnings {
+                println!("  warning   {w}");
             }
             Ok(())
         }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod keys;
 pub mod output;
 pub mod party;
+pub mod plan;
 pub mod scenario;
 pub mod tx;
 
@@ -69,7 +70,7 @@ pub fn warnings(scenario: &Scenario) -> Vec<String> {
     let rate = scenario.fee_rate;
     if rate == bitcoin::FeeRate::ZERO {
         w.push(
-            "fee_rate is 0: the amounts are exactly the book's, but no Bitcoin node relays these transactions \
+            "fee_rate is 0: the amounts are exact, as in the book, but no Bitcoin node relays these transactions \
              (Bitcoin Core's minimum relay fee is 1 sat/vB, 0.1 sat/vB from v29.1)"
                 .to_string(),
         );

@@ -113,17 +113,7 @@ impl Scenario {
                     .to_string(),
             ));
         }
-        let raw: RawScenario = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-            ScenarioError {
-                file: path.to_path_buf(),
-                line,
-                column,
-                field: None,
-                value: None,
-                problem: e.message().trim_end().to_string(),
-            }
-        })?;
+        let raw: RawScenario = toml::from_str(text).map_err(|e| syntax_error(path, text, &e))?;
         Validator { path, text }.validate(raw)
     }
 
@@ -321,10 +311,49 @@ impl Validator<'_> {
         }
 
         let fee_rate = parse_fee_rate(raw.fee_rate.get_ref()).map_err(|p| self.err("fee_rate", &raw.fee_rate, p))?;
+        let dust = crate::tx::P2WPKH_DUST;
+        let too_high = || self.err("fee_rate", &raw.fee_rate, "the fee rate is so high that a fee overflows");
+        let fee1 = crate::tx::commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
+        let fee2 = crate::tx::commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
+        if fee1.checked_add(dust).is_none_or(|least| least > capacity) {
+            return Err(self.err(
+                "fee_rate",
+                &raw.fee_rate,
+                format!(
+                    "at this fee rate a commitment's fee is {} sat, which leaves less than one 294-sat output of the \
+                     {} sat capacity; lower the fee rate or raise the capacity",
+                    fee1.to_sat(),
+                    capacity.to_sat()
+                ),
+            ));
+        }
+        let least = dust + dust + fee2;
+        if capacity < least {
+            return Err(self.err(
+                "capacity",
+                &raw.capacity,
+                format!(
+                    "too small for a channel: a commitment needs two outputs of at least 294 sat (the dust limit) \
+                     plus a {} sat fee, so at least {} sat",
+                    fee2.to_sat(),
+                    least.to_sat()
+                ),
+            ));
+        }
 
         let wallet = match &raw.wallet {
-            // Enough for the capacity, any funding fee up to 10,000 sat/vB, and change.
-            None => capacity.checked_add(Amount::from_sat(100_000)).unwrap_or(Amount::MAX_MONEY),
+            // Enough for the capacity, the funding fee and 1 mBTC of change.
+            None => crate::tx::funding_fee(fee_rate, true)
+                .and_then(|fee| capacity.checked_add(fee))
+                .and_then(|a| a.checked_add(Amount::from_sat(100_000)))
+                .filter(|a| *a <= Amount::MAX_MONEY)
+                .ok_or_else(|| {
+                    self.err(
+                        "capacity",
+                        &raw.capacity,
+                        "leaves no room for a wallet coin to fund it within 21 million BTC",
+                    )
+                })?,
             Some(w) => {
                 let (wallet, _) = parse_amount(w.get_ref()).map_err(|p| self.err("wallet", w, p))?;
                 if wallet > Amount::MAX_MONEY {
@@ -380,6 +409,17 @@ impl Validator<'_> {
                     format!("one second would cost more than the whole capacity ({})", format_amount(capacity, unit)),
                 ));
             }
+            let price = rate_per_s.to_sat().checked_mul(interval_s).map(Amount::from_sat);
+            if price.is_none_or(|p| p > capacity) {
+                return Err(self.err(
+                    &format!("segment[{n}].rate"),
+                    &seg.rate,
+                    format!(
+                        "one {interval_s} s interval would cost more than the whole capacity ({})",
+                        format_amount(capacity, unit)
+                    ),
+                ));
+            }
             let duration_s = parse_duration(seg.duration.get_ref())
                 .map_err(|p| self.err(&format!("segment[{n}].duration"), &seg.duration, p))?;
             if duration_s == 0 {
@@ -433,6 +473,60 @@ impl Validator<'_> {
             problem: problem.to_string(),
         }
     }
+}
+
+/// Turns a TOML or serde error into a [`ScenarioError`] that names the field and shows an example.
+fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
+    let span = e.span().unwrap_or(0..0);
+    let (line, column) = line_col(text, span.start);
+    let message = e.message().trim_end().lines().map(str::trim).collect::<Vec<_>>().join("; ");
+    let message = message.replace("expected i64", "expected a whole number");
+    // The `key = value` line the error points at, if it is one.
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let key_value = line_text.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
+    let (mut field, mut value, mut problem) = (None, None, message.clone());
+    if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+        field = Some(missing.to_string());
+        problem = match example(missing) {
+            Some(ex) => format!("this required field is missing; add a line such as {ex}"),
+            None => "this required field is missing".to_string(),
+        };
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        if let Some((k, v)) = key_value {
+            problem = match example(&k) {
+                Some(ex) => format!("{message}; write e.g. {ex}"),
+                None => message,
+            };
+            field = Some(k);
+            value = Some(v);
+        }
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        field = Some(name.to_string());
+        let accepted = rest.split_once(", expected ").map_or("", |(_, a)| a);
+        problem = format!("unknown field; the accepted fields are {}", accepted.trim_start_matches("one of "));
+    }
+    ScenarioError { file: path.to_path_buf(), line, column, field, value, problem }
+}
+
+/// A correct line for `field`, to show in errors.
+fn example(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "name" => "name = \"emma-fabian\"",
+        "seed" => "seed = 14",
+        "network" => "network = \"regtest\"",
+        "payer" => "payer = \"Emma\"",
+        "payee" => "payee = \"Fabian\"",
+        "capacity" => "capacity = \"36 mBTC\"",
+        "wallet" => "wallet = \"50 mBTC\"",
+        "fee_rate" => "fee_rate = \"1 sat/vB\"",
+        "interval" => "interval = \"1 s\"",
+        "segment" => "[[segment]] with rate = \"0.01 mBTC/s\" and duration = \"600 s\"",
+        "rate" => "rate = \"0.01 mBTC/s\"",
+        "duration" => "duration = \"600 s\"",
+        "description" => "description = \"a line of text\"",
+        _ => return None,
+    })
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.

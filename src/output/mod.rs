@@ -35,8 +35,16 @@ pub enum OutputError {
     /// Something other than a previous paychan run is in the way.
     #[error("{0} exists and is not a paychan output; move it, choose another --out, or pass --force to replace it")]
     Occupied(PathBuf),
+    /// The output folder cannot be made where the user asked.
+    #[error("cannot create the output folder {path}; choose another with --out")]
+    Path {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
     /// An I/O error on a path.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Io {
         /// The path.
         path: PathBuf,
@@ -44,7 +52,7 @@ pub enum OutputError {
         source: io::Error,
     },
     /// The CSV writer failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Csv {
         /// The path.
         path: PathBuf,
@@ -59,16 +67,7 @@ pub enum OutputError {
 impl OutputError {
     /// Whether the user can fix this by choosing another path (exit code 2) rather than a fault.
     pub fn is_usage(&self) -> bool {
-        match self {
-            OutputError::NotAFolder(_) | OutputError::Occupied(_) => true,
-            OutputError::Io { source, .. } => {
-                matches!(
-                    source.kind(),
-                    io::ErrorKind::PermissionDenied | io::ErrorKind::NotADirectory | io::ErrorKind::ReadOnlyFilesystem
-                )
-            }
-            _ => false,
-        }
+        matches!(self, OutputError::NotAFolder(_) | OutputError::Occupied(_) | OutputError::Path { .. })
     }
 }
 
@@ -99,7 +98,7 @@ impl Staging {
         if root.exists() && !root.is_dir() {
             return Err(OutputError::NotAFolder(root.to_path_buf()));
         }
-        fs::create_dir_all(root).map_err(io_err(root))?;
+        fs::create_dir_all(root).map_err(|source| OutputError::Path { path: root.to_path_buf(), source })?;
         let target = root.join(name);
         let ours = target.join(MARKER).is_file();
         if target.exists() && !ours && !force {
@@ -113,7 +112,7 @@ impl Staging {
                 fs::remove_dir_all(stale).map_err(io_err(stale))?;
             }
         }
-        fs::create_dir(&tmp).map_err(io_err(&tmp))?;
+        fs::create_dir(&tmp).map_err(|source| OutputError::Path { path: tmp.clone(), source })?;
         Ok(Staging { tmp, old, target, committed: false })
     }
 
@@ -321,6 +320,17 @@ struct SegmentJson {
     rate_sat_per_s: u64,
 }
 
+/// The network's name as scenarios write it: "regtest", "testnet", "testnet4", "signet".
+pub fn network_name(network: Network) -> &'static str {
+    match network {
+        Network::Testnet => "testnet",
+        Network::Testnet4 => "testnet4",
+        Network::Signet => "signet",
+        Network::Regtest => "regtest",
+        _ => "mainnet",
+    }
+}
+
 fn address(script: &ScriptBuf, network: Network) -> String {
     Address::from_script(script, network).map(|a| a.to_string()).unwrap_or_default()
 }
@@ -355,7 +365,7 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
     let summary = Summary {
         scenario: scenario.name.clone(),
         seed: scenario.seed,
-        network: scenario.network.to_core_arg().to_string(),
+        network: network_name(scenario.network).to_string(),
         unit: unit_name(scenario.unit),
         capacity_sat: scenario.capacity.to_sat(),
         fee_rate: format_fee_rate(scenario.fee_rate),
@@ -413,7 +423,7 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
     let ch = &report.channel;
     let s = &report.settlement.split;
     let mut out = String::new();
-    let network = scenario.network.to_core_arg();
+    let network = network_name(scenario.network);
     out += &format!("paychan: {} (seed {}, {network})\n", scenario.name, scenario.seed);
     out += &format!(
         "  funded   {} into the 2-of-2 {} of {} and {}\n           funding tx {} (fee {} sat, {})\n",

@@ -1,0 +1,167 @@
+//! The plan of a run, computed without a key or a signature: what `paychan check` prints.
+//!
+//! A student who mistypes a rate should learn it before a thousand transactions are signed, and
+//! an analyst sweeping scenarios wants to know which ones exhaust their channel. The balances of
+//! every commitment follow from the scenario alone ([`crate::tx::split`] is pure arithmetic), so
+//! the plan walks the schedule, splits each cumulative payment, and reports the count, the final
+//! split, exhaustion and the outputs that will be trimmed as dust. The tests check that a real run
+//! produces exactly this plan.
+
+use bitcoin::Amount;
+
+use crate::engine::{schedule, Tick};
+use crate::scenario::{format_amount, format_fee_rate, Scenario};
+use crate::tx::{self, Split};
+
+/// What a run of a scenario will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Commitments that will be signed.
+    pub commitments: u64,
+    /// Seconds of video paid for.
+    pub elapsed_s: u64,
+    /// Scenario clock at the settlement.
+    pub settled_at_s: u64,
+    /// The settlement's split.
+    pub settlement: Split,
+    /// The interval that cannot be paid, when the channel runs out.
+    pub exhausted: Option<Tick>,
+    /// Commitments whose payee output is below dust and left out.
+    pub payee_trimmed: u64,
+    /// Commitments whose payer output is below dust and left out.
+    pub payer_trimmed: u64,
+    /// The funding transaction's fee.
+    pub funding_fee: Amount,
+    /// Change back to the payer's wallet (zero when it would be dust).
+    pub change: Amount,
+}
+
+impl Plan {
+    /// Plans `scenario`.
+    pub fn of(scenario: &Scenario) -> Plan {
+        let fee_with_change = tx::funding_fee(scenario.fee_rate, true).unwrap_or(Amount::MAX);
+        let left = scenario.wallet.checked_sub(scenario.capacity).unwrap_or(Amount::ZERO);
+        let (funding_fee, change) = match left.checked_sub(fee_with_change) {
+            Some(change) if change >= tx::P2WPKH_DUST => (fee_with_change, change),
+            _ => (left, Amount::ZERO),
+        };
+        let initial = tx::split(scenario.capacity, scenario.fee_rate, Amount::ZERO);
+        let mut plan = Plan {
+            commitments: 0,
+            elapsed_s: 0,
+            settled_at_s: scenario.total_duration_s(),
+            settlement: initial.unwrap_or(Split {
+                paid: Amount::ZERO,
+                payer: scenario.capacity,
+                payee: Amount::ZERO,
+                fee: Amount::ZERO,
+                trimmed: Amount::ZERO,
+                payer_trimmed: false,
+                payee_trimmed: true,
+            }),
+            exhausted: None,
+            payee_trimmed: 0,
+            payer_trimmed: 0,
+            funding_fee,
+            change,
+        };
+        let mut paid = Amount::ZERO;
+        for tick in schedule(scenario) {
+            let next = paid.checked_add(tick.price).unwrap_or(Amount::MAX);
+            match tx::split(scenario.capacity, scenario.fee_rate, next) {
+                Ok(split) => {
+                    paid = next;
+                    plan.commitments += 1;
+                    plan.elapsed_s = tick.elapsed_s;
+                    plan.payee_trimmed += u64::from(split.payee_trimmed);
+                    plan.payer_trimmed += u64::from(split.payer_trimmed);
+                    plan.settlement = split;
+                }
+                Err(_) => {
+                    plan.exhausted = Some(tick);
+                    plan.settled_at_s = tick.clock_s - scenario.interval_s;
+                    break;
+                }
+            }
+        }
+        plan
+    }
+
+    /// Warnings a careful user wants before running: trimmed outputs, exhaustion.
+    pub fn warnings(&self, scenario: &Scenario) -> Vec<String> {
+        let mut w = crate::warnings(scenario);
+        if self.payee_trimmed > 0 {
+            w.push(format!(
+                "{} commitment(s) pay {} less than the 294-sat dust limit: that output is left out and its value goes to the fee",
+                self.payee_trimmed, scenario.payee
+            ));
+        }
+        if self.payer_trimmed > 0 {
+            w.push(format!(
+                "{} commitment(s) leave {} less than the 294-sat dust limit: that refund is left out and its value goes to the fee",
+                self.payer_trimmed, scenario.payer
+            ));
+        }
+        w
+    }
+
+    /// The plan in words, as `paychan check` prints it.
+    pub fn describe(&self, scenario: &Scenario) -> String {
+        let unit = scenario.unit;
+        let amt = |a: Amount| format_amount(a, unit);
+        let mut out = format!(
+            "{} (seed {}, {}): {} pays {} through a 2-of-2 of {}\n",
+            scenario.name,
+            scenario.seed,
+            crate::output::network_name(scenario.network),
+            scenario.payer,
+            scenario.payee,
+            amt(scenario.capacity)
+        );
+        out += &format!(
+            "  funding   {} wallet coin -> {} channel + {} change, fee {} sat ({})\n",
+            amt(scenario.wallet),
+            amt(scenario.capacity),
+            amt(self.change),
+            self.funding_fee.to_sat(),
+            format_fee_rate(scenario.fee_rate)
+        );
+        let mut start = 0;
+        for (i, seg) in scenario.segments.iter().enumerate() {
+            let label = if i == 0 { "  schedule" } else { "          " };
+            if seg.is_pause() {
+                out += &format!("{label}  {}. pause from {start} s for {} s\n", i + 1, seg.duration_s);
+            } else {
+                out += &format!(
+                    "{label}  {}. {}/s from {start} s for {} s ({} commitments of {} s)\n",
+                    i + 1,
+                    amt(seg.rate_per_s),
+                    seg.duration_s,
+                    seg.duration_s / scenario.interval_s,
+                    scenario.interval_s
+                );
+            }
+            start += seg.duration_s;
+        }
+        out += &format!("  plan      {} commitments for {} s of video\n", self.commitments, self.elapsed_s);
+        match &self.exhausted {
+            Some(t) => {
+                out += &format!(
+                    "  exhausted at {} s: commitment #{} would need more than the capacity\n",
+                    self.settled_at_s, t.seq
+                )
+            }
+            None => out += &format!("  stop      at {} s, the end of the schedule\n", self.settled_at_s),
+        }
+        let s = &self.settlement;
+        out += &format!(
+            "  final     {} {}, {} {}, fee {} sat\n",
+            scenario.payee,
+            amt(s.payee),
+            scenario.payer,
+            amt(s.payer),
+            s.fee.to_sat()
+        );
+        out
+    }
+}
