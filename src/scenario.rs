@@ -81,9 +81,17 @@ impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let bytes =
             std::fs::read(path).map_err(|e| ScenarioError::whole_file(path, format!("cannot read the file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
+        Scenario::from_bytes(path, &bytes)
+    }
+
+    /// Validates scenario file contents `bytes`; `path` is used only to name the file in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError`] when the bytes are not UTF-8 TOML or any field is invalid.
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Scenario, ScenarioError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            let at = e.valid_up_to();
             let (line, column) = line_col(&String::from_utf8_lossy(&bytes[..at]), at);
             ScenarioError {
                 file: path.to_path_buf(),
@@ -97,7 +105,7 @@ impl Scenario {
                 ),
             }
         })?;
-        Scenario::from_toml(path, &text)
+        Scenario::from_toml(path, text)
     }
 
     /// Validates scenario `text`; `path` is used only to name the file in errors.

@@ -78,7 +78,9 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 /// A staging folder that becomes `root/name` only when [`Staging::commit`] is called.
 ///
 /// A run killed at any moment leaves the previous complete output (or none) at `root/name`, and
-/// at most a hidden `.name.paychan-tmp` that the next run removes.
+/// at most a hidden `.name.paychan-tmp` that the next run removes. On Linux the new folder and
+/// the previous one are swapped in one `renameat2(RENAME_EXCHANGE)`, so there is no moment
+/// without a complete output.
 #[derive(Debug)]
 pub struct Staging {
     tmp: PathBuf,
@@ -136,12 +138,14 @@ impl Staging {
         fs::write(&marker, "paychan output folder: replaced on the next run of the same scenario\n")
             .map_err(io_err(&marker))?;
         if self.target.exists() {
-            fs::rename(&self.target, &self.old).map_err(io_err(&self.target))?;
-            fs::rename(&self.tmp, &self.target).map_err(io_err(&self.target))?;
-            if self.old.is_dir() {
-                fs::remove_dir_all(&self.old).map_err(io_err(&self.old))?;
+            if exchange(&self.tmp, &self.target).is_ok() {
+                // The previous output now sits at the staging path.
+                remove_any(&self.tmp)?;
             } else {
-                fs::remove_file(&self.old).map_err(io_err(&self.old))?;
+                // No atomic swap here: two renames, with a moment where neither is in place.
+                fs::rename(&self.target, &self.old).map_err(io_err(&self.target))?;
+                fs::rename(&self.tmp, &self.target).map_err(io_err(&self.target))?;
+                remove_any(&self.old)?;
             }
         } else {
             fs::rename(&self.tmp, &self.target).map_err(io_err(&self.target))?;
@@ -149,6 +153,32 @@ impl Staging {
         self.committed = true;
         Ok(self.target.clone())
     }
+}
+
+fn remove_any(path: &Path) -> Result<(), OutputError> {
+    if path.is_dir() { fs::remove_dir_all(path) } else { fs::remove_file(path) }.map_err(io_err(path))
+}
+
+/// Swaps `a` and `b` in one atomic step (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c =
+        |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e));
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let r = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "no atomic exchange on this system"))
 }
 
 impl Drop for Staging {
