@@ -162,6 +162,24 @@ pub fn p2wpkh_sighash(tx: &Transaction, index: usize, coin: &WalletCoin) -> Mess
 
 use bitcoin::hashes::Hash as _;
 
+/// The BIP-0143 digest for spending the P2WSH output locked by `witness_script` and holding
+/// `amount`, at input `index` of `tx`, with `sighash_type`; the whole witness script is the
+/// scriptCode (paychan's scripts have no `OP_CODESEPARATOR`).
+///
+/// # Errors
+///
+/// [`bitcoin::transaction::InputsIndexError`] when `index` is not an input of `tx`.
+pub fn p2wsh_sighash(
+    tx: &Transaction,
+    index: usize,
+    witness_script: &bitcoin::Script,
+    amount: Amount,
+    sighash_type: EcdsaSighashType,
+) -> Result<Message, bitcoin::transaction::InputsIndexError> {
+    let hash = SighashCache::new(tx).p2wsh_signature_hash(index, witness_script, amount, sighash_type)?;
+    Ok(Message::from_digest(hash.to_byte_array()))
+}
+
 /// Everything public about an open channel: enough to build any commitment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelParams {
@@ -313,10 +331,8 @@ impl ChannelParams {
 
     /// The BIP-0143 SIGHASH_ALL digest both parties sign for commitment `tx`.
     pub fn commitment_sighash(&self, tx: &Transaction) -> Message {
-        let hash = SighashCache::new(tx)
-            .p2wsh_signature_hash(0, &self.witness_script, self.funding_amount, EcdsaSighashType::All)
-            .expect("a commitment has exactly one input");
-        Message::from_digest(hash.to_byte_array())
+        p2wsh_sighash(tx, 0, &self.witness_script, self.funding_amount, EcdsaSighashType::All)
+            .expect("a commitment has exactly one input")
     }
 
     /// `tx` with its 2-of-2 witness: the CHECKMULTISIG dummy, the two signatures in the order of

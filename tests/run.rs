@@ -150,18 +150,3 @@ fn bad_unit_names_file_line_field_and_value() {
     );
     assert!(!dir.path().join("out").exists());
 }
-
-#[test]
-fn bip67_vector_sorts_the_2_of_2() {
-    let data = include_str!("data/bip67-2of2.txt");
-    let get = |k: &str| {
-        data.lines()
-            .find_map(|l| l.strip_prefix(k).and_then(|r| r.trim_start().strip_prefix('=')).map(str::trim))
-            .unwrap_or_else(|| panic!("{k} in the vector"))
-    };
-    let key = |h: &str| h.parse::<bitcoin::secp256k1::PublicKey>().unwrap();
-    let script = paychan::tx::funding_witness_script(&key(get("key1")), &key(get("key2")));
-    assert_eq!(script.to_hex_string(), get("script"));
-    let addr = bitcoin::Address::p2sh(&script, bitcoin::Network::Bitcoin).unwrap();
-    assert_eq!(addr.to_string(), get("p2sh_address"));
-}
