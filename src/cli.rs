@@ -35,11 +35,24 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Check an output folder from its files alone: every transaction under Bitcoin Core's
+    /// interpreter and policy, and the log against the transactions (exit 0 all pass, 1 not).
+    Verify {
+        /// The output folder, e.g. output/emma-fabian.
+        dir: PathBuf,
+        /// The lowest acceptable fee rate, e.g. "1 sat/vB" or "0 sat/vB".
+        #[arg(long, default_value = "1 sat/vB", value_parser = parse_fee_rate)]
+        min_fee_rate: bitcoin::FeeRate,
+    },
     /// Validate a scenario and print its plan without signing anything (exit 0 valid, 2 not).
     Check {
         /// The scenario file.
         scenario: PathBuf,
     },
+}
+
+fn parse_fee_rate(s: &str) -> Result<bitcoin::FeeRate, String> {
+    crate::scenario::parse_fee_rate(s)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -53,7 +66,7 @@ pub fn main() -> i32 {
         }
     };
     match execute(cli) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             report_error(&e);
             e.exit_code()
@@ -61,7 +74,7 @@ pub fn main() -> i32 {
     }
 }
 
-fn execute(cli: Cli) -> Result<(), Error> {
+fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Run { scenario, out, force, quiet } => {
             // Warnings first, so a user who stops reading at the summary has seen them.
@@ -73,7 +86,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             if !quiet {
                 print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
             }
-            Ok(())
+            Ok(0)
         }
         Command::Check { scenario } => {
             let s = crate::scenario::Scenario::load(&scenario)?;
@@ -87,7 +100,27 @@ fn execute(cli: Cli) -> Result<(), Error> {
             for w in warnings {
                 println!("  warning   {w}");
             }
-            Ok(())
+            Ok(0)
+        }
+        Command::Verify { dir, min_fee_rate } => {
+            let report = crate::verify::verify_dir(&dir, min_fee_rate)?;
+            for f in &report.findings {
+                println!("{f}");
+            }
+            println!(
+                "verify: {}: {} transactions checked, {} failure{}",
+                dir.display(),
+                report.transactions,
+                report.findings.len(),
+                if report.findings.len() == 1 { "" } else { "s" }
+            );
+            if report.findings.iter().any(|f| f.check == "fee-rate") {
+                println!(
+                    "  (fee-rate failures: pass --min-fee-rate with the scenario's own rate, e.g. \"0 sat/vB\", \
+                     to check a run that was meant not to relay)"
+                );
+            }
+            Ok(if report.findings.is_empty() { 0 } else { 1 })
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod party;
 pub mod plan;
 pub mod scenario;
 pub mod tx;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,9 @@ pub enum Error {
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// An output folder cannot be verified at all.
+    #[error(transparent)]
+    Verify(#[from] verify::VerifyError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -50,7 +54,7 @@ impl Error {
     /// The process exit code: 2 for bad input or usage, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Scenario(_) => 2,
+            Error::Scenario(_) | Error::Verify(_) => 2,
             Error::Output(e) => {
                 if e.is_usage() {
                     2

@@ -1,0 +1,361 @@
+//! `paychan verify`: checks an output folder from its files alone, as a skeptic would.
+//!
+//! A teacher who says "this is a real Bitcoin transaction" must be able to prove it, and an
+//! analyst who receives someone else's folder must be able to trust it without the scenario or any
+//! secret key. So this module reads only `summary.json` and `commitments.csv`, rebuilds the 2-of-2
+//! script from the two listed public keys, runs every transaction through Bitcoin Core's
+//! interpreter ([`crate::check::consensus`]) and paychan's policy rules ([`crate::check::policy`]),
+//! and checks that the CSV tells the truth about the transactions it carries. Every failure is
+//! one [`Finding`] that names the row and the check.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use bitcoin::consensus::encode::deserialize_hex;
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
+use serde::Deserialize;
+
+use crate::check;
+use crate::tx;
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Which transaction or row: "funding", "commitment #12", "settlement", "summary".
+    pub place: String,
+    /// The check's short name, e.g. "consensus", "txid", "csv-amounts".
+    pub check: &'static str,
+    /// What was found.
+    pub detail: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.place, self.check, self.detail)
+    }
+}
+
+/// The result of verifying a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Transactions examined.
+    pub transactions: usize,
+    /// Every failure, in file order.
+    pub findings: Vec<Finding>,
+}
+
+/// The folder cannot be verified at all: a file is missing or unreadable.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// A file cannot be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// summary.json is not the expected JSON.
+    #[error("{path} is not a paychan summary: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// commitments.csv cannot be parsed.
+    #[error("{path} is not a paychan commitment log: {source}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: csv::Error,
+    },
+}
+
+#[derive(Deserialize)]
+struct Summary {
+    commitments: u64,
+    payer: Party,
+    payee: Party,
+    funding: Funding,
+    settlement: Settlement,
+}
+
+#[derive(Deserialize)]
+struct Party {
+    pubkey: String,
+    script_pubkey_hex: String,
+}
+
+#[derive(Deserialize)]
+struct Funding {
+    txid: String,
+    tx_hex: String,
+    vout: u32,
+    amount_sat: u64,
+    witness_script_hex: String,
+    inputs: Vec<Input>,
+}
+
+#[derive(Deserialize)]
+struct Input {
+    txid: String,
+    vout: u32,
+    amount_sat: u64,
+    script_pubkey_hex: String,
+}
+
+#[derive(Deserialize)]
+struct Settlement {
+    txid: String,
+    tx_hex: String,
+    payer_sat: u64,
+    payee_sat: u64,
+    fee_sat: u64,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    seq: u64,
+    payer_sat: u64,
+    payee_sat: u64,
+    fee_sat: u64,
+    txid: String,
+    tx_hex: String,
+}
+
+/// What every commitment must spend and pay to, as established from the summary.
+struct Channel {
+    outpoint: OutPoint,
+    amount: Amount,
+    script_pubkey: ScriptBuf,
+    payer_payout: ScriptBuf,
+    payee_payout: ScriptBuf,
+}
+
+struct Verifier {
+    min_rate: FeeRate,
+    findings: Vec<Finding>,
+    transactions: usize,
+}
+
+impl Verifier {
+    fn fail(&mut self, place: &str, check: &'static str, detail: impl Into<String>) {
+        self.findings.push(Finding { place: place.to_string(), check, detail: detail.into() });
+    }
+
+    /// Parses `hex` and checks it hashes to `txid`; `None` when it cannot be used further.
+    fn parse(&mut self, place: &str, hex: &str, txid: &str) -> Option<Transaction> {
+        self.transactions += 1;
+        let tx: Transaction = match deserialize_hex(hex) {
+            Ok(tx) => tx,
+            Err(e) => {
+                self.fail(place, "parse", format!("the transaction hex does not parse: {e}"));
+                return None;
+            }
+        };
+        let actual = tx.compute_txid().to_string();
+        if actual != txid {
+            self.fail(place, "txid", format!("listed as {txid}, but the transaction's txid is {actual}"));
+        }
+        Some(tx)
+    }
+
+    /// Consensus and policy for a transaction spending the channel's funding output.
+    fn spend(&mut self, place: &str, tx: &Transaction, ch: &Channel) {
+        if tx.input.len() != 1 || tx.input[0].previous_output != ch.outpoint {
+            self.fail(place, "input", format!("does not spend exactly the funding output {}", ch.outpoint));
+            return;
+        }
+        if let Err(e) = check::consensus(tx, 0, &ch.script_pubkey, ch.amount) {
+            self.fail(place, e.check, e.detail);
+        }
+        if let Err(e) = check::policy(tx, ch.amount, self.min_rate) {
+            self.fail(place, e.check, e.detail);
+        }
+    }
+
+    /// The outputs are exactly the payer's and payee's claimed amounts (a zero amount is a
+    /// trimmed output, absent), and the amounts add up to the funding amount.
+    fn amounts(&mut self, place: &str, tx: &Transaction, ch: &Channel, payer: u64, payee: u64, fee: u64) {
+        if payer.checked_add(payee).and_then(|s| s.checked_add(fee)) != Some(ch.amount.to_sat()) {
+            self.fail(
+                place,
+                "csv-amounts",
+                format!(
+                    "payer {payer} + payee {payee} + fee {fee} sat is not the funding amount {}",
+                    ch.amount.to_sat()
+                ),
+            );
+        }
+        let mut expected = Vec::new();
+        if payer > 0 {
+            expected.push((ch.payer_payout.clone(), payer));
+        }
+        if payee > 0 {
+            expected.push((ch.payee_payout.clone(), payee));
+        }
+        let actual: Vec<_> = tx.output.iter().map(|o| (o.script_pubkey.clone(), o.value.to_sat())).collect();
+        if actual != expected {
+            let show = |v: &[(ScriptBuf, u64)]| {
+                v.iter()
+                    .map(|(s, a)| {
+                        let who = if *s == ch.payer_payout {
+                            "payer"
+                        } else if *s == ch.payee_payout {
+                            "payee"
+                        } else {
+                            "unknown script"
+                        };
+                        format!("{who} {a} sat")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            self.fail(
+                place,
+                "csv-amounts",
+                format!("the log says [{}], the transaction pays [{}]", show(&expected), show(&actual)),
+            );
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, VerifyError> {
+    std::fs::read_to_string(path).map_err(|source| VerifyError::Read { path: path.to_path_buf(), source })
+}
+
+/// Verifies the output folder `dir`, requiring fee rates of at least `min_rate`.
+///
+/// # Errors
+///
+/// [`VerifyError`] when `summary.json` or `commitments.csv` is missing or not in paychan's format;
+/// failed checks are not errors but [`Finding`]s in the [`Report`].
+pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> {
+    let summary_path = dir.join("summary.json");
+    let summary: Summary = serde_json::from_str(&read(&summary_path)?)
+        .map_err(|source| VerifyError::Json { path: summary_path.clone(), source })?;
+    let csv_path = dir.join("commitments.csv");
+    let mut reader =
+        csv::Reader::from_path(&csv_path).map_err(|source| VerifyError::Csv { path: csv_path.clone(), source })?;
+    let mut v = Verifier { min_rate, findings: Vec::new(), transactions: 0 };
+
+    // The 2-of-2: rebuilt from the two public keys, BIP-0067 sorted.
+    let f = &summary.funding;
+    let key = |v: &mut Verifier, who: &str, hex: &str| match hex.parse::<PublicKey>() {
+        Ok(k) => Some(k),
+        Err(e) => {
+            v.fail("summary", "pubkey", format!("the {who}'s pubkey {hex} is not a compressed public key: {e}"));
+            None
+        }
+    };
+    let keys = (key(&mut v, "payer", &summary.payer.pubkey), key(&mut v, "payee", &summary.payee.pubkey));
+    let listed_script = ScriptBuf::from_hex(&f.witness_script_hex).unwrap_or_default();
+    if let (Some(a), Some(b)) = keys {
+        let rebuilt = tx::funding_witness_script(&a, &b);
+        if rebuilt != listed_script {
+            v.fail(
+                "funding",
+                "bip67",
+                format!(
+                    "the witness script {} is not the BIP-0067 2-of-2 of the payer's and payee's keys ({})",
+                    f.witness_script_hex,
+                    rebuilt.to_hex_string()
+                ),
+            );
+        }
+    }
+    let script = |hex: &str| ScriptBuf::from_hex(hex).unwrap_or_default();
+    let mut channel = Channel {
+        outpoint: OutPoint { txid: Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()), vout: f.vout },
+        amount: Amount::from_sat(f.amount_sat),
+        script_pubkey: listed_script.to_p2wsh(),
+        payer_payout: script(&summary.payer.script_pubkey_hex),
+        payee_payout: script(&summary.payee.script_pubkey_hex),
+    };
+
+    // The funding transaction: its own input, and the 2-of-2 output it creates.
+    if let Some(funding) = v.parse("funding", &f.tx_hex, &f.txid) {
+        channel.outpoint.txid = funding.compute_txid();
+        match funding.output.get(f.vout as usize) {
+            Some(out) if out.script_pubkey == channel.script_pubkey && out.value == channel.amount => {}
+            Some(out) => v.fail(
+                "funding",
+                "funding-output",
+                format!(
+                    "output {} pays {} sat to {}, not {} sat to the P2WSH of the witness script",
+                    f.vout,
+                    out.value.to_sat(),
+                    out.script_pubkey.to_hex_string(),
+                    f.amount_sat
+                ),
+            ),
+            None => v.fail("funding", "funding-output", format!("has no output {}", f.vout)),
+        }
+        let mut spent = Amount::ZERO;
+        for (i, input) in f.inputs.iter().enumerate() {
+            spent += Amount::from_sat(input.amount_sat);
+            let listed = format!("{}:{}", input.txid, input.vout);
+            match funding.input.get(i) {
+                Some(txin) if txin.previous_output.to_string() == listed => {
+                    let spk = script(&input.script_pubkey_hex);
+                    if let Err(e) = check::consensus(&funding, i, &spk, Amount::from_sat(input.amount_sat)) {
+                        v.fail("funding", e.check, e.detail);
+                    }
+                }
+                _ => v.fail("funding", "input", format!("input {i} does not spend the listed coin {listed}")),
+            }
+        }
+        if f.inputs.len() != funding.input.len() {
+            v.fail(
+                "funding",
+                "input",
+                format!("{} inputs listed, {} in the transaction", f.inputs.len(), funding.input.len()),
+            );
+        }
+        if let Err(e) = check::policy(&funding, spent, min_rate) {
+            v.fail("funding", e.check, e.detail);
+        }
+    }
+
+    // Every commitment, in order.
+    let mut expected_seq = 1;
+    let mut last_payee = 0;
+    let mut last_tx: Option<Transaction> = None;
+    let mut count = 0;
+    for record in reader.deserialize::<Row>() {
+        let row = record.map_err(|source| VerifyError::Csv { path: csv_path.clone(), source })?;
+        let place = format!("commitment #{}", row.seq);
+        count += 1;
+        if row.seq != expected_seq {
+            v.fail(&place, "seq", format!("row {count} has seq {}, expected {expected_seq}", row.seq));
+        }
+        expected_seq = row.seq + 1;
+        if row.payee_sat < last_payee {
+            v.fail(&place, "payee-decreases", format!("the payee gets {} sat after {last_payee} sat", row.payee_sat));
+        }
+        last_payee = row.payee_sat;
+        let Some(t) = v.parse(&place, &row.tx_hex, &row.txid) else { continue };
+        v.spend(&place, &t, &channel);
+        v.amounts(&place, &t, &channel, row.payer_sat, row.payee_sat, row.fee_sat);
+        last_tx = Some(t);
+    }
+    if count != summary.commitments {
+        v.fail("summary", "count", format!("{} commitments listed, {count} rows in the log", summary.commitments));
+    }
+
+    // The settlement: the final state.
+    let s = &summary.settlement;
+    if let Some(t) = v.parse("settlement", &s.tx_hex, &s.txid) {
+        v.spend("settlement", &t, &channel);
+        v.amounts("settlement", &t, &channel, s.payer_sat, s.payee_sat, s.fee_sat);
+        if let Some(last) = &last_tx {
+            if *last != t {
+                v.fail("settlement", "final-state", "is not the last commitment of the log");
+            }
+        }
+    }
+    Ok(Report { transactions: v.transactions, findings: v.findings })
+}
