@@ -34,6 +34,9 @@ pub enum Command {
         /// Print only errors and warnings.
         #[arg(long, short)]
         quiet: bool,
+        /// Also write BIP-0174 PSBTs into <name>/psbt/ for these commitments: "all" or e.g. "1,600".
+        #[arg(long, value_name = "SPEC", value_parser = crate::psbt::Selection::parse)]
+        psbt: Option<crate::psbt::Selection>,
     },
     /// Check an output folder from its files alone: every transaction under Bitcoin Core's
     /// interpreter and policy, and the log against the transactions (exit 0 all pass, 1 not).
@@ -76,13 +79,13 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Run { scenario, out, force, quiet } => {
+        Command::Run { scenario, out, force, quiet, psbt } => {
             // Warnings first, so a user who stops reading at the summary has seen them.
             let s = crate::scenario::Scenario::load(&scenario)?;
             for w in crate::warnings(&s) {
                 eprintln!("warning: {}: {w}", scenario.display());
             }
-            let outcome = crate::run_scenario(s, &scenario, &RunOptions { out, force })?;
+            let outcome = crate::run_scenario(s, &scenario, &RunOptions { out, force, psbt })?;
             if !quiet {
                 print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
             }

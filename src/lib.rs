@@ -14,6 +14,7 @@ pub mod keys;
 pub mod output;
 pub mod party;
 pub mod plan;
+pub mod psbt;
 pub mod scenario;
 pub mod tx;
 pub mod verify;
@@ -110,6 +111,8 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Replace a folder in the way even if it is not a previous paychan output.
     pub force: bool,
+    /// Commitments to write as BIP-0174 PSBTs into `<name>/psbt/`, if any.
+    pub psbt: Option<psbt::Selection>,
 }
 
 /// Runs the scenario at `path`: validates it, replays the channel, writes every file atomically.
@@ -132,8 +135,12 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let dir = staging.path().to_path_buf();
     let mut log = CommitmentLog::create(&dir, scenario.capacity)?;
     let mut points = Vec::new();
+    let mut for_psbt = Vec::new();
     let interval = scenario.interval_s;
     let report = engine::run(&scenario, |tick, c| {
+        if options.psbt.as_ref().is_some_and(|sel| sel.contains(c.seq)) {
+            for_psbt.push((c.seq, c.tx.clone()));
+        }
         points.push(BalancePoint {
             clock_s: tick.clock_s,
             payer_sat: c.split.payer.to_sat(),
@@ -146,6 +153,9 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     log.finish()?;
     output::write_summary(&dir, &scenario, &report)?;
     draw_chart(&scenario, &report, &points, &dir)?;
+    if !for_psbt.is_empty() {
+        output::write_psbts(&dir, &report.channel.params, &for_psbt)?;
+    }
     let dir = staging.commit()?;
     Ok(RunOutcome { scenario, report, dir })
 }

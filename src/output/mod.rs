@@ -446,6 +446,30 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
     fs::write(&path, text).map_err(io_err(&path))
 }
 
+/// Writes, for each `(seq, signed commitment)`, the payer-signed and the finalized BIP-0174 PSBT
+/// into `dir/psbt/` as `commitment-000001.payer-signed.psbt` and `commitment-000001.final.psbt`.
+///
+/// # Errors
+///
+/// [`OutputError::Io`] when a file cannot be written.
+pub fn write_psbts(
+    dir: &Path,
+    params: &crate::tx::ChannelParams,
+    commitments: &[(u64, bitcoin::Transaction)],
+) -> Result<(), OutputError> {
+    let folder = dir.join("psbt");
+    fs::create_dir_all(&folder).map_err(io_err(&folder))?;
+    for (seq, tx) in commitments {
+        for (kind, psbt) in
+            [("payer-signed", crate::psbt::payer_signed(params, tx)), ("final", crate::psbt::finalized(params, tx))]
+        {
+            let path = folder.join(format!("commitment-{seq:06}.{kind}.psbt"));
+            fs::write(&path, psbt.serialize()).map_err(io_err(&path))?;
+        }
+    }
+    Ok(())
+}
+
 /// The words printed after a run: what was funded, how many commitments, the split, the files.
 pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> String {
     let unit = scenario.unit;

@@ -1,0 +1,225 @@
+//! BIP-0174 PSBTs: the book's half-signed commitment in the form wallets and Bitcoin Core read.
+//!
+//! "This transaction is only partially signed — it needs two signatures (2-of-2), but only has
+//! Emma's." Bitcoin's standard form for that moment is the partially signed Bitcoin transaction.
+//! [`payer_signed`] writes the PSBT Emma sends Fabian: the unsigned commitment, the funding output
+//! it spends (`witness_utxo`), the witness script and her partial signature. [`countersign`] is
+//! Fabian's side working from that PSBT alone: it checks the script and Emma's signature against
+//! the BIP-0143 sighash it computes itself, then adds his own. [`finalize`] builds the witness in
+//! the script's key order (rust-bitcoin 0.32 has no finalizer), and the extracted transaction is
+//! byte for byte the commitment in the CSV.
+
+use std::collections::BTreeSet;
+
+use bitcoin::blockdata::script::Instruction;
+use bitcoin::psbt::{Input, Psbt};
+use bitcoin::secp256k1::{Message, PublicKey};
+use bitcoin::sighash::EcdsaSighashType;
+use bitcoin::{ecdsa, Amount, ScriptBuf, Transaction, TxOut, Witness};
+
+use crate::party::Signer;
+use crate::tx::{self, ChannelParams};
+
+/// Which commitments get PSBT files: `all`, or a list such as `1,600`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every commitment.
+    All,
+    /// The listed commitment numbers.
+    Only(BTreeSet<u64>),
+}
+
+impl Selection {
+    /// Parses `all` or a comma-separated list of commitment numbers.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the entry that is not a commitment number.
+    pub fn parse(s: &str) -> Result<Selection, String> {
+        if s.trim() == "all" {
+            return Ok(Selection::All);
+        }
+        let mut set = BTreeSet::new();
+        for part in s.split(',') {
+            let n: u64 = part.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                format!("\"{}\" is not a commitment number; write all, or numbers like 1,600", part.trim())
+            })?;
+            set.insert(n);
+        }
+        Ok(Selection::Only(set))
+    }
+
+    /// Whether commitment `seq` is selected.
+    pub fn contains(&self, seq: u64) -> bool {
+        match self {
+            Selection::All => true,
+            Selection::Only(set) => set.contains(&seq),
+        }
+    }
+}
+
+/// A PSBT that cannot be countersigned or finalized.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PsbtError {
+    /// A field BIP-0174 requires for a P2WSH input is absent.
+    #[error("the PSBT's input has no {0}")]
+    Missing(&'static str),
+    /// The witness script is not a 2-of-2 of two compressed keys.
+    #[error("the witness script is not a 2-of-2 CHECKMULTISIG")]
+    NotTwoOfTwo,
+    /// The spent output does not pay to the witness script.
+    #[error("the spent output does not pay to the P2WSH of the witness script")]
+    ScriptMismatch,
+    /// The signer's key is not in the script.
+    #[error("the key {0} is not in the 2-of-2")]
+    NotOurChannel(PublicKey),
+    /// A partial signature does not verify.
+    #[error("the partial signature of {0} does not verify against the BIP-0143 sighash")]
+    BadSignature(PublicKey),
+    /// Finalizing needs both signatures.
+    #[error("the PSBT has {0} of the 2 signatures")]
+    Incomplete(usize),
+    /// The unsigned transaction is not a one-input commitment.
+    #[error("the unsigned transaction must have exactly one input")]
+    Shape,
+}
+
+/// The payer-signed PSBT of the fully signed commitment `signed`: its unsigned transaction, the
+/// funding output, the witness script and the payer's signature only.
+pub fn payer_signed(params: &ChannelParams, signed: &Transaction) -> Psbt {
+    let (payer_sig, _) = signatures(params, signed);
+    let mut psbt = unsigned_psbt(params, signed);
+    psbt.inputs[0].partial_sigs.insert(bitcoin::PublicKey::new(params.payer_funding_key), payer_sig);
+    psbt
+}
+
+/// The finalized PSBT of `signed`: both partial signatures turned into the final witness.
+pub fn finalized(params: &ChannelParams, signed: &Transaction) -> Psbt {
+    let (payer_sig, payee_sig) = signatures(params, signed);
+    let mut psbt = unsigned_psbt(params, signed);
+    let input = &mut psbt.inputs[0];
+    input.partial_sigs.insert(bitcoin::PublicKey::new(params.payer_funding_key), payer_sig);
+    input.partial_sigs.insert(bitcoin::PublicKey::new(params.payee_funding_key), payee_sig);
+    finalize(&mut psbt).expect("both signatures of a signed commitment are present");
+    psbt
+}
+
+fn unsigned_psbt(params: &ChannelParams, signed: &Transaction) -> Psbt {
+    let mut unsigned = signed.clone();
+    unsigned.input[0].witness = Witness::new();
+    let mut psbt = Psbt::from_unsigned_tx(unsigned).expect("the witness was just cleared");
+    psbt.inputs[0] = Input {
+        witness_utxo: Some(TxOut { value: params.funding_amount, script_pubkey: params.witness_script.to_p2wsh() }),
+        witness_script: Some(params.witness_script.clone()),
+        sighash_type: Some(EcdsaSighashType::All.into()),
+        ..Input::default()
+    };
+    psbt
+}
+
+/// The payer's and the payee's signatures in `signed`'s witness, which holds them in the order
+/// of the keys in the witness script.
+fn signatures(params: &ChannelParams, signed: &Transaction) -> (ecdsa::Signature, ecdsa::Signature) {
+    let w = &signed.input[0].witness;
+    let sig = |i: usize| {
+        ecdsa::Signature::from_slice(w.nth(i).expect("a signed commitment has four witness items"))
+            .expect("paychan's witness signatures are DER with SIGHASH_ALL")
+    };
+    if params.payer_funding_key.serialize() <= params.payee_funding_key.serialize() {
+        (sig(1), sig(2))
+    } else {
+        (sig(2), sig(1))
+    }
+}
+
+/// The two keys of a 2-of-2 witness script, in script order.
+fn script_keys(script: &ScriptBuf) -> Result<[PublicKey; 2], PsbtError> {
+    let mut keys = Vec::new();
+    for ins in script.instructions() {
+        if let Ok(Instruction::PushBytes(b)) = ins {
+            if b.len() == 33 {
+                keys.push(PublicKey::from_slice(b.as_bytes()).map_err(|_| PsbtError::NotTwoOfTwo)?);
+            }
+        }
+    }
+    let [a, b] = keys.as_slice() else { return Err(PsbtError::NotTwoOfTwo) };
+    if tx::funding_witness_script(a, b) != *script {
+        return Err(PsbtError::NotTwoOfTwo);
+    }
+    Ok([*a, *b])
+}
+
+fn sighash(psbt: &Psbt) -> Result<(Message, ScriptBuf), PsbtError> {
+    if psbt.unsigned_tx.input.len() != 1 || psbt.inputs.len() != 1 {
+        return Err(PsbtError::Shape);
+    }
+    let input = &psbt.inputs[0];
+    let utxo = input.witness_utxo.as_ref().ok_or(PsbtError::Missing("witness_utxo"))?;
+    let script = input.witness_script.clone().ok_or(PsbtError::Missing("witness_script"))?;
+    if utxo.script_pubkey != script.to_p2wsh() {
+        return Err(PsbtError::ScriptMismatch);
+    }
+    let amount: Amount = utxo.value;
+    let msg = tx::p2wsh_sighash(&psbt.unsigned_tx, 0, &script, amount, EcdsaSighashType::All)
+        .map_err(|_| PsbtError::Shape)?;
+    Ok((msg, script))
+}
+
+/// The payee's side, from the PSBT alone: checks the script, the spent output and every partial
+/// signature present against the BIP-0143 sighash, then adds `payee`'s signature.
+///
+/// # Errors
+///
+/// [`PsbtError`] when a field is missing, the script is not a 2-of-2 holding the payee's key, or
+/// a partial signature does not verify. Nothing is signed then.
+pub fn countersign(psbt: &mut Psbt, payee: &Signer) -> Result<(), PsbtError> {
+    let (msg, script) = sighash(psbt)?;
+    let keys = script_keys(&script)?;
+    let ours = payee.public_key();
+    if !keys.contains(&ours) {
+        return Err(PsbtError::NotOurChannel(ours));
+    }
+    for (key, sig) in &psbt.inputs[0].partial_sigs {
+        if !keys.contains(&key.inner)
+            || sig.sighash_type != EcdsaSighashType::All
+            || !payee.verify(&msg, &sig.signature, &key.inner)
+        {
+            return Err(PsbtError::BadSignature(key.inner));
+        }
+    }
+    let sig = ecdsa::Signature::sighash_all(payee.sign(&msg));
+    psbt.inputs[0].partial_sigs.insert(bitcoin::PublicKey::new(ours), sig);
+    Ok(())
+}
+
+/// Builds the final witness (the CHECKMULTISIG dummy, the signatures in the script's key order,
+/// the script) and clears the fields a finalized input no longer carries, as BIP-0174's finalizer
+/// does.
+///
+/// # Errors
+///
+/// [`PsbtError::Incomplete`] without both signatures; others as [`countersign`].
+pub fn finalize(psbt: &mut Psbt) -> Result<(), PsbtError> {
+    let (_, script) = sighash(psbt)?;
+    let keys = script_keys(&script)?;
+    let input = &mut psbt.inputs[0];
+    let sigs: Vec<_> = keys.iter().filter_map(|k| input.partial_sigs.get(&bitcoin::PublicKey::new(*k))).collect();
+    if sigs.len() != 2 {
+        return Err(PsbtError::Incomplete(sigs.len()));
+    }
+    let mut witness = Witness::new();
+    witness.push([0u8; 0]);
+    witness.push_ecdsa_signature(sigs[0]);
+    witness.push_ecdsa_signature(sigs[1]);
+    witness.push(script.as_bytes());
+    input.final_script_witness = Some(witness);
+    input.partial_sigs.clear();
+    input.sighash_type = None;
+    input.witness_script = None;
+    Ok(())
+}
+
+/// The network-ready transaction of a finalized PSBT.
+pub fn extract(psbt: Psbt) -> Transaction {
+    psbt.extract_tx_unchecked_fee_rate()
+}
