@@ -109,7 +109,7 @@ mod tests {
     fn book_commitment() -> (Transaction, bitcoin::ScriptBuf, Amount) {
         let s = Scenario::from_toml(Path::new("book"), include_str!("../scenarios/emma-fabian.toml")).unwrap();
         let mut first = None;
-        crate::engine::run::<std::convert::Infallible, _>(&s, |_, c| {
+        crate::engine::run::<std::convert::Infallible, _>(&s, 1, |_, c| {
             first.get_or_insert_with(|| c.tx.clone());
             Ok(())
         })

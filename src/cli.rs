@@ -34,6 +34,12 @@ pub enum Command {
         /// Print only errors and warnings.
         #[arg(long, short)]
         quiet: bool,
+        /// Signing threads; the output is byte-identical for any number (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Leave the tx_hex column of commitments.csv empty (smaller files for sweeps).
+        #[arg(long)]
+        no_tx_hex: bool,
         /// Also write BIP-0174 PSBTs into <name>/psbt/ for these commitments: "all" or e.g. "1,600".
         #[arg(long, value_name = "SPEC", value_parser = crate::psbt::Selection::parse)]
         psbt: Option<crate::psbt::Selection>,
@@ -47,11 +53,28 @@ pub enum Command {
         #[arg(long, default_value = "1 sat/vB", value_parser = parse_fee_rate)]
         min_fee_rate: bitcoin::FeeRate,
     },
+    /// Measure the cost per commitment against the bare four secp256k1 operations.
+    Bench {
+        /// Commitments per measurement.
+        #[arg(long, default_value_t = 20_000)]
+        commitments: u64,
+        /// Threads for the parallel measurement (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Runs per measurement; the best is kept.
+        #[arg(long, default_value_t = 3)]
+        repeat: u32,
+    },
     /// Validate a scenario and print its plan without signing anything (exit 0 valid, 2 not).
     Check {
         /// The scenario file.
         scenario: PathBuf,
     },
+}
+
+/// Every core the machine offers.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn parse_fee_rate(s: &str) -> Result<bitcoin::FeeRate, String> {
@@ -79,13 +102,17 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Run { scenario, out, force, quiet, psbt } => {
+        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex } => {
             // Warnings first, so a user who stops reading at the summary has seen them.
             let s = crate::scenario::Scenario::load(&scenario)?;
             for w in crate::warnings(&s) {
                 eprintln!("warning: {}: {w}", scenario.display());
             }
-            let outcome = crate::run_scenario(s, &scenario, &RunOptions { out, force, psbt })?;
+            let outcome = crate::run_scenario(
+                s,
+                &scenario,
+                &RunOptions { out, force, psbt, threads: threads.unwrap_or_else(default_threads), tx_hex: !no_tx_hex },
+            )?;
             if !quiet {
                 print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
             }
@@ -103,6 +130,13 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             for w in warnings {
                 println!("  warning   {w}");
             }
+            Ok(0)
+        }
+        Command::Bench { commitments, threads, repeat } => {
+            let scratch = std::env::temp_dir().join(format!("paychan-bench-{}", std::process::id()));
+            let figures =
+                crate::bench::measure(commitments, threads.unwrap_or_else(default_threads), repeat, &scratch)?;
+            print!("{}", crate::bench::describe(&figures));
             Ok(0)
         }
         Command::Verify { dir, min_fee_rate } => {

@@ -15,6 +15,8 @@ use bitcoin::{Amount, OutPoint, Transaction, Txid, Witness};
 use crate::keys::{KeyChain, Role};
 use crate::party::{Payee, Payer, ProtocolError, SignedCommitment, Signer};
 use crate::scenario::Scenario;
+use rayon::prelude::*;
+
 use crate::tx::{self, ChannelParams, Exhausted, FundingError, WalletCoin};
 
 /// One interval of video, paid by one commitment.
@@ -109,6 +111,9 @@ pub enum EngineError<E: std::error::Error + 'static> {
     /// Not even the first state can be paid.
     #[error("the channel cannot refund the payer")]
     Unpayable(#[source] Exhausted),
+    /// The worker threads could not be started.
+    #[error("cannot start the signing threads: {0}")]
+    Threads(String),
     /// The sink failed.
     #[error("cannot record commitment #{seq}")]
     Sink {
@@ -159,37 +164,115 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
     Ok((Channel { params, coin, funding_tx }, payer, payee))
 }
 
-/// Runs the whole scenario, handing each signed commitment to `sink` in order.
+/// How many commitments are signed between two hand-overs to the sink: enough to keep every core
+/// busy, few enough that memory stays small.
+pub const CHUNK: usize = 2_048;
+
+/// A failure while signing one commitment on a worker thread.
+enum StepError {
+    Protocol(ProtocolError),
+    Exhausted(Exhausted),
+}
+
+/// Runs the whole scenario on `threads` threads, handing each signed commitment to `sink` in
+/// order.
+///
+/// The engine keeps both parties' counts sequentially (what the payer has paid, what the payee
+/// is owed for the video it streamed) and stops at the first interval the channel cannot pay.
+/// Each commitment's exchange — the payer proposes and signs, the payee rebuilds, checks and
+/// countersigns, the payer checks — is independent once those counts are known, so a chunk of
+/// them runs in parallel on copies of the two actors put at the right state
+/// ([`Payer::resume`], [`Payee::resume`]); while one chunk is signed, the previous one goes to
+/// the sink. The sink sees the commitments in order; the output is the same bytes for any
+/// number of threads.
 ///
 /// # Errors
 ///
 /// [`EngineError`] when funding fails, a party refuses a message, or the sink fails.
-pub fn run<E, F>(scenario: &Scenario, mut sink: F) -> Result<RunReport, EngineError<E>>
+pub fn run<E, F>(scenario: &Scenario, threads: usize, mut sink: F) -> Result<RunReport, EngineError<E>>
 where
-    E: std::error::Error + 'static,
-    F: FnMut(&Tick, &SignedCommitment) -> Result<(), E>,
+    E: std::error::Error + Send + 'static,
+    F: FnMut(&Tick, &SignedCommitment) -> Result<(), E> + Send,
 {
     let (channel, mut payer, mut payee) = open(scenario)?;
-    let mut commitments = 0;
-    let mut elapsed_s = 0;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| EngineError::Threads(e.to_string()))?;
+    let (funding, fee_rate) = (scenario.capacity, scenario.fee_rate);
+    let mut ticks = schedule(scenario);
+    let (mut paid, mut owed) = (Amount::ZERO, Amount::ZERO);
+    let (mut commitments, mut elapsed_s) = (0, 0);
     let mut settled_at_s = scenario.total_duration_s();
     let mut exhausted = None;
-    for tick in schedule(scenario) {
-        let proposal = match payer.propose(tick.price) {
-            Ok(p) => p,
-            Err(reason) => {
-                let clock_s = tick.clock_s - scenario.interval_s;
-                exhausted = Some(Exhaustion { tick, clock_s, reason });
-                settled_at_s = clock_s;
-                break;
+    // The chunk being signed and the chunk being handed to the sink, overlapped.
+    let mut done: Vec<(Tick, Result<SignedCommitment, StepError>)> = Vec::new();
+    loop {
+        let mut batch = Vec::with_capacity(CHUNK);
+        if exhausted.is_none() {
+            for tick in ticks.by_ref() {
+                let next = paid.checked_add(tick.price).unwrap_or(Amount::MAX);
+                if let Err(reason) = tx::split(funding, fee_rate, next) {
+                    let clock_s = tick.clock_s - scenario.interval_s;
+                    exhausted = Some(Exhaustion { tick, clock_s, reason });
+                    settled_at_s = clock_s;
+                    break;
+                }
+                batch.push((tick, paid, owed));
+                paid = next;
+                owed = owed.checked_add(tick.price).unwrap_or(Amount::MAX);
+                if batch.len() == CHUNK {
+                    break;
+                }
             }
-        };
-        let reply = payee.review(&proposal, tick.price)?;
-        let signed = payer.accept(reply)?;
-        sink(&tick, &signed).map_err(|source| EngineError::Sink { seq: tick.seq, source })?;
-        commitments += 1;
-        elapsed_s = tick.elapsed_s;
+        }
+        if batch.is_empty() && done.is_empty() {
+            break;
+        }
+        // Sign the new chunk on the pool while this chunk's predecessor goes to the sink.
+        let mut signed = Vec::new();
+        let mut sunk: Result<(), EngineError<E>> = Ok(());
+        let (payer_ref, payee_ref) = (&payer, &payee);
+        pool.scope(|scope| {
+            scope.spawn(|_| {
+                signed = batch
+                    .par_iter()
+                    .with_min_len(64)
+                    .map_init(
+                        || (payer_ref.clone(), payee_ref.clone()),
+                        |(p, q), (tick, paid_before, owed_before)| {
+                            p.resume(tick.seq - 1, *paid_before);
+                            q.resume(tick.seq - 1, *owed_before);
+                            let mut step = || {
+                                let proposal = p.propose(tick.price).map_err(StepError::Exhausted)?;
+                                let reply = q.review(&proposal, tick.price).map_err(StepError::Protocol)?;
+                                p.accept(reply).map_err(StepError::Protocol)
+                            };
+                            (*tick, step())
+                        },
+                    )
+                    .collect();
+            });
+            for (tick, result) in done.drain(..) {
+                let step = result
+                    .map_err(|e| match e {
+                        StepError::Protocol(p) => EngineError::Protocol(p),
+                        StepError::Exhausted(x) => EngineError::Unpayable(x),
+                    })
+                    .and_then(|c| sink(&tick, &c).map_err(|source| EngineError::Sink { seq: tick.seq, source }));
+                if let Err(e) = step {
+                    sunk = Err(e);
+                    break;
+                }
+                commitments += 1;
+                elapsed_s = tick.elapsed_s;
+            }
+        });
+        sunk?;
+        done = signed;
     }
+    payer.resume(commitments, paid);
+    payee.resume(commitments, owed);
     let proposal = payer.propose_settlement().map_err(EngineError::Unpayable)?;
     let reply = payee.review_settlement(&proposal)?;
     let settlement = payer.accept(reply)?;
@@ -232,7 +315,7 @@ fee_rate = "1 sat/vB"
     fn full_hour_stops_at_exhaustion_without_overpaying() {
         let s = scenario(&format!("{BASE}[[segment]]\nrate = \"0.01 mBTC/s\"\nduration = \"2 h\"\n"));
         let mut last = None;
-        let report = run::<std::convert::Infallible, _>(&s, |t, c| {
+        let report = run::<std::convert::Infallible, _>(&s, 2, |t, c| {
             last = Some((*t, c.split));
             Ok(())
         })

@@ -7,6 +7,7 @@
 //! [`party`] (payer and payee actors) → [`engine`] (the simulated clock) → [`output`] (CSV, JSON,
 //! chart) → [`cli`]. [`check`] holds the independent consensus and policy checks.
 
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod engine;
@@ -113,6 +114,10 @@ pub struct RunOptions {
     pub force: bool,
     /// Commitments to write as BIP-0174 PSBTs into `<name>/psbt/`, if any.
     pub psbt: Option<psbt::Selection>,
+    /// Signing threads (the output is the same for any number).
+    pub threads: usize,
+    /// Write each commitment's hex into the CSV (the default).
+    pub tx_hex: bool,
 }
 
 /// Runs the scenario at `path`: validates it, replays the channel, writes every file atomically.
@@ -133,15 +138,15 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
 pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
     let staging = Staging::prepare(&options.out, &scenario.name, options.force)?;
     let dir = staging.path().to_path_buf();
-    let mut log = CommitmentLog::create(&dir, scenario.capacity)?;
-    let mut points = Vec::new();
+    let mut log = CommitmentLog::create(&dir, scenario.capacity, options.tx_hex)?;
+    let mut series = output::series::Series::new(scenario.total_duration_s());
     let mut for_psbt = Vec::new();
     let interval = scenario.interval_s;
-    let report = engine::run(&scenario, |tick, c| {
+    let report = engine::run(&scenario, options.threads, |tick, c| {
         if options.psbt.as_ref().is_some_and(|sel| sel.contains(c.seq)) {
             for_psbt.push((c.seq, c.tx.clone()));
         }
-        points.push(BalancePoint {
+        series.push(BalancePoint {
             clock_s: tick.clock_s,
             payer_sat: c.split.payer.to_sat(),
             payee_sat: c.split.payee.to_sat(),
@@ -152,7 +157,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     .map_err(|source| Error::Engine { scenario: path.to_path_buf(), source })?;
     log.finish()?;
     output::write_summary(&dir, &scenario, &report)?;
-    draw_chart(&scenario, &report, &points, &dir)?;
+    draw_chart(&scenario, &report, &series.into_points(), &dir)?;
     if !for_psbt.is_empty() {
         output::write_psbts(&dir, &report.channel.params, &for_psbt)?;
     }

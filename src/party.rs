@@ -15,6 +15,7 @@ use bitcoin::{Amount, Transaction};
 use crate::tx::{ChannelParams, Exhausted, Split};
 
 /// Holds one secret key and signs digests with it (RFC 6979 nonces, low-S, as libsecp256k1 does).
+#[derive(Clone)]
 pub struct Signer {
     secp: Secp256k1<All>,
     secret: SecretKey,
@@ -125,7 +126,7 @@ pub enum ProtocolError {
 }
 
 /// The payer (Emma): proposes each commitment and signs first.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Payer {
     signer: Signer,
     params: ChannelParams,
@@ -143,6 +144,14 @@ impl Payer {
     /// Total paid so far, as the payer counts it.
     pub fn paid(&self) -> Amount {
         self.paid
+    }
+
+    /// Puts this payer at the state after commitment `seq`, having paid `paid` in total: how a
+    /// copy of the payer signs a later commitment on another core while the engine keeps count.
+    pub fn resume(&mut self, seq: u64, paid: Amount) {
+        self.seq = seq;
+        self.paid = paid;
+        self.pending = None;
     }
 
     /// Proposes the next commitment, paying `price` more than the last.
@@ -198,7 +207,7 @@ impl Payer {
 }
 
 /// The payee (Fabian): checks each proposal against what it is owed, then countersigns.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Payee {
     signer: Signer,
     params: ChannelParams,
@@ -210,6 +219,13 @@ impl Payee {
     /// A payee holding the 2-of-2 key `signer` for the channel `params`.
     pub fn new(signer: Signer, params: ChannelParams) -> Payee {
         Payee { signer, params, owed: Amount::ZERO, seq: 0 }
+    }
+
+    /// Puts this payee at the state after commitment `seq`, owed `owed` in total by its own count
+    /// of the video it streamed (see [`Payer::resume`]).
+    pub fn resume(&mut self, seq: u64, owed: Amount) {
+        self.seq = seq;
+        self.owed = owed;
     }
 
     /// Reviews `proposal` for the video it has just streamed, worth `streamed`, and countersigns.

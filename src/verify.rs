@@ -337,6 +337,10 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
             v.fail(&place, "payee-decreases", format!("the payee gets {} sat after {last_payee} sat", row.payee_sat));
         }
         last_payee = row.payee_sat;
+        if row.tx_hex.is_empty() {
+            v.fail(&place, "no-tx-hex", "the log has no transaction (a --no-tx-hex run): nothing to verify");
+            continue;
+        }
         let Some(t) = v.parse(&place, &row.tx_hex, &row.txid) else { continue };
         v.spend(&place, &t, &channel);
         v.amounts(&place, &t, &channel, row.payer_sat, row.payee_sat, row.fee_sat);

@@ -43,6 +43,7 @@ proptest! {
         capacity in prop_oneof![1_000u64..20_000, 20_000u64..400_000],
         fee_kwu in prop_oneof![Just(0u64), 25u64..250, 250u64..5_000],
         interval in 1u64..4,
+        threads in 1usize..4,
         segs in segments(),
     ) {
         let text = scenario_text(seed, capacity, fee_kwu, interval, &segs);
@@ -57,7 +58,7 @@ proptest! {
             }
         };
         let mut seen: Vec<(Tick, Transaction, paychan::tx::Split)> = Vec::new();
-        let report = engine::run::<std::convert::Infallible, _>(&s, |t, c| {
+        let report = engine::run::<std::convert::Infallible, _>(&s, threads, |t, c| {
             seen.push((*t, c.tx.clone(), c.split));
             Ok(())
         }).unwrap();

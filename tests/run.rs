@@ -150,3 +150,38 @@ fn bad_unit_names_file_line_field_and_value() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn any_thread_count_gives_the_same_bytes() {
+    let outs: Vec<_> = ["1", "2", "4"]
+        .iter()
+        .map(|t| {
+            let out = tempfile::tempdir().unwrap();
+            let o =
+                paychan(&["run", "scenarios/price-change.toml", "--out", out.path().to_str().unwrap(), "--threads", t]);
+            assert!(o.status.success());
+            out
+        })
+        .collect();
+    for name in ["commitments.csv", "summary.json", "balance.png", "balance.svg"] {
+        let first = fs::read(outs[0].path().join("price-change").join(name)).unwrap();
+        for other in &outs[1..] {
+            assert!(first == fs::read(other.path().join("price-change").join(name)).unwrap(), "{name} differs");
+        }
+    }
+}
+
+#[test]
+fn no_tx_hex_keeps_the_columns_and_empties_the_hex() {
+    let full = tempfile::tempdir().unwrap();
+    let bare = tempfile::tempdir().unwrap();
+    run_ok(BOOK, full.path());
+    let o = paychan(&["run", BOOK, "--out", bare.path().to_str().unwrap(), "--no-tx-hex", "-q"]);
+    assert!(o.status.success());
+    let (a, b) = (rows(&full.path().join("emma-fabian")), rows(&bare.path().join("emma-fabian")));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert!(y.tx_hex.is_empty());
+        assert_eq!((x.seq, x.payer_sat, x.payee_sat, &x.txid), (y.seq, y.payer_sat, y.payee_sat, &y.txid));
+    }
+}

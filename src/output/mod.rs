@@ -7,6 +7,7 @@
 //! complete; commitments are streamed to the CSV as the engine produces them.
 
 pub mod chart;
+pub mod series;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -195,6 +196,20 @@ pub struct CommitmentLog {
     path: PathBuf,
     writer: csv::Writer<BufWriter<File>>,
     funding: Amount,
+    with_hex: bool,
+    /// Reused buffers: the consensus encoding and its hex, one allocation for the whole run.
+    raw: Vec<u8>,
+    hex: String,
+}
+
+/// Appends the lower-case hex of `bytes` to `out`.
+fn hex_into(bytes: &[u8], out: &mut String) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
 }
 
 /// One CSV row. Column order is the file's contract with pandas users: append, never reorder.
@@ -216,16 +231,24 @@ struct Row<'a> {
 }
 
 impl CommitmentLog {
-    /// Creates `dir/commitments.csv`.
+    /// Creates `dir/commitments.csv`; without `with_hex` the `tx_hex` column stays (so the
+    /// columns never move) but is left empty.
     ///
     /// # Errors
     ///
     /// [`OutputError::Io`] when the file cannot be created.
-    pub fn create(dir: &Path, funding: Amount) -> Result<CommitmentLog, OutputError> {
+    pub fn create(dir: &Path, funding: Amount, with_hex: bool) -> Result<CommitmentLog, OutputError> {
         let path = dir.join("commitments.csv");
         let file = File::create(&path).map_err(io_err(&path))?;
         let writer = csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 16, file));
-        Ok(CommitmentLog { path, writer, funding })
+        Ok(CommitmentLog {
+            path,
+            writer,
+            funding,
+            with_hex,
+            raw: Vec::with_capacity(512),
+            hex: String::with_capacity(1024),
+        })
     }
 
     /// Appends the row of `commitment`, paid for by `tick`.
@@ -236,7 +259,13 @@ impl CommitmentLog {
     pub fn append(&mut self, tick: &Tick, commitment: &SignedCommitment, interval_s: u64) -> Result<(), OutputError> {
         let split = &commitment.split;
         debug_assert_eq!(split.payer + split.payee + split.fee, self.funding);
-        let hex = serialize_hex(&commitment.tx);
+        self.hex.clear();
+        if self.with_hex {
+            self.raw.clear();
+            bitcoin::consensus::Encodable::consensus_encode(&commitment.tx, &mut self.raw)
+                .expect("writing into a Vec cannot fail");
+            hex_into(&self.raw, &mut self.hex);
+        }
         let row = Row {
             seq: commitment.seq,
             elapsed_s: tick.elapsed_s,
@@ -244,7 +273,7 @@ impl CommitmentLog {
             payee_sat: split.payee.to_sat(),
             fee_sat: split.fee.to_sat(),
             txid: commitment.tx.compute_txid().to_string(),
-            tx_hex: &hex,
+            tx_hex: &self.hex,
             clock_s: tick.clock_s,
             segment: tick.segment + 1,
             rate_sat_per_s: tick.price.to_sat() / interval_s,

@@ -1,0 +1,165 @@
+//! `paychan bench`: how close a run comes to the cost of its cryptography, in one process.
+//!
+//! A commitment needs four secp256k1 operations: the payer signs, the payee verifies, the payee
+//! signs, the payer verifies. That is the floor. Everything else — building the transaction twice
+//! (each party builds its own), the BIP-0143 sighashes, the witness, hex, the CSV row — should
+//! vanish beside it. This module times the bare four operations with the same library and context,
+//! then the real engine writing the real CSV, single-threaded and on every core, and prints the
+//! ratios. It measures; it asserts nothing.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::secp256k1::{Message, PublicKey, Secp256k1, SecretKey};
+
+use crate::engine;
+use crate::output::{CommitmentLog, OutputError};
+use crate::scenario::Scenario;
+
+/// The measured figures.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    /// Commitments per measurement.
+    pub commitments: u64,
+    /// Two signs and two verifies, bare.
+    pub raw_per_commitment: Duration,
+    /// The engine with the CSV log, one thread.
+    pub one_thread_per_commitment: Duration,
+    /// The engine with the CSV log, `threads` threads.
+    pub threads: usize,
+    /// The same on `threads` threads.
+    pub many_threads_per_commitment: Duration,
+    /// The bare four operations on `threads` threads at once, each thread doing its share: the
+    /// machine's own limit on the speed-up.
+    pub raw_many_per_commitment: Duration,
+}
+
+impl Figures {
+    /// End-to-end single-threaded cost over the bare four operations.
+    pub fn ratio(&self) -> f64 {
+        self.one_thread_per_commitment.as_secs_f64() / self.raw_per_commitment.as_secs_f64()
+    }
+
+    /// Speed-up from one thread to `threads`.
+    pub fn speedup(&self) -> f64 {
+        self.one_thread_per_commitment.as_secs_f64() / self.many_threads_per_commitment.as_secs_f64()
+    }
+
+    /// The bare operations' own speed-up from one thread to `threads`.
+    pub fn raw_speedup(&self) -> f64 {
+        self.raw_per_commitment.as_secs_f64() / self.raw_many_per_commitment.as_secs_f64()
+    }
+}
+
+/// The scenario the benchmark runs: the book's price, a channel big enough for `n` seconds.
+fn scenario(n: u64) -> Scenario {
+    let text = format!(
+        "name = \"bench\"\nseed = 1\npayer = \"Emma\"\npayee = \"Fabian\"\ncapacity = \"20 BTC\"\n\
+         fee_rate = \"1 sat/vB\"\n[[segment]]\nrate = \"1000 sat/s\"\nduration = \"{n} s\"\n"
+    );
+    Scenario::from_toml(Path::new("bench.toml"), &text).expect("the benchmark scenario is valid")
+}
+
+/// Times `n` rounds of the four secp256k1 operations of a commitment.
+pub fn raw(n: u64) -> Duration {
+    let secp = Secp256k1::new();
+    let a = SecretKey::from_slice(&[0x11; 32]).expect("a valid scalar");
+    let b = SecretKey::from_slice(&[0x22; 32]).expect("a valid scalar");
+    let (pa, pb) = (PublicKey::from_secret_key(&secp, &a), PublicKey::from_secret_key(&secp, &b));
+    let start = Instant::now();
+    let mut ok = true;
+    for i in 0..n {
+        let msg = Message::from_digest(sha256::Hash::hash(&i.to_le_bytes()).to_byte_array());
+        let s1 = secp.sign_ecdsa(&msg, &a);
+        ok &= secp.verify_ecdsa(&msg, &s1, &pa).is_ok();
+        let s2 = secp.sign_ecdsa(&msg, &b);
+        ok &= secp.verify_ecdsa(&msg, &s2, &pb).is_ok();
+    }
+    let took = start.elapsed();
+    assert!(ok, "every bare signature verifies");
+    took
+}
+
+/// Times `n` rounds of the four operations split over `threads` threads running at once.
+pub fn raw_parallel(n: u64, threads: usize) -> Duration {
+    let threads = threads.max(1) as u64;
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let share = n / threads + u64::from(t < n % threads);
+            s.spawn(move || raw(share));
+        }
+    });
+    start.elapsed()
+}
+
+/// Times the engine on `threads` threads over `n` commitments, each written as a CSV row into
+/// `dir`.
+///
+/// # Errors
+///
+/// [`OutputError`] when the CSV cannot be written.
+pub fn end_to_end(n: u64, threads: usize, dir: &Path) -> Result<Duration, OutputError> {
+    let s = scenario(n);
+    let mut log = CommitmentLog::create(dir, s.capacity, true)?;
+    let start = Instant::now();
+    let report = engine::run(&s, threads, |tick, c| log.append(tick, c, 1)).map_err(|e| match e {
+        engine::EngineError::Sink { source, .. } => source,
+        other => OutputError::Io { path: dir.to_path_buf(), source: std::io::Error::other(other.to_string()) },
+    })?;
+    log.finish()?;
+    let took = start.elapsed();
+    assert_eq!(report.commitments, n, "the benchmark channel never runs out");
+    Ok(took)
+}
+
+/// Runs every measurement over `n` commitments, best of `repeat`.
+///
+/// # Errors
+///
+/// [`OutputError`] when the scratch folder or the CSV cannot be written.
+pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Figures, OutputError> {
+    std::fs::create_dir_all(scratch).map_err(|source| OutputError::Path { path: scratch.to_path_buf(), source })?;
+    // Interleaved, best of `repeat`: a busy moment on the machine then hurts every figure alike.
+    let (mut raw1, mut one, mut many, mut raw_many) = (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..repeat.max(1) {
+        raw1 = raw1.min(raw(n));
+        one = one.min(end_to_end(n, 1, scratch)?);
+        many = many.min(end_to_end(n, threads, scratch)?);
+        raw_many = raw_many.min(raw_parallel(n, threads));
+    }
+    let per = |d: Duration| d / u32::try_from(n).unwrap_or(u32::MAX).max(1);
+    let (raw, one, many) = (raw1, one, many);
+    let _ = std::fs::remove_dir_all(scratch);
+    Ok(Figures {
+        commitments: n,
+        raw_per_commitment: per(raw),
+        one_thread_per_commitment: per(one),
+        threads,
+        many_threads_per_commitment: per(many),
+        raw_many_per_commitment: per(raw_many),
+    })
+}
+
+/// The figures as `paychan bench` prints them.
+pub fn describe(f: &Figures) -> String {
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    format!(
+        "paychan bench: {} commitments, best of the runs\n  \
+         raw 4 ops (2 ECDSA signs + 2 verifies): {:8.1} µs/commitment\n  \
+         end-to-end, 1 thread:                    {:8.1} µs/commitment  ratio {:.3}\n  \
+         end-to-end, {} threads:                   {:8.1} µs/commitment  speed-up {:.2}x\n  \
+         raw 4 ops, {} threads at once:            {:8.1} µs/commitment  speed-up {:.2}x (the machine's limit)\n",
+        f.commitments,
+        us(f.raw_per_commitment),
+        us(f.one_thread_per_commitment),
+        f.ratio(),
+        f.threads,
+        us(f.many_threads_per_commitment),
+        f.speedup(),
+        f.threads,
+        us(f.raw_many_per_commitment),
+        f.raw_speedup()
+    )
+}
