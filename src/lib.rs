@@ -15,6 +15,7 @@ pub mod keys;
 pub mod output;
 pub mod party;
 pub mod plan;
+pub mod progress;
 pub mod psbt;
 pub mod scenario;
 pub mod tx;
@@ -118,6 +119,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// Write each commitment's hex into the CSV (the default).
     pub tx_hex: bool,
+    /// Show a progress bar on stderr when it is a terminal and the run lasts over a second.
+    pub progress: bool,
 }
 
 /// Runs the scenario at `path`: validates it, replays the channel, writes every file atomically.
@@ -142,7 +145,9 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let mut series = output::series::Series::new(scenario.total_duration_s());
     let mut for_psbt = Vec::new();
     let interval = scenario.interval_s;
+    let mut progress = progress::Progress::new(&scenario, options.progress);
     let report = engine::run(&scenario, options.threads, |tick, c| {
+        progress.tick(c.seq);
         if options.psbt.as_ref().is_some_and(|sel| sel.contains(c.seq)) {
             for_psbt.push((c.seq, c.tx.clone()));
         }
@@ -155,6 +160,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
         log.append(tick, c, interval)
     })
     .map_err(|source| Error::Engine { scenario: path.to_path_buf(), source })?;
+    progress.finish();
     log.finish()?;
     output::write_summary(&dir, &scenario, &report)?;
     draw_chart(&scenario, &report, &series.into_points(), &dir)?;
