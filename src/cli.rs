@@ -111,7 +111,14 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let outcome = crate::run_scenario(
                 s,
                 &scenario,
-                &RunOptions { out, force, psbt, threads: threads.unwrap_or_else(default_threads), tx_hex: !no_tx_hex, progress: !quiet },
+                &RunOptions {
+                    out,
+                    force,
+                    psbt,
+                    threads: threads.unwrap_or_else(default_threads),
+                    tx_hex: !no_tx_hex,
+                    progress: !quiet,
+                },
             )?;
             if !quiet {
                 print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));

@@ -26,12 +26,8 @@ impl Progress {
     /// A bar for `scenario`'s commitments, live only if `wanted` and stderr is a terminal.
     pub fn new(scenario: &Scenario, wanted: bool) -> Progress {
         let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
-            let total: u64 = scenario
-                .segments
-                .iter()
-                .filter(|s| !s.is_pause())
-                .map(|s| s.duration_s / scenario.interval_s)
-                .sum();
+            let total: u64 =
+                scenario.segments.iter().filter(|s| !s.is_pause()).map(|s| s.duration_s / scenario.interval_s).sum();
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
             bar.set_style(
                 ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} commitments  {per_sec}  ETA {eta}")

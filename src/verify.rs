@@ -16,8 +16,13 @@ use bitcoin::secp256k1::PublicKey;
 use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
 use serde::Deserialize;
 
+use rayon::prelude::*;
+
 use crate::check;
 use crate::tx;
+
+/// Rows checked in parallel at a time.
+const CHUNK: usize = 4_096;
 
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,31 +325,64 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
         }
     }
 
-    // Every commitment, in order.
+    // Every commitment, in order: the row-to-row checks here, each transaction's own checks in
+    // parallel, chunk by chunk, the findings kept in row order.
     let mut expected_seq = 1;
     let mut last_payee = 0;
     let mut last_tx: Option<Transaction> = None;
     let mut count = 0;
-    for record in reader.deserialize::<Row>() {
-        let row = record.map_err(|source| VerifyError::Csv { path: csv_path.clone(), source })?;
-        let place = format!("commitment #{}", row.seq);
-        count += 1;
-        if row.seq != expected_seq {
-            v.fail(&place, "seq", format!("row {count} has seq {}, expected {expected_seq}", row.seq));
+    let mut rows = reader.deserialize::<Row>();
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for record in rows.by_ref().take(CHUNK) {
+            let row = record.map_err(|source| VerifyError::Csv { path: csv_path.clone(), source })?;
+            let mut seq_findings = Vec::new();
+            let place = format!("commitment #{}", row.seq);
+            count += 1;
+            if row.seq != expected_seq {
+                seq_findings.push(Finding {
+                    place: place.clone(),
+                    check: "seq",
+                    detail: format!("row {count} has seq {}, expected {expected_seq}", row.seq),
+                });
+            }
+            expected_seq = row.seq + 1;
+            if row.payee_sat < last_payee {
+                seq_findings.push(Finding {
+                    place: place.clone(),
+                    check: "payee-decreases",
+                    detail: format!("the payee gets {} sat after {last_payee} sat", row.payee_sat),
+                });
+            }
+            last_payee = row.payee_sat;
+            chunk.push((row, place, seq_findings));
         }
-        expected_seq = row.seq + 1;
-        if row.payee_sat < last_payee {
-            v.fail(&place, "payee-decreases", format!("the payee gets {} sat after {last_payee} sat", row.payee_sat));
+        if chunk.is_empty() {
+            break;
         }
-        last_payee = row.payee_sat;
-        if row.tx_hex.is_empty() {
-            v.fail(&place, "no-tx-hex", "the log has no transaction (a --no-tx-hex run): nothing to verify");
-            continue;
+        let checked: Vec<(Vec<Finding>, usize, Option<Transaction>)> = chunk
+            .into_par_iter()
+            .map(|(row, place, findings)| {
+                let mut w = Verifier { min_rate, findings, transactions: 0 };
+                if row.tx_hex.is_empty() {
+                    w.fail(&place, "no-tx-hex", "the log has no transaction (a --no-tx-hex run): nothing to verify");
+                    return (w.findings, 0, None);
+                }
+                let t = w.parse(&place, &row.tx_hex, &row.txid);
+                if let Some(t) = &t {
+                    w.spend(&place, t, &channel);
+                    w.amounts(&place, t, &channel, row.payer_sat, row.payee_sat, row.fee_sat);
+                }
+                (w.findings, w.transactions, t)
+            })
+            .collect();
+        for (findings, transactions, t) in checked {
+            v.findings.extend(findings);
+            v.transactions += transactions;
+            if t.is_some() {
+                last_tx = t;
+            }
         }
-        let Some(t) = v.parse(&place, &row.tx_hex, &row.txid) else { continue };
-        v.spend(&place, &t, &channel);
-        v.amounts(&place, &t, &channel, row.payer_sat, row.payee_sat, row.fee_sat);
-        last_tx = Some(t);
     }
     if count != summary.commitments {
         v.fail("summary", "count", format!("{} commitments listed, {count} rows in the log", summary.commitments));
