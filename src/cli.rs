@@ -37,6 +37,9 @@ pub enum Command {
         /// Signing threads; the output is byte-identical for any number (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Tell the story in the book's words as the run goes (summarised for long runs).
+        #[arg(long)]
+        narrate: bool,
         /// Leave the tx_hex column of commitments.csv empty (smaller files for sweeps).
         #[arg(long)]
         no_tx_hex: bool,
@@ -102,7 +105,7 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex } => {
+        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate } => {
             // Warnings first, so a user who stops reading at the summary has seen them.
             let s = crate::scenario::Scenario::load(&scenario)?;
             for w in crate::warnings(&s) {
@@ -118,6 +121,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                     threads: threads.unwrap_or_else(default_threads),
                     tx_hex: !no_tx_hex,
                     progress: !quiet,
+                    narrate,
                 },
             )?;
             if !quiet {

@@ -189,12 +189,31 @@ enum StepError {
 /// # Errors
 ///
 /// [`EngineError`] when funding fails, a party refuses a message, or the sink fails.
-pub fn run<E, F>(scenario: &Scenario, threads: usize, mut sink: F) -> Result<RunReport, EngineError<E>>
+pub fn run<E, F>(scenario: &Scenario, threads: usize, sink: F) -> Result<RunReport, EngineError<E>>
 where
     E: std::error::Error + Send + 'static,
     F: FnMut(&Tick, &SignedCommitment) -> Result<(), E> + Send,
 {
-    let (channel, mut payer, mut payee) = open(scenario)?;
+    let (channel, payer, payee) = open(scenario)?;
+    stream(scenario, (channel, payer, payee), threads, sink)
+}
+
+/// Runs the scenario on a channel already [`open`]ed: see [`run`].
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn stream<E, F>(
+    scenario: &Scenario,
+    opened: (Channel, Payer, Payee),
+    threads: usize,
+    mut sink: F,
+) -> Result<RunReport, EngineError<E>>
+where
+    E: std::error::Error + Send + 'static,
+    F: FnMut(&Tick, &SignedCommitment) -> Result<(), E> + Send,
+{
+    let (channel, mut payer, mut payee) = opened;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()

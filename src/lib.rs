@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod keys;
+pub mod narrate;
 pub mod output;
 pub mod party;
 pub mod plan;
@@ -121,6 +122,8 @@ pub struct RunOptions {
     pub tx_hex: bool,
     /// Show a progress bar on stderr when it is a terminal and the run lasts over a second.
     pub progress: bool,
+    /// Tell the story on stdout as the run goes (`--narrate`).
+    pub narrate: bool,
 }
 
 /// Runs the scenario at `path`: validates it, replays the channel, writes every file atomically.
@@ -145,9 +148,19 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let mut series = output::series::Series::new(scenario.total_duration_s());
     let mut for_psbt = Vec::new();
     let interval = scenario.interval_s;
-    let mut progress = progress::Progress::new(&scenario, options.progress);
-    let report = engine::run(&scenario, options.threads, |tick, c| {
+    let mut progress = progress::Progress::new(&scenario, options.progress && !options.narrate);
+    let opened = engine::open(&scenario)
+        .map_err(|e| Error::Engine { scenario: path.to_path_buf(), source: EngineError::Funding(e) })?;
+    let mut narrator = options.narrate.then(|| narrate::Narrator::new(&scenario, std::io::stdout()));
+    let narration_failed = |e: std::io::Error| OutputError::Io { path: PathBuf::from("<stdout>"), source: e };
+    if let Some(n) = &mut narrator {
+        n.opening(&opened.0).map_err(narration_failed)?;
+    }
+    let report = engine::stream(&scenario, opened, options.threads, |tick, c| {
         progress.tick(c.seq);
+        if let Some(n) = &mut narrator {
+            n.commitment(tick, c).map_err(narration_failed)?;
+        }
         if options.psbt.as_ref().is_some_and(|sel| sel.contains(c.seq)) {
             for_psbt.push((c.seq, c.tx.clone()));
         }
@@ -161,9 +174,13 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     })
     .map_err(|source| Error::Engine { scenario: path.to_path_buf(), source })?;
     progress.finish();
+    if let Some(n) = &mut narrator {
+        n.closing(&report).map_err(narration_failed)?;
+    }
     log.finish()?;
     output::write_summary(&dir, &scenario, &report)?;
     draw_chart(&scenario, &report, &series.into_points(), &dir)?;
+    output::report::write_report(&dir).map_err(OutputError::from)?;
     if !for_psbt.is_empty() {
         output::write_psbts(&dir, &report.channel.params, &for_psbt)?;
     }

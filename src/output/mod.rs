@@ -7,6 +7,7 @@
 //! complete; commitments are streamed to the CSV as the engine produces them.
 
 pub mod chart;
+pub mod report;
 pub mod series;
 
 use std::fs::{self, File};
@@ -25,7 +26,7 @@ use crate::scenario::{format_amount, format_fee_rate, unit_name, Scenario};
 pub const MARKER: &str = ".paychan-output";
 
 /// The files of a run, in the order they are listed to the user.
-pub const FILES: [&str; 4] = ["commitments.csv", "summary.json", "balance.png", "balance.svg"];
+pub const FILES: [&str; 5] = ["commitments.csv", "summary.json", "balance.png", "balance.svg", "report.html"];
 
 /// A failure to write the output.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +61,9 @@ pub enum OutputError {
         /// The cause.
         source: csv::Error,
     },
+    /// The HTML report could not be written.
+    #[error("cannot write the report")]
+    Report(#[from] report::ReportError),
     /// The chart could not be drawn.
     #[error("cannot draw the chart")]
     Chart(#[from] chart::ChartError),

@@ -1,0 +1,563 @@
+//! `report.html`: the channel a class can step through, from funding to settlement.
+//!
+//! Figure 14-3 of the book shows the funding output, a row of commitments whose balance slides
+//! from Emma to Fabian, and the settlement. The report is that figure made of the run's real
+//! transactions: one self-contained HTML file (inline CSS, JS and SVG, nothing fetched) with the
+//! parties and their keys, the funding transaction, the balance chart, and a stepper over the
+//! commitments that shows each one decoded — the input spending the funding output, the two
+//! outputs and their owners, the witness with Emma's and Fabian's signatures labelled, and the
+//! witness script. Like `paychan verify` it is built from the output files alone, so what it shows
+//! is what the folder holds. A run of more than [`MAX_STEPS`] commitments is sampled, and the page
+//! says so.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use bitcoin::consensus::encode::deserialize_hex;
+use bitcoin::Transaction;
+use serde::{Deserialize, Serialize};
+
+/// The most commitments the report embeds; above this it samples evenly.
+pub const MAX_STEPS: u64 = 5_000;
+
+/// The report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A file could not be read or written.
+    #[error("cannot {action} {path}")]
+    Io {
+        /// "read" or "write".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// summary.json or commitments.csv is not what paychan writes.
+    #[error("{path} is not in paychan's format: {detail}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct Summary {
+    scenario: String,
+    seed: u64,
+    network: String,
+    unit: String,
+    capacity_sat: u64,
+    fee_rate: String,
+    interval_s: u64,
+    payer: Party,
+    payee: Party,
+    funding: Funding,
+    commitments: u64,
+    stopped_by: String,
+    settlement: Settlement,
+}
+
+#[derive(Deserialize, Serialize)]
+struct Party {
+    name: String,
+    pubkey: String,
+    script_pubkey_hex: String,
+    address: String,
+}
+
+#[derive(Deserialize)]
+struct Funding {
+    txid: String,
+    vout: u32,
+    amount_sat: u64,
+    fee_sat: u64,
+    witness_script_hex: String,
+    address: String,
+    tx_hex: String,
+    inputs: Vec<Input>,
+}
+
+#[derive(Deserialize)]
+struct Input {
+    txid: String,
+    vout: u32,
+    amount_sat: u64,
+}
+
+#[derive(Deserialize)]
+struct Settlement {
+    seq: u64,
+    clock_s: u64,
+    txid: String,
+    payer_sat: u64,
+    payee_sat: u64,
+    fee_sat: u64,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    seq: u64,
+    elapsed_s: u64,
+    payer_sat: u64,
+    payee_sat: u64,
+    fee_sat: u64,
+    txid: String,
+    tx_hex: String,
+    clock_s: u64,
+    segment: u64,
+    rate_sat_per_s: u64,
+    trimmed: String,
+    vsize: u64,
+}
+
+/// One step of the stepper, as the page's script reads it.
+#[derive(Serialize)]
+struct Step {
+    seq: u64,
+    clock: u64,
+    elapsed: u64,
+    segment: u64,
+    rate: u64,
+    payer: u64,
+    payee: u64,
+    fee: u64,
+    trimmed: String,
+    txid: String,
+    vsize: u64,
+    /// The two witness signatures in witness order (hex, DER + sighash byte); empty without hex.
+    sigs: Vec<String>,
+    /// Each output: [owner, sat].
+    outs: Vec<(String, u64)>,
+}
+
+/// Everything the page's script needs, embedded once.
+#[derive(Serialize)]
+struct Data<'a> {
+    scenario: &'a str,
+    unit: &'a str,
+    sat_per_unit: u64,
+    capacity: u64,
+    payer: &'a str,
+    payee: &'a str,
+    /// Whose signature comes first in the witness (the owner of the smaller key, BIP-0067).
+    first_signer: &'a str,
+    second_signer: &'a str,
+    funding_outpoint: String,
+    witness_script: &'a str,
+    total: u64,
+    steps: Vec<Step>,
+}
+
+fn read(path: &Path) -> Result<String, ReportError> {
+    fs::read_to_string(path).map_err(|source| ReportError::Io { action: "read", path: path.to_path_buf(), source })
+}
+
+fn format_err(path: &Path, detail: impl ToString) -> ReportError {
+    ReportError::Format { path: path.to_path_buf(), detail: detail.to_string() }
+}
+
+/// Which commitment numbers of `total` the report embeds: all of them up to [`MAX_STEPS`], else an
+/// even sample that always holds the first, the last and the first of every segment.
+fn wanted(seq: u64, total: u64, segment_starts: &[u64]) -> bool {
+    if total <= MAX_STEPS {
+        return true;
+    }
+    let stride = total.div_ceil(MAX_STEPS - 2 - segment_starts.len() as u64).max(1);
+    seq == 1 || seq == total || (seq - 1) % stride == 0 || segment_starts.contains(&seq)
+}
+
+/// Writes `dir/report.html` from `dir/summary.json`, `dir/commitments.csv` and `dir/balance.svg`.
+///
+/// # Errors
+///
+/// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written.
+pub fn write_report(dir: &Path) -> Result<(), ReportError> {
+    let summary_path = dir.join("summary.json");
+    let s: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| format_err(&summary_path, e))?;
+    let csv_path = dir.join("commitments.csv");
+    let svg_path = dir.join("balance.svg");
+    let svg = read(&svg_path)?;
+    let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+
+    let payer_first = s.payer.pubkey <= s.payee.pubkey;
+    let (first, second) = if payer_first { (&s.payer.name, &s.payee.name) } else { (&s.payee.name, &s.payer.name) };
+    let owner = |script: &str| {
+        if script == s.payer.script_pubkey_hex {
+            s.payer.name.clone()
+        } else if script == s.payee.script_pubkey_hex {
+            s.payee.name.clone()
+        } else {
+            "unknown".to_string()
+        }
+    };
+
+    // The segments' first commitments, found in a first pass over the log's small columns.
+    let mut segment_starts = Vec::new();
+    if s.commitments > MAX_STEPS {
+        let mut reader = csv::Reader::from_path(&csv_path).map_err(|e| format_err(&csv_path, e))?;
+        let mut last = 0;
+        for row in reader.deserialize::<Row>() {
+            let row = row.map_err(|e| format_err(&csv_path, e))?;
+            if row.segment != last {
+                segment_starts.push(row.seq);
+                last = row.segment;
+            }
+        }
+    }
+    let mut steps = Vec::new();
+    let mut reader = csv::Reader::from_path(&csv_path).map_err(|e| format_err(&csv_path, e))?;
+    for row in reader.deserialize::<Row>() {
+        let row = row.map_err(|e| format_err(&csv_path, e))?;
+        if !wanted(row.seq, s.commitments, &segment_starts) {
+            continue;
+        }
+        let (sigs, outs) = if row.tx_hex.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let tx: Transaction = deserialize_hex(&row.tx_hex).map_err(|e| format_err(&csv_path, e))?;
+            let w = &tx.input[0].witness;
+            let hex = |i: usize| w.nth(i).map(|b| b.iter().map(|x| format!("{x:02x}")).collect()).unwrap_or_default();
+            let outs = tx.output.iter().map(|o| (owner(&o.script_pubkey.to_hex_string()), o.value.to_sat())).collect();
+            (vec![hex(1), hex(2)], outs)
+        };
+        steps.push(Step {
+            seq: row.seq,
+            clock: row.clock_s,
+            elapsed: row.elapsed_s,
+            segment: row.segment,
+            rate: row.rate_sat_per_s,
+            payer: row.payer_sat,
+            payee: row.payee_sat,
+            fee: row.fee_sat,
+            trimmed: row.trimmed,
+            txid: row.txid,
+            vsize: row.vsize,
+            sigs,
+            outs,
+        });
+    }
+    let sat_per_unit = match s.unit.as_str() {
+        "BTC" => 100_000_000,
+        "cBTC" => 1_000_000,
+        "mBTC" => 100_000,
+        "uBTC" | "bits" => 100,
+        _ => 1,
+    };
+    let data = Data {
+        scenario: &s.scenario,
+        unit: &s.unit,
+        sat_per_unit,
+        capacity: s.capacity_sat,
+        payer: &s.payer.name,
+        payee: &s.payee.name,
+        first_signer: first,
+        second_signer: second,
+        funding_outpoint: format!("{}:{}", s.funding.txid, s.funding.vout),
+        witness_script: &s.funding.witness_script_hex,
+        total: s.commitments,
+        steps,
+    };
+    let json = serde_json::to_string(&data).expect("the report data has only strings and integers");
+    // Inside <script>, "</" could end the element: escape it the way JSON allows.
+    let json = json.replace("</", "<\\/");
+
+    let funding_tx: Transaction =
+        deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
+    let amount = |sat: u64| format_units(sat, sat_per_unit, &s.unit);
+    let mut html = String::with_capacity(json.len() + svg.len() + 16_384);
+    let title = format!("{} — seed {}: a payment channel, step by step", esc(&s.scenario), s.seed);
+    let _ = write!(
+        html,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p class="lead">{payer} pays {payee} through a 2-of-2 payment channel of <b>{capacity}</b> on {network}: one commitment
+transaction per {interval} s of video, each signed by {payer} and countersigned by {payee}, at a fee rate of
+{fee_rate}. {count} commitments; the channel {stopped}.</p>
+</header>
+"#,
+        payer = esc(&s.payer.name),
+        payee = esc(&s.payee.name),
+        capacity = amount(s.capacity_sat),
+        network = esc(&s.network),
+        interval = s.interval_s,
+        fee_rate = esc(&s.fee_rate),
+        count = s.commitments,
+        stopped = if s.stopped_by == "exhaustion" { "ran out of capacity" } else { "closed when the schedule ended" },
+    );
+
+    // Parties and the funding transaction.
+    let script_words = decode_script(&s.funding.witness_script_hex, &s.payer, &s.payee);
+    let _ = write!(
+        html,
+        r#"<section class="cards">
+<div class="card payer"><h2>{payer_name} <span>payer</span></h2>
+<dl><dt>2-of-2 key</dt><dd class="mono">{payer_key}</dd><dt>refund address</dt><dd class="mono">{payer_addr}</dd></dl></div>
+<div class="card payee"><h2>{payee_name} <span>payee</span></h2>
+<dl><dt>2-of-2 key</dt><dd class="mono">{payee_key}</dd><dt>payment address</dt><dd class="mono">{payee_addr}</dd></dl></div>
+<div class="card funding"><h2>Funding (anchor) transaction</h2>
+<dl><dt>txid</dt><dd class="mono">{ftxid}</dd>
+<dt>input</dt><dd>{payer_name}'s coin <span class="mono">{in_txid}:{in_vout}</span>, {in_amount}</dd>
+<dt>output {vout}</dt><dd><b>{capacity}</b> to the 2-of-2 <span class="mono">{faddr}</span></dd>
+{change}<dt>fee</dt><dd>{ffee} sat</dd>
+<dt>witness script</dt><dd class="mono script">{script_words}</dd></dl></div>
+</section>
+"#,
+        payer_name = esc(&s.payer.name),
+        payer_key = esc(&s.payer.pubkey),
+        payer_addr = esc(&s.payer.address),
+        payee_name = esc(&s.payee.name),
+        payee_key = esc(&s.payee.pubkey),
+        payee_addr = esc(&s.payee.address),
+        ftxid = esc(&s.funding.txid),
+        in_txid = esc(s.funding.inputs.first().map_or("", |i| i.txid.as_str())),
+        in_vout = s.funding.inputs.first().map_or(0, |i| i.vout),
+        in_amount = amount(s.funding.inputs.first().map_or(0, |i| i.amount_sat)),
+        vout = s.funding.vout,
+        capacity = amount(s.funding.amount_sat),
+        faddr = esc(&s.funding.address),
+        change = funding_tx
+            .output
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as u32 != s.funding.vout)
+            .map(|(i, o)| format!(
+                "<dt>output {i}</dt><dd>{} change back to {}</dd>\n",
+                amount(o.value.to_sat()),
+                esc(&s.payer.name)
+            ))
+            .collect::<String>(),
+        ffee = s.funding.fee_sat,
+    );
+
+    // The chart and the stepper.
+    let settle_text = format!(
+            "{} — the last state, commitment #{}, signed by both, at {} s: <b>{}</b> to {}, <b>{}</b> back to {}, fee {} sat. \
+             Either of them can broadcast it.",
+            if s.stopped_by == "exhaustion" { "The channel ran out" } else { "Emma pressed stop" }
+                .replace("Emma", &esc(&s.payer.name)),
+            s.settlement.seq,
+            s.settlement.clock_s,
+            amount(s.settlement.payee_sat),
+            esc(&s.payee.name),
+            amount(s.settlement.payer_sat),
+            esc(&s.payer.name),
+            s.settlement.fee_sat
+        );
+    let _ = write!(
+        html,
+        r#"<section class="chart">{svg}</section>
+<section class="stepper" id="stepper">
+<h2>Commitments <span id="sample-note"></span></h2>
+<div class="controls">
+<button id="first" title="first (Home)">|◀</button><button id="prev" title="previous (←)">◀</button>
+<input id="slider" type="range" min="0" max="0" value="0" aria-label="commitment">
+<button id="next" title="next (→)">▶</button><button id="last" title="last (End)">▶|</button>
+<span id="position" class="position"></span>
+</div>
+<div id="step"></div>
+</section>
+<section class="card settlement">
+<h2>Settlement</h2>
+<p>{settle_text}</p>
+<p class="mono">txid {stxid}</p>
+</section>
+<footer>Written by paychan from <code>summary.json</code> and <code>commitments.csv</code>. Every transaction here is real:
+check the folder with <code>paychan verify</code>.</footer>
+<pre id="selftest" hidden></pre>
+<script type="application/json" id="data">{json}</script>
+<script>{JS}</script>
+</body>
+</html>
+"#,
+        settle_text = settle_text,
+        stxid = esc(&s.settlement.txid),
+    );
+    let path = dir.join("report.html");
+    fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
+}
+
+/// `OP_2 <Emma's key> <Fabian's key> OP_2 OP_CHECKMULTISIG`, with owners named.
+fn decode_script(hex: &str, payer: &Party, payee: &Party) -> String {
+    let key = |k: &str| {
+        let who = if k == payer.pubkey {
+            &payer.name
+        } else if k == payee.pubkey {
+            &payee.name
+        } else {
+            "?"
+        };
+        format!("&lt;<span title=\"{}\">{}'s key</span>&gt;", esc(k), esc(who))
+    };
+    if hex.len() == 142 && hex.starts_with("5221") && hex.ends_with("52ae") {
+        format!("OP_2 {} {} OP_2 OP_CHECKMULTISIG", key(&hex[4..70]), key(&hex[72..138]))
+    } else {
+        esc(hex)
+    }
+}
+
+/// `sat` in the unit, exact: "35.99831 mBTC".
+fn format_units(sat: u64, per: u64, unit: &str) -> String {
+    let per = per.max(1);
+    let (whole, frac) = (sat / per, sat % per);
+    let digits = per.to_string().len() - 1;
+    if frac == 0 {
+        format!("{whole} {unit}")
+    } else {
+        let frac = format!("{frac:0digits$}");
+        format!("{whole}.{} {unit}", frac.trim_end_matches('0'))
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const CSS: &str = r#"
+:root { --payer: #1f77b4; --payee: #e67814; --fee: #888; --ink: #1d1d1f; --soft: #f4f5f7; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink);
+       margin: 0 auto; max-width: 1240px; padding: 16px 24px; font-size: 17px; line-height: 1.45; }
+h1 { font-size: 28px; margin: 4px 0; } h2 { font-size: 21px; margin: 0 0 8px; } h2 span { font-size: 14px; color: #666; font-weight: normal; }
+.lead { margin: 4px 0 12px; }
+.mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; word-break: break-all; }
+.cards { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.card { background: var(--soft); border-radius: 8px; padding: 12px 16px; }
+.card.funding { grid-column: 1 / span 2; }
+.card.payer { border-left: 6px solid var(--payer); } .card.payee { border-left: 6px solid var(--payee); }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; } dt { color: #555; } dd { margin: 0; }
+.chart svg { width: 100%; height: auto; display: block; margin: 12px 0; }
+.controls { display: flex; align-items: center; gap: 8px; margin-bottom: 10px; }
+.controls button { font-size: 20px; padding: 4px 12px; border-radius: 6px; border: 1px solid #bbb; background: white; cursor: pointer; }
+.controls input[type=range] { flex: 1; }
+.position { min-width: 190px; text-align: right; font-weight: bold; }
+.bar { display: flex; height: 34px; border-radius: 6px; overflow: hidden; margin: 8px 0; font-size: 14px; color: white; }
+.bar div { display: flex; align-items: center; justify-content: center; white-space: nowrap; overflow: hidden; }
+.bar .payer { background: var(--payer); } .bar .payee { background: var(--payee); } .bar .fee { background: var(--fee); }
+.tx { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.tx > div { background: var(--soft); border-radius: 8px; padding: 10px 14px; }
+.who-payer { color: var(--payer); font-weight: bold; } .who-payee { color: var(--payee); font-weight: bold; }
+.witness li { margin-bottom: 4px; }
+.settlement { margin-top: 14px; border-left: 6px solid #2a2; }
+footer { margin: 18px 0; color: #666; font-size: 14px; }
+"#;
+
+const JS: &str = r##"
+(function () {
+  "use strict";
+  var errors = [];
+  window.addEventListener("error", function (e) { errors.push(String(e.message)); });
+  var D = JSON.parse(document.getElementById("data").textContent);
+  var steps = D.steps, i = 0;
+  var $ = function (id) { return document.getElementById(id); };
+  function units(sat) {
+    var per = D.sat_per_unit, whole = Math.floor(sat / per), frac = sat % per;
+    if (frac === 0) return whole + " " + D.unit;
+    var digits = String(per).length - 1, f = String(frac);
+    while (f.length < digits) f = "0" + f;
+    return whole + "." + f.replace(/0+$/, "") + " " + D.unit;
+  }
+  function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;"); }
+  function who(name) { return '<span class="' + (name === D.payer ? "who-payer" : "who-payee") + '">' + esc(name) + "</span>"; }
+  function pct(sat) { return (100 * sat / D.capacity) + "%"; }
+  function render() {
+    if (steps.length === 0) {
+      $("step").innerHTML = "<p>No commitment was signed: the settlement refunds " + esc(D.payer) + ".</p>";
+      $("position").textContent = "no commitments";
+      return;
+    }
+    var s = steps[i];
+    $("slider").value = i;
+    $("position").textContent = "commitment #" + s.seq + " of " + D.total;
+    var outs = s.outs.map(function (o) { return "<li>" + who(o[0]) + ": " + units(o[1]) + "</li>"; }).join("");
+    var sig = function (k, name) {
+      return s.sigs.length ? '<li>' + who(name) + "'s signature <span class=\"mono\">" + esc(s.sigs[k]) + "</span></li>" : "";
+    };
+    var trimmed = s.trimmed === "none" ? "" :
+      " <i>(" + (s.trimmed === "payee" ? esc(D.payee) : esc(D.payer)) + "'s output is below the 294-sat dust limit and left out)</i>";
+    $("step").innerHTML =
+      '<p><b>' + s.elapsed + " s</b> of video paid for (clock " + s.clock + " s, segment " + s.segment + ", " +
+      units(s.rate) + "/s). " + esc(D.payer) + " signs commitment #" + s.seq + ": <b>" + units(s.payee) + "</b> to " +
+      who(D.payee) + ", <b>" + units(s.payer) + "</b> back to " + who(D.payer) + "; " + esc(D.payee) +
+      " checks it, adds his signature and sends the next second of video." + trimmed + "</p>" +
+      '<div class="bar"><div class="payer" style="width:' + pct(s.payer) + '">' + esc(D.payer) + " " + units(s.payer) +
+      '</div><div class="payee" style="width:' + pct(s.payee) + '">' + esc(D.payee) + " " + units(s.payee) +
+      '</div><div class="fee" style="width:' + pct(s.fee) + '"></div></div>' +
+      '<div class="tx"><div><h3>Transaction</h3><p class="mono">txid ' + esc(s.txid) + "</p><p>" + s.vsize +
+      " vB, fee " + s.fee + " sat</p><p>input: the funding output <span class=\"mono\">" + esc(D.funding_outpoint) +
+      "</span></p><p>outputs:</p><ul>" + outs + "</ul></div>" +
+      '<div><h3>Witness</h3><ol class="witness" start="0"><li>empty (CHECKMULTISIG\'s extra item)</li>' +
+      sig(0, D.first_signer) + sig(1, D.second_signer) +
+      '<li>witness script <span class="mono">' + esc(D.witness_script) + "</span></li></ol></div></div>";
+  }
+  function go(k) { i = Math.max(0, Math.min(steps.length - 1, k)); render(); }
+  $("slider").max = Math.max(0, steps.length - 1);
+  $("slider").addEventListener("input", function () { go(Number(this.value)); });
+  $("first").onclick = function () { go(0); };
+  $("prev").onclick = function () { go(i - 1); };
+  $("next").onclick = function () { go(i + 1); };
+  $("last").onclick = function () { go(steps.length - 1); };
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowRight") go(i + 1);
+    else if (e.key === "ArrowLeft") go(i - 1);
+    else if (e.key === "Home") go(0);
+    else if (e.key === "End") go(steps.length - 1);
+  });
+  if (D.steps.length < D.total) {
+    $("sample-note").textContent = "(showing " + D.steps.length + " of " + D.total + " commitments, evenly sampled)";
+  }
+  render();
+  if (/[?&]selftest=1/.test(location.search)) {
+    var out = [], ok = true;
+    var check = function (c, what) { if (!c) { ok = false; out.push("FAIL " + what); } };
+    if (steps.length > 1) {
+      var before = $("position").textContent;
+      $("next").click();
+      check($("position").textContent !== before, "next moves the stepper");
+      check($("step").textContent.indexOf("#" + steps[1].seq + ":") >= 0, "step shows commitment #" + steps[1].seq);
+      var s = $("slider"); s.value = String(steps.length - 1); s.dispatchEvent(new Event("input"));
+      check($("position").textContent.indexOf("#" + steps[steps.length - 1].seq + " ") >= 0, "slider reaches the last");
+      $("first").click();
+      check(i === 0, "first returns");
+    }
+    check(errors.length === 0, "no errors: " + errors.join("; "));
+    out.push(ok ? "SELFTEST PASS" : "SELFTEST FAIL");
+    $("selftest").hidden = false;
+    $("selftest").textContent = out.join("\n");
+    if (steps.length > 1) { go(Math.min(steps.length - 1, 1)); }
+  }
+})();
+"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_keeps_first_last_and_segment_starts_within_the_bound() {
+        let total = 1_000_000;
+        let starts = [1, 400_001, 700_123];
+        let kept: Vec<u64> = (1..=total).filter(|s| wanted(*s, total, &starts)).collect();
+        assert!(kept.len() as u64 <= MAX_STEPS, "{}", kept.len());
+        assert!(kept.contains(&1) && kept.contains(&total) && kept.contains(&700_123));
+        assert!((1..=600).all(|s| wanted(s, 600, &[])));
+    }
+
+    #[test]
+    fn units_are_exact() {
+        assert_eq!(format_units(3_598_831, 100_000, "mBTC"), "35.98831 mBTC");
+        assert_eq!(format_units(600_000, 100_000, "mBTC"), "6 mBTC");
+    }
+}
