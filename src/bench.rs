@@ -114,6 +114,37 @@ pub fn end_to_end(n: u64, threads: usize, dir: &Path) -> Result<Duration, Output
     Ok(took)
 }
 
+/// Times drawing the balance chart (PNG and SVG) from `points` balance points into `dir`.
+///
+/// # Errors
+///
+/// [`OutputError::Chart`] when the chart cannot be drawn.
+pub fn chart(points: u64, dir: &Path) -> Result<Duration, OutputError> {
+    use crate::output::chart::{write_balance_chart, BalancePoint, ChartInput, SegmentMark};
+    let capacity = points * 1_000 + 100_000;
+    let pts: Vec<BalancePoint> = (1..=points)
+        .map(|i| BalancePoint { clock_s: i, payer_sat: capacity - 1_000 * i - 169, payee_sat: 1_000 * i, fee_sat: 169 })
+        .collect();
+    let segments = [SegmentMark { start_s: 0, end_s: points, rate_sat_per_s: 1_000 }];
+    let input = ChartInput {
+        scenario: "bench",
+        seed: 1,
+        payer_name: "Emma",
+        payee_name: "Fabian",
+        capacity_sat: capacity,
+        unit_name: "BTC",
+        sat_per_unit: 100_000_000,
+        points: &pts,
+        segments: &segments,
+        exhausted_at_s: None,
+        settlement_s: points,
+    };
+    std::fs::create_dir_all(dir).map_err(|source| OutputError::Path { path: dir.to_path_buf(), source })?;
+    let start = Instant::now();
+    write_balance_chart(&input, &dir.join("bench.png"), &dir.join("bench.svg"))?;
+    Ok(start.elapsed())
+}
+
 /// Runs every measurement over `n` commitments, best of `repeat`.
 ///
 /// # Errors

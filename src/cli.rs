@@ -148,6 +148,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let figures =
                 crate::bench::measure(commitments, threads.unwrap_or_else(default_threads), repeat, &scratch)?;
             print!("{}", crate::bench::describe(&figures));
+            let chart = crate::bench::chart(1_000_000, &scratch)?;
+            println!("  balance chart from 1,000,000 points (PNG + SVG): {:.0} ms", chart.as_secs_f64() * 1e3);
+            let _ = std::fs::remove_dir_all(&scratch);
             Ok(0)
         }
         Command::Verify { dir, min_fee_rate } => {
