@@ -539,14 +539,16 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
         out += &format!("  stopped  at {} s: {} pressed stop\n", report.settled_at_s, scenario.payer);
     }
     out += &format!(
-        "  settled  {} {}, {} {}, fee {} sat{}\n           settlement tx {}\n",
+        "  settled  {} {}, {} {} (= {} - {} - {} sat fee{})\n           settlement tx {}\n",
         scenario.payee,
         amt(s.payee),
         scenario.payer,
         amt(s.payer),
+        amt(scenario.capacity),
+        amt(s.payee),
         s.fee.to_sat(),
         if s.trimmed > Amount::ZERO {
-            format!(" ({} sat of it a dust output left out)", s.trimmed.to_sat())
+            format!(", {} sat of it a dust output left out", s.trimmed.to_sat())
         } else {
             String::new()
         },
