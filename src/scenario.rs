@@ -149,11 +149,14 @@ pub fn sat_per_unit(denom: Denomination) -> u64 {
 
 /// Formats `amount` exactly in `denom` with its unit, trailing zeros dropped: "35.99831 mBTC".
 pub fn format_amount(amount: Amount, denom: Denomination) -> String {
-    let per = sat_per_unit(denom);
-    let sat = amount.to_sat();
+    format_sat(amount.to_sat(), sat_per_unit(denom), unit_name(denom))
+}
+
+/// Formats `sat` exactly in a unit of `per` satoshis named `unit`: integer arithmetic only.
+pub fn format_sat(sat: u64, per: u64, unit: &str) -> String {
+    let per = per.max(1);
     let (whole, frac) = (sat / per, sat % per);
     let digits = per.to_string().len() - 1;
-    let unit = unit_name(denom);
     if frac == 0 {
         format!("{whole} {unit}")
     } else {
@@ -603,7 +606,12 @@ pub fn parse_amount(s: &str) -> Result<(Amount, Denomination), String> {
     Ok((amount, denom))
 }
 
-fn parse_unit(unit: &str) -> Result<Denomination, String> {
+/// Parses a unit name: BTC, mBTC, uBTC, bits or sat (and their plural or lower-case forms).
+///
+/// # Errors
+///
+/// A message naming the unknown unit and the accepted ones.
+pub fn parse_unit(unit: &str) -> Result<Denomination, String> {
     match unit {
         "BTC" | "btc" => Ok(Denomination::Bitcoin),
         "mBTC" | "mbtc" => Ok(Denomination::MilliBitcoin),

@@ -14,11 +14,11 @@ use std::path::{Path, PathBuf};
 use bitcoin::consensus::encode::deserialize_hex;
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
-use serde::Deserialize;
 
 use rayon::prelude::*;
 
 use crate::check;
+use crate::output::{LogRow, Summary};
 use crate::tx;
 
 /// Rows checked in parallel at a time.
@@ -77,58 +77,6 @@ pub enum VerifyError {
         /// The cause.
         source: csv::Error,
     },
-}
-
-#[derive(Deserialize)]
-struct Summary {
-    commitments: u64,
-    payer: Party,
-    payee: Party,
-    funding: Funding,
-    settlement: Settlement,
-}
-
-#[derive(Deserialize)]
-struct Party {
-    pubkey: String,
-    script_pubkey_hex: String,
-}
-
-#[derive(Deserialize)]
-struct Funding {
-    txid: String,
-    tx_hex: String,
-    vout: u32,
-    amount_sat: u64,
-    witness_script_hex: String,
-    inputs: Vec<Input>,
-}
-
-#[derive(Deserialize)]
-struct Input {
-    txid: String,
-    vout: u32,
-    amount_sat: u64,
-    script_pubkey_hex: String,
-}
-
-#[derive(Deserialize)]
-struct Settlement {
-    txid: String,
-    tx_hex: String,
-    payer_sat: u64,
-    payee_sat: u64,
-    fee_sat: u64,
-}
-
-#[derive(Deserialize)]
-struct Row {
-    seq: u64,
-    payer_sat: u64,
-    payee_sat: u64,
-    fee_sat: u64,
-    txid: String,
-    tx_hex: String,
 }
 
 /// What every commitment must spend and pay to, as established from the summary.
@@ -331,7 +279,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     let mut last_payee = 0;
     let mut last_tx: Option<Transaction> = None;
     let mut count = 0;
-    let mut rows = reader.deserialize::<Row>();
+    let mut rows = reader.deserialize::<LogRow>();
     loop {
         let mut chunk = Vec::with_capacity(CHUNK);
         for record in rows.by_ref().take(CHUNK) {

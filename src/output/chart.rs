@@ -240,15 +240,7 @@ fn step_line(start: (f64, f64), points: impl Iterator<Item = (f64, f64)>, end_x:
 
 /// Formats `sat` exactly in the display unit: "29.99831 mBTC".
 fn amount(sat: u64, input: &ChartInput<'_>) -> String {
-    let per = input.sat_per_unit.max(1);
-    let (whole, frac) = (sat / per, sat % per);
-    let digits = per.to_string().len() - 1;
-    if frac == 0 {
-        format!("{whole} {}", input.unit_name)
-    } else {
-        let frac = format!("{frac:0digits$}");
-        format!("{whole}.{} {}", frac.trim_end_matches('0'), input.unit_name)
-    }
+    crate::scenario::format_sat(sat, input.sat_per_unit, input.unit_name)
 }
 
 fn rate(sat_per_s: u64, input: &ChartInput<'_>) -> String {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::{Address, Amount, Network, ScriptBuf};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{RunReport, Tick};
 use crate::party::SignedCommitment;
@@ -216,22 +216,37 @@ fn hex_into(bytes: &[u8], out: &mut String) {
     }
 }
 
-/// One CSV row. Column order is the file's contract with pandas users: append, never reorder.
-#[derive(Serialize)]
-struct Row<'a> {
-    seq: u64,
-    elapsed_s: u64,
-    payer_sat: u64,
-    payee_sat: u64,
-    fee_sat: u64,
-    txid: String,
-    tx_hex: &'a str,
-    clock_s: u64,
-    segment: usize,
-    rate_sat_per_s: u64,
-    trimmed_sat: u64,
-    trimmed: &'static str,
-    vsize: u64,
+/// One row of `commitments.csv`: written with borrowed strings, read back (by `verify`, the
+/// report and the tests) with owned ones. Column order is the file's contract with pandas users:
+/// append, never reorder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogRow<S = String> {
+    /// Commitment number, from 1.
+    pub seq: u64,
+    /// Seconds of video paid for.
+    pub elapsed_s: u64,
+    /// The payer's output (0 when trimmed).
+    pub payer_sat: u64,
+    /// The payee's output (0 when trimmed).
+    pub payee_sat: u64,
+    /// Funding amount − payer − payee.
+    pub fee_sat: u64,
+    /// As Bitcoin Core shows it.
+    pub txid: S,
+    /// The signed transaction (empty with `--no-tx-hex`).
+    pub tx_hex: S,
+    /// Scenario clock, pauses included.
+    pub clock_s: u64,
+    /// Schedule segment, from 1.
+    pub segment: u64,
+    /// Price per second in this segment.
+    pub rate_sat_per_s: u64,
+    /// Value of an output left out as dust.
+    pub trimmed_sat: u64,
+    /// "none", "payer" or "payee".
+    pub trimmed: S,
+    /// Virtual size.
+    pub vsize: u64,
 }
 
 impl CommitmentLog {
@@ -270,16 +285,17 @@ impl CommitmentLog {
                 .expect("writing into a Vec cannot fail");
             hex_into(&self.raw, &mut self.hex);
         }
-        let row = Row {
+        let txid = commitment.tx.compute_txid().to_string();
+        let row = LogRow::<&str> {
             seq: commitment.seq,
             elapsed_s: tick.elapsed_s,
             payer_sat: split.payer.to_sat(),
             payee_sat: split.payee.to_sat(),
             fee_sat: split.fee.to_sat(),
-            txid: commitment.tx.compute_txid().to_string(),
+            txid: &txid,
             tx_hex: &self.hex,
             clock_s: tick.clock_s,
-            segment: tick.segment + 1,
+            segment: tick.segment as u64 + 1,
             rate_sat_per_s: tick.price.to_sat() / interval_s,
             trimmed_sat: split.trimmed.to_sat(),
             trimmed: match (split.payer_trimmed, split.payee_trimmed) {
@@ -306,81 +322,82 @@ impl CommitmentLog {
     }
 }
 
-#[derive(Serialize)]
-struct Summary {
-    scenario: String,
-    seed: u64,
-    network: String,
-    unit: &'static str,
-    capacity_sat: u64,
-    fee_rate: String,
-    fee_rate_sat_per_kwu: u64,
-    interval_s: u64,
-    payer: PartyJson,
-    payee: PartyJson,
-    funding: FundingJson,
-    commitments: u64,
-    elapsed_s: u64,
-    stopped_by: &'static str,
-    exhausted: Option<ExhaustedJson>,
-    settlement: SettlementJson,
-    segments: Vec<SegmentJson>,
+/// `summary.json`, written by `run` and read back by `verify` and the report: one schema.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub network: String,
+    pub unit: String,
+    pub capacity_sat: u64,
+    pub fee_rate: String,
+    pub fee_rate_sat_per_kwu: u64,
+    pub interval_s: u64,
+    pub payer: PartyJson,
+    pub payee: PartyJson,
+    pub funding: FundingJson,
+    pub commitments: u64,
+    pub elapsed_s: u64,
+    pub stopped_by: String,
+    pub exhausted: Option<ExhaustedJson>,
+    pub settlement: SettlementJson,
+    pub segments: Vec<SegmentJson>,
 }
 
-#[derive(Serialize)]
-struct PartyJson {
-    name: String,
-    pubkey: String,
-    script_pubkey_hex: String,
-    address: String,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartyJson {
+    pub name: String,
+    pub pubkey: String,
+    pub script_pubkey_hex: String,
+    pub address: String,
 }
 
-#[derive(Serialize)]
-struct FundingJson {
-    txid: String,
-    tx_hex: String,
-    vout: u32,
-    amount_sat: u64,
-    fee_sat: u64,
-    witness_script_hex: String,
-    script_pubkey_hex: String,
-    address: String,
-    inputs: Vec<InputJson>,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FundingJson {
+    pub txid: String,
+    pub tx_hex: String,
+    pub vout: u32,
+    pub amount_sat: u64,
+    pub fee_sat: u64,
+    pub witness_script_hex: String,
+    pub script_pubkey_hex: String,
+    pub address: String,
+    pub inputs: Vec<InputJson>,
 }
 
-#[derive(Serialize)]
-struct InputJson {
-    txid: String,
-    vout: u32,
-    amount_sat: u64,
-    script_pubkey_hex: String,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputJson {
+    pub txid: String,
+    pub vout: u32,
+    pub amount_sat: u64,
+    pub script_pubkey_hex: String,
 }
 
-#[derive(Serialize)]
-struct ExhaustedJson {
-    clock_s: u64,
-    unpaid_seq: u64,
-    owed_sat: u64,
-    fee_sat: u64,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExhaustedJson {
+    pub clock_s: u64,
+    pub unpaid_seq: u64,
+    pub owed_sat: u64,
+    pub fee_sat: u64,
 }
 
-#[derive(Serialize)]
-struct SettlementJson {
-    seq: u64,
-    clock_s: u64,
-    txid: String,
-    tx_hex: String,
-    payer_sat: u64,
-    payee_sat: u64,
-    fee_sat: u64,
-    trimmed_sat: u64,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettlementJson {
+    pub seq: u64,
+    pub clock_s: u64,
+    pub txid: String,
+    pub tx_hex: String,
+    pub payer_sat: u64,
+    pub payee_sat: u64,
+    pub fee_sat: u64,
+    pub trimmed_sat: u64,
 }
 
-#[derive(Serialize)]
-struct SegmentJson {
-    start_s: u64,
-    duration_s: u64,
-    rate_sat_per_s: u64,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentJson {
+    pub start_s: u64,
+    pub duration_s: u64,
+    pub rate_sat_per_s: u64,
 }
 
 /// The network's name as scenarios write it: "regtest", "testnet", "testnet4", "signet".
@@ -429,7 +446,7 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
         scenario: scenario.name.clone(),
         seed: scenario.seed,
         network: network_name(scenario.network).to_string(),
-        unit: unit_name(scenario.unit),
+        unit: unit_name(scenario.unit).to_string(),
         capacity_sat: scenario.capacity.to_sat(),
         fee_rate: format_fee_rate(scenario.fee_rate),
         fee_rate_sat_per_kwu: scenario.fee_rate.to_sat_per_kwu(),
@@ -454,7 +471,7 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
         },
         commitments: report.commitments,
         elapsed_s: report.elapsed_s,
-        stopped_by: if report.exhausted.is_some() { "exhaustion" } else { "schedule-end" },
+        stopped_by: if report.exhausted.is_some() { "exhaustion" } else { "schedule-end" }.to_string(),
         exhausted: report.exhausted.map(|e| ExhaustedJson {
             clock_s: e.clock_s,
             unpaid_seq: e.tick.seq,

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use bitcoin::consensus::encode::deserialize_hex;
 use bitcoin::Transaction;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use super::{LogRow as Row, PartyJson as Party, Summary};
 
 /// The most commitments the report embeds; above this it samples evenly.
 pub const MAX_STEPS: u64 = 5_000;
@@ -42,76 +44,6 @@ pub enum ReportError {
         /// What is wrong.
         detail: String,
     },
-}
-
-#[derive(Deserialize)]
-struct Summary {
-    scenario: String,
-    seed: u64,
-    network: String,
-    unit: String,
-    capacity_sat: u64,
-    fee_rate: String,
-    interval_s: u64,
-    payer: Party,
-    payee: Party,
-    funding: Funding,
-    commitments: u64,
-    stopped_by: String,
-    settlement: Settlement,
-}
-
-#[derive(Deserialize, Serialize)]
-struct Party {
-    name: String,
-    pubkey: String,
-    script_pubkey_hex: String,
-    address: String,
-}
-
-#[derive(Deserialize)]
-struct Funding {
-    txid: String,
-    vout: u32,
-    amount_sat: u64,
-    fee_sat: u64,
-    witness_script_hex: String,
-    address: String,
-    tx_hex: String,
-    inputs: Vec<Input>,
-}
-
-#[derive(Deserialize)]
-struct Input {
-    txid: String,
-    vout: u32,
-    amount_sat: u64,
-}
-
-#[derive(Deserialize)]
-struct Settlement {
-    seq: u64,
-    clock_s: u64,
-    txid: String,
-    payer_sat: u64,
-    payee_sat: u64,
-    fee_sat: u64,
-}
-
-#[derive(Deserialize)]
-struct Row {
-    seq: u64,
-    elapsed_s: u64,
-    payer_sat: u64,
-    payee_sat: u64,
-    fee_sat: u64,
-    txid: String,
-    tx_hex: String,
-    clock_s: u64,
-    segment: u64,
-    rate_sat_per_s: u64,
-    trimmed: String,
-    vsize: u64,
 }
 
 /// One step of the stepper, as the page's script reads it.
@@ -240,13 +172,7 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
             outs,
         });
     }
-    let sat_per_unit = match s.unit.as_str() {
-        "BTC" => 100_000_000,
-        "cBTC" => 1_000_000,
-        "mBTC" => 100_000,
-        "uBTC" | "bits" => 100,
-        _ => 1,
-    };
+    let sat_per_unit = crate::scenario::parse_unit(&s.unit).map_or(1, crate::scenario::sat_per_unit);
     let data = Data {
         scenario: &s.scenario,
         unit: &s.unit,
@@ -267,7 +193,7 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
 
     let funding_tx: Transaction =
         deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
-    let amount = |sat: u64| format_units(sat, sat_per_unit, &s.unit);
+    let amount = |sat: u64| crate::scenario::format_sat(sat, sat_per_unit, &s.unit);
     let mut html = String::with_capacity(json.len() + svg.len() + 16_384);
     let title = format!("{} — seed {}: a payment channel, step by step", esc(&s.scenario), s.seed);
     let _ = write!(
@@ -408,19 +334,6 @@ fn decode_script(hex: &str, payer: &Party, payee: &Party) -> String {
     }
 }
 
-/// `sat` in the unit, exact: "35.99831 mBTC".
-fn format_units(sat: u64, per: u64, unit: &str) -> String {
-    let per = per.max(1);
-    let (whole, frac) = (sat / per, sat % per);
-    let digits = per.to_string().len() - 1;
-    if frac == 0 {
-        format!("{whole} {unit}")
-    } else {
-        let frac = format!("{frac:0digits$}");
-        format!("{whole}.{} {unit}", frac.trim_end_matches('0'))
-    }
-}
-
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -553,11 +466,5 @@ mod tests {
         assert!(kept.len() as u64 <= MAX_STEPS, "{}", kept.len());
         assert!(kept.contains(&1) && kept.contains(&total) && kept.contains(&700_123));
         assert!((1..=600).all(|s| wanted(s, 600, &[])));
-    }
-
-    #[test]
-    fn units_are_exact() {
-        assert_eq!(format_units(3_598_831, 100_000, "mBTC"), "35.98831 mBTC");
-        assert_eq!(format_units(600_000, 100_000, "mBTC"), "6 mBTC");
     }
 }

@@ -30,23 +30,8 @@ pub fn run_ok(scenario: &str, out: &Path) -> Output {
     o
 }
 
-/// One row of commitments.csv.
-#[derive(Debug, serde::Deserialize)]
-pub struct Row {
-    pub seq: u64,
-    pub elapsed_s: u64,
-    pub payer_sat: u64,
-    pub payee_sat: u64,
-    pub fee_sat: u64,
-    pub txid: String,
-    pub tx_hex: String,
-    pub clock_s: u64,
-    pub segment: u64,
-    pub rate_sat_per_s: u64,
-    pub trimmed_sat: u64,
-    pub trimmed: String,
-    pub vsize: u64,
-}
+/// One row of commitments.csv, as the library defines it.
+pub type Row = paychan::output::LogRow;
 
 /// Reads `dir/commitments.csv`.
 pub fn rows(dir: &Path) -> Vec<Row> {
