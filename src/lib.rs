@@ -146,7 +146,6 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let dir = staging.path().to_path_buf();
     let mut log = CommitmentLog::create(&dir, scenario.capacity, options.tx_hex)?;
     let mut series = output::series::Series::new(scenario.total_duration_s());
-    let mut for_psbt = Vec::new();
     let interval = scenario.interval_s;
     let mut progress = progress::Progress::new(&scenario, options.progress && !options.narrate);
     let opened = engine::open(&scenario)
@@ -156,13 +155,14 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     if let Some(n) = &mut narrator {
         n.opening(&opened.0).map_err(narration_failed)?;
     }
+    let params = opened.0.params.clone();
     let report = engine::stream(&scenario, opened, options.threads, |tick, c| {
         progress.tick(c.seq);
         if let Some(n) = &mut narrator {
             n.commitment(tick, c).map_err(narration_failed)?;
         }
         if options.psbt.as_ref().is_some_and(|sel| sel.contains(c.seq)) {
-            for_psbt.push((c.seq, c.tx.clone()));
+            output::write_psbts(&dir, &params, c.seq, &c.tx)?;
         }
         series.push(BalancePoint {
             clock_s: tick.clock_s,
@@ -181,9 +181,6 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     output::write_summary(&dir, &scenario, &report)?;
     draw_chart(&scenario, &report, &series.into_points(), &dir)?;
     output::report::write_report(&dir).map_err(OutputError::from)?;
-    if !for_psbt.is_empty() {
-        output::write_psbts(&dir, &report.channel.params, &for_psbt)?;
-    }
     let dir = staging.commit()?;
     Ok(RunOutcome { scenario, report, dir })
 }

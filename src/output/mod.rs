@@ -496,8 +496,9 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
     fs::write(&path, text).map_err(io_err(&path))
 }
 
-/// Writes, for each `(seq, signed commitment)`, the payer-signed and the finalized BIP-0174 PSBT
-/// into `dir/psbt/` as `commitment-000001.payer-signed.psbt` and `commitment-000001.final.psbt`.
+/// Writes, for the signed commitment `tx` numbered `seq`, the payer-signed and the finalized
+/// BIP-0174 PSBT into `dir/psbt/` as `commitment-000001.payer-signed.psbt` and
+/// `commitment-000001.final.psbt`, as the commitments stream past.
 ///
 /// # Errors
 ///
@@ -505,17 +506,16 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
 pub fn write_psbts(
     dir: &Path,
     params: &crate::tx::ChannelParams,
-    commitments: &[(u64, bitcoin::Transaction)],
+    seq: u64,
+    tx: &bitcoin::Transaction,
 ) -> Result<(), OutputError> {
     let folder = dir.join("psbt");
     fs::create_dir_all(&folder).map_err(io_err(&folder))?;
-    for (seq, tx) in commitments {
-        for (kind, psbt) in
-            [("payer-signed", crate::psbt::payer_signed(params, tx)), ("final", crate::psbt::finalized(params, tx))]
-        {
-            let path = folder.join(format!("commitment-{seq:06}.{kind}.psbt"));
-            fs::write(&path, psbt.serialize()).map_err(io_err(&path))?;
-        }
+    for (kind, psbt) in
+        [("payer-signed", crate::psbt::payer_signed(params, tx)), ("final", crate::psbt::finalized(params, tx))]
+    {
+        let path = folder.join(format!("commitment-{seq:06}.{kind}.psbt"));
+        fs::write(&path, psbt.serialize()).map_err(io_err(&path))?;
     }
     Ok(())
 }
