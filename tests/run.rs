@@ -14,7 +14,9 @@ fn book_numbers_and_every_transaction_verifies() {
     let out = tempfile::tempdir().unwrap();
     let o = run_ok(BOOK, out.path());
     let dir = out.path().join("emma-fabian");
-    for f in ["commitments.csv", "summary.json", "balance.png", "balance.svg"] {
+    for f in
+        ["commitments.csv", "summary.json", "balance.png", "balance.svg", "payment.png", "payment.svg", "report.html"]
+    {
         assert!(dir.join(f).is_file(), "{f} written");
     }
     let rows = rows(&dir);
@@ -163,7 +165,9 @@ fn any_thread_count_gives_the_same_bytes() {
             out
         })
         .collect();
-    for name in ["commitments.csv", "summary.json", "balance.png", "balance.svg"] {
+    for name in
+        ["commitments.csv", "summary.json", "balance.png", "balance.svg", "payment.png", "payment.svg", "report.html"]
+    {
         let first = fs::read(outs[0].path().join("price-change").join(name)).unwrap();
         for other in &outs[1..] {
             assert!(first == fs::read(other.path().join("price-change").join(name)).unwrap(), "{name} differs");

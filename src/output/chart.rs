@@ -64,6 +64,8 @@ pub struct ChartInput<'a> {
     pub exhausted_at_s: Option<u64>,
     /// Clock of the settlement.
     pub settlement_s: u64,
+    /// Commitments signed (the points may be a sample of them).
+    pub commitments: u64,
 }
 
 /// The chart could not be drawn or written.
@@ -112,20 +114,52 @@ fn register_fonts() -> Result<(), ChartError> {
 ///
 /// [`ChartError`] when a file cannot be written.
 pub fn write_balance_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    write_both(input, png, svg, Drawing::Balance)
+}
+
+/// Draws the payment chart to `png` and `svg`: the price per second over time (pauses at zero)
+/// above the cumulative payment to the payee.
+///
+/// # Errors
+///
+/// [`ChartError`] when a file cannot be written.
+pub fn write_payment_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    write_both(input, png, svg, Drawing::Payment)
+}
+
+#[derive(Clone, Copy)]
+enum Drawing {
+    Balance,
+    Payment,
+}
+
+/// One drawing routine, two backends: the PNG and the SVG show the same thing.
+fn write_both(input: &ChartInput<'_>, png: &Path, svg: &Path, drawing: Drawing) -> Result<(), ChartError> {
     register_fonts()?;
     let layout = Layout::of(input);
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |message: String| ChartError::Draw { path, message }
     };
+    fn paint<DB: DrawingBackend>(
+        root: &DrawingArea<DB, Shift>,
+        input: &ChartInput<'_>,
+        l: &Layout,
+        drawing: Drawing,
+    ) -> Result<(), String> {
+        match drawing {
+            Drawing::Balance => draw(root, input, l),
+            Drawing::Payment => draw_payment(root, input, l),
+        }
+    }
     {
         let root = BitMapBackend::new(png, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, input, &layout).map_err(err(png))?;
+        paint(&root, input, &layout, drawing).map_err(err(png))?;
         root.present().map_err(|e| e.to_string()).map_err(err(png))?;
     }
     {
         let root = SVGBackend::new(svg, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root, input, &layout).map_err(err(svg))?;
+        paint(&root, input, &layout, drawing).map_err(err(svg))?;
         root.present().map_err(|e| e.to_string()).map_err(err(svg))?;
     }
     Ok(())
@@ -409,6 +443,129 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput<'_
     Ok(())
 }
 
+/// The payment chart: the price per second (a step over the segments, zero in pauses) above the
+/// cumulative payment to the payee, on one time axis.
+fn draw_payment<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    input: &ChartInput<'_>,
+    l: &Layout,
+) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let title_style = TextStyle {
+        font: (FONT, 32).into_font().style(FontStyle::Bold),
+        color: BLACK.to_backend_color(),
+        pos: Pos::new(HPos::Center, VPos::Top),
+    };
+    let title = format!("{} — seed {}: what {} pays, and when", input.scenario, input.seed, input.payer_name);
+    root.draw(&Text::new(title, (WIDTH as i32 / 2, 16), title_style)).map_err(e)?;
+    let body = root.margin(64, 0, 0, 0);
+    let (top, bottom) = body.split_vertically(250);
+    let label = |size: u32, color: RGBColor, pos: Pos| TextStyle {
+        font: (FONT, size).into_font(),
+        color: color.to_backend_color(),
+        pos,
+    };
+    let x_end = l.x_end;
+    let settle_x = l.x(input.settlement_s);
+
+    // The price per second, as a step over the schedule up to the settlement.
+    let max_rate = input.segments.iter().map(|s| s.rate_sat_per_s).max().unwrap_or(0).max(1) as f64 / l.per_unit;
+    let mut rate = Vec::new();
+    for seg in input.segments {
+        let (a, b) = (l.x(seg.start_s), l.x(seg.end_s).min(settle_x));
+        if a > settle_x {
+            break;
+        }
+        let v = seg.rate_sat_per_s as f64 / l.per_unit;
+        rate.push((a, v));
+        rate.push((b, v));
+    }
+    let mut chart = ChartBuilder::on(&top)
+        .margin(20)
+        .x_label_area_size(30)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0f64..x_end, 0f64..max_rate * 1.3)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .y_desc(format!("price ({}/s)", input.unit_name))
+        .axis_desc_style((FONT, 22))
+        .label_style((FONT, 18))
+        .light_line_style(RGBColor(235, 235, 235))
+        .x_label_formatter(&|v| tidy(*v))
+        .y_label_formatter(&|v| tidy(*v))
+        .y_labels(4)
+        .draw()
+        .map_err(e)?;
+    chart
+        .draw_series(AreaSeries::new(rate.iter().copied(), 0.0, PAYEE.mix(0.25)).border_style(PAYEE.stroke_width(3)))
+        .map_err(e)?;
+    for seg in input.segments.iter().filter(|s| s.rate_sat_per_s == 0) {
+        let mid = (l.x(seg.start_s) + l.x(seg.end_s).min(x_end)) / 2.0;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "pause".to_string(),
+                (mid, max_rate * 0.15),
+                label(20, FEE, Pos::new(HPos::Center, VPos::Bottom)),
+            )))
+            .map_err(e)?;
+    }
+    for seg in input.segments.iter().filter(|s| s.rate_sat_per_s > 0 && l.x(s.start_s) < settle_x) {
+        let text = format!("{}/s", amount(seg.rate_sat_per_s, input));
+        let x = (l.x(seg.start_s) + l.x(seg.end_s).min(settle_x)) / 2.0;
+        let y = seg.rate_sat_per_s as f64 / l.per_unit;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                text,
+                (x, y),
+                label(20, BLACK, Pos::new(HPos::Center, VPos::Bottom)),
+            )))
+            .map_err(e)?;
+    }
+
+    // The cumulative payment: the payee's output after each commitment.
+    let paid_end = input.points.last().map_or(0, |p| p.payee_sat);
+    let y_end = (paid_end.max(1) as f64 / l.per_unit) * 1.2;
+    let mut chart = ChartBuilder::on(&bottom)
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(110)
+        .build_cartesian_2d(0f64..x_end, 0f64..y_end)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("time since funding ({})", l.time.name))
+        .y_desc(format!("paid to {} ({})", input.payee_name, input.unit_name))
+        .axis_desc_style((FONT, 22))
+        .label_style((FONT, 18))
+        .light_line_style(RGBColor(235, 235, 235))
+        .x_label_formatter(&|v| tidy(*v))
+        .y_label_formatter(&|v| tidy(*v))
+        .draw()
+        .map_err(e)?;
+    chart.draw_series(LineSeries::new(l.payee.iter().copied(), PAYEE.stroke_width(4))).map_err(e)?;
+    let end_label = format!(
+        "{} at {}: {} paid in {} commitments",
+        if input.exhausted_at_s.is_some() { "channel exhausted" } else { "stop" },
+        clock_label(input.settlement_s),
+        amount(paid_end, input),
+        input.commitments
+    );
+    let color = if input.exhausted_at_s.is_some() { EXHAUSTED } else { BLACK };
+    chart
+        .draw_series(std::iter::once(Text::new(
+            end_label,
+            (settle_x, y_end * 0.97),
+            label(22, color, Pos::new(HPos::Right, VPos::Top)),
+        )))
+        .map_err(e)?;
+    chart
+        .draw_series(std::iter::once(Circle::new((settle_x, paid_end as f64 / l.per_unit), 7, PAYEE.filled())))
+        .map_err(e)?;
+    Ok(())
+}
+
 /// An axis label without a needless ".0": "40", "2.5".
 fn tidy(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -470,12 +627,18 @@ mod tests {
             segments: &segs,
             exhausted_at_s: None,
             settlement_s: 600,
+            commitments: 600,
         };
         let (png, svg) = (dir.join("b.png"), dir.join("b.svg"));
         write_balance_chart(&input, &png, &svg).unwrap();
         assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
         let svg = std::fs::read_to_string(&svg).unwrap();
         assert!(svg.contains("emma-fabian") && svg.contains("capacity 36 mBTC") && svg.contains("Fabian 6 mBTC"));
+        let (png2, svg2) = (dir.join("p.png"), dir.join("p.svg"));
+        write_payment_chart(&input, &png2, &svg2).unwrap();
+        assert_eq!(&std::fs::read(&png2).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+        let svg2 = std::fs::read_to_string(&svg2).unwrap();
+        assert!(svg2.contains("6 mBTC paid in 600 commitments") && svg2.contains("0.01 mBTC/s"), "{svg2}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -493,6 +656,7 @@ mod tests {
             segments: &[],
             exhausted_at_s: None,
             settlement_s: 0,
+            commitments: 0,
         };
         assert_eq!(amount(2_999_831, &input), "29.99831 mBTC");
         assert_eq!(amount(600_000, &input), "6 mBTC");

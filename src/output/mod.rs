@@ -26,7 +26,8 @@ use crate::scenario::{format_amount, format_fee_rate, unit_name, Scenario};
 pub const MARKER: &str = ".paychan-output";
 
 /// The files of a run, in the order they are listed to the user.
-pub const FILES: [&str; 5] = ["commitments.csv", "summary.json", "balance.png", "balance.svg", "report.html"];
+pub const FILES: [&str; 7] =
+    ["commitments.csv", "summary.json", "balance.png", "balance.svg", "payment.png", "payment.svg", "report.html"];
 
 /// A failure to write the output.
 #[derive(Debug, thiserror::Error)]
