@@ -281,16 +281,21 @@ fn rate(sat_per_s: u64, input: &ChartInput<'_>) -> String {
     format!("{}/s", amount(sat_per_s, input))
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput<'_>, l: &Layout) -> Result<(), String> {
+/// Clears the canvas to white and writes the chart's title across the top.
+fn blank_with_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: String) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let title_style = TextStyle {
+    let style = TextStyle {
         font: (FONT, 32).into_font().style(FontStyle::Bold),
         color: BLACK.to_backend_color(),
         pos: Pos::new(HPos::Center, VPos::Top),
     };
-    let title = format!("{} — seed {}: payment channel balance over time", input.scenario, input.seed);
-    root.draw(&Text::new(title, (WIDTH as i32 / 2, 16), title_style)).map_err(e)?;
+    root.draw(&Text::new(title, (WIDTH as i32 / 2, 16), style)).map_err(e)
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput<'_>, l: &Layout) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    blank_with_title(root, format!("{} — seed {}: payment channel balance over time", input.scenario, input.seed))?;
     let mut chart = ChartBuilder::on(root)
         .margin(24)
         .margin_top(104)
@@ -451,14 +456,10 @@ fn draw_payment<DB: DrawingBackend>(
     l: &Layout,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(e)?;
-    let title_style = TextStyle {
-        font: (FONT, 32).into_font().style(FontStyle::Bold),
-        color: BLACK.to_backend_color(),
-        pos: Pos::new(HPos::Center, VPos::Top),
-    };
-    let title = format!("{} — seed {}: what {} pays, and when", input.scenario, input.seed, input.payer_name);
-    root.draw(&Text::new(title, (WIDTH as i32 / 2, 16), title_style)).map_err(e)?;
+    blank_with_title(
+        root,
+        format!("{} — seed {}: what {} pays, and when", input.scenario, input.seed, input.payer_name),
+    )?;
     let body = root.margin(64, 0, 0, 0);
     let (top, bottom) = body.split_vertically(250);
     let label = |size: u32, color: RGBColor, pos: Pos| TextStyle {
