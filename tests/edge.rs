@@ -62,6 +62,9 @@ fn a_channel_never_used_refunds_the_payer() {
     run_ok("tests/data/edge/only-a-pause.toml", out.path());
     let dir = out.path().join("only-a-pause");
     assert!(rows(&dir).is_empty());
+    // Still a CSV with its header, so pandas reads an empty frame with the right columns.
+    let csv = std::fs::read_to_string(dir.join("commitments.csv")).unwrap();
+    assert_eq!(csv, format!("{}\n", paychan::output::LOG_COLUMNS.join(",")));
     let s = summary(&dir);
     assert_eq!(s["commitments"], 0);
     assert_eq!(s["settlement"]["payee_sat"], 0);

@@ -217,6 +217,23 @@ fn hex_into(bytes: &[u8], out: &mut String) {
     }
 }
 
+/// The columns of `commitments.csv`, in [`LogRow`]'s field order.
+pub const LOG_COLUMNS: [&str; 13] = [
+    "seq",
+    "elapsed_s",
+    "payer_sat",
+    "payee_sat",
+    "fee_sat",
+    "txid",
+    "tx_hex",
+    "clock_s",
+    "segment",
+    "rate_sat_per_s",
+    "trimmed_sat",
+    "trimmed",
+    "vsize",
+];
+
 /// One row of `commitments.csv`: written with borrowed strings, read back (by `verify`, the
 /// report and the tests) with owned ones. Column order is the file's contract with pandas users:
 /// append, never reorder.
@@ -260,7 +277,11 @@ impl CommitmentLog {
     pub fn create(dir: &Path, funding: Amount, with_hex: bool) -> Result<CommitmentLog, OutputError> {
         let path = dir.join("commitments.csv");
         let file = File::create(&path).map_err(io_err(&path))?;
-        let writer = csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 16, file));
+        // The header is written here, not on the first row, so a run without a commitment still
+        // gives a CSV that pandas reads (an empty frame with the right columns).
+        let mut writer =
+            csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, file));
+        writer.write_record(LOG_COLUMNS).map_err(|source| OutputError::Csv { path: path.clone(), source })?;
         Ok(CommitmentLog {
             path,
             writer,
