@@ -138,7 +138,6 @@ pub fn chart(points: u64, dir: &Path) -> Result<Duration, OutputError> {
         segments: &segments,
         exhausted_at_s: None,
         settlement_s: points,
-        commitments: points,
     };
     std::fs::create_dir_all(dir).map_err(|source| OutputError::Path { path: dir.to_path_buf(), source })?;
     let start = Instant::now();

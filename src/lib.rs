@@ -213,7 +213,6 @@ fn draw_chart(
         segments: &segments,
         exhausted_at_s: report.exhausted.map(|e| e.clock_s),
         settlement_s: report.settled_at_s,
-        commitments: report.commitments,
     };
     chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"))?;
     chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"))?;

@@ -1,19 +1,24 @@
-//! The balance chart: figure 14-3 of the book as a picture a class reads at a glance.
+//! The balance chart: figure 14-3 of *Mastering Bitcoin*, redrawn from a real run for a class.
 //!
-//! Emma's balance slides down and Fabian's slides up, one step per commitment, between the
-//! funding and the settlement. The chart draws both as step lines under the capacity, shades
-//! pauses, marks rate changes, exhaustion and the settlement with its exact split, and writes the
-//! same drawing as PNG (for slides) and SVG (for print). Text uses the DejaVu Sans font embedded
-//! in the binary, so no system font library is needed. A million commitments are thinned to the
-//! first, lowest, highest and last value per pixel column before drawing, which keeps the shape.
+//! A run leaves a CSV that can hold a million rows, and nobody reads that from a projector. What a
+//! teacher shows is one picture: Emma's balance stepping down and Fabian's stepping up, one
+//! commitment at a time, under the channel's capacity, with the fee, the price changes, the pauses,
+//! the moment the channel ran out and the final split marked where they happen. This module
+//! composes that picture once, as a list of shapes in pixels, and replays the list onto a PNG (for
+//! slides) and an SVG (for print and the HTML report), so both files show the same thing. Text is
+//! set in DejaVu Sans embedded in the binary, so no system font library is needed. Money shown as
+//! text is formatted from integer satoshis, exactly; floating point only places pixels. Long runs
+//! are thinned to the first, lowest, highest and last state of each pixel column before anything
+//! is drawn, which keeps every step the eye could see.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::FontStyle;
+use plotters::style::{FontDesc, FontFamily, FontStyle, FontTransform, RGBAColor};
 
 /// One channel state after a commitment, in satoshis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,57 +29,52 @@ pub struct BalancePoint {
     pub payer_sat: u64,
     /// The payee's balance.
     pub payee_sat: u64,
-    /// Capacity − payer − payee: the commitment fee plus any dust-trimmed output value.
+    /// capacity - payer - payee: the commitment fee plus any dust-trimmed output value.
     pub fee_sat: u64,
 }
 
-/// One segment of the rate schedule.
+/// One segment of the rate schedule as it actually ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentMark {
     /// Clock at the segment's start.
     pub start_s: u64,
     /// Clock at its end.
     pub end_s: u64,
-    /// Satoshis per second; 0 is a pause.
+    /// Satoshis per second; 0 means a pause (shade it and label "pause").
     pub rate_sat_per_s: u64,
 }
 
 /// Everything the chart shows.
 #[derive(Debug, Clone)]
 pub struct ChartInput<'a> {
-    /// Scenario name, e.g. "emma-fabian".
+    /// e.g. "emma-fabian"
     pub scenario: &'a str,
-    /// Scenario seed.
+    /// The scenario's seed, shown in the title.
     pub seed: u64,
-    /// The payer's name.
+    /// The payer's name, e.g. "Emma".
     pub payer_name: &'a str,
-    /// The payee's name.
+    /// The payee's name, e.g. "Fabian".
     pub payee_name: &'a str,
     /// The channel capacity.
     pub capacity_sat: u64,
-    /// Display unit, e.g. "mBTC".
+    /// Display unit name, e.g. "mBTC", "BTC", "sat".
     pub unit_name: &'a str,
-    /// Satoshis per display unit, e.g. 100,000.
+    /// Satoshis per display unit, e.g. 100_000 for mBTC.
     pub sat_per_unit: u64,
-    /// One point per commitment (or a shape-keeping sample), in clock order.
+    /// One point per commitment, in order of clock_s (may be empty; may be 1,000,000+ long).
     pub points: &'a [BalancePoint],
-    /// The rate schedule.
+    /// The rate schedule, in clock order.
     pub segments: &'a [SegmentMark],
-    /// Clock at which the channel ran out, if it did.
+    /// Clock time at which the channel ran out (the next interval could not be paid), if it did.
     pub exhausted_at_s: Option<u64>,
-    /// Clock of the settlement.
+    /// Clock time of the settlement (Emma presses stop / schedule end / exhaustion).
     pub settlement_s: u64,
-    /// Commitments signed (the points may be a sample of them).
-    pub commitments: u64,
 }
 
 /// The chart could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
-    /// The embedded font was rejected (never expected).
-    #[error("the embedded DejaVu Sans font could not be registered")]
-    Font,
-    /// Drawing or writing the file failed.
+    /// Drawing failed, or plotters could not encode or save the file.
     #[error("cannot draw {path}: {message}")]
     Draw {
         /// The file being drawn.
@@ -82,20 +82,68 @@ pub enum ChartError {
         /// What plotters said.
         message: String,
     },
+    /// The drawn file could not be written.
+    #[error("cannot write {path}")]
+    Io {
+        /// The file being written.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
-/// The plot reaches this multiple of the capacity: the band above it holds the labels.
-const HEADROOM: f64 = 1.32;
+/// Draws the balance chart to `png` (1280×720) and `svg` (same content).
+///
+/// # Errors
+///
+/// [`ChartError::Draw`] when plotters fails (plotters saves the PNG, so an unwritable PNG path
+/// shows up here), [`ChartError::Io`] when the SVG cannot be written.
+pub fn write_balance_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    let shapes = register_fonts().and_then(|()| balance_chart(input)).map_err(draw_error(png))?;
+    write_files(&shapes, png, svg)
+}
+
+/// Draws the payment chart to `png` (1280×720) and `svg`: the price per second over time (zero in
+/// pauses) above the cumulative payment to the payee, on one time axis.
+///
+/// # Errors
+///
+/// As [`write_balance_chart`].
+pub fn write_payment_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Result<(), ChartError> {
+    let shapes = register_fonts().and_then(|()| payment_chart(input)).map_err(draw_error(png))?;
+    write_files(&shapes, png, svg)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files, fonts, and the shapes both backends draw.
+
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 720;
+const W: i32 = WIDTH as i32;
+const H: i32 = HEIGHT as i32;
 const FONT: &str = "sans-serif";
-const PAYER: RGBColor = RGBColor(31, 119, 180);
-const PAYEE: RGBColor = RGBColor(230, 120, 20);
-const FEE: RGBColor = RGBColor(120, 120, 120);
-const EXHAUSTED: RGBColor = RGBColor(200, 30, 30);
-const CAPACITY: RGBColor = RGBColor(60, 60, 60);
 
-fn register_fonts() -> Result<(), ChartError> {
+const PAYER: RGBColor = RGBColor(31, 100, 180);
+const PAYEE: RGBColor = RGBColor(232, 108, 0);
+const FEE: RGBColor = RGBColor(105, 105, 105);
+const CAPACITY: RGBColor = RGBColor(55, 55, 55);
+const EXHAUSTED: RGBColor = RGBColor(205, 25, 25);
+const INK: RGBColor = RGBColor(20, 20, 20);
+const MUTED: RGBColor = RGBColor(85, 85, 85);
+const AXIS: RGBColor = RGBColor(70, 70, 70);
+const GRID: RGBColor = RGBColor(222, 222, 222);
+const PAUSE: RGBColor = RGBColor(234, 234, 234);
+
+/// Font sizes as plotters counts them: a size of 22 sets capitals about 13 px tall.
+const TITLE_SIZE: u32 = 38;
+const CAPTION_SIZE: u32 = 24;
+const AXIS_NAME_SIZE: u32 = 24;
+const TICK_SIZE: u32 = 22;
+const LABEL_SIZE: u32 = 22;
+const LEGEND_SIZE: u32 = 24;
+const PAD: i32 = 4;
+
+fn register_fonts() -> Result<(), String> {
     static DONE: OnceLock<bool> = OnceLock::new();
     let ok = DONE.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
@@ -104,153 +152,702 @@ fn register_fonts() -> Result<(), ChartError> {
     if *ok {
         Ok(())
     } else {
-        Err(ChartError::Font)
+        Err("the embedded DejaVu Sans font could not be registered".to_string())
     }
 }
 
-/// Draws the balance chart to `png` and `svg` (1280×720, same content).
-///
-/// # Errors
-///
-/// [`ChartError`] when a file cannot be written.
-pub fn write_balance_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Result<(), ChartError> {
-    write_both(input, png, svg, Drawing::Balance)
+fn draw_error(path: &Path) -> impl FnOnce(String) -> ChartError + '_ {
+    move |message| ChartError::Draw { path: path.to_path_buf(), message }
 }
 
-/// Draws the payment chart to `png` and `svg`: the price per second over time (pauses at zero)
-/// above the cumulative payment to the payee.
-///
-/// # Errors
-///
-/// [`ChartError`] when a file cannot be written.
-pub fn write_payment_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Result<(), ChartError> {
-    write_both(input, png, svg, Drawing::Payment)
-}
-
-#[derive(Clone, Copy)]
-enum Drawing {
-    Balance,
-    Payment,
-}
-
-/// One drawing routine, two backends: the PNG and the SVG show the same thing.
-fn write_both(input: &ChartInput<'_>, png: &Path, svg: &Path, drawing: Drawing) -> Result<(), ChartError> {
-    register_fonts()?;
-    let layout = Layout::of(input);
-    let err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |message: String| ChartError::Draw { path, message }
-    };
-    fn paint<DB: DrawingBackend>(
-        root: &DrawingArea<DB, Shift>,
-        input: &ChartInput<'_>,
-        l: &Layout,
-        drawing: Drawing,
-    ) -> Result<(), String> {
-        match drawing {
-            Drawing::Balance => draw(root, input, l),
-            Drawing::Payment => draw_payment(root, input, l),
-        }
-    }
+/// Replays `shapes` into the PNG (saved by plotters) and the SVG (built in memory, then written).
+fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartError> {
     {
         let root = BitMapBackend::new(png, (WIDTH, HEIGHT)).into_drawing_area();
-        paint(&root, input, &layout, drawing).map_err(err(png))?;
-        root.present().map_err(|e| e.to_string()).map_err(err(png))?;
+        render(&root, shapes, Backend::Bitmap).map_err(draw_error(png))?;
+        root.present().map_err(|e| e.to_string()).map_err(draw_error(png))?;
     }
+    let mut text = String::new();
     {
-        let root = SVGBackend::new(svg, (WIDTH, HEIGHT)).into_drawing_area();
-        paint(&root, input, &layout, drawing).map_err(err(svg))?;
-        root.present().map_err(|e| e.to_string()).map_err(err(svg))?;
+        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+        render(&root, shapes, Backend::Svg).map_err(draw_error(svg))?;
+        root.present().map_err(|e| e.to_string()).map_err(draw_error(svg))?;
+    }
+    std::fs::write(svg, text).map_err(|source| ChartError::Io { path: svg.to_path_buf(), source })
+}
+
+/// One thing to draw, in pixels, in drawing order.
+#[derive(Clone)]
+enum Shape {
+    Rect { from: (i32, i32), to: (i32, i32), color: RGBAColor },
+    Line { points: Vec<(i32, i32)>, color: RGBColor, width: u32, dash: Option<(u32, u32)> },
+    Area { points: Vec<(i32, i32)>, color: RGBAColor },
+    Dot { at: (i32, i32), radius: u32, color: RGBColor },
+    Text(Label),
+}
+
+/// A line of text. `at.1` is the top of its capitals; rotated text reads upwards and `at.0` is
+/// then its left edge.
+#[derive(Clone)]
+struct Label {
+    text: String,
+    at: (i32, i32),
+    size: u32,
+    bold: bool,
+    color: RGBColor,
+    anchor: HPos,
+    rotated: bool,
+}
+
+impl Label {
+    fn new(text: impl Into<String>, at: (i32, i32), size: u32, color: RGBColor, anchor: HPos) -> Label {
+        Label { text: text.into(), at, size, bold: false, color, anchor, rotated: false }
+    }
+
+    fn bold(mut self) -> Label {
+        self.bold = true;
+        self
+    }
+
+    fn font(&self) -> FontDesc<'static> {
+        let style = if self.bold { FontStyle::Bold } else { FontStyle::Normal };
+        let font = FontDesc::new(FontFamily::Name(FONT), f64::from(self.size), style);
+        if self.rotated {
+            font.transform(FontTransform::Rotate270)
+        } else {
+            font
+        }
+    }
+
+    fn width(&self) -> Result<i32, String> {
+        if let Some(metrics) = Metrics::of(self.bold) {
+            return Ok(metrics.layout(&self.text, self.size).1.ceil() as i32);
+        }
+        let (w, _) = self.font().box_size(&self.text).map_err(|e| format!("cannot measure {:?}: {e}", self.text))?;
+        Ok(i32::try_from(w).unwrap_or(W))
+    }
+}
+
+/// The height of a line of text, from the top of its capitals to the bottom of its descenders.
+fn text_height(size: u32) -> i32 {
+    (f64::from(size) * 0.84).round() as i32
+}
+
+/// Glyph positions read from the embedded font's own tables.
+///
+/// plotters' bitmap text (through ab_glyph) starts each glyph's ink at the pen position, leaving
+/// out its left side bearing, so "mBTC" comes out as "mB TC" in the PNG. The PNG's text is
+/// therefore set one glyph at a time, at the positions ab_glyph would measure (advance widths
+/// and kerning pairs, scaled so that ascender − descender is the font size) plus each glyph's
+/// bearing. The SVG is not affected: its viewer sets the text.
+struct Metrics {
+    data: &'static [u8],
+    /// The Unicode BMP `cmap` subtable (format 4).
+    cmap: usize,
+    hmtx: usize,
+    long_metrics: u16,
+    /// Ascender − descender, in font units.
+    height: f64,
+    /// The first pair of the horizontal `kern` subtable (format 0), and the number of pairs.
+    kern: Option<(usize, usize)>,
+}
+
+fn read_u16(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(data.get(at..at.checked_add(2)?)?.try_into().ok()?))
+}
+
+fn read_u32(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(data.get(at..at.checked_add(4)?)?.try_into().ok()?))
+}
+
+impl Metrics {
+    /// The regular or bold face's metrics, read once; `None` if the font could not be read (then
+    /// plotters sets the text itself).
+    fn of(bold: bool) -> Option<&'static Metrics> {
+        static FACES: OnceLock<[Option<Metrics>; 2]> = OnceLock::new();
+        let faces = FACES.get_or_init(|| [Metrics::read(dejavu::sans::regular()), Metrics::read(dejavu::sans::bold())]);
+        faces[usize::from(bold)].as_ref()
+    }
+
+    fn read(data: &'static [u8]) -> Option<Metrics> {
+        let tables = usize::from(read_u16(data, 4)?);
+        let table = |tag: &[u8; 4]| {
+            (0..tables)
+                .map(|i| 12 + 16 * i)
+                .find(|&record| data.get(record..record + 4) == Some(&tag[..]))
+                .and_then(|record| read_u32(data, record + 8))
+                .and_then(|offset| usize::try_from(offset).ok())
+        };
+        let hhea = table(b"hhea")?;
+        let ascender = read_u16(data, hhea + 4)? as i16;
+        let descender = read_u16(data, hhea + 6)? as i16;
+        let long_metrics = read_u16(data, hhea + 34)?;
+        let hmtx = table(b"hmtx")?;
+        let cmap_table = table(b"cmap")?;
+        let cmap = (0..usize::from(read_u16(data, cmap_table + 2)?))
+            .filter_map(|i| {
+                let record = cmap_table + 4 + 8 * i;
+                let (platform, encoding) = (read_u16(data, record)?, read_u16(data, record + 2)?);
+                let offset = usize::try_from(read_u32(data, record + 4)?).ok()?;
+                ((platform == 3 && encoding == 1) || platform == 0).then_some(cmap_table + offset)
+            })
+            .find(|&subtable| read_u16(data, subtable) == Some(4))?;
+        let kern = table(b"kern").and_then(|k| {
+            let subtable = k + 4;
+            let coverage = read_u16(data, subtable + 4)?;
+            // Version 0, format 0, horizontal.
+            let usable = read_u16(data, k)? == 0 && coverage >> 8 == 0 && coverage & 1 == 1;
+            usable.then_some((subtable + 14, usize::from(read_u16(data, subtable + 6)?)))
+        });
+        let height = f64::from(ascender) - f64::from(descender);
+        (height > 0.0).then_some(Metrics { data, cmap, hmtx, long_metrics, height, kern })
+    }
+
+    fn glyph(&self, c: char) -> u16 {
+        u16::try_from(u32::from(c)).ok().and_then(|c| self.bmp_glyph(c)).unwrap_or(0)
+    }
+
+    fn bmp_glyph(&self, c: u16) -> Option<u16> {
+        let (d, t) = (self.data, self.cmap);
+        let seg_x2 = usize::from(read_u16(d, t + 6)?);
+        let ends = t + 14;
+        let starts = ends + seg_x2 + 2;
+        let deltas = starts + seg_x2;
+        let ranges = deltas + seg_x2;
+        for i in (0..seg_x2).step_by(2) {
+            if read_u16(d, ends + i)? < c {
+                continue;
+            }
+            let start = read_u16(d, starts + i)?;
+            if start > c {
+                return None;
+            }
+            let delta = read_u16(d, deltas + i)?;
+            let range = usize::from(read_u16(d, ranges + i)?);
+            if range == 0 {
+                return Some(c.wrapping_add(delta));
+            }
+            let glyph = read_u16(d, ranges + i + range + 2 * usize::from(c - start))?;
+            return (glyph != 0).then(|| glyph.wrapping_add(delta));
+        }
+        None
+    }
+
+    /// Advance width and left side bearing, in font units.
+    fn horizontal(&self, glyph: u16) -> (f64, f64) {
+        let d = self.data;
+        let n = self.long_metrics.max(1);
+        let long = usize::from(glyph.min(n - 1));
+        let advance = read_u16(d, self.hmtx + 4 * long).unwrap_or(0);
+        let bearing = if glyph < n {
+            read_u16(d, self.hmtx + 4 * long + 2)
+        } else {
+            read_u16(d, self.hmtx + 4 * usize::from(n) + 2 * usize::from(glyph - n))
+        };
+        (f64::from(advance), f64::from(bearing.unwrap_or(0) as i16))
+    }
+
+    fn kerning(&self, left: u16, right: u16) -> f64 {
+        let Some((pairs, count)) = self.kern else { return 0.0 };
+        let key = (u32::from(left) << 16) | u32::from(right);
+        let (mut lo, mut hi) = (0, count);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match read_u32(self.data, pairs + 6 * mid).map(|k| k.cmp(&key)) {
+                Some(std::cmp::Ordering::Less) => lo = mid + 1,
+                Some(std::cmp::Ordering::Greater) => hi = mid,
+                Some(std::cmp::Ordering::Equal) => {
+                    return f64::from(read_u16(self.data, pairs + 6 * mid + 4).unwrap_or(0) as i16)
+                }
+                None => return 0.0,
+            }
+        }
+        0.0
+    }
+
+    /// Where the ink of each character of `text` starts, and the width of the whole, in pixels.
+    fn layout(&self, text: &str, size: u32) -> (Vec<(char, f64)>, f64) {
+        let scale = f64::from(size) / self.height;
+        let (mut pen, mut previous) = (0.0, None);
+        let mut glyphs = Vec::with_capacity(text.len());
+        for c in text.chars() {
+            let glyph = self.glyph(c);
+            if let Some(p) = previous {
+                pen += self.kerning(p, glyph) * scale;
+            }
+            let (advance, bearing) = self.horizontal(glyph);
+            glyphs.push((c, pen + (bearing * scale).floor()));
+            pen += advance * scale;
+            previous = Some(glyph);
+        }
+        (glyphs, pen)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Bitmap,
+    Svg,
+}
+
+fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], backend: Backend) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    for shape in shapes {
+        match shape {
+            Shape::Rect { from, to, color } => root.draw(&Rectangle::new([*from, *to], color.filled())),
+            Shape::Line { points, color, width, dash: None } => {
+                root.draw(&PathElement::new(points.clone(), color.stroke_width(*width)))
+            }
+            Shape::Line { points, color, width, dash: Some((on, off)) } => {
+                root.draw(&DashedPathElement::new(points.iter().copied(), *on, *off, color.stroke_width(*width)))
+            }
+            Shape::Area { points, color } => root.draw(&Polygon::new(points.clone(), color.filled())),
+            Shape::Dot { at, radius, color } => root
+                .draw(&Circle::new(*at, *radius + 2, WHITE.filled()))
+                .and_then(|()| root.draw(&Circle::new(*at, *radius, color.filled()))),
+            Shape::Text(label) => {
+                // plotters puts the baseline of top-anchored text half a size down in a bitmap and
+                // 0.61 sizes down in an SVG: move the bitmap's so both files set text alike.
+                let shift = if backend == Backend::Bitmap { (f64::from(label.size) * 0.11).round() as i32 } else { 0 };
+                let at =
+                    if label.rotated { (label.at.0 + shift, label.at.1) } else { (label.at.0, label.at.1 + shift) };
+                let style = TextStyle::from(label.font()).color(&label.color);
+                match Metrics::of(label.bold).filter(|_| backend == Backend::Bitmap) {
+                    Some(metrics) => draw_glyphs(root, label, metrics, at, style),
+                    None => {
+                        root.draw(&Text::new(label.text.as_str(), at, style.pos(Pos::new(label.anchor, VPos::Top))))
+                    }
+                }
+            }
+        }
+        .map_err(e)?;
     }
     Ok(())
 }
 
-/// The time axis' unit, chosen so labels stay short.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct TimeUnit {
-    seconds: f64,
+/// Draws `label` one glyph at a time at the places [`Metrics::layout`] gives.
+fn draw_glyphs<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    label: &Label,
+    metrics: &Metrics,
+    at: (i32, i32),
+    style: TextStyle<'_>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (glyphs, width) = metrics.layout(&label.text, label.size);
+    let start = match label.anchor {
+        HPos::Left => 0.0,
+        HPos::Right => -width,
+        HPos::Center => -width / 2.0,
+    };
+    let style = style.pos(Pos::new(HPos::Left, VPos::Top));
+    let mut buffer = [0u8; 4];
+    for (c, x) in glyphs {
+        if c.is_whitespace() {
+            continue;
+        }
+        let offset = (start + x).round() as i32;
+        // Rotated text reads upwards: its pen moves up the page.
+        let pos = if label.rotated { (at.0, at.1 - offset) } else { (at.0 + offset, at.1) };
+        root.draw(&Text::new(&*c.encode_utf8(&mut buffer), pos, style.clone()))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geometry: where the plot sits, how clock and satoshis map to pixels, and the ticks.
+
+/// A plot area and its scales.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    left: i32,
+    right: i32,
+    top: i32,
+    bottom: i32,
+    /// Pixel of the last clock second (a little inside `right`, so end markers are not cut).
+    data_right: i32,
+    end_s: u64,
+    /// Pixel rows of 0 and of `full_sat`.
+    zero_y: i32,
+    full_y: i32,
+    full_sat: u64,
+}
+
+impl Frame {
+    fn xf(&self, clock_s: u64) -> f64 {
+        f64::from(self.left)
+            + clock_s.min(self.end_s) as f64 / self.end_s as f64 * f64::from(self.data_right - self.left)
+    }
+
+    fn x(&self, clock_s: u64) -> i32 {
+        self.xf(clock_s).round() as i32
+    }
+
+    fn y(&self, sat: u64) -> i32 {
+        let y = f64::from(self.zero_y) - sat as f64 / self.full_sat as f64 * f64::from(self.zero_y - self.full_y);
+        (y.round() as i32).max(self.top)
+    }
+
+    /// The pixel column of a clock time, from 0 at `left`.
+    fn column(&self) -> impl Fn(u64) -> usize {
+        let per_s = f64::from(self.data_right - self.left) / self.end_s as f64;
+        let end_s = self.end_s;
+        move |clock_s| (clock_s.min(end_s) as f64 * per_s) as usize
+    }
+}
+
+/// The time axis: its unit and tick spacing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TimeAxis {
+    unit_s: u64,
     name: &'static str,
+    step_s: u64,
 }
 
-/// What is computed once for both backends: scales and the thinned series.
-struct Layout {
-    time: TimeUnit,
-    x_end: f64,
-    y_end: f64,
-    per_unit: f64,
-    payer: Vec<(f64, f64)>,
-    payee: Vec<(f64, f64)>,
-    fee: Vec<(f64, f64)>,
+/// 1, 2, 5, 10, 20, 50, ... up to 5·10^18.
+fn decades() -> impl Iterator<Item = u64> {
+    (0..19u32).flat_map(|k| [1u64, 2, 5].map(move |m| m * 10u64.pow(k)))
 }
 
-impl Layout {
-    fn of(input: &ChartInput<'_>) -> Layout {
-        let schedule_end = input.segments.last().map_or(0, |s| s.end_s);
-        let end_s = if input.exhausted_at_s.is_some() { input.settlement_s } else { schedule_end }
-            .max(input.settlement_s)
-            .max(input.points.last().map_or(0, |p| p.clock_s))
-            .max(1);
-        let time = if end_s <= 20 * 60 {
-            TimeUnit { seconds: 1.0, name: "s" }
-        } else if end_s <= 5 * 3600 {
-            TimeUnit { seconds: 60.0, name: "min" }
+impl TimeAxis {
+    /// Seconds up to 20 minutes, minutes up to 5 hours, hours beyond; at most 9 ticks.
+    fn for_span(end_s: u64) -> TimeAxis {
+        let (unit_s, name, round): (u64, &'static str, &[u64]) = if end_s > 5 * 3600 {
+            (3600, "h", &[1, 2, 3, 6, 12, 24, 48])
+        } else if end_s > 20 * 60 {
+            (60, "min", &[1, 2, 5, 10, 15, 20, 30, 60])
         } else {
-            TimeUnit { seconds: 3600.0, name: "h" }
+            (1, "s", &[1, 2, 5, 10, 15, 20, 30, 50, 60, 100, 120, 200, 300])
         };
-        let x_end = end_s as f64 / time.seconds * 1.03;
-        let per_unit = input.sat_per_unit.max(1) as f64;
-        let y_end = input.capacity_sat as f64 / per_unit * HEADROOM;
-        let columns = 1200;
-        let bucket = |clock: u64| ((clock as f64 / time.seconds) / x_end * columns as f64) as usize;
-        let to_xy = |clock: u64, sat: u64| (clock as f64 / time.seconds, sat as f64 / per_unit);
-        let series = |start: u64, value: fn(&BalancePoint) -> u64| {
-            let thinned = thin(input.points, value, bucket);
-            step_line(
-                to_xy(0, start),
-                thinned.iter().map(|&(c, v)| to_xy(c, v)),
-                input.settlement_s as f64 / time.seconds,
-            )
-        };
-        Layout {
-            time,
-            x_end,
-            y_end,
-            per_unit,
-            payer: series(input.capacity_sat, |p| p.payer_sat),
-            payee: series(0, |p| p.payee_sat),
-            fee: series(0, |p| p.fee_sat),
+        let largest = round.last().copied().unwrap_or(1);
+        let step = round
+            .iter()
+            .copied()
+            .chain(decades().filter(|&d| d > largest))
+            .map(|units| units.saturating_mul(unit_s))
+            .find(|&step_s| end_s / step_s <= 8)
+            .unwrap_or(u64::MAX);
+        TimeAxis { unit_s, name, step_s: step }
+    }
+
+    fn ticks(&self, end_s: u64) -> Vec<u64> {
+        std::iter::successors(Some(0u64), |t| t.checked_add(self.step_s)).take_while(|&t| t <= end_s).collect()
+    }
+
+    fn label(&self, tick_s: u64) -> String {
+        group(tick_s / self.unit_s)
+    }
+}
+
+/// The smallest 1-2-5 step that divides `max` into at most `intervals` steps.
+fn amount_step(max: u64, intervals: u64) -> u64 {
+    decades().find(|&step| max / step <= intervals).unwrap_or(u64::MAX)
+}
+
+fn amount_ticks(max: u64, intervals: u64) -> Vec<u64> {
+    let step = amount_step(max, intervals);
+    std::iter::successors(Some(0u64), |t| t.checked_add(step)).take_while(|&t| t <= max).collect()
+}
+
+/// Grid, axes, tick labels and axis names of one plot.
+struct Axes<'a> {
+    time: TimeAxis,
+    y_ticks: &'a [u64],
+    sat_per_unit: u64,
+    /// Grid lines stop at this pixel row (the space above holds labels).
+    grid_top: i32,
+    x_labels: bool,
+    x_name: Option<String>,
+    y_name: String,
+}
+
+/// The width of the widest tick label: the plot's left edge depends on it.
+fn tick_width(ticks: &[u64], sat_per_unit: u64) -> Result<i32, String> {
+    let mut widest = 0;
+    for &t in ticks {
+        widest = widest.max(Label::new(number(t, sat_per_unit), (0, 0), TICK_SIZE, INK, HPos::Right).width()?);
+    }
+    Ok(widest)
+}
+
+/// The left edge of a plot whose widest tick label is `tick_w` wide.
+fn plot_left(tick_w: i32) -> i32 {
+    14 + text_height(AXIS_NAME_SIZE) + 16 + tick_w + 12
+}
+
+fn grid(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
+    for t in a.time.ticks(f.end_s) {
+        let x = f.x(t);
+        out.push(Shape::Line { points: vec![(x, a.grid_top), (x, f.bottom)], color: GRID, width: 1, dash: None });
+    }
+    for &v in a.y_ticks {
+        let y = f.y(v);
+        out.push(Shape::Line { points: vec![(f.left, y), (f.right, y)], color: GRID, width: 1, dash: None });
+    }
+}
+
+fn axes(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
+    let line = |points| Shape::Line { points, color: AXIS, width: 2, dash: None };
+    out.push(line(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)]));
+    for t in a.time.ticks(f.end_s) {
+        let x = f.x(t);
+        out.push(line(vec![(x, f.bottom), (x, f.bottom + 6)]));
+        if a.x_labels {
+            out.push(Shape::Text(Label::new(a.time.label(t), (x, f.bottom + 11), TICK_SIZE, INK, HPos::Center)));
+        }
+    }
+    for &v in a.y_ticks {
+        let y = f.y(v);
+        out.push(line(vec![(f.left - 6, y), (f.left, y)]));
+        let top = y - (f64::from(TICK_SIZE) * 0.32).round() as i32;
+        out.push(Shape::Text(Label::new(number(v, a.sat_per_unit), (f.left - 10, top), TICK_SIZE, INK, HPos::Right)));
+    }
+    if let Some(name) = &a.x_name {
+        let at = ((f.left + f.data_right) / 2, f.bottom + 43);
+        out.push(Shape::Text(Label::new(name.clone(), at, AXIS_NAME_SIZE, INK, HPos::Center)));
+    }
+    let mut name = Label::new(a.y_name.clone(), (14, (f.top + f.bottom) / 2), AXIS_NAME_SIZE, INK, HPos::Center);
+    name.rotated = true;
+    out.push(Shape::Text(name));
+}
+
+/// The title and caption at the top left, the legend at the top right (or where it fits).
+fn header(
+    out: &mut Vec<Shape>,
+    left: i32,
+    right: i32,
+    title: String,
+    caption: String,
+    legend: &[(String, RGBColor, u32)],
+) -> Result<(), String> {
+    // A long scenario name gets a smaller title rather than one cut off at the edge.
+    let mut title = Label::new(title, (left, 14), TITLE_SIZE, INK, HPos::Left).bold();
+    while title.size > 24 && left + title.width()? > right {
+        title.size -= 2;
+    }
+    let caption = Label::new(caption, (left, 60), CAPTION_SIZE, MUTED, HPos::Left);
+    let (title_w, caption_w) = (title.width()?, caption.width()?);
+    let swatch = 34;
+    let mut entries = Vec::new();
+    let mut total = 0;
+    for (text, color, width) in legend {
+        let label = Label::new(text.clone(), (0, 0), LEGEND_SIZE, INK, HPos::Left);
+        let w = label.width()?;
+        if !entries.is_empty() {
+            total += 30;
+        }
+        entries.push((label, *color, *width, total));
+        total += swatch + 8 + w;
+    }
+    // Beside the caption, else beside the title, else instead of the caption.
+    let (legend_x, legend_y, show_caption) = if right - total >= left + caption_w + 40 {
+        (right - total, 60, true)
+    } else if right - total >= left + title_w + 40 {
+        (right - total, 22, true)
+    } else {
+        (left, 60, false)
+    };
+    out.push(Shape::Text(title));
+    if show_caption {
+        out.push(Shape::Text(caption));
+    }
+    for (mut label, color, width, offset) in entries {
+        let x = legend_x + offset;
+        let mid = legend_y + (f64::from(LEGEND_SIZE) * 0.36).round() as i32;
+        out.push(Shape::Line { points: vec![(x, mid), (x + swatch, mid)], color, width, dash: None });
+        label.at = (x + swatch + 8, legend_y);
+        out.push(Shape::Text(label));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Label placement: each label tries its places and takes the cheapest, the one that covers
+// neither a line of the chart nor another label, preferring the places listed first.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Bx {
+    x0: i32,
+    y0: i32,
+    x1: i32,
+    y1: i32,
+}
+
+impl Bx {
+    fn overlaps(&self, o: &Bx) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+
+    fn grow(&self, d: i32) -> Bx {
+        Bx { x0: self.x0 - d, y0: self.y0 - d, x1: self.x1 + d, y1: self.y1 + d }
+    }
+}
+
+/// For each pixel column of the plot, the lowest and highest pixel row one series line touches.
+struct Envelope {
+    left: i32,
+    cols: Vec<(i32, i32)>,
+}
+
+impl Envelope {
+    fn new(left: i32, right: i32) -> Envelope {
+        Envelope { left, cols: vec![(i32::MAX, i32::MIN); usize::try_from(right - left + 1).unwrap_or(0)] }
+    }
+
+    fn mark(&mut self, x: i32, y0: i32, y1: i32) {
+        if let Some(c) = usize::try_from(x - self.left).ok().and_then(|i| self.cols.get_mut(i)) {
+            c.0 = c.0.min(y0.min(y1));
+            c.1 = c.1.max(y0.max(y1));
         }
     }
 
-    fn x(&self, clock_s: u64) -> f64 {
-        clock_s as f64 / self.time.seconds
+    fn of_path(left: i32, right: i32, path: &[(i32, i32)]) -> Envelope {
+        let mut envelope = Envelope::new(left, right);
+        for w in path.windows(2) {
+            let ((ax, ay), (bx, by)) = (w[0], w[1]);
+            if ax == bx {
+                envelope.mark(ax, ay, by);
+                continue;
+            }
+            let (from, to) = if ax < bx { (w[0], w[1]) } else { (w[1], w[0]) };
+            for x in from.0..=to.0 {
+                let y = from.1 + (to.1 - from.1) * (x - from.0) / (to.0 - from.0);
+                envelope.mark(x, y, y);
+            }
+        }
+        envelope
+    }
+
+    /// Whether the line passes through `b` in column `x`.
+    fn hits(&self, x: i32, b: &Bx) -> bool {
+        usize::try_from(x - self.left)
+            .ok()
+            .and_then(|i| self.cols.get(i))
+            .is_some_and(|&(lo, hi)| lo <= b.y1 && hi >= b.y0)
     }
 }
 
-/// Keeps, per pixel column, the first, lowest, highest and last point of one series, in order.
-fn thin(points: &[BalancePoint], value: fn(&BalancePoint) -> u64, bucket: impl Fn(u64) -> usize) -> Vec<(u64, u64)> {
+struct Placer {
+    bounds: Bx,
+    /// One per series line.
+    envelopes: Vec<Envelope>,
+    taken: Vec<Bx>,
+    /// Marker lines: a label may cross one, but would much rather not.
+    lines: Vec<Bx>,
+}
+
+/// A place a label may go: its anchor point (x, top of the text) and alignment, how much less it
+/// is liked than the first choice, and the marker line that would run from it down to a row.
+#[derive(Clone, Copy)]
+struct Spot {
+    x: i32,
+    top: i32,
+    anchor: HPos,
+    penalty: u32,
+    stem: Option<(i32, i32)>,
+}
+
+fn spot(x: i32, top: i32, anchor: HPos, penalty: u32) -> Spot {
+    Spot { x, top, anchor, penalty, stem: None }
+}
+
+const COVERS_LABEL: u32 = 100_000;
+const COVERS_LINE: u32 = 1_000;
+const CROSSES_MARKER: u32 = 50;
+
+impl Placer {
+    fn new(f: &Frame, paths: &[&[(i32, i32)]]) -> Placer {
+        Placer {
+            bounds: Bx { x0: f.left + 2, y0: f.top + 1, x1: f.right, y1: f.bottom - 1 },
+            envelopes: paths.iter().map(|p| Envelope::of_path(f.left, f.right, p)).collect(),
+            taken: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    fn boxed(label: &Label, width: i32, spot: &Spot) -> Bx {
+        let x0 = match spot.anchor {
+            HPos::Left => spot.x,
+            HPos::Right => spot.x - width,
+            HPos::Center => spot.x - width / 2,
+        };
+        Bx { x0, y0: spot.top, x1: x0 + width, y1: spot.top + text_height(label.size) }.grow(PAD)
+    }
+
+    fn cost(&self, b: &Bx, stem: Option<(i32, i32)>) -> Option<u32> {
+        let inside =
+            b.x0 >= self.bounds.x0 && b.x1 <= self.bounds.x1 && b.y0 >= self.bounds.y0 && b.y1 <= self.bounds.y1;
+        if !inside {
+            return None;
+        }
+        let mut cost = 0;
+        let stem = stem.map(|(x, bottom)| Bx { x0: x - 1, y0: b.y1, x1: x + 1, y1: bottom });
+        if self.taken.iter().any(|t| t.overlaps(&b.grow(4)) || stem.is_some_and(|s| t.overlaps(&s))) {
+            cost += COVERS_LABEL;
+        }
+        let near = b.grow(5);
+        let hits = (near.x0..=near.x1).filter(|&x| self.envelopes.iter().any(|e| e.hits(x, &near))).count() as u32;
+        if hits > 0 {
+            cost += COVERS_LINE + hits;
+        }
+        cost += CROSSES_MARKER * self.lines.iter().filter(|l| l.overlaps(b)).count() as u32;
+        Some(cost)
+    }
+
+    /// Puts `label` at the cheapest of `spots` and returns it with its box; `None` when every spot
+    /// is outside the plot or costs `limit` or more.
+    fn place(&mut self, mut label: Label, spots: &[Spot], limit: u32) -> Result<Option<(Label, Bx)>, String> {
+        let width = label.width()?;
+        let best = spots
+            .iter()
+            .filter_map(|s| {
+                let b = Placer::boxed(&label, width, s);
+                self.cost(&b, s.stem).map(|c| (c.saturating_add(s.penalty), b, s))
+            })
+            .min_by_key(|(c, _, _)| *c);
+        let Some((cost, b, spot)) = best else { return Ok(None) };
+        if cost >= limit {
+            return Ok(None);
+        }
+        self.taken.push(b);
+        label.at = (spot.x, spot.top);
+        label.anchor = spot.anchor;
+        Ok(Some((label, b)))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thinning and step lines.
+
+/// Keeps, per pixel column, the first, lowest, highest and last point of one series, in order,
+/// as (clock, value). A step line through the result looks the same as one through every point.
+fn thin(
+    points: &[BalancePoint],
+    value: impl Fn(&BalancePoint) -> u64,
+    column: impl Fn(u64) -> usize,
+) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < points.len() {
-        let column = bucket(points[i].clock_s);
-        let mut j = i;
+        let col = column(points[i].clock_s);
         let (mut lo, mut hi) = (i, i);
-        while j < points.len() && bucket(points[j].clock_s) == column {
-            if value(&points[j]) < value(&points[lo]) {
-                lo = j;
+        let (mut lo_v, mut hi_v) = (value(&points[i]), value(&points[i]));
+        let mut j = i + 1;
+        while j < points.len() && column(points[j].clock_s) == col {
+            let v = value(&points[j]);
+            if v < lo_v {
+                (lo, lo_v) = (j, v);
             }
-            if value(&points[j]) > value(&points[hi]) {
-                hi = j;
+            if v > hi_v {
+                (hi, hi_v) = (j, v);
             }
             j += 1;
         }
         let mut keep = [i, lo, hi, j - 1];
         keep.sort_unstable();
-        let mut last = usize::MAX;
-        for k in keep {
-            if k != last {
+        for (n, &k) in keep.iter().enumerate() {
+            if n == 0 || k != keep[n - 1] {
                 out.push((points[k].clock_s, value(&points[k])));
-                last = k;
             }
         }
         i = j;
@@ -258,319 +855,455 @@ fn thin(points: &[BalancePoint], value: fn(&BalancePoint) -> u64, bucket: impl F
     out
 }
 
-/// A step line: each value holds until the next point, then the line jumps; it ends at `end_x`.
-fn step_line(start: (f64, f64), points: impl Iterator<Item = (f64, f64)>, end_x: f64) -> Vec<(f64, f64)> {
-    let mut line = vec![start];
-    let mut last = start.1;
-    for (x, y) in points {
-        line.push((x, last));
-        line.push((x, y));
-        last = y;
+/// The pixel path of a step line that starts at `start` at clock 0, holds each value until the
+/// next point and ends at `end_s`; redundant points are dropped.
+fn step_path(f: &Frame, start: u64, points: &[(u64, u64)], end_s: u64) -> Vec<(i32, i32)> {
+    let mut path = Vec::with_capacity(points.len() * 2 + 2);
+    let mut y = f.y(start);
+    path.push((f.x(0), y));
+    for &(clock, value) in points {
+        let x = f.x(clock);
+        path.push((x, y));
+        y = f.y(value);
+        path.push((x, y));
     }
-    let tail = line.last().map_or(0.0, |p| p.0);
-    line.push((end_x.max(tail), last));
-    line
+    let last_x = path.last().map_or(f.left, |p| p.0);
+    path.push((f.x(end_s).max(last_x), y));
+    simplify(path)
 }
 
-/// Formats `sat` exactly in the display unit: "29.99831 mBTC".
-fn amount(sat: u64, input: &ChartInput<'_>) -> String {
-    crate::scenario::format_sat(sat, input.sat_per_unit, input.unit_name)
-}
-
-fn rate(sat_per_s: u64, input: &ChartInput<'_>) -> String {
-    format!("{}/s", amount(sat_per_s, input))
-}
-
-/// Clears the canvas to white and writes the chart's title across the top.
-fn blank_with_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: String) -> Result<(), String> {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(e)?;
-    let style = TextStyle {
-        font: (FONT, 32).into_font().style(FontStyle::Bold),
-        color: BLACK.to_backend_color(),
-        pos: Pos::new(HPos::Center, VPos::Top),
-    };
-    root.draw(&Text::new(title, (WIDTH as i32 / 2, 16), style)).map_err(e)
-}
-
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, input: &ChartInput<'_>, l: &Layout) -> Result<(), String> {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    blank_with_title(root, format!("{} — seed {}: payment channel balance over time", input.scenario, input.seed))?;
-    let mut chart = ChartBuilder::on(root)
-        .margin(24)
-        .margin_top(104)
-        .x_label_area_size(64)
-        .y_label_area_size(96)
-        .build_cartesian_2d(0f64..l.x_end, 0f64..l.y_end)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("time since funding ({})", l.time.name))
-        .y_desc(format!("balance ({})", input.unit_name))
-        .axis_desc_style((FONT, 24))
-        .label_style((FONT, 20))
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(215, 215, 215))
-        .x_labels(12)
-        .y_labels(10)
-        .x_label_formatter(&|v| tidy(*v))
-        .y_label_formatter(&|v| tidy(*v))
-        .draw()
-        .map_err(e)?;
-
-    let label = |size: u32, color: RGBColor| TextStyle {
-        font: (FONT, size).into_font(),
-        color: color.to_backend_color(),
-        pos: Pos::new(HPos::Left, VPos::Top),
-    };
-    let top = l.y_end * 0.985;
-
-    // Pauses and rate changes, behind the balance lines.
-    let mut previous_rate: Option<u64> = None;
-    for seg in input.segments {
-        let (x0, x1) = (l.x(seg.start_s), l.x(seg.end_s).min(l.x_end));
-        if x0 >= l.x_end {
-            break;
+/// Drops repeated points, and middle points of straight horizontal or vertical runs.
+fn simplify(path: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
+    let between = |a: i32, b: i32, c: i32| (a <= b && b <= c) || (a >= b && b >= c);
+    let mut out: Vec<(i32, i32)> = Vec::with_capacity(path.len());
+    for p in path {
+        if out.last() == Some(&p) {
+            continue;
         }
-        if seg.rate_sat_per_s == 0 {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x0, 0.0), (x1, l.y_end)],
-                    RGBColor(200, 200, 200).mix(0.35).filled(),
-                )))
-                .map_err(e)?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    "pause".to_string(),
-                    ((x0 + x1) / 2.0, top),
-                    label(20, FEE).pos(Pos::new(HPos::Center, VPos::Top)),
-                )))
-                .map_err(e)?;
-        } else {
-            if previous_rate.is_some_and(|r| r != seg.rate_sat_per_s) || (previous_rate.is_none() && seg.start_s > 0) {
-                chart
-                    .draw_series(DashedLineSeries::new(vec![(x0, 0.0), (x0, l.y_end)], 6, 6, FEE.stroke_width(2)))
-                    .map_err(e)?;
+        if let [.., a, b] = out[..] {
+            let straight = (a.0 == b.0 && b.0 == p.0 && between(a.1, b.1, p.1))
+                || (a.1 == b.1 && b.1 == p.1 && between(a.0, b.0, p.0));
+            if straight {
+                if let Some(last) = out.last_mut() {
+                    *last = p;
+                }
+                continue;
             }
-            let r = rate(seg.rate_sat_per_s, input);
-            // Near the right edge the label goes left of its line, so it is not cut off.
-            let (text, x, anchor) = match previous_rate {
-                None => (format!("rate {r}"), x0 + l.x_end * 0.004, HPos::Left),
-                Some(_) if x0 > l.x_end * 0.8 => (format!("then {r} →"), x0 - l.x_end * 0.004, HPos::Right),
-                Some(_) => (format!("→ {r}"), x0 + l.x_end * 0.004, HPos::Left),
-            };
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    text,
-                    (x, top),
-                    label(20, FEE).pos(Pos::new(anchor, VPos::Top)),
-                )))
-                .map_err(e)?;
-            previous_rate = Some(seg.rate_sat_per_s);
         }
+        out.push(p);
     }
+    out
+}
 
-    // The capacity.
-    let cap = input.capacity_sat as f64 / l.per_unit;
-    chart
-        .draw_series(DashedLineSeries::new(vec![(0.0, cap), (l.x_end, cap)], 10, 6, CAPACITY.stroke_width(2)))
-        .map_err(e)?;
-    chart
-        .draw_series(std::iter::once(Text::new(
-            format!("capacity {}", amount(input.capacity_sat, input)),
-            (l.x_end * 0.005, cap + l.y_end * 0.012),
-            label(20, CAPACITY).pos(Pos::new(HPos::Left, VPos::Bottom)),
-        )))
-        .map_err(e)?;
+// ---------------------------------------------------------------------------------------------
+// The balance chart.
 
-    // The balances.
-    chart.draw_series(LineSeries::new(l.fee.iter().copied(), FEE.stroke_width(2))).map_err(e)?;
-    chart.draw_series(LineSeries::new(l.payer.iter().copied(), PAYER.stroke_width(4))).map_err(e)?;
-    chart.draw_series(LineSeries::new(l.payee.iter().copied(), PAYEE.stroke_width(4))).map_err(e)?;
-
-    // Exhaustion and settlement share one label above the capacity line, at the settlement.
-    let last = input.points.last().copied().unwrap_or(BalancePoint {
-        clock_s: input.settlement_s,
+/// The final state: the last commitment's, or the opening state when there was none.
+fn final_state(input: &ChartInput<'_>) -> BalancePoint {
+    input.points.last().copied().unwrap_or(BalancePoint {
+        clock_s: 0,
         payer_sat: input.capacity_sat,
         payee_sat: 0,
         fee_sat: 0,
-    });
-    let sx = l.x(input.settlement_s);
-    let mut text_color = BLACK;
-    let mut head = String::from("settlement");
-    if let Some(at) = input.exhausted_at_s {
-        let x = l.x(at);
-        chart.draw_series(LineSeries::new(vec![(x, 0.0), (x, cap * 1.14)], EXHAUSTED.stroke_width(3))).map_err(e)?;
-        text_color = EXHAUSTED;
-        head = String::from("channel exhausted → settlement");
-    } else {
-        chart
-            .draw_series(DashedLineSeries::new(vec![(sx, 0.0), (sx, cap * 1.14)], 4, 4, BLACK.stroke_width(1)))
-            .map_err(e)?;
-    }
-    for (sat, color) in [(last.payer_sat, PAYER), (last.payee_sat, PAYEE)] {
-        chart.draw_series(std::iter::once(Circle::new((sx, sat as f64 / l.per_unit), 7, color.filled()))).map_err(e)?;
-    }
-    let split = format!(
-        "{head} at {}: {} {} · {} {} · fee {} sat",
-        clock_label(input.settlement_s),
+    })
+}
+
+/// The clock of the settlement, never before the last commitment.
+fn settled_at(input: &ChartInput<'_>) -> u64 {
+    input.settlement_s.max(input.points.last().map_or(0, |p| p.clock_s))
+}
+
+/// The last clock second the chart shows.
+fn end_of(input: &ChartInput<'_>) -> u64 {
+    settled_at(input).max(input.exhausted_at_s.unwrap_or(0)).max(1)
+}
+
+/// Segments that ran before `end_s`, clipped to it, without empty ones.
+fn ran(segments: &[SegmentMark], end_s: u64) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
+    segments
+        .iter()
+        .filter(move |s| s.start_s < end_s && s.end_s > s.start_s)
+        .map(move |s| (s.start_s, s.end_s.min(end_s), s.rate_sat_per_s))
+}
+
+fn balance_chart(input: &ChartInput<'_>) -> Result<Vec<Shape>, String> {
+    let per = input.sat_per_unit.max(1);
+    let capacity = input.capacity_sat.max(1);
+    let end_s = end_of(input);
+    let time = TimeAxis::for_span(end_s);
+    let y_ticks = amount_ticks(capacity, 7);
+    let left = plot_left(tick_width(&y_ticks, per)?);
+    let (top, bottom) = (98, H - 80);
+    // Above the capacity: two rows of labels, then the capacity's own label.
+    let row_h = text_height(LABEL_SIZE) + 2 * PAD;
+    let rows = [top + 6, top + 6 + row_h + 6];
+    let capacity_y = rows[1] + 2 * (row_h + 6) + 2;
+    let f = Frame {
+        left,
+        right: W - 26,
+        top,
+        bottom,
+        data_right: W - 26 - 22,
+        end_s,
+        zero_y: bottom - 14,
+        full_y: capacity_y,
+        full_sat: capacity,
+    };
+    let settle = settled_at(input);
+    let last = final_state(input);
+    let sx = f.x(settle);
+    // Marker lines stop here unless their label sits higher.
+    let below_labels = capacity_y - 8;
+
+    // The series, thinned to the pixel columns.
+    let column = f.column();
+    let payer = step_path(&f, input.capacity_sat, &thin(input.points, |p| p.payer_sat, &column), settle);
+    let payee = step_path(&f, 0, &thin(input.points, |p| p.payee_sat, &column), settle);
+    let fee = step_path(&f, 0, &thin(input.points, |p| p.fee_sat, &column), settle);
+    let mut placer = Placer::new(&f, &[&payer, &payee, &fee]);
+    let mut labels = Vec::new();
+
+    // The settlement's label in the top row beside its line, exhaustion's just before it.
+    let settle_text = format!(
+        "settlement: {} {}, {} {}",
         input.payee_name,
         amount(last.payee_sat, input),
         input.payer_name,
-        amount(last.payer_sat, input),
-        last.fee_sat
+        amount(last.payer_sat, input)
     );
-    let (anchor, nudge) =
-        if sx > l.x_end * 0.5 { (HPos::Right, -l.x_end * 0.004) } else { (HPos::Left, l.x_end * 0.004) };
-    chart
-        .draw_series(std::iter::once(Text::new(
-            split,
-            (sx + nudge, cap * 1.13),
-            label(22, text_color).pos(Pos::new(anchor, VPos::Top)),
-        )))
-        .map_err(e)?;
-
-    // The legend: one row under the title, outside the plot.
-    let entries = [
-        (format!("{} (payer)", input.payer_name), PAYER, 4),
-        (format!("{} (payee)", input.payee_name), PAYEE, 4),
-        ("fee + dust left out".to_string(), FEE, 2),
-        ("capacity".to_string(), CAPACITY, 2),
-    ];
-    let mut x = 150;
-    for (text, color, width) in entries {
-        root.draw(&PathElement::new(vec![(x, 74), (x + 34, 74)], color.stroke_width(width))).map_err(e)?;
-        let style = label(22, BLACK).pos(Pos::new(HPos::Left, VPos::Center));
-        root.draw(&Text::new(text.clone(), (x + 42, 74), style.clone())).map_err(e)?;
-        let (w, _) = root.estimate_text_size(&text, &style).map_err(e)?;
-        x += 42 + w as i32 + 36;
+    let beside = |x: i32, first: usize| {
+        let second = 1 - first;
+        vec![
+            spot(x - 10, rows[first], HPos::Right, 0),
+            spot(x + 10, rows[first], HPos::Left, 5),
+            spot(x - 10, rows[second], HPos::Right, 20),
+            spot(x + 10, rows[second], HPos::Left, 25),
+        ]
+    };
+    let settle_label = Label::new(settle_text, (0, 0), LABEL_SIZE, INK, HPos::Right);
+    let settle_box = placer.place(settle_label, &beside(sx, 0), u32::MAX)?.map(|(l, b)| {
+        labels.push(l);
+        b
+    });
+    let settle_top = settle_box.map_or(below_labels, |b| b.y0 + PAD);
+    let mut exhaustion = None;
+    if let Some(at) = input.exhausted_at_s {
+        let x = f.x(at);
+        let text = format!("channel exhausted at {}", clock_label(at));
+        let label = Label::new(text, (0, 0), LABEL_SIZE, EXHAUSTED, HPos::Right).bold();
+        let mut spots = beside(x, 0);
+        if let Some(b) = settle_box.filter(|_| x.abs_diff(sx) < 12) {
+            // Same moment: one line, the two labels side by side.
+            spots.insert(0, spot(b.x0 - 16, b.y0 + PAD, HPos::Right, 0));
+        }
+        let label_top = match placer.place(label, &spots, u32::MAX)? {
+            Some((l, b)) => {
+                labels.push(l);
+                b.y0 + PAD
+            }
+            None => below_labels,
+        };
+        exhaustion = Some((x, label_top.min(if x.abs_diff(sx) < 12 { settle_top } else { label_top })));
     }
-    Ok(())
+
+    // Rate changes and pauses: a label where it fits (the long wording if it can), its line up to
+    // it. A label in the top row must not have its line cross a label in the row below.
+    let mut rate_lines = Vec::new();
+    let mut pauses = Vec::new();
+    let mut previous: Option<u64> = None;
+    for (start, stop, rate) in ran(input.segments, end_s) {
+        let x = f.x(start);
+        if rate == 0 {
+            pauses.push((x, f.x(stop)));
+            let mid = (x + f.x(stop)) / 2;
+            let inside = (1..12u32).map(|k| {
+                let y = capacity_y + k as i32 * (f.zero_y - capacity_y) / 12 - row_h / 2;
+                spot(mid, y, HPos::Center, 40 + k.abs_diff(6))
+            });
+            let spots: Vec<Spot> = [spot(mid, rows[1], HPos::Center, 0), spot(mid, rows[0], HPos::Center, 20)]
+                .into_iter()
+                .chain(inside)
+                .collect();
+            let label = Label::new("pause", (0, 0), LABEL_SIZE, MUTED, HPos::Center);
+            if let Some((l, _)) = placer.place(label, &spots, COVERS_LABEL)? {
+                labels.push(l);
+            }
+        } else if previous != Some(rate) {
+            let r = rate_text(rate, input);
+            let spots: Vec<Spot> = [(1, 0), (0, 20)]
+                .into_iter()
+                .flat_map(|(row, penalty)| {
+                    [spot(x + 8, rows[row], HPos::Left, penalty), spot(x - 8, rows[row], HPos::Right, penalty + 5)]
+                })
+                .map(|s| Spot { stem: Some((x, below_labels)), ..s })
+                .collect();
+            let mut line_top = below_labels;
+            for text in [format!("rate {r}"), r] {
+                let label = Label::new(text, (0, 0), LABEL_SIZE, INK, HPos::Left);
+                if let Some((l, b)) = placer.place(label, &spots, COVERS_LABEL)? {
+                    labels.push(l);
+                    line_top = b.y0 + PAD;
+                    break;
+                }
+            }
+            if start > 0 {
+                rate_lines.push((x, line_top));
+            }
+        }
+        previous = Some(rate);
+    }
+    for &(x, line_top) in &rate_lines {
+        placer.lines.push(Bx { x0: x - 1, y0: line_top, x1: x + 1, y1: f.bottom });
+    }
+    if let Some((x, line_top)) = exhaustion {
+        placer.lines.push(Bx { x0: x - 2, y0: line_top, x1: x + 2, y1: f.bottom });
+    }
+    placer.lines.push(Bx { x0: sx - 1, y0: settle_top, x1: sx + 1, y1: f.zero_y });
+
+    // The capacity's label on its line, clear of the marker lines.
+    let cap_y = f.y(input.capacity_sat);
+    let cap_text = format!("capacity {}", amount(input.capacity_sat, input));
+    let cap_top = cap_y - 6 - PAD - text_height(LABEL_SIZE);
+    let step = ((f.data_right - f.left) / 40).max(1);
+    let spots: Vec<Spot> = (0..40u32).map(|k| spot(f.left + 10 + k as i32 * step, cap_top, HPos::Left, k)).collect();
+    if let Some((l, _)) =
+        placer.place(Label::new(cap_text, (0, 0), LABEL_SIZE, CAPACITY, HPos::Left), &spots, u32::MAX)?
+    {
+        labels.push(l);
+    }
+
+    // The fee, just above the zero line where no balance passes.
+    let fees = (input.points.iter().map(|p| p.fee_sat).min(), input.points.iter().map(|p| p.fee_sat).max());
+    if let (Some(lo), Some(hi)) = fees {
+        let text =
+            if lo == hi { format!("fee {} sat", group(lo)) } else { format!("fee {}–{} sat", group(lo), group(hi)) };
+        let label = Label::new(text, (0, 0), LABEL_SIZE - 2, FEE, HPos::Right);
+        let fee_top = f.y(hi) - 6 - PAD - text_height(LABEL_SIZE - 2);
+        let width = f.data_right - f.left;
+        let spots: Vec<Spot> =
+            (0..24u32).map(|k| spot(sx - 14 - k as i32 * width / 24, fee_top, HPos::Right, k)).collect();
+        if let Some((l, _)) = placer.place(label, &spots, COVERS_LABEL)? {
+            labels.push(l);
+        }
+    }
+
+    // Drawn back to front: pauses and grid, capacity and rate lines, balances, markers, text.
+    let mut out = Vec::new();
+    for (x0, x1) in pauses {
+        out.push(Shape::Rect { from: (x0, f.top + 1), to: (x1, f.bottom), color: PAUSE.to_rgba() });
+    }
+    let axes_spec = Axes {
+        time,
+        y_ticks: &y_ticks,
+        sat_per_unit: per,
+        grid_top: f.full_y,
+        x_labels: true,
+        x_name: Some(format!("time ({})", time.name)),
+        y_name: format!("balance ({})", input.unit_name),
+    };
+    grid(&mut out, &f, &axes_spec);
+    out.push(Shape::Line {
+        points: vec![(f.left, cap_y), (f.right, cap_y)],
+        color: CAPACITY,
+        width: 2,
+        dash: Some((12, 7)),
+    });
+    for (x, line_top) in rate_lines {
+        out.push(Shape::Line {
+            points: vec![(x, line_top), (x, f.bottom)],
+            color: MUTED,
+            width: 2,
+            dash: Some((3, 5)),
+        });
+    }
+    out.push(Shape::Line { points: fee, color: FEE, width: 2, dash: None });
+    out.push(Shape::Line { points: payee, color: PAYEE, width: 4, dash: None });
+    out.push(Shape::Line { points: payer, color: PAYER, width: 4, dash: None });
+    out.push(Shape::Line { points: vec![(sx, settle_top), (sx, f.zero_y)], color: INK, width: 2, dash: Some((6, 5)) });
+    if let Some((x, line_top)) = exhaustion {
+        out.push(Shape::Line { points: vec![(x, line_top), (x, f.bottom)], color: EXHAUSTED, width: 3, dash: None });
+    }
+    out.push(Shape::Dot { at: (sx, f.y(last.payee_sat)), radius: 7, color: PAYEE });
+    out.push(Shape::Dot { at: (sx, f.y(last.payer_sat)), radius: 7, color: PAYER });
+    axes(&mut out, &f, &axes_spec);
+    out.extend(labels.into_iter().map(Shape::Text));
+    header(
+        &mut out,
+        f.left,
+        f.right,
+        format!("{} — seed {}", input.scenario, input.seed),
+        "payment channel balance over time".to_string(),
+        &[
+            (format!("{} (payer)", input.payer_name), PAYER, 4),
+            (format!("{} (payee)", input.payee_name), PAYEE, 4),
+            ("fee + trimmed dust".to_string(), FEE, 2),
+        ],
+    )?;
+    Ok(out)
 }
 
-/// The payment chart: the price per second (a step over the segments, zero in pauses) above the
-/// cumulative payment to the payee, on one time axis.
-fn draw_payment<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    input: &ChartInput<'_>,
-    l: &Layout,
-) -> Result<(), String> {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    blank_with_title(
-        root,
-        format!("{} — seed {}: what {} pays, and when", input.scenario, input.seed, input.payer_name),
-    )?;
-    let body = root.margin(64, 0, 0, 0);
-    let (top, bottom) = body.split_vertically(250);
-    let label = |size: u32, color: RGBColor, pos: Pos| TextStyle {
-        font: (FONT, size).into_font(),
-        color: color.to_backend_color(),
-        pos,
+// ---------------------------------------------------------------------------------------------
+// The payment chart.
+
+fn payment_chart(input: &ChartInput<'_>) -> Result<Vec<Shape>, String> {
+    let per = input.sat_per_unit.max(1);
+    let end_s = end_of(input);
+    let time = TimeAxis::for_span(end_s);
+    let settle = settled_at(input);
+    let max_rate = ran(input.segments, settle.max(1)).map(|s| s.2).max().unwrap_or(0).max(1);
+    let paid = final_state(input).payee_sat;
+    let rate_ticks = amount_ticks(max_rate, 3);
+    let paid_ticks = amount_ticks(paid.max(1), 6);
+    let left = plot_left(tick_width(&rate_ticks, per)?.max(tick_width(&paid_ticks, per)?));
+    let right = W - 26;
+    let upper = Frame {
+        left,
+        right,
+        top: 100,
+        bottom: 300,
+        data_right: right - 22,
+        end_s,
+        zero_y: 300,
+        full_y: 100 + 48,
+        full_sat: max_rate,
     };
-    let x_end = l.x_end;
-    let settle_x = l.x(input.settlement_s);
+    let lower =
+        Frame { top: 330, bottom: H - 80, zero_y: H - 80 - 10, full_y: 330 + 48, full_sat: paid.max(1), ..upper };
+    let mut out = Vec::new();
+    let mut labels = Vec::new();
+
+    for f in [&upper, &lower] {
+        for (start, stop, rate) in ran(input.segments, end_s) {
+            if rate == 0 {
+                out.push(Shape::Rect {
+                    from: (f.x(start), f.top + 1),
+                    to: (f.x(stop), f.bottom),
+                    color: PAUSE.to_rgba(),
+                });
+            }
+        }
+    }
+    let upper_axes = Axes {
+        time,
+        y_ticks: &rate_ticks,
+        sat_per_unit: per,
+        grid_top: upper.full_y,
+        x_labels: false,
+        x_name: None,
+        y_name: format!("price ({}/s)", input.unit_name),
+    };
+    let lower_axes = Axes {
+        time,
+        y_ticks: &paid_ticks,
+        sat_per_unit: per,
+        grid_top: lower.top,
+        x_labels: true,
+        x_name: Some(format!("time ({})", time.name)),
+        y_name: format!("paid to {} ({})", input.payee_name, input.unit_name),
+    };
+    grid(&mut out, &upper, &upper_axes);
+    grid(&mut out, &lower, &lower_axes);
 
     // The price per second, as a step over the schedule up to the settlement.
-    let max_rate = input.segments.iter().map(|s| s.rate_sat_per_s).max().unwrap_or(0).max(1) as f64 / l.per_unit;
-    let mut rate = Vec::new();
-    for seg in input.segments {
-        let (a, b) = (l.x(seg.start_s), l.x(seg.end_s).min(settle_x));
-        if a > settle_x {
-            break;
+    let mut step = Vec::new();
+    for (start, stop, rate) in ran(input.segments, settle.max(1)) {
+        let y = upper.y(rate);
+        step.push((upper.x(start), y));
+        step.push((upper.x(stop), y));
+    }
+    let step = simplify(step);
+    if let (Some(first), Some(last)) = (step.first().copied(), step.last().copied()) {
+        let mut area = vec![(first.0, upper.zero_y)];
+        area.extend(step.iter().copied());
+        area.push((last.0, upper.zero_y));
+        out.push(Shape::Area { points: area, color: PAYEE.mix(0.22) });
+        out.push(Shape::Line { points: step.clone(), color: PAYEE, width: 3, dash: None });
+    }
+    let mut placer = Placer::new(&upper, &[&step]);
+    for (start, stop, rate) in ran(input.segments, settle.max(1)) {
+        let mid = (upper.x(start) + upper.x(stop)) / 2;
+        let (text, color, top) = if rate == 0 {
+            ("pause".to_string(), MUTED, upper.zero_y - 10 - PAD - text_height(LABEL_SIZE))
+        } else {
+            (rate_text(rate, input), INK, upper.y(rate) - 8 - PAD - text_height(LABEL_SIZE))
+        };
+        let label = Label::new(text, (0, 0), LABEL_SIZE, color, HPos::Center);
+        if let Some((l, _)) = placer.place(label, &[spot(mid, top, HPos::Center, 0)], COVERS_LINE)? {
+            labels.push(l);
         }
-        let v = seg.rate_sat_per_s as f64 / l.per_unit;
-        rate.push((a, v));
-        rate.push((b, v));
-    }
-    let mut chart = ChartBuilder::on(&top)
-        .margin(20)
-        .x_label_area_size(30)
-        .y_label_area_size(110)
-        .build_cartesian_2d(0f64..x_end, 0f64..max_rate * 1.3)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .y_desc(format!("price ({}/s)", input.unit_name))
-        .axis_desc_style((FONT, 22))
-        .label_style((FONT, 18))
-        .light_line_style(RGBColor(235, 235, 235))
-        .x_label_formatter(&|v| tidy(*v))
-        .y_label_formatter(&|v| tidy(*v))
-        .y_labels(4)
-        .draw()
-        .map_err(e)?;
-    chart
-        .draw_series(AreaSeries::new(rate.iter().copied(), 0.0, PAYEE.mix(0.25)).border_style(PAYEE.stroke_width(3)))
-        .map_err(e)?;
-    for seg in input.segments.iter().filter(|s| s.rate_sat_per_s == 0) {
-        let mid = (l.x(seg.start_s) + l.x(seg.end_s).min(x_end)) / 2.0;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                "pause".to_string(),
-                (mid, max_rate * 0.15),
-                label(20, FEE, Pos::new(HPos::Center, VPos::Bottom)),
-            )))
-            .map_err(e)?;
-    }
-    for seg in input.segments.iter().filter(|s| s.rate_sat_per_s > 0 && l.x(s.start_s) < settle_x) {
-        let text = format!("{}/s", amount(seg.rate_sat_per_s, input));
-        let x = (l.x(seg.start_s) + l.x(seg.end_s).min(settle_x)) / 2.0;
-        let y = seg.rate_sat_per_s as f64 / l.per_unit;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                text,
-                (x, y),
-                label(20, BLACK, Pos::new(HPos::Center, VPos::Bottom)),
-            )))
-            .map_err(e)?;
     }
 
-    // The cumulative payment: the payee's output after each commitment.
-    let paid_end = input.points.last().map_or(0, |p| p.payee_sat);
-    let y_end = (paid_end.max(1) as f64 / l.per_unit) * 1.2;
-    let mut chart = ChartBuilder::on(&bottom)
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(110)
-        .build_cartesian_2d(0f64..x_end, 0f64..y_end)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("time since funding ({})", l.time.name))
-        .y_desc(format!("paid to {} ({})", input.payee_name, input.unit_name))
-        .axis_desc_style((FONT, 22))
-        .label_style((FONT, 18))
-        .light_line_style(RGBColor(235, 235, 235))
-        .x_label_formatter(&|v| tidy(*v))
-        .y_label_formatter(&|v| tidy(*v))
-        .draw()
-        .map_err(e)?;
-    chart.draw_series(LineSeries::new(l.payee.iter().copied(), PAYEE.stroke_width(4))).map_err(e)?;
-    let end_label = format!(
-        "{} at {}: {} paid in {} commitments",
-        if input.exhausted_at_s.is_some() { "channel exhausted" } else { "stop" },
-        clock_label(input.settlement_s),
-        amount(paid_end, input),
-        input.commitments
-    );
-    let color = if input.exhausted_at_s.is_some() { EXHAUSTED } else { BLACK };
-    chart
-        .draw_series(std::iter::once(Text::new(
-            end_label,
-            (settle_x, y_end * 0.97),
-            label(22, color, Pos::new(HPos::Right, VPos::Top)),
-        )))
-        .map_err(e)?;
-    chart
-        .draw_series(std::iter::once(Circle::new((settle_x, paid_end as f64 / l.per_unit), 7, PAYEE.filled())))
-        .map_err(e)?;
-    Ok(())
+    // What the payee has been paid: the payee's output after each commitment.
+    let column = lower.column();
+    let payee = step_path(&lower, 0, &thin(input.points, |p| p.payee_sat, &column), settle);
+    out.push(Shape::Line { points: payee, color: PAYEE, width: 4, dash: None });
+    let sx = lower.x(settle);
+    out.push(Shape::Dot { at: (sx, lower.y(paid)), radius: 7, color: PAYEE });
+    let (head, color) = match input.exhausted_at_s {
+        Some(at) => (format!("channel exhausted at {}", clock_label(at)), EXHAUSTED),
+        None => (format!("stop at {}", clock_label(settle)), INK),
+    };
+    let text = format!("{head}: {} paid to {}", amount(paid, input), input.payee_name);
+    labels.push(Label::new(text, (sx - 4, lower.top + 10), LABEL_SIZE, color, HPos::Right));
+
+    axes(&mut out, &upper, &upper_axes);
+    axes(&mut out, &lower, &lower_axes);
+    out.extend(labels.into_iter().map(Shape::Text));
+    header(
+        &mut out,
+        left,
+        right,
+        format!("{} — seed {}", input.scenario, input.seed),
+        format!("what {} pays {}, and when", input.payer_name, input.payee_name),
+        &[],
+    )?;
+    Ok(out)
 }
 
-/// An axis label without a needless ".0": "40", "2.5".
-fn tidy(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+// ---------------------------------------------------------------------------------------------
+// Words and numbers.
+
+/// `n` with a comma between groups of three digits: "3,600,000".
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `sat` in units of `sat_per_unit` satoshis, exactly, without trailing zeros: "29.99831".
+///
+/// Every unit Bitcoin has is a power of ten of satoshis, so the decimals end; for any other
+/// divisor they are cut after twelve places.
+fn number(sat: u64, sat_per_unit: u64) -> String {
+    let per = sat_per_unit.max(1);
+    let whole = group(sat / per);
+    let mut rest = u128::from(sat % per);
+    if rest == 0 {
+        return whole;
+    }
+    let mut decimals = String::new();
+    while rest != 0 && decimals.len() < 12 {
+        rest *= 10;
+        decimals.push(char::from(b'0' + (rest / u128::from(per)) as u8));
+        rest %= u128::from(per);
+    }
+    format!("{whole}.{}", decimals.trim_end_matches('0'))
+}
+
+/// "29.99831 mBTC".
+fn amount(sat: u64, input: &ChartInput<'_>) -> String {
+    format!("{} {}", number(sat, input.sat_per_unit), input.unit_name)
+}
+
+/// "0.01 mBTC/s".
+fn rate_text(sat_per_s: u64, input: &ChartInput<'_>) -> String {
+    format!("{}/s", amount(sat_per_s, input))
 }
 
 /// "600 s", "59 min 59 s", "2 h 5 min".
@@ -579,8 +1312,8 @@ fn clock_label(s: u64) -> String {
         (0, 0, sec) => format!("{sec} s"),
         (0, m, 0) => format!("{m} min"),
         (0, m, sec) => format!("{m} min {sec} s"),
-        (h, 0, _) => format!("{h} h"),
-        (h, m, _) => format!("{h} h {m} min"),
+        (h, 0, 0) => format!("{} h", group(h)),
+        (h, m, _) => format!("{} h {m} min", group(h)),
     }
 }
 
@@ -591,7 +1324,7 @@ mod tests {
     /// `n` seconds at 1,000 sat/s out of a channel of `capacity` sat, with a 169-sat fee.
     fn stream(n: u64, capacity: u64) -> Vec<BalancePoint> {
         (1..=n)
-            .map(move |i| BalancePoint {
+            .map(|i| BalancePoint {
                 clock_s: i,
                 payer_sat: capacity - 1_000 * i - 169,
                 payee_sat: 1_000 * i,
@@ -600,23 +1333,8 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn thinning_keeps_extremes_and_is_bounded_per_column() {
-        let pts = stream(100_000, 200_000_000);
-        let thinned = thin(&pts, |p| p.payee_sat, |c| (c / 1_000) as usize);
-        assert!(thinned.len() <= 4 * 101, "{}", thinned.len());
-        assert_eq!(thinned.first(), Some(&(1, 1_000)));
-        assert_eq!(thinned.last(), Some(&(100_000, 100_000_000)));
-        assert!(thinned.windows(2).all(|w| w[0].0 < w[1].0), "in clock order");
-    }
-
-    #[test]
-    fn both_files_are_written_with_text() {
-        let dir = std::env::temp_dir().join(format!("paychan-chart-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let pts = stream(600, 3_600_000);
-        let segs = [SegmentMark { start_s: 0, end_s: 600, rate_sat_per_s: 1_000 }];
-        let input = ChartInput {
+    fn book<'a>(points: &'a [BalancePoint], segments: &'a [SegmentMark]) -> ChartInput<'a> {
+        ChartInput {
             scenario: "emma-fabian",
             seed: 14,
             payer_name: "Emma",
@@ -624,43 +1342,178 @@ mod tests {
             capacity_sat: 3_600_000,
             unit_name: "mBTC",
             sat_per_unit: 100_000,
-            points: &pts,
-            segments: &segs,
+            points,
+            segments,
             exhausted_at_s: None,
             settlement_s: 600,
-            commitments: 600,
+        }
+    }
+
+    /// A fresh folder under the system's temporary folder.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("paychan-chart-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
+        dir
+    }
+
+    const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+    #[test]
+    fn thinning_keeps_each_columns_extremes_and_few_points() {
+        // A saw-tooth with a spike: every column has its low and high somewhere in its middle.
+        let pts: Vec<BalancePoint> = (0..100_000u64)
+            .map(|i| {
+                let v = (i * 7_919) % 1_000 + if i == 54_321 { 1_000_000 } else { 0 };
+                BalancePoint { clock_s: i, payer_sat: v, payee_sat: 0, fee_sat: 0 }
+            })
+            .collect();
+        let column = |c: u64| (c / 1_000) as usize;
+        let thinned = thin(&pts, |p| p.payer_sat, column);
+        assert!(thinned.len() <= 4 * 100, "{} points for 100 columns", thinned.len());
+        assert!(thinned.windows(2).all(|w| w[0].0 < w[1].0), "in clock order");
+        for col in 0..100 {
+            let all: Vec<u64> = pts[col * 1_000..(col + 1) * 1_000].iter().map(|p| p.payer_sat).collect();
+            let kept: Vec<(u64, u64)> = thinned.iter().copied().filter(|&(c, _)| column(c) == col).collect();
+            assert_eq!(kept.iter().map(|k| k.1).min(), all.iter().min().copied(), "column {col} keeps its lowest");
+            assert_eq!(kept.iter().map(|k| k.1).max(), all.iter().max().copied(), "column {col} keeps its highest");
+            assert_eq!(kept.first().map(|k| k.0), Some(col as u64 * 1_000), "and its first point");
+            assert_eq!(kept.last().map(|k| k.0), Some(col as u64 * 1_000 + 999), "and its last point");
+        }
+        assert!(thinned.contains(&(54_321, 1_000_000 + (54_321 * 7_919) % 1_000)), "the spike survives");
+        assert!(thin(&[], |p| p.payer_sat, column).is_empty());
+    }
+
+    #[test]
+    fn step_paths_are_small_and_keep_the_shape() {
+        let pts = stream(1_000_000, 1_100_000_000);
+        let f = Frame {
+            left: 100,
+            right: 1200,
+            top: 100,
+            bottom: 600,
+            data_right: 1180,
+            end_s: 1_000_000,
+            zero_y: 590,
+            full_y: 200,
+            full_sat: 1_100_000_000,
         };
+        let thinned = thin(&pts, |p| p.payee_sat, f.column());
+        assert!(thinned.len() <= 4 * 1_081, "{} points", thinned.len());
+        let path = step_path(&f, 0, &thinned, 1_000_000);
+        assert!(path.len() <= 2 * 1_081 + 2, "{} points", path.len());
+        assert_eq!(path.first(), Some(&(100, 590)));
+        assert_eq!(path.last(), Some(&(1180, f.y(1_000_000_000))));
+        assert!(path.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 >= w[1].1), "a rising staircase");
+    }
+
+    #[test]
+    fn both_files_are_written_with_text() {
+        let dir = scratch("book");
+        let pts = stream(600, 3_600_000);
+        let segs = [SegmentMark { start_s: 0, end_s: 600, rate_sat_per_s: 1_000 }];
+        let input = book(&pts, &segs);
+        let (png, svg) = (dir.join("balance.png"), dir.join("balance.svg"));
+        write_balance_chart(&input, &png, &svg).expect("the chart is drawn");
+        assert_eq!(&std::fs::read(&png).expect("the PNG exists")[..8], PNG_MAGIC);
+        let svg = std::fs::read_to_string(&svg).expect("the SVG exists");
+        assert!(svg.contains("<text"), "the SVG has text");
+        for text in [
+            "emma-fabian",
+            "capacity 36 mBTC",
+            "settlement: Fabian 6 mBTC, Emma 29.99831 mBTC",
+            "Emma (payer)",
+            "Fabian (payee)",
+            "fee 169 sat",
+            "rate 0.01 mBTC/s",
+            "balance (mBTC)",
+            "time (s)",
+        ] {
+            assert!(svg.contains(text), "the SVG says {text:?}");
+        }
+        let (png2, svg2) = (dir.join("payment.png"), dir.join("payment.svg"));
+        write_payment_chart(&input, &png2, &svg2).expect("the payment chart is drawn");
+        assert_eq!(&std::fs::read(&png2).expect("the PNG exists")[..8], PNG_MAGIC);
+        let svg2 = std::fs::read_to_string(&svg2).expect("the SVG exists");
+        assert!(svg2.contains("6 mBTC paid to Fabian") && svg2.contains("0.01 mBTC/s"), "{svg2}");
+        std::fs::remove_dir_all(&dir).expect("the temporary folder can be removed");
+    }
+
+    #[test]
+    fn exhaustion_pauses_and_a_run_without_commitments_are_drawn() {
+        let dir = scratch("edge");
+        let segs = [
+            SegmentMark { start_s: 0, end_s: 300, rate_sat_per_s: 1_000 },
+            SegmentMark { start_s: 300, end_s: 420, rate_sat_per_s: 0 },
+            SegmentMark { start_s: 420, end_s: 720, rate_sat_per_s: 2_000 },
+        ];
+        let input = ChartInput { exhausted_at_s: Some(700), settlement_s: 700, ..book(&[], &segs) };
         let (png, svg) = (dir.join("b.png"), dir.join("b.svg"));
-        write_balance_chart(&input, &png, &svg).unwrap();
-        assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
-        let svg = std::fs::read_to_string(&svg).unwrap();
-        assert!(svg.contains("emma-fabian") && svg.contains("capacity 36 mBTC") && svg.contains("Fabian 6 mBTC"));
-        let (png2, svg2) = (dir.join("p.png"), dir.join("p.svg"));
-        write_payment_chart(&input, &png2, &svg2).unwrap();
-        assert_eq!(&std::fs::read(&png2).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
-        let svg2 = std::fs::read_to_string(&svg2).unwrap();
-        assert!(svg2.contains("6 mBTC paid in 600 commitments") && svg2.contains("0.01 mBTC/s"), "{svg2}");
-        std::fs::remove_dir_all(&dir).unwrap();
+        write_balance_chart(&input, &png, &svg).expect("a run without commitments is drawn");
+        assert_eq!(&std::fs::read(&png).expect("the PNG exists")[..8], PNG_MAGIC);
+        let svg = std::fs::read_to_string(&svg).expect("the SVG exists");
+        for text in ["channel exhausted at 11 min 40 s", "pause", "0.02 mBTC/s", "Fabian 0 mBTC, Emma 36 mBTC"] {
+            assert!(svg.contains(text), "the SVG says {text:?}");
+        }
+        write_payment_chart(&input, &png, &dir.join("p.svg")).expect("and its payment chart");
+        std::fs::remove_dir_all(&dir).expect("the temporary folder can be removed");
+    }
+
+    #[test]
+    fn an_unwritable_path_is_an_error_naming_it() {
+        let dir = scratch("missing");
+        let png = dir.join("no/such/folder/b.png");
+        let err = write_balance_chart(&book(&[], &[]), &png, &dir.join("b.svg")).expect_err("the folder is missing");
+        assert!(matches!(&err, ChartError::Draw { path, .. } if path == &png), "{err:?}");
+        let svg = dir.join("no/such/folder/b.svg");
+        let err = write_balance_chart(&book(&[], &[]), &dir.join("b.png"), &svg).expect_err("the folder is missing");
+        assert!(matches!(&err, ChartError::Io { path, .. } if path == &svg), "{err:?}");
+        std::fs::remove_dir_all(&dir).expect("the temporary folder can be removed");
+    }
+
+    #[test]
+    fn glyph_layout_measures_as_plotters_does() {
+        register_fonts().expect("the font registers");
+        for bold in [false, true] {
+            let metrics = Metrics::of(bold).expect("the embedded font is readable");
+            for text in ["settlement: Fabian 6 mBTC, Emma 29.99831 mBTC", "AVAWAY To", "capacity 36 mBTC — ✓"] {
+                let label = Label { bold, ..Label::new(text, (0, 0), 22, INK, HPos::Left) };
+                let (plotters_w, _) = label.font().box_size(text).expect("plotters measures it");
+                let (_, ours) = metrics.layout(text, 22);
+                assert!((ours - f64::from(plotters_w)).abs() < 1.0, "{text:?}: {ours} vs {plotters_w}");
+            }
+        }
     }
 
     #[test]
     fn amounts_are_exact() {
-        let input = ChartInput {
-            scenario: "",
-            seed: 0,
-            payer_name: "",
-            payee_name: "",
-            capacity_sat: 0,
-            unit_name: "mBTC",
-            sat_per_unit: 100_000,
-            points: &[],
-            segments: &[],
-            exhausted_at_s: None,
-            settlement_s: 0,
-            commitments: 0,
-        };
-        assert_eq!(amount(2_999_831, &input), "29.99831 mBTC");
-        assert_eq!(amount(600_000, &input), "6 mBTC");
+        assert_eq!(number(2_999_831, 100_000), "29.99831");
+        assert_eq!(number(600_000, 100_000), "6");
+        assert_eq!(number(1, 100_000_000), "0.00000001");
+        assert_eq!(number(3_600_000, 1), "3,600,000");
+        assert_eq!(number(u64::MAX, 100_000_000), "184,467,440,737.09551615");
+        assert_eq!(number(1, 3), "0.333333333333");
+        assert_eq!(rate_text(2_000, &book(&[], &[])), "0.02 mBTC/s");
         assert_eq!(clock_label(3_599), "59 min 59 s");
+        assert_eq!(clock_label(1_000_000), "277 h 46 min");
+    }
+
+    #[test]
+    fn ticks_are_round_in_the_axis_unit() {
+        assert_eq!(TimeAxis::for_span(600), TimeAxis { unit_s: 1, name: "s", step_s: 100 });
+        let hour = TimeAxis::for_span(3_599);
+        assert_eq!((hour.name, hour.step_s), ("min", 600));
+        let long = TimeAxis::for_span(1_000_000);
+        assert_eq!(long.name, "h");
+        assert!(long.ticks(1_000_000).len() <= 9);
+        assert!(
+            (2..=9).contains(&TimeAxis::for_span(u64::MAX).ticks(u64::MAX).len()),
+            "no overflow at the end of time"
+        );
+        assert_eq!(
+            amount_ticks(3_600_000, 7),
+            vec![0, 500_000, 1_000_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000, 3_500_000]
+        );
+        assert_eq!(amount_ticks(1, 7), vec![0, 1]);
     }
 }
