@@ -348,4 +348,73 @@ fee_rate = "1 sat/vB"
         assert_eq!(split.payee, Amount::from_sat(3_599_000));
         assert_eq!(report.settlement.split, split);
     }
+
+    /// The engine before chunking, kept as the reference: one payer and one payee that never
+    /// leave the sequential path and are never resumed.
+    fn reference(s: &Scenario) -> (Vec<(Tick, SignedCommitment)>, Option<Exhaustion>, SignedCommitment) {
+        let (_, mut payer, mut payee) = open(s).unwrap();
+        let mut out = Vec::new();
+        let mut exhausted = None;
+        for tick in schedule(s) {
+            let proposal = match payer.propose(tick.price) {
+                Ok(p) => p,
+                Err(reason) => {
+                    exhausted = Some(Exhaustion { tick, clock_s: tick.clock_s - s.interval_s, reason });
+                    break;
+                }
+            };
+            let reply = payee.review(&proposal, tick.price).unwrap();
+            out.push((tick, payer.accept(reply).unwrap()));
+        }
+        let proposal = payer.propose_settlement().unwrap();
+        let settlement = payer.accept(payee.review_settlement(&proposal).unwrap()).unwrap();
+        (out, exhausted, settlement)
+    }
+
+    #[test]
+    fn any_thread_count_signs_what_the_sequential_actors_sign_up_to_exhaustion_at_a_chunk_edge() {
+        // 1,000 sat a second; the capacity pays exactly CHUNK commitments (the payer keeps the
+        // 294-sat dust limit after the 169-sat fee), so the stream stops at the first tick of the
+        // next chunk: the edge where a chunked engine could sign one too many or one too few.
+        let capacity = CHUNK as u64 * 1_000 + 169 + 294;
+        let s = scenario(&format!(
+            "name = \"t\"\nseed = 3\npayer = \"Emma\"\npayee = \"Fabian\"\ncapacity = \"{capacity} sat\"\n\
+             fee_rate = \"1 sat/vB\"\n[[segment]]\nrate = \"1000 sat/s\"\nduration = \"2 h\"\n"
+        ));
+        let (expected, exhausted, settlement) = reference(&s);
+        assert_eq!(expected.len(), CHUNK);
+        assert_eq!(exhausted.map(|e| e.tick.seq), Some(CHUNK as u64 + 1));
+        for threads in [1, 2, 4] {
+            let mut got = Vec::new();
+            let report = run::<std::convert::Infallible, _>(&s, threads, |t, c| {
+                got.push((*t, c.clone()));
+                Ok(())
+            })
+            .unwrap();
+            assert!(got == expected, "{threads} threads sign other commitments than the sequential actors");
+            assert_eq!(report.commitments, CHUNK as u64);
+            assert_eq!(report.exhausted, exhausted, "{threads} threads");
+            assert_eq!(report.settlement, settlement, "{threads} threads");
+            assert_eq!(report.settled_at_s, CHUNK as u64);
+        }
+    }
+
+    #[test]
+    fn a_failing_sink_stops_the_run_at_its_commitment() {
+        let s = scenario(&format!("{BASE}[[segment]]\nrate = \"0.01 mBTC/s\"\nduration = \"40 s\"\n"));
+        for threads in [1, 2] {
+            let mut seen = 0;
+            let e = run(&s, threads, |t, _| {
+                seen += 1;
+                if t.seq == 17 {
+                    Err(std::fmt::Error)
+                } else {
+                    Ok(())
+                }
+            })
+            .unwrap_err();
+            assert!(matches!(e, EngineError::Sink { seq: 17, .. }), "{e}");
+            assert_eq!(seen, 17, "{threads} threads: nothing after the failure reaches the sink");
+        }
+    }
 }
