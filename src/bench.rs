@@ -33,6 +33,10 @@ pub struct Figures {
     /// The bare four operations on `threads` threads at once, each thread doing its share: the
     /// machine's own limit on the speed-up.
     pub raw_many_per_commitment: Duration,
+    /// Cores the process had, on average, during the best one-thread and the best `threads`-thread
+    /// end-to-end runs: CPU time over wall time, from `/proc/self/stat` (none elsewhere). Near 1
+    /// and near `threads` mean the machine left the run alone; less means other work took turns.
+    pub cores_used: Option<(f64, f64)>,
 }
 
 impl Figures {
@@ -114,6 +118,27 @@ pub fn end_to_end(n: u64, threads: usize, dir: &Path) -> Result<Duration, Output
     Ok(took)
 }
 
+/// The process's CPU time so far (user and system, every thread, exited ones included), from
+/// `/proc/self/stat` in clock ticks of 10 ms; none where that file is not there.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses: state is field 3,
+    // utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let ticks = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Times `run` and the CPU time the process spent meanwhile.
+fn timed<T, E>(run: impl FnOnce() -> Result<T, E>) -> Result<(Duration, Option<Duration>), E> {
+    let cpu = process_cpu();
+    let start = Instant::now();
+    run()?;
+    let wall = start.elapsed();
+    Ok((wall, cpu.zip(process_cpu()).map(|(a, b)| b.saturating_sub(a))))
+}
+
 /// Times drawing the balance chart (PNG and SVG) from `points` balance points into `dir`.
 ///
 /// # Errors
@@ -154,10 +179,17 @@ pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Fi
     std::fs::create_dir_all(scratch).map_err(|source| OutputError::Path { path: scratch.to_path_buf(), source })?;
     // Interleaved, best of `repeat`: a busy moment on the machine then hurts every figure alike.
     let (mut raw1, mut one, mut many, mut raw_many) = (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut one_cpu, mut many_cpu) = (None, None);
     for _ in 0..repeat.max(1) {
         raw1 = raw1.min(raw(n));
-        one = one.min(end_to_end(n, 1, scratch)?);
-        many = many.min(end_to_end(n, threads, scratch)?);
+        let (wall, cpu) = timed(|| end_to_end(n, 1, scratch))?;
+        if wall < one {
+            (one, one_cpu) = (wall, cpu.map(|c| c.as_secs_f64() / wall.as_secs_f64()));
+        }
+        let (wall, cpu) = timed(|| end_to_end(n, threads, scratch))?;
+        if wall < many {
+            (many, many_cpu) = (wall, cpu.map(|c| c.as_secs_f64() / wall.as_secs_f64()));
+        }
         raw_many = raw_many.min(raw_parallel(n, threads));
     }
     let per = |d: Duration| d / u32::try_from(n).unwrap_or(u32::MAX).max(1);
@@ -170,12 +202,20 @@ pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Fi
         threads,
         many_threads_per_commitment: per(many),
         raw_many_per_commitment: per(raw_many),
+        cores_used: one_cpu.zip(many_cpu),
     })
 }
 
 /// The figures as `paychan bench` prints them.
 pub fn describe(f: &Figures) -> String {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let cores = f.cores_used.map_or(String::new(), |(one, many)| {
+        format!(
+            "  cores the best runs had (CPU time / wall time): {one:.2} of 1, {many:.2} of {} \
+             (less means the machine was busy)\n",
+            f.threads
+        )
+    });
     format!(
         "paychan bench: {} commitments, best of the runs\n  \
          raw 4 ops (2 ECDSA signs + 2 verifies): {:8.1} µs/commitment\n  \
@@ -192,5 +232,5 @@ pub fn describe(f: &Figures) -> String {
         f.threads,
         us(f.raw_many_per_commitment),
         f.raw_speedup()
-    )
+    ) + &cores
 }

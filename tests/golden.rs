@@ -1,6 +1,7 @@
 //! The CSV's bytes pinned to the sequential engine's: the parallel engine, the chunking and the
 //! hand-written hex must change nothing, on any number of threads. The SHA-256s in
-//! `tests/data/golden-commitments-sha256.txt` come from commit ba9c924, before any of them.
+//! `tests/data/golden-commitments-sha256.txt` come from commit ba9c924, before any of them. And
+//! `paychan bench` prints what BENCHMARKS.md quotes (its figures are measured there, not here).
 
 mod common;
 
@@ -34,5 +35,26 @@ fn commitments_csv_is_the_sequential_engines_byte_for_byte_on_any_thread_count()
                 "{name} on {threads} threads: commitments.csv differs from the sequential engine's"
             );
         }
+    }
+}
+
+#[test]
+fn bench_prints_the_ratio_the_speed_up_and_how_busy_the_machine_was() {
+    let o = paychan(&["bench", "--commitments", "40", "--repeat", "1", "--threads", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let figure = |label: &str, after: &str| -> f64 {
+        let line =
+            text.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("{label}: {text}"));
+        line.split(after)
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|w| w.trim_end_matches('x').parse().ok())
+            .unwrap_or_else(|| panic!("{label}: {text}"))
+    };
+    assert!(figure("end-to-end, 1 thread", "ratio ") > 0.0, "{text}");
+    assert!(figure("end-to-end, 2 threads", "speed-up ") > 0.0, "{text}");
+    if std::path::Path::new("/proc/self/stat").exists() {
+        assert!(figure("cores the best runs had", "wall time): ") > 0.0, "{text}");
     }
 }
