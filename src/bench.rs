@@ -33,10 +33,11 @@ pub struct Figures {
     /// The bare four operations on `threads` threads at once, each thread doing its share: the
     /// machine's own limit on the speed-up.
     pub raw_many_per_commitment: Duration,
-    /// Cores the process had, on average, during the best one-thread and the best `threads`-thread
-    /// end-to-end runs: CPU time over wall time, from `/proc/self/stat` (none elsewhere). Near 1
-    /// and near `threads` mean the machine left the run alone; less means other work took turns.
-    pub cores_used: Option<(f64, f64)>,
+    /// Cores the process had, on average, during the best repeat of each measurement (bare
+    /// operations on 1 thread, end-to-end on 1 and on `threads`, bare on `threads`): CPU time over
+    /// wall time, from `/proc/self/stat` (none elsewhere). Near 1 or `threads` means the machine
+    /// left the measurement alone; less means other work took turns on the cores.
+    pub cores_used: Option<[f64; 4]>,
 }
 
 impl Figures {
@@ -130,13 +131,14 @@ fn process_cpu() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
-/// Times `run` and the CPU time the process spent meanwhile.
-fn timed<T, E>(run: impl FnOnce() -> Result<T, E>) -> Result<(Duration, Option<Duration>), E> {
+/// Runs a measurement and returns its figure with the cores the process had meanwhile (CPU time
+/// over wall time).
+fn with_cores<E>(run: impl FnOnce() -> Result<Duration, E>) -> Result<(Duration, Option<f64>), E> {
     let cpu = process_cpu();
     let start = Instant::now();
-    run()?;
-    let wall = start.elapsed();
-    Ok((wall, cpu.zip(process_cpu()).map(|(a, b)| b.saturating_sub(a))))
+    let figure = run()?;
+    let wall = start.elapsed().as_secs_f64();
+    Ok((figure, cpu.zip(process_cpu()).map(|(a, b)| b.saturating_sub(a).as_secs_f64() / wall)))
 }
 
 /// Times drawing the balance chart (PNG and SVG) from `points` balance points into `dir`.
@@ -178,20 +180,21 @@ pub fn chart(points: u64, dir: &Path) -> Result<Duration, OutputError> {
 pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Figures, OutputError> {
     std::fs::create_dir_all(scratch).map_err(|source| OutputError::Path { path: scratch.to_path_buf(), source })?;
     // Interleaved, best of `repeat`: a busy moment on the machine then hurts every figure alike.
-    let (mut raw1, mut one, mut many, mut raw_many) = (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
-    let (mut one_cpu, mut many_cpu) = (None, None);
+    // Per measurement: the best wall time and the cores the process had during it.
+    let mut best = [(Duration::MAX, None::<f64>); 4];
+    let mut keep = |i: usize, measured: (Duration, Option<f64>)| {
+        if measured.0 < best[i].0 {
+            best[i] = measured;
+        }
+    };
+    let infallible = |d: Duration| Ok::<_, OutputError>(d);
     for _ in 0..repeat.max(1) {
-        raw1 = raw1.min(raw(n));
-        let (wall, cpu) = timed(|| end_to_end(n, 1, scratch))?;
-        if wall < one {
-            (one, one_cpu) = (wall, cpu.map(|c| c.as_secs_f64() / wall.as_secs_f64()));
-        }
-        let (wall, cpu) = timed(|| end_to_end(n, threads, scratch))?;
-        if wall < many {
-            (many, many_cpu) = (wall, cpu.map(|c| c.as_secs_f64() / wall.as_secs_f64()));
-        }
-        raw_many = raw_many.min(raw_parallel(n, threads));
+        keep(0, with_cores(|| infallible(raw(n)))?);
+        keep(1, with_cores(|| end_to_end(n, 1, scratch))?);
+        keep(2, with_cores(|| end_to_end(n, threads, scratch))?);
+        keep(3, with_cores(|| infallible(raw_parallel(n, threads)))?);
     }
+    let [(raw1, c0), (one, c1), (many, c2), (raw_many, c3)] = best;
     let per = |d: Duration| d / u32::try_from(n).unwrap_or(u32::MAX).max(1);
     let (raw, one, many) = (raw1, one, many);
     let _ = std::fs::remove_dir_all(scratch);
@@ -202,18 +205,21 @@ pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Fi
         threads,
         many_threads_per_commitment: per(many),
         raw_many_per_commitment: per(raw_many),
-        cores_used: one_cpu.zip(many_cpu),
+        cores_used: match (c0, c1, c2, c3) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+            _ => None,
+        },
     })
 }
 
 /// The figures as `paychan bench` prints them.
 pub fn describe(f: &Figures) -> String {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let cores = f.cores_used.map_or(String::new(), |(one, many)| {
+    let cores = f.cores_used.map_or(String::new(), |[raw1, one, many, raw_many]| {
+        let t = f.threads;
         format!(
-            "  cores the best runs had (CPU time / wall time): {one:.2} of 1, {many:.2} of {} \
-             (less means the machine was busy)\n",
-            f.threads
+            "  cores the best runs had (CPU time / wall time; less means the machine was busy):\n    \
+             raw {raw1:.2} of 1, end-to-end {one:.2} of 1, end-to-end {many:.2} of {t}, raw {raw_many:.2} of {t}\n"
         )
     });
     format!(

@@ -55,6 +55,11 @@ fn bench_prints_the_ratio_the_speed_up_and_how_busy_the_machine_was() {
     assert!(figure("end-to-end, 1 thread", "ratio ") > 0.0, "{text}");
     assert!(figure("end-to-end, 2 threads", "speed-up ") > 0.0, "{text}");
     if std::path::Path::new("/proc/self/stat").exists() {
-        assert!(figure("cores the best runs had", "wall time): ") > 0.0, "{text}");
+        assert!(text.contains("cores the best runs had"), "{text}");
+        let line = text.lines().map(str::trim).find(|l| l.starts_with("raw ") && l.contains(" of 1,")).expect(&text);
+        let cores: Vec<f64> =
+            line.split(", ").filter_map(|part| part.split(" of ").next()?.rsplit(' ').next()?.parse().ok()).collect();
+        assert_eq!(cores.len(), 4, "{line}");
+        assert!(cores.iter().all(|c| *c >= 0.0), "{line}");
     }
 }
