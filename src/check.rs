@@ -79,7 +79,7 @@ pub fn policy(tx: &Transaction, spent: Amount, min_rate: FeeRate) -> Result<(), 
             }
         }
     }
-    let out: Amount = tx.output.iter().map(|o| o.value).sum();
+    let out = crate::tx::output_total(tx);
     let fee = spent.checked_sub(out).ok_or_else(|| fail("fee", "outputs exceed inputs"))?;
     let weight = tx.weight().to_wu();
     // fee / weight >= rate, in integers: fee * 1000 >= rate_per_kwu * weight.

@@ -71,6 +71,13 @@ pub struct Channel {
     pub funding_tx: Transaction,
 }
 
+impl Channel {
+    /// The funding transaction's fee: the wallet coin less everything the transaction pays out.
+    pub fn funding_fee(&self) -> Amount {
+        self.coin.amount - tx::output_total(&self.funding_tx)
+    }
+}
+
 /// Why the stream stopped before the schedule's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exhaustion {

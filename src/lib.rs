@@ -24,8 +24,6 @@ pub mod verify;
 
 use std::path::{Path, PathBuf};
 
-use bitcoin::Amount;
-
 use crate::engine::EngineError;
 use crate::output::chart::{self, BalancePoint, ChartInput, SegmentMark};
 use crate::output::{CommitmentLog, OutputError, Staging};
@@ -217,9 +215,4 @@ fn draw_chart(
     chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"))?;
     chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"))?;
     Ok(())
-}
-
-/// Total value of a commitment's outputs; used by checks and tests.
-pub fn output_total(tx: &bitcoin::Transaction) -> Amount {
-    tx.output.iter().map(|o| o.value).sum()
 }

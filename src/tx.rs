@@ -80,6 +80,11 @@ pub fn sorted_keys<'k>(a: &'k PublicKey, b: &'k PublicKey) -> (&'k PublicKey, &'
     }
 }
 
+/// Total value of `tx`'s outputs.
+pub fn output_total(tx: &Transaction) -> Amount {
+    tx.output.iter().map(|o| o.value).sum()
+}
+
 /// A P2WPKH script paying `key`.
 pub fn p2wpkh(key: &PublicKey) -> ScriptBuf {
     ScriptBuf::new_p2wpkh(&bitcoin::CompressedPublicKey(*key).wpubkey_hash())

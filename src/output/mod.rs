@@ -446,7 +446,7 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
     let ch = &report.channel;
     let p = &ch.params;
     let funding_out = &ch.funding_tx.output[0];
-    let funding_fee = ch.coin.amount - ch.funding_tx.output.iter().map(|o| o.value).sum::<Amount>();
+    let funding_fee = ch.funding_fee();
     let party = |name: &str, key: &bitcoin::secp256k1::PublicKey, payout: &ScriptBuf| PartyJson {
         name: name.to_string(),
         pubkey: key.to_string(),
@@ -558,7 +558,7 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
         scenario.payer,
         scenario.payee,
         ch.funding_tx.compute_txid(),
-        (ch.coin.amount - ch.funding_tx.output.iter().map(|o| o.value).sum::<Amount>()).to_sat(),
+        ch.funding_fee().to_sat(),
         format_fee_rate(scenario.fee_rate),
     );
     out += &format!(
