@@ -44,8 +44,8 @@ pub enum Command {
         #[arg(long)]
         no_tx_hex: bool,
         /// Also write BIP-0174 PSBTs into <name>/psbt/ for these commitments: "all" or e.g. "1,600".
-        #[arg(long, value_name = "SPEC", value_parser = crate::psbt::Selection::parse)]
-        psbt: Option<crate::psbt::Selection>,
+        #[arg(long, value_name = "SPEC", value_parser = crate::channel::psbt::Selection::parse)]
+        psbt: Option<crate::channel::psbt::Selection>,
     },
     /// Check an output folder from its files alone: every transaction under Bitcoin Core's
     /// interpreter and policy, and the log against the transactions (exit 0 all pass, 1 not).
@@ -131,7 +131,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         }
         Command::Check { scenario } => {
             let s = crate::scenario::Scenario::load(&scenario)?;
-            let plan = crate::plan::Plan::of(&s);
+            let plan = crate::commands::check::Plan::of(&s);
             println!("paychan check: {} is valid", scenario.display());
             print!("{}", plan.describe(&s));
             let warnings = plan.warnings(&s);
@@ -145,16 +145,20 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         }
         Command::Bench { commitments, threads, repeat } => {
             let scratch = std::env::temp_dir().join(format!("paychan-bench-{}", std::process::id()));
-            let figures =
-                crate::bench::measure(commitments, threads.unwrap_or_else(default_threads), repeat, &scratch)?;
-            print!("{}", crate::bench::describe(&figures));
-            let chart = crate::bench::chart(1_000_000, &scratch)?;
+            let figures = crate::commands::bench::measure(
+                commitments,
+                threads.unwrap_or_else(default_threads),
+                repeat,
+                &scratch,
+            )?;
+            print!("{}", crate::commands::bench::describe(&figures));
+            let chart = crate::commands::bench::chart(1_000_000, &scratch)?;
             println!("  balance chart from 1,000,000 points (PNG + SVG): {:.0} ms", chart.as_secs_f64() * 1e3);
             let _ = std::fs::remove_dir_all(&scratch);
             Ok(0)
         }
         Command::Verify { dir, min_fee_rate } => {
-            let report = crate::verify::verify_dir(&dir, min_fee_rate)?;
+            let report = crate::commands::verify::verify_dir(&dir, min_fee_rate)?;
             for f in &report.findings {
                 println!("{f}");
             }

@@ -7,20 +7,14 @@
 //! [`party`] (payer and payee actors) → [`engine`] (the simulated clock) → [`output`] (CSV, JSON,
 //! chart) → [`cli`]. [`check`] holds the independent consensus and policy checks.
 
-pub mod bench;
-pub mod check;
+pub mod channel;
 pub mod cli;
+pub mod commands;
 pub mod engine;
-pub mod keys;
-pub mod narrate;
 pub mod output;
 pub mod party;
-pub mod plan;
-pub mod progress;
-pub mod psbt;
+pub mod rules;
 pub mod scenario;
-pub mod tx;
-pub mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -40,7 +34,7 @@ pub enum Error {
     Output(#[from] OutputError),
     /// An output folder cannot be verified at all.
     #[error(transparent)]
-    Verify(#[from] verify::VerifyError),
+    Verify(#[from] commands::verify::VerifyError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -113,7 +107,7 @@ pub struct RunOptions {
     /// Replace a folder in the way even if it is not a previous paychan output.
     pub force: bool,
     /// Commitments to write as BIP-0174 PSBTs into `<name>/psbt/`, if any.
-    pub psbt: Option<psbt::Selection>,
+    pub psbt: Option<channel::psbt::Selection>,
     /// Signing threads (the output is the same for any number).
     pub threads: usize,
     /// Write each commitment's hex into the CSV (the default).
@@ -145,10 +139,10 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let mut log = CommitmentLog::create(&dir, scenario.capacity, options.tx_hex)?;
     let mut series = output::series::Series::new(scenario.total_duration_s());
     let interval = scenario.interval_s;
-    let mut progress = progress::Progress::new(&scenario, options.progress && !options.narrate);
+    let mut progress = output::progress::Progress::new(&scenario, options.progress && !options.narrate);
     let opened = engine::open(&scenario)
         .map_err(|e| Error::Engine { scenario: path.to_path_buf(), source: EngineError::Funding(e) })?;
-    let mut narrator = options.narrate.then(|| narrate::Narrator::new(&scenario, std::io::stdout()));
+    let mut narrator = options.narrate.then(|| output::narrate::Narrator::new(&scenario, std::io::stdout()));
     let narration_failed = |e: std::io::Error| OutputError::Io { path: PathBuf::from("<stdout>"), source: e };
     if let Some(n) = &mut narrator {
         n.opening(&opened.0).map_err(narration_failed)?;

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use common::*;
-use paychan::plan::Plan;
+use paychan::commands::check::Plan;
 use paychan::scenario::Scenario;
 
 fn scenarios() -> Vec<PathBuf> {

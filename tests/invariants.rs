@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use bitcoin::{Amount, Transaction};
-use paychan::check;
+use paychan::channel::P2WPKH_DUST;
 use paychan::engine::{self, Tick};
+use paychan::rules;
 use paychan::scenario::Scenario;
-use paychan::tx::P2WPKH_DUST;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ proptest! {
                 return Ok(());
             }
         };
-        let mut seen: Vec<(Tick, Transaction, paychan::tx::Split)> = Vec::new();
+        let mut seen: Vec<(Tick, Transaction, paychan::channel::Split)> = Vec::new();
         let report = engine::run::<std::convert::Infallible, _>(&s, threads, |t, c| {
             seen.push((*t, c.tx.clone(), c.split));
             Ok(())
@@ -68,8 +68,8 @@ proptest! {
         let (channel, _, _) = engine::open(&s).unwrap();
         let spk = channel.params.witness_script.to_p2wsh();
         let funding = s.capacity;
-        check::consensus(&channel.funding_tx, 0, &channel.coin.script_pubkey, channel.coin.amount).unwrap();
-        check::policy(&channel.funding_tx, channel.coin.amount, s.fee_rate).unwrap();
+        rules::consensus(&channel.funding_tx, 0, &channel.coin.script_pubkey, channel.coin.amount).unwrap();
+        rules::policy(&channel.funding_tx, channel.coin.amount, s.fee_rate).unwrap();
         let mut last_paid = Amount::ZERO;
         for (i, (tick, tx, split)) in seen.iter().enumerate() {
             prop_assert_eq!(tick.seq, i as u64 + 1);
@@ -79,16 +79,16 @@ proptest! {
             for out in &tx.output {
                 prop_assert!(out.value >= P2WPKH_DUST, "no dust output");
             }
-            check::policy(tx, funding, s.fee_rate).map_err(|e| TestCaseError::fail(format!("#{}: {e}", tick.seq)))?;
-            check::consensus(tx, 0, &spk, funding).map_err(|e| TestCaseError::fail(format!("#{}: {e}", tick.seq)))?;
+            rules::policy(tx, funding, s.fee_rate).map_err(|e| TestCaseError::fail(format!("#{}: {e}", tick.seq)))?;
+            rules::consensus(tx, 0, &spk, funding).map_err(|e| TestCaseError::fail(format!("#{}: {e}", tick.seq)))?;
         }
         prop_assert_eq!(report.commitments, seen.len() as u64);
         if let Some((_, last, _)) = seen.last() {
             prop_assert_eq!(&report.settlement.tx, last, "the settlement is the final state");
         } else {
-            check::consensus(&report.settlement.tx, 0, &spk, funding).unwrap();
+            rules::consensus(&report.settlement.tx, 0, &spk, funding).unwrap();
         }
-        let plan = paychan::plan::Plan::of(&s);
+        let plan = paychan::commands::check::Plan::of(&s);
         prop_assert_eq!(plan.commitments, report.commitments);
         prop_assert_eq!(plan.settlement, report.settlement.split);
     }

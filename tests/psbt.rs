@@ -8,9 +8,9 @@ use std::fs;
 use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::psbt::Psbt;
 use common::*;
-use paychan::keys::{KeyChain, Role};
+use paychan::channel::psbt::{self, PsbtError};
+use paychan::party::keys::{KeyChain, Role};
 use paychan::party::Signer;
-use paychan::psbt::{self, PsbtError};
 
 #[test]
 fn the_payee_completes_the_payer_signed_psbt_into_the_logged_transaction() {

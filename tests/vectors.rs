@@ -6,8 +6,8 @@ use bitcoin::consensus::encode::deserialize_hex;
 use bitcoin::secp256k1::{ecdsa::Signature, PublicKey, SecretKey};
 use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{Amount, ScriptBuf, Transaction};
+use paychan::channel;
 use paychan::party::Signer;
-use paychan::tx;
 
 /// `key = value` lines of one block; `#` comments and blank lines skipped.
 fn fields(block: &str) -> Vec<(&str, &str)> {
@@ -38,7 +38,7 @@ fn bip143_native_p2wsh_sighashes_through_our_sighash_path() {
         let amount = Amount::from_sat(get(&f, "amount_sat").parse().unwrap());
         let ty = EcdsaSighashType::from_standard(get(&f, "sighash_type").parse().unwrap()).unwrap();
         let index: usize = get(&f, "input_index").parse().unwrap();
-        let msg = tx::p2wsh_sighash(&tx, index, &script, amount, ty).unwrap();
+        let msg = channel::p2wsh_sighash(&tx, index, &script, amount, ty).unwrap();
         assert_eq!(hex_string(msg.as_ref()), get(&f, "sighash"), "{}", get(&f, "name"));
     }
 }
@@ -54,9 +54,9 @@ fn bolt3_funding_script_and_output_from_the_published_keys() {
     let f = fields(BOLT3);
     let local: PublicKey = get(&f, "local_funding_pubkey").parse().unwrap();
     let remote: PublicKey = get(&f, "remote_funding_pubkey").parse().unwrap();
-    let script = tx::funding_witness_script(&local, &remote);
+    let script = channel::funding_witness_script(&local, &remote);
     assert_eq!(script.to_hex_string(), get(&f, "funding_witness_script"));
-    assert_eq!(script, tx::funding_witness_script(&remote, &local), "the order of the keys given does not matter");
+    assert_eq!(script, channel::funding_witness_script(&remote, &local), "the order of the keys given does not matter");
     let funding: Transaction = deserialize_hex(get(&f, "funding_tx")).unwrap();
     assert_eq!(funding.compute_txid().to_string(), get(&f, "funding_txid"));
     assert_eq!(funding.output[0].script_pubkey, script.to_p2wsh());
@@ -71,7 +71,7 @@ fn bolt3_simple_commitment_signatures_are_reproduced_by_our_signer() {
     unsigned.input[0].witness = bitcoin::Witness::new();
     let script = ScriptBuf::from_hex(get(&f, "funding_witness_script")).unwrap();
     let amount = Amount::from_sat(get(&f, "funding_amount_satoshi").parse().unwrap());
-    let msg = tx::p2wsh_sighash(&unsigned, 0, &script, amount, EcdsaSighashType::All).unwrap();
+    let msg = channel::p2wsh_sighash(&unsigned, 0, &script, amount, EcdsaSighashType::All).unwrap();
     for (key, sig) in [("local_funding_privkey", "local_signature"), ("remote_funding_privkey", "remote_signature")] {
         let signer = Signer::new(SecretKey::from_slice(&hex_bytes(get(&f, key))).unwrap());
         let expected = get(&f, sig);
@@ -81,7 +81,7 @@ fn bolt3_simple_commitment_signatures_are_reproduced_by_our_signer() {
         assert!(signer.verify(&msg, &published, &signer.public_key()));
     }
     // And the published transaction passes Bitcoin Core's interpreter.
-    paychan::check::consensus(&signed, 0, &script.to_p2wsh(), amount).unwrap();
+    paychan::rules::consensus(&signed, 0, &script.to_p2wsh(), amount).unwrap();
 }
 
 /// BIP-0067's vector 1, the only 2-of-2 among its vectors (paychan builds only 2-of-2 scripts).
@@ -94,7 +94,7 @@ fn bip67_vector_sorts_the_2_of_2() {
             .unwrap_or_else(|| panic!("{k} in the vector"))
     };
     let key = |h: &str| h.parse::<bitcoin::secp256k1::PublicKey>().unwrap();
-    let script = paychan::tx::funding_witness_script(&key(get("key1")), &key(get("key2")));
+    let script = paychan::channel::funding_witness_script(&key(get("key1")), &key(get("key2")));
     assert_eq!(script.to_hex_string(), get("script"));
     let addr = bitcoin::Address::p2sh(&script, bitcoin::Network::Bitcoin).unwrap();
     assert_eq!(addr.to_string(), get("p2sh_address"));

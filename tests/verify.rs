@@ -10,7 +10,7 @@ use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::{Amount, Transaction, Witness};
 use common::*;
-use paychan::keys::{KeyChain, Role};
+use paychan::party::keys::{KeyChain, Role};
 use paychan::party::Signer;
 use paychan::scenario::Scenario;
 

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use paychan::plan::Plan;
+use paychan::commands::check::Plan;
 use paychan::scenario::Scenario;
 use std::path::Path;
 

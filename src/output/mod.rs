@@ -7,6 +7,8 @@
 //! complete; commitments are streamed to the CSV as the engine produces them.
 
 pub mod chart;
+pub mod narrate;
+pub mod progress;
 pub mod report;
 pub mod series;
 
@@ -527,15 +529,16 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
 /// [`OutputError::Io`] when a file cannot be written.
 pub fn write_psbts(
     dir: &Path,
-    params: &crate::tx::ChannelParams,
+    params: &crate::channel::ChannelParams,
     seq: u64,
     tx: &bitcoin::Transaction,
 ) -> Result<(), OutputError> {
     let folder = dir.join("psbt");
     fs::create_dir_all(&folder).map_err(io_err(&folder))?;
-    for (kind, psbt) in
-        [("payer-signed", crate::psbt::payer_signed(params, tx)), ("final", crate::psbt::finalized(params, tx))]
-    {
+    for (kind, psbt) in [
+        ("payer-signed", crate::channel::psbt::payer_signed(params, tx)),
+        ("final", crate::channel::psbt::finalized(params, tx)),
+    ] {
         let path = folder.join(format!("commitment-{seq:06}.{kind}.psbt"));
         fs::write(&path, psbt.serialize()).map_err(io_err(&path))?;
     }

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use bitcoin::consensus::encode::deserialize_hex;
 use bitcoin::{Amount, FeeRate, ScriptBuf, Transaction};
-use paychan::check;
+use paychan::rules;
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -65,9 +65,9 @@ pub fn check_all(dir: &Path, min_rate: FeeRate) -> usize {
     assert_eq!(funding.compute_txid().to_string(), f["txid"].as_str().unwrap());
     let input = &f["inputs"][0];
     let coin_amount = Amount::from_sat(input["amount_sat"].as_u64().unwrap());
-    check::consensus(&funding, 0, &script(input["script_pubkey_hex"].as_str().unwrap()), coin_amount)
+    rules::consensus(&funding, 0, &script(input["script_pubkey_hex"].as_str().unwrap()), coin_amount)
         .expect("funding passes Bitcoin Core's interpreter");
-    check::policy(&funding, coin_amount, min_rate).expect("funding meets policy");
+    rules::policy(&funding, coin_amount, min_rate).expect("funding meets policy");
 
     let funding_out = &funding.output[f["vout"].as_u64().unwrap() as usize];
     let amount = funding_out.value;
@@ -83,9 +83,9 @@ pub fn check_all(dir: &Path, min_rate: FeeRate) -> usize {
         let t = tx(&row.tx_hex);
         assert_eq!(t.compute_txid().to_string(), row.txid, "row {}", row.seq);
         assert_eq!(t.input[0].previous_output, outpoint);
-        check::consensus(&t, 0, &funding_out.script_pubkey, amount)
+        rules::consensus(&t, 0, &funding_out.script_pubkey, amount)
             .unwrap_or_else(|e| panic!("commitment #{}: {e}", row.seq));
-        check::policy(&t, amount, min_rate).unwrap_or_else(|e| panic!("commitment #{}: {e}", row.seq));
+        rules::policy(&t, amount, min_rate).unwrap_or_else(|e| panic!("commitment #{}: {e}", row.seq));
         assert_eq!(row.payer_sat + row.payee_sat + row.fee_sat, amount.to_sat(), "row {}", row.seq);
         let outs: u64 = t.output.iter().map(|o| o.value.to_sat()).sum();
         assert_eq!(outs, row.payer_sat + row.payee_sat);
@@ -96,8 +96,8 @@ pub fn check_all(dir: &Path, min_rate: FeeRate) -> usize {
     }
     let st = &s["settlement"];
     let settlement = tx(st["tx_hex"].as_str().unwrap());
-    check::consensus(&settlement, 0, &funding_out.script_pubkey, amount).expect("settlement passes");
-    check::policy(&settlement, amount, min_rate).expect("settlement meets policy");
+    rules::consensus(&settlement, 0, &funding_out.script_pubkey, amount).expect("settlement passes");
+    rules::policy(&settlement, amount, min_rate).expect("settlement meets policy");
     if let Some(last) = last_tx {
         assert_eq!(settlement, last, "the settlement is the final state");
     }

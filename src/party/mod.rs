@@ -6,13 +6,15 @@
 //! actor here holds one [`Signer`] (one secret key, as LDK's `InMemorySigner` does), tracks the
 //! channel state itself, and talks to the other only through messages ([`Proposal`],
 //! [`Countersignature`]). Before signing anything, an actor rebuilds the transaction from its own
-//! state with the pure builders of [`crate::tx`]; a proposal that differs by one byte is refused.
+//! state with the pure builders of [`crate::channel`]; a proposal that differs by one byte is refused.
+
+pub mod keys;
 
 use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{All, Message, PublicKey, Secp256k1, SecretKey};
 use bitcoin::{Amount, Transaction};
 
-use crate::tx::{ChannelParams, Exhausted, Split};
+use crate::channel::{ChannelParams, Exhausted, Split};
 
 /// Holds one secret key and signs digests with it (RFC 6979 nonces, low-S, as libsecp256k1 does).
 #[derive(Clone)]
@@ -303,7 +305,7 @@ fn describe_difference(params: &ChannelParams, expected: &Transaction, got: &Tra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tx::{funding_witness_script, p2wpkh};
+    use crate::channel::{funding_witness_script, p2wpkh};
     use bitcoin::{FeeRate, OutPoint};
     use std::str::FromStr;
 

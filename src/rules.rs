@@ -9,7 +9,7 @@
 use bitcoin::consensus::encode::serialize;
 use bitcoin::{Amount, FeeRate, Script, Transaction};
 
-use crate::tx::P2WPKH_DUST;
+use crate::channel::P2WPKH_DUST;
 
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,7 +79,7 @@ pub fn policy(tx: &Transaction, spent: Amount, min_rate: FeeRate) -> Result<(), 
             }
         }
     }
-    let out = crate::tx::output_total(tx);
+    let out = crate::channel::output_total(tx);
     let fee = spent.checked_sub(out).ok_or_else(|| fail("fee", "outputs exceed inputs"))?;
     let weight = tx.weight().to_wu();
     // fee / weight >= rate, in integers: fee * 1000 >= rate_per_kwu * weight.

@@ -4,7 +4,7 @@
 //! analyst who receives someone else's folder must be able to trust it without the scenario or any
 //! secret key. So this module reads only `summary.json` and `commitments.csv`, rebuilds the 2-of-2
 //! script from the two listed public keys, runs every transaction through Bitcoin Core's
-//! interpreter ([`crate::check::consensus`]) and paychan's policy rules ([`crate::check::policy`]),
+//! interpreter ([`crate::rules::consensus`]) and paychan's policy rules ([`crate::rules::policy`]),
 //! and checks that the CSV tells the truth about the transactions it carries. Every failure is
 //! one [`Finding`] that names the row and the check.
 
@@ -17,9 +17,9 @@ use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
 
 use rayon::prelude::*;
 
-use crate::check;
+use crate::channel;
 use crate::output::{LogRow, Summary};
-use crate::tx;
+use crate::rules;
 
 /// Rows checked in parallel at a time.
 const CHUNK: usize = 4_096;
@@ -122,10 +122,10 @@ impl Verifier {
             self.fail(place, "input", format!("does not spend exactly the funding output {}", ch.outpoint));
             return;
         }
-        if let Err(e) = check::consensus(tx, 0, &ch.script_pubkey, ch.amount) {
+        if let Err(e) = rules::consensus(tx, 0, &ch.script_pubkey, ch.amount) {
             self.fail(place, e.check, e.detail);
         }
-        if let Err(e) = check::policy(tx, ch.amount, self.min_rate) {
+        if let Err(e) = rules::policy(tx, ch.amount, self.min_rate) {
             self.fail(place, e.check, e.detail);
         }
     }
@@ -207,7 +207,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     let keys = (key(&mut v, "payer", &summary.payer.pubkey), key(&mut v, "payee", &summary.payee.pubkey));
     let listed_script = ScriptBuf::from_hex(&f.witness_script_hex).unwrap_or_default();
     if let (Some(a), Some(b)) = keys {
-        let rebuilt = tx::funding_witness_script(&a, &b);
+        let rebuilt = channel::funding_witness_script(&a, &b);
         if rebuilt != listed_script {
             v.fail(
                 "funding",
@@ -254,7 +254,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
             match funding.input.get(i) {
                 Some(txin) if txin.previous_output.to_string() == listed => {
                     let spk = script(&input.script_pubkey_hex);
-                    if let Err(e) = check::consensus(&funding, i, &spk, Amount::from_sat(input.amount_sat)) {
+                    if let Err(e) = rules::consensus(&funding, i, &spk, Amount::from_sat(input.amount_sat)) {
                         v.fail("funding", e.check, e.detail);
                     }
                 }
@@ -268,7 +268,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
                 format!("{} inputs listed, {} in the transaction", f.inputs.len(), funding.input.len()),
             );
         }
-        if let Err(e) = check::policy(&funding, spent, min_rate) {
+        if let Err(e) = rules::policy(&funding, spent, min_rate) {
             v.fail("funding", e.check, e.detail);
         }
     }

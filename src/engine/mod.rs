@@ -12,12 +12,12 @@ use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::{Amount, OutPoint, Transaction, Txid, Witness};
 
-use crate::keys::{KeyChain, Role};
+use crate::party::keys::{KeyChain, Role};
 use crate::party::{Payee, Payer, ProtocolError, SignedCommitment, Signer};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 
-use crate::tx::{self, ChannelParams, Exhausted, FundingError, WalletCoin};
+use crate::channel::{self, ChannelParams, Exhausted, FundingError, WalletCoin};
 
 /// One interval of video, paid by one commitment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub struct Channel {
 impl Channel {
     /// The funding transaction's fee: the wallet coin less everything the transaction pays out.
     pub fn funding_fee(&self) -> Amount {
-        self.coin.amount - tx::output_total(&self.funding_tx)
+        self.coin.amount - channel::output_total(&self.funding_tx)
     }
 }
 
@@ -148,12 +148,12 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
     let coin = WalletCoin {
         outpoint: OutPoint { txid: Txid::from_byte_array(keys.bytes32(Role::WalletCoin)), vout: 0 },
         amount: scenario.wallet,
-        script_pubkey: tx::p2wpkh(&wallet.public_key()),
+        script_pubkey: channel::p2wpkh(&wallet.public_key()),
     };
-    let witness_script = tx::funding_witness_script(&payer_funding.public_key(), &payee_funding.public_key());
+    let witness_script = channel::funding_witness_script(&payer_funding.public_key(), &payee_funding.public_key());
     let mut funding_tx =
-        tx::funding_tx(&coin, &witness_script, scenario.capacity, &coin.script_pubkey, scenario.fee_rate)?;
-    let sig = bitcoin::ecdsa::Signature::sighash_all(wallet.sign(&tx::p2wpkh_sighash(&funding_tx, 0, &coin)));
+        channel::funding_tx(&coin, &witness_script, scenario.capacity, &coin.script_pubkey, scenario.fee_rate)?;
+    let sig = bitcoin::ecdsa::Signature::sighash_all(wallet.sign(&channel::p2wpkh_sighash(&funding_tx, 0, &coin)));
     funding_tx.input[0].witness = Witness::p2wpkh(&sig, &wallet.public_key());
 
     let params = ChannelParams {
@@ -162,8 +162,8 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
         payer_funding_key: payer_funding.public_key(),
         payee_funding_key: payee_funding.public_key(),
         witness_script,
-        payer_payout: tx::p2wpkh(&public(Role::PayerPayout)),
-        payee_payout: tx::p2wpkh(&public(Role::PayeePayout)),
+        payer_payout: channel::p2wpkh(&public(Role::PayerPayout)),
+        payee_payout: channel::p2wpkh(&public(Role::PayeePayout)),
         fee_rate: scenario.fee_rate,
     };
     let payer = Payer::new(payer_funding, params.clone());
@@ -238,7 +238,7 @@ where
         if exhausted.is_none() {
             for tick in ticks.by_ref() {
                 let next = paid.checked_add(tick.price).unwrap_or(Amount::MAX);
-                if let Err(reason) = tx::split(funding, fee_rate, next) {
+                if let Err(reason) = channel::split(funding, fee_rate, next) {
                     let clock_s = tick.clock_s - scenario.interval_s;
                     exhausted = Some(Exhaustion { tick, clock_s, reason });
                     settled_at_s = clock_s;

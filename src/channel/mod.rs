@@ -9,6 +9,8 @@
 //! Fees are computed from the largest weight the transaction can have once signed (72-byte
 //! signatures), so the real fee rate is never below the scenario's.
 
+pub mod psbt;
+
 use bitcoin::absolute::LockTime;
 use bitcoin::blockdata::opcodes::all::{OP_CHECKMULTISIG, OP_PUSHNUM_2};
 use bitcoin::blockdata::script::Builder;

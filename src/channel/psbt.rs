@@ -17,8 +17,8 @@ use bitcoin::secp256k1::{Message, PublicKey};
 use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{ecdsa, Amount, ScriptBuf, Transaction, TxOut, Witness};
 
+use crate::channel::{self, ChannelParams};
 use crate::party::Signer;
-use crate::tx::{self, ChannelParams};
 
 /// Which commitments get PSBT files: `all`, or a list such as `1,600`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +143,7 @@ fn script_keys(script: &ScriptBuf) -> Result<[PublicKey; 2], PsbtError> {
         }
     }
     let [a, b] = keys.as_slice() else { return Err(PsbtError::NotTwoOfTwo) };
-    if tx::funding_witness_script(a, b) != *script {
+    if channel::funding_witness_script(a, b) != *script {
         return Err(PsbtError::NotTwoOfTwo);
     }
     Ok([*a, *b])
@@ -160,7 +160,7 @@ fn sighash(psbt: &Psbt) -> Result<(Message, ScriptBuf), PsbtError> {
         return Err(PsbtError::ScriptMismatch);
     }
     let amount: Amount = utxo.value;
-    let msg = tx::p2wsh_sighash(&psbt.unsigned_tx, 0, &script, amount, EcdsaSighashType::All)
+    let msg = channel::p2wsh_sighash(&psbt.unsigned_tx, 0, &script, amount, EcdsaSighashType::All)
         .map_err(|_| PsbtError::Shape)?;
     Ok((msg, script))
 }

@@ -2,16 +2,16 @@
 //!
 //! A student who mistypes a rate should learn it before a thousand transactions are signed, and
 //! an analyst sweeping scenarios wants to know which ones exhaust their channel. The balances of
-//! every commitment follow from the scenario alone ([`crate::tx::split`] is pure arithmetic), so
+//! every commitment follow from the scenario alone ([`crate::channel::split`] is pure arithmetic), so
 //! the plan walks the schedule, splits each cumulative payment, and reports the count, the final
 //! split, exhaustion and the outputs that will be trimmed as dust. The tests check that a real run
 //! produces exactly this plan.
 
 use bitcoin::Amount;
 
+use crate::channel::{self, Split};
 use crate::engine::{schedule, Tick};
 use crate::scenario::{format_amount, format_fee_rate, Scenario};
-use crate::tx::{self, Split};
 
 /// What a run of a scenario will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,13 +39,13 @@ pub struct Plan {
 impl Plan {
     /// Plans `scenario`.
     pub fn of(scenario: &Scenario) -> Plan {
-        let fee_with_change = tx::funding_fee(scenario.fee_rate, true).unwrap_or(Amount::MAX);
+        let fee_with_change = channel::funding_fee(scenario.fee_rate, true).unwrap_or(Amount::MAX);
         let left = scenario.wallet.checked_sub(scenario.capacity).unwrap_or(Amount::ZERO);
         let (funding_fee, change) = match left.checked_sub(fee_with_change) {
-            Some(change) if change >= tx::P2WPKH_DUST => (fee_with_change, change),
+            Some(change) if change >= channel::P2WPKH_DUST => (fee_with_change, change),
             _ => (left, Amount::ZERO),
         };
-        let initial = tx::split(scenario.capacity, scenario.fee_rate, Amount::ZERO);
+        let initial = channel::split(scenario.capacity, scenario.fee_rate, Amount::ZERO);
         let mut plan = Plan {
             commitments: 0,
             elapsed_s: 0,
@@ -68,7 +68,7 @@ impl Plan {
         let mut paid = Amount::ZERO;
         for tick in schedule(scenario) {
             let next = paid.checked_add(tick.price).unwrap_or(Amount::MAX);
-            match tx::split(scenario.capacity, scenario.fee_rate, next) {
+            match channel::split(scenario.capacity, scenario.fee_rate, next) {
                 Ok(split) => {
                     paid = next;
                     plan.commitments += 1;

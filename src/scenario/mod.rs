@@ -322,10 +322,10 @@ impl Validator<'_> {
         }
 
         let fee_rate = parse_fee_rate(raw.fee_rate.get_ref()).map_err(|p| self.err("fee_rate", &raw.fee_rate, p))?;
-        let dust = crate::tx::P2WPKH_DUST;
+        let dust = crate::channel::P2WPKH_DUST;
         let too_high = || self.err("fee_rate", &raw.fee_rate, "the fee rate is so high that a fee overflows");
-        let fee1 = crate::tx::commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
-        let fee2 = crate::tx::commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
+        let fee1 = crate::channel::commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
+        let fee2 = crate::channel::commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
         if fee1.checked_add(dust).is_none_or(|least| least > capacity) {
             return Err(self.err(
                 "fee_rate",
@@ -354,7 +354,7 @@ impl Validator<'_> {
 
         let wallet = match &raw.wallet {
             // Enough for the capacity, the funding fee and 1 mBTC of change.
-            None => crate::tx::funding_fee(fee_rate, true)
+            None => crate::channel::funding_fee(fee_rate, true)
                 .and_then(|fee| capacity.checked_add(fee))
                 .and_then(|a| a.checked_add(Amount::from_sat(100_000)))
                 .filter(|a| *a <= Amount::MAX_MONEY)
@@ -370,7 +370,7 @@ impl Validator<'_> {
                 if wallet > Amount::MAX_MONEY {
                     return Err(self.err("wallet", w, "more than the 21 million BTC that will ever exist"));
                 }
-                let funding_fee = crate::tx::funding_fee(fee_rate, false)
+                let funding_fee = crate::channel::funding_fee(fee_rate, false)
                     .ok_or_else(|| self.err("fee_rate", &raw.fee_rate, "fee rate too high"))?;
                 let needed = capacity.checked_add(funding_fee).unwrap_or(Amount::MAX);
                 if wallet < needed {
@@ -715,7 +715,7 @@ pub fn parse_fee_rate(s: &str) -> Result<FeeRate, String> {
 mod tests {
     use super::*;
 
-    const BOOK: &str = include_str!("../scenarios/emma-fabian.toml");
+    const BOOK: &str = include_str!("../../scenarios/emma-fabian.toml");
 
     #[test]
     fn book_scenario_parses_to_the_books_numbers() {
