@@ -1,0 +1,309 @@
+//! Validation: a [`RawScenario`] becomes a [`Scenario`] whose fields cannot be wrong, or a
+//! [`ScenarioError`] that names the file, line, column, field and value of the first problem.
+
+use std::fmt;
+use std::path::Path;
+
+use bitcoin::{Amount, Denomination, Network};
+use toml::Spanned;
+
+use super::raw::RawScenario;
+use super::units::*;
+use super::{Scenario, ScenarioError, Segment, MAX_TOTAL_DURATION_S};
+
+pub(crate) struct Validator<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) text: &'a str,
+}
+
+impl Validator<'_> {
+    fn err<T: fmt::Display>(&self, field: &str, value: &Spanned<T>, problem: impl Into<String>) -> ScenarioError {
+        let (line, column) = line_col(self.text, value.span().start);
+        ScenarioError {
+            file: self.path.to_path_buf(),
+            line,
+            column,
+            field: Some(field.to_string()),
+            value: Some(self.quoted(value)),
+            problem: problem.into(),
+        }
+    }
+
+    /// The value as it stands in the file (quotes included), falling back to its display.
+    fn quoted<T: fmt::Display>(&self, value: &Spanned<T>) -> String {
+        self.text.get(value.span()).map(str::to_string).unwrap_or_else(|| value.get_ref().to_string())
+    }
+
+    pub(crate) fn validate(&self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
+        let name = raw.name.get_ref().clone();
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && !name.starts_with('.')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !name_ok {
+            return Err(self.err(
+                "name",
+                &raw.name,
+                "the name becomes the output folder: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'",
+            ));
+        }
+
+        let seed = u64::try_from(*raw.seed.get_ref()).map_err(|_| {
+            self.err("seed", &raw.seed, "the seed must be a whole number from 0 to 9223372036854775807")
+        })?;
+
+        let network = match &raw.network {
+            None => Network::Regtest,
+            Some(n) => parse_network(n.get_ref()).map_err(|p| self.err("network", n, p))?,
+        };
+
+        for (field, party) in [("payer", &raw.payer), ("payee", &raw.payee)] {
+            let p = party.get_ref();
+            if p.trim().is_empty() || p.len() > 40 || p.chars().any(char::is_control) {
+                return Err(self.err(field, party, "give a name of 1 to 40 printable characters, e.g. \"Emma\""));
+            }
+        }
+        if raw.payer.get_ref() == raw.payee.get_ref() {
+            return Err(self.err("payee", &raw.payee, "the payee must be someone other than the payer"));
+        }
+
+        let (capacity, unit) =
+            parse_amount(raw.capacity.get_ref()).map_err(|p| self.err("capacity", &raw.capacity, p))?;
+        if capacity == Amount::ZERO {
+            return Err(self.err(
+                "capacity",
+                &raw.capacity,
+                "the channel needs a capacity above zero, e.g. \"36 mBTC\"",
+            ));
+        }
+        if capacity > Amount::MAX_MONEY {
+            return Err(self.err("capacity", &raw.capacity, "more than the 21 million BTC that will ever exist"));
+        }
+
+        let fee_rate = parse_fee_rate(raw.fee_rate.get_ref()).map_err(|p| self.err("fee_rate", &raw.fee_rate, p))?;
+        let dust = crate::channel::P2WPKH_DUST;
+        let too_high = || self.err("fee_rate", &raw.fee_rate, "the fee rate is so high that a fee overflows");
+        let fee1 = crate::channel::commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
+        let fee2 = crate::channel::commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
+        if fee1.checked_add(dust).is_none_or(|least| least > capacity) {
+            return Err(self.err(
+                "fee_rate",
+                &raw.fee_rate,
+                format!(
+                    "at this fee rate a commitment's fee is {} sat, which leaves less than one 294-sat output of the \
+                     {} sat capacity; lower the fee rate or raise the capacity",
+                    fee1.to_sat(),
+                    capacity.to_sat()
+                ),
+            ));
+        }
+        let least = dust + dust + fee2;
+        if capacity < least {
+            return Err(self.err(
+                "capacity",
+                &raw.capacity,
+                format!(
+                    "too small for a channel: a commitment needs two outputs of at least 294 sat (the dust limit) \
+                     plus a {} sat fee, so at least {} sat",
+                    fee2.to_sat(),
+                    least.to_sat()
+                ),
+            ));
+        }
+
+        let wallet = match &raw.wallet {
+            // Enough for the capacity, the funding fee and 1 mBTC of change.
+            None => crate::channel::funding_fee(fee_rate, true)
+                .and_then(|fee| capacity.checked_add(fee))
+                .and_then(|a| a.checked_add(Amount::from_sat(100_000)))
+                .filter(|a| *a <= Amount::MAX_MONEY)
+                .ok_or_else(|| {
+                    self.err(
+                        "capacity",
+                        &raw.capacity,
+                        "leaves no room for a wallet coin to fund it within 21 million BTC",
+                    )
+                })?,
+            Some(w) => {
+                let (wallet, _) = parse_amount(w.get_ref()).map_err(|p| self.err("wallet", w, p))?;
+                if wallet > Amount::MAX_MONEY {
+                    return Err(self.err("wallet", w, "more than the 21 million BTC that will ever exist"));
+                }
+                let funding_fee = crate::channel::funding_fee(fee_rate, false)
+                    .ok_or_else(|| self.err("fee_rate", &raw.fee_rate, "fee rate too high"))?;
+                let needed = capacity.checked_add(funding_fee).unwrap_or(Amount::MAX);
+                if wallet < needed {
+                    return Err(self.err(
+                        "wallet",
+                        w,
+                        format!(
+                            "the wallet coin must cover the capacity plus the funding fee: at least {} ({} + {} fee)",
+                            format_amount(needed, Denomination::Satoshi),
+                            format_amount(capacity, Denomination::Satoshi),
+                            format_amount(funding_fee, Denomination::Satoshi)
+                        ),
+                    ));
+                }
+                wallet
+            }
+        };
+
+        let interval_s = match &raw.interval {
+            None => 1,
+            Some(i) => {
+                let s = parse_duration(i.get_ref()).map_err(|p| self.err("interval", i, p))?;
+                if s == 0 {
+                    return Err(self.err("interval", i, "the interval must be at least one second, e.g. \"1 s\""));
+                }
+                s
+            }
+        };
+
+        if raw.segment.get_ref().is_empty() {
+            return Err(self.err_at(
+                "segment",
+                raw.segment.span().start,
+                "add at least one [[segment]] with a rate and a duration",
+            ));
+        }
+        let mut segments = Vec::with_capacity(raw.segment.get_ref().len());
+        let mut total: u64 = 0;
+        for (i, seg) in raw.segment.get_ref().iter().enumerate() {
+            let n = i + 1;
+            let rate_per_s =
+                parse_rate(seg.rate.get_ref()).map_err(|p| self.err(&format!("segment[{n}].rate"), &seg.rate, p))?;
+            if rate_per_s > capacity {
+                return Err(self.err(
+                    &format!("segment[{n}].rate"),
+                    &seg.rate,
+                    format!("one second would cost more than the whole capacity ({})", format_amount(capacity, unit)),
+                ));
+            }
+            let price = rate_per_s.to_sat().checked_mul(interval_s).map(Amount::from_sat);
+            if price.is_none_or(|p| p > capacity) {
+                return Err(self.err(
+                    &format!("segment[{n}].rate"),
+                    &seg.rate,
+                    format!(
+                        "one {interval_s} s interval would cost more than the whole capacity ({})",
+                        format_amount(capacity, unit)
+                    ),
+                ));
+            }
+            let duration_s = parse_duration(seg.duration.get_ref())
+                .map_err(|p| self.err(&format!("segment[{n}].duration"), &seg.duration, p))?;
+            if duration_s == 0 {
+                return Err(self.err(
+                    &format!("segment[{n}].duration"),
+                    &seg.duration,
+                    "a segment must last at least one interval; remove it or give a duration such as \"60 s\"",
+                ));
+            }
+            if duration_s % interval_s != 0 {
+                return Err(self.err(
+                    &format!("segment[{n}].duration"),
+                    &seg.duration,
+                    format!("{duration_s} s is not a whole number of {interval_s} s intervals"),
+                ));
+            }
+            total = total.saturating_add(duration_s);
+            if total > MAX_TOTAL_DURATION_S {
+                return Err(self.err(
+                    &format!("segment[{n}].duration"),
+                    &seg.duration,
+                    format!("the schedule would last more than one year ({MAX_TOTAL_DURATION_S} s), paychan's limit"),
+                ));
+            }
+            segments.push(Segment { rate_per_s, duration_s });
+        }
+
+        Ok(Scenario {
+            name,
+            seed,
+            network,
+            payer: raw.payer.get_ref().clone(),
+            payee: raw.payee.get_ref().clone(),
+            capacity,
+            wallet,
+            fee_rate,
+            interval_s,
+            segments,
+            unit,
+        })
+    }
+
+    fn err_at(&self, field: &str, offset: usize, problem: &str) -> ScenarioError {
+        let (line, column) = line_col(self.text, offset);
+        ScenarioError {
+            file: self.path.to_path_buf(),
+            line,
+            column,
+            field: Some(field.to_string()),
+            value: None,
+            problem: problem.to_string(),
+        }
+    }
+}
+
+/// Turns a TOML or serde error into a [`ScenarioError`] that names the field and shows an example.
+pub(crate) fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
+    let span = e.span().unwrap_or(0..0);
+    let (line, column) = line_col(text, span.start);
+    let message = e.message().trim_end().lines().map(str::trim).collect::<Vec<_>>().join("; ");
+    let message = message.replace("expected i64", "expected a whole number");
+    // The `key = value` line the error points at, if it is one.
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let key_value = line_text.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
+    let (mut field, mut value, mut problem) = (None, None, message.clone());
+    if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
+        field = Some(missing.to_string());
+        problem = match example(missing) {
+            Some(ex) => format!("this required field is missing; add a line such as {ex}"),
+            None => "this required field is missing".to_string(),
+        };
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        if let Some((k, v)) = key_value {
+            problem = match example(&k) {
+                Some(ex) => format!("{message}; write e.g. {ex}"),
+                None => message,
+            };
+            field = Some(k);
+            value = Some(v);
+        }
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or("");
+        field = Some(name.to_string());
+        let accepted = rest.split_once(", expected ").map_or("", |(_, a)| a);
+        problem = format!("unknown field; the accepted fields are {}", accepted.trim_start_matches("one of "));
+    }
+    ScenarioError { file: path.to_path_buf(), line, column, field, value, problem }
+}
+
+/// A correct line for `field`, to show in errors.
+fn example(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "name" => "name = \"emma-fabian\"",
+        "seed" => "seed = 14",
+        "network" => "network = \"regtest\"",
+        "payer" => "payer = \"Emma\"",
+        "payee" => "payee = \"Fabian\"",
+        "capacity" => "capacity = \"36 mBTC\"",
+        "wallet" => "wallet = \"50 mBTC\"",
+        "fee_rate" => "fee_rate = \"1 sat/vB\"",
+        "interval" => "interval = \"1 s\"",
+        "segment" => "[[segment]] with rate = \"0.01 mBTC/s\" and duration = \"600 s\"",
+        "rate" => "rate = \"0.01 mBTC/s\"",
+        "duration" => "duration = \"600 s\"",
+        "description" => "description = \"a line of text\"",
+        _ => return None,
+    })
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
