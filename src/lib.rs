@@ -7,6 +7,7 @@
 //! [`party`] (payer and payee actors) → [`engine`] (the simulated clock) → [`output`] (CSV, JSON,
 //! chart) → [`cli`]. [`check`] holds the independent consensus and policy checks.
 
+pub mod chain;
 pub mod channel;
 pub mod cli;
 pub mod commands;

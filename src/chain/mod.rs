@@ -1,0 +1,589 @@
+//! A small simulated blockchain: block heights, a mempool, a UTXO set, and nothing else.
+//!
+//! A payment channel is only as safe as what the chain does with each broadcast: whether an old
+//! commitment is accepted, whether a refund can be mined before its lock time, which of two
+//! conflicting spends wins. This module lets a class script such broadcasts and watch, with the
+//! simulation kept to heights and ordering. Whether a transaction is *valid* is never decided
+//! here: the scripts go through Bitcoin Core's interpreter (libbitcoinconsensus) with every
+//! consensus flag it offers, CHECKLOCKTIMEVERIFY and CHECKSEQUENCEVERIFY included, and the lock
+//! times follow the consensus rules word for word.
+//!
+//! [`Chain::submit`] judges a transaction for the next block (height tip + 1) and checks, in this
+//! order, reporting the first rule broken as a [`Rejection`]:
+//!
+//! 1. **structure**: at least one input and one output, no input twice, outputs within 21 million
+//!    BTC; not already in the mempool or a block;
+//! 2. **finality** (consensus `IsFinalTx`, by height only): nLockTime is 0, or below the next
+//!    block's height, or every input's sequence is 0xFFFFFFFF;
+//! 3. **inputs exist and are unspent**: each input's coin is in the UTXO set or is an output of a
+//!    transaction already in the mempool; a coin spent by a block or by an earlier mempool
+//!    transaction is a double spend (the first to arrive wins, there is no replacement);
+//! 4. **relative lock** (BIP-0068, version 2 and up): an input whose sequence has the disable bit
+//!    (1 << 31) clear waits `sequence & 0xFFFF` blocks after its coin's confirmation height; a coin
+//!    still in the mempool counts as confirmed in the next block, as in Bitcoin Core, so only a
+//!    lock of 0 blocks lets a transaction spend it in the same block;
+//! 5. **value**: the inputs cover the outputs;
+//! 6. **fee rate**: the fee over the real virtual size (BIP-0141) is at least the chain's minimum
+//!    relay fee rate;
+//! 7. **scripts**: every input passes Bitcoin Core's interpreter with all consensus flags.
+//!
+//! [`Chain::mine`] then confirms the mempool, in arrival order, as the next block.
+//!
+//! What is **not** simulated: proof of work, block times and any time-based lock (nLockTime of
+//! 500,000,000 or more on a non-final transaction, and the BIP-0068 time flag 1 << 22 are rejected
+//! as such, never guessed); reorganisations; replacement (RBF) and eviction; a block size or
+//! sigop limit; coinbases, subsidy and maturity; propagation (every broadcast reaches the next
+//! block's mempool at once); standardness beyond the fee rate (dust, non-standard scripts); and
+//! Taproot (the interpreter's library interface cannot check BIP-0341 spends, so spending a
+//! witness v1+ output is rejected rather than waved through). When blocks come, and how many, is
+//! the caller's business: a block is mined only when [`Chain::mine`] is called.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bitcoin::consensus::encode::serialize;
+use bitcoin::{Amount, FeeRate, OutPoint, Transaction, TxOut, Txid};
+
+/// nLockTime values from here on are Unix times, not heights.
+pub const LOCKTIME_THRESHOLD: u32 = 500_000_000;
+/// BIP-0068: a sequence with this bit set has no relative lock.
+pub const SEQUENCE_DISABLE_FLAG: u32 = 1 << 31;
+/// BIP-0068: a sequence with this bit set counts 512-second units, not blocks.
+pub const SEQUENCE_TYPE_FLAG: u32 = 1 << 22;
+/// BIP-0068: the lock's value.
+pub const SEQUENCE_MASK: u32 = 0xFFFF;
+/// The flags every script is checked with: all that libbitcoinconsensus offers (P2SH, strict
+/// DER, NULLDUMMY, CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, witness).
+pub const SCRIPT_FLAGS: u32 = bitcoinconsensus::VERIFY_ALL;
+
+/// A block of the simulated chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// Its height.
+    pub height: u32,
+    /// Its transactions, in the order they reached the mempool.
+    pub txs: Vec<Transaction>,
+}
+
+/// Why [`Chain::submit`] refused a transaction for the next block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The transaction has no inputs or no outputs.
+    #[error("empty: the transaction has no {0}")]
+    Empty(&'static str),
+    /// The transaction is already in the mempool or in a block.
+    #[error("already known: {txid} is already {}", where_(*.height))]
+    AlreadyKnown {
+        /// The transaction.
+        txid: Txid,
+        /// Its block, or `None` when it waits in the mempool.
+        height: Option<u32>,
+    },
+    /// Two inputs spend the same coin.
+    #[error("duplicate input: inputs {first} and {second} both spend {outpoint}")]
+    DuplicateInput {
+        /// The first input.
+        first: usize,
+        /// The second input.
+        second: usize,
+        /// The coin.
+        outpoint: OutPoint,
+    },
+    /// The outputs add up to more than 21 million BTC.
+    #[error("value: the outputs add up to more than 21,000,000 BTC")]
+    OutputsTooLarge,
+    /// nLockTime is a Unix time and the transaction is not final.
+    #[error(
+        "time-based lock: nLockTime {} is a Unix time; this chain simulates block heights only",
+        group(u64::from(*.lock_time))
+    )]
+    TimeLock {
+        /// The nLockTime.
+        lock_time: u32,
+    },
+    /// An input's BIP-0068 relative lock counts time.
+    #[error(
+        "time-based lock: input {input}'s sequence {sequence:#010x} is a relative lock in 512-second units; \
+         this chain simulates block heights only"
+    )]
+    RelativeTimeLock {
+        /// The input.
+        input: usize,
+        /// Its sequence.
+        sequence: u32,
+    },
+    /// nLockTime is a height the next block has not passed.
+    #[error(
+        "non-final: nLockTime is {}, the next block is {}: valid from height {}",
+        group(u64::from(*.lock_time)),
+        group(u64::from(*.next_height)),
+        group(u64::from(*.lock_time) + 1)
+    )]
+    NonFinal {
+        /// The nLockTime (a height).
+        lock_time: u32,
+        /// The height the transaction was judged at.
+        next_height: u32,
+    },
+    /// An input's coin does not exist.
+    #[error("missing input: input {input} spends {outpoint}, which does not exist")]
+    Missing {
+        /// The input.
+        input: usize,
+        /// The coin.
+        outpoint: OutPoint,
+    },
+    /// An input's coin is already spent by another transaction.
+    #[error("double spend: input {input} ({outpoint}) is already spent by {by} {}", where_(*.height))]
+    DoubleSpend {
+        /// The input.
+        input: usize,
+        /// The coin.
+        outpoint: OutPoint,
+        /// The transaction that spent it first.
+        by: Txid,
+        /// That transaction's block, or `None` when it waits in the mempool.
+        height: Option<u32>,
+    },
+    /// An input's BIP-0068 relative lock (in blocks) is not yet satisfied.
+    #[error(
+        "relative lock: input {input} waits {} blocks after height {}: valid from height {}",
+        group(u64::from(*.blocks)),
+        group(u64::from(*.coin_height)),
+        group(u64::from(*.coin_height) + u64::from(*.blocks))
+    )]
+    RelativeLock {
+        /// The input.
+        input: usize,
+        /// The lock, in blocks.
+        blocks: u16,
+        /// The height of the input's coin (the next block's, for a coin still in the mempool).
+        coin_height: u32,
+    },
+    /// The outputs are worth more than the inputs.
+    #[error("value: outputs {} sat exceed inputs {} sat", group(.outputs.to_sat()), group(.inputs.to_sat()))]
+    Value {
+        /// Total of the inputs.
+        inputs: Amount,
+        /// Total of the outputs.
+        outputs: Amount,
+    },
+    /// The fee rate is below the minimum relay fee rate.
+    #[error(
+        "fee rate {} ({} sat over {} vB) is below the minimum relay fee rate of {}",
+        rate_of(*.fee, *.vsize),
+        group(.fee.to_sat()),
+        group(*.vsize as u64),
+        crate::scenario::format_fee_rate(*.min)
+    )]
+    FeeRate {
+        /// The fee paid.
+        fee: Amount,
+        /// The transaction's virtual size.
+        vsize: usize,
+        /// The chain's minimum.
+        min: FeeRate,
+    },
+    /// An input spends a witness program the interpreter cannot check (Taproot and later).
+    #[error("unsupported: input {input} spends a witness v{version} output, which libbitcoinconsensus cannot check")]
+    Unsupported {
+        /// The input.
+        input: usize,
+        /// The witness version of its coin.
+        version: u8,
+    },
+    /// An input fails Bitcoin Core's interpreter.
+    #[error("script: input {input} fails Bitcoin Core's interpreter: {verdict}")]
+    Script {
+        /// The input.
+        input: usize,
+        /// The interpreter's verdict.
+        verdict: String,
+    },
+}
+
+impl Rejection {
+    /// A short machine name: "empty", "already-known", "duplicate-input", "value", "time-lock",
+    /// "non-final", "missing-input", "double-spend", "relative-lock", "fee-rate", "unsupported",
+    /// "script".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Rejection::Empty(_) => "empty",
+            Rejection::AlreadyKnown { .. } => "already-known",
+            Rejection::DuplicateInput { .. } => "duplicate-input",
+            Rejection::OutputsTooLarge | Rejection::Value { .. } => "value",
+            Rejection::TimeLock { .. } | Rejection::RelativeTimeLock { .. } => "time-lock",
+            Rejection::NonFinal { .. } => "non-final",
+            Rejection::Missing { .. } => "missing-input",
+            Rejection::DoubleSpend { .. } => "double-spend",
+            Rejection::RelativeLock { .. } => "relative-lock",
+            Rejection::FeeRate { .. } => "fee-rate",
+            Rejection::Unsupported { .. } => "unsupported",
+            Rejection::Script { .. } => "script",
+        }
+    }
+
+    /// The first height at which the same transaction can be mined, for a lock not yet reached
+    /// ([`Rejection::NonFinal`], [`Rejection::RelativeLock`]); `None` for any other rejection.
+    pub fn valid_from(&self) -> Option<u32> {
+        match *self {
+            // Final in block H iff lock_time < H.
+            Rejection::NonFinal { lock_time, .. } => Some(lock_time.saturating_add(1)),
+            // Satisfied in block H iff H >= coin_height + blocks.
+            Rejection::RelativeLock { blocks, coin_height, .. } => Some(coin_height.saturating_add(u32::from(blocks))),
+            _ => None,
+        }
+    }
+}
+
+/// Why [`Chain::add_external_coin`] refused a coin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExternalCoinError {
+    /// The coin would be confirmed above the tip.
+    #[error("external coin {outpoint}: height {height} is above the tip {tip}")]
+    AboveTip {
+        /// The coin.
+        outpoint: OutPoint,
+        /// Its requested height.
+        height: u32,
+        /// The chain's tip.
+        tip: u32,
+    },
+    /// The outpoint is already known to the chain.
+    #[error("external coin {0}: the outpoint already exists or was spent")]
+    Exists(OutPoint),
+}
+
+fn where_(height: Option<u32>) -> String {
+    match height {
+        Some(h) => format!("in block {}", group(u64::from(h))),
+        None => "in the mempool".to_string(),
+    }
+}
+
+/// `n` with thousands separators: 804319 → "804,319".
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// fee / vsize in sat/vB, truncated to three decimals (so it never prints as the minimum it fails).
+fn rate_of(fee: Amount, vsize: usize) -> String {
+    let milli = u128::from(fee.to_sat()) * 1000 / (vsize.max(1) as u128);
+    let (whole, frac) = (milli / 1000, milli % 1000);
+    if frac == 0 {
+        format!("{} sat/vB", group(whole as u64))
+    } else {
+        format!("{}.{} sat/vB", group(whole as u64), format!("{frac:03}").trim_end_matches('0'))
+    }
+}
+
+/// A coin: an output and the height of the block that confirmed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Coin {
+    txout: TxOut,
+    height: u32,
+}
+
+/// Where a submitted input's coin was found.
+enum Found {
+    Confirmed(Coin),
+    InMempool(TxOut),
+}
+
+/// The simulated chain: a tip height, the confirmed UTXO set, and the mempool of the next block.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    tip: u32,
+    min_relay: FeeRate,
+    utxos: BTreeMap<OutPoint, Coin>,
+    spent: BTreeMap<OutPoint, (Txid, u32)>,
+    confirmed: BTreeMap<Txid, u32>,
+    blocks: Vec<Block>,
+    mempool: Vec<Transaction>,
+    mempool_txids: BTreeSet<Txid>,
+    mempool_spent: BTreeMap<OutPoint, Txid>,
+    mempool_outputs: BTreeMap<OutPoint, TxOut>,
+}
+
+impl Chain {
+    /// An empty chain whose tip is `start_height`, relaying fee rates of at least `min_relay`.
+    pub fn new(start_height: u32, min_relay: FeeRate) -> Chain {
+        Chain {
+            tip: start_height,
+            min_relay,
+            utxos: BTreeMap::new(),
+            spent: BTreeMap::new(),
+            confirmed: BTreeMap::new(),
+            blocks: Vec::new(),
+            mempool: Vec::new(),
+            mempool_txids: BTreeSet::new(),
+            mempool_spent: BTreeMap::new(),
+            mempool_outputs: BTreeMap::new(),
+        }
+    }
+
+    /// Registers a coin that comes from outside the simulation (a wallet's coin whose parent
+    /// transaction is synthetic) as confirmed at `height`, unchecked. Everything that spends it
+    /// goes through [`Chain::submit`] like any other transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`ExternalCoinError`] when `height` is above the tip or the outpoint is already known.
+    pub fn add_external_coin(
+        &mut self,
+        outpoint: OutPoint,
+        txout: TxOut,
+        height: u32,
+    ) -> Result<(), ExternalCoinError> {
+        if height > self.tip {
+            return Err(ExternalCoinError::AboveTip { outpoint, height, tip: self.tip });
+        }
+        if self.utxos.contains_key(&outpoint)
+            || self.spent.contains_key(&outpoint)
+            || self.mempool_outputs.contains_key(&outpoint)
+        {
+            return Err(ExternalCoinError::Exists(outpoint));
+        }
+        self.utxos.insert(outpoint, Coin { txout, height });
+        Ok(())
+    }
+
+    /// Puts `tx` into the mempool of the next block if it can be mined there; see the module
+    /// documentation for the rules, checked in order.
+    ///
+    /// # Errors
+    ///
+    /// The first rule `tx` breaks, as a [`Rejection`]; the chain is then unchanged.
+    ///
+    /// # Panics
+    ///
+    /// As [`Chain::next_height`], at a tip of `u32::MAX`.
+    pub fn submit(&mut self, tx: Transaction) -> Result<Txid, Rejection> {
+        let txid = tx.compute_txid();
+        let next = self.next_height();
+        // 1. Structure.
+        if tx.input.is_empty() {
+            return Err(Rejection::Empty("inputs"));
+        }
+        if tx.output.is_empty() {
+            return Err(Rejection::Empty("outputs"));
+        }
+        if let Some(&height) = self.confirmed.get(&txid) {
+            return Err(Rejection::AlreadyKnown { txid, height: Some(height) });
+        }
+        if self.mempool_txids.contains(&txid) {
+            return Err(Rejection::AlreadyKnown { txid, height: None });
+        }
+        let mut seen = BTreeMap::new();
+        for (i, input) in tx.input.iter().enumerate() {
+            if let Some(&first) = seen.get(&input.previous_output) {
+                return Err(Rejection::DuplicateInput { first, second: i, outpoint: input.previous_output });
+            }
+            seen.insert(input.previous_output, i);
+        }
+        let outputs = tx
+            .output
+            .iter()
+            .try_fold(Amount::ZERO, |sum, o| sum.checked_add(o.value).filter(|s| *s <= Amount::MAX_MONEY))
+            .ok_or(Rejection::OutputsTooLarge)?;
+        // 2. Finality at the next height (IsFinalTx).
+        let lock_time = tx.lock_time.to_consensus_u32();
+        let all_final = tx.input.iter().all(|i| i.sequence.0 == u32::MAX);
+        if lock_time != 0 && !all_final {
+            if lock_time >= LOCKTIME_THRESHOLD {
+                return Err(Rejection::TimeLock { lock_time });
+            }
+            if lock_time >= next {
+                return Err(Rejection::NonFinal { lock_time, next_height: next });
+            }
+        }
+        // 3. Inputs exist and are unspent.
+        let mut coins = Vec::with_capacity(tx.input.len());
+        for (i, input) in tx.input.iter().enumerate() {
+            coins.push(self.find(i, input.previous_output)?);
+        }
+        // 4. BIP-0068 relative locks; the version compares unsigned, as in Bitcoin Core.
+        if tx.version.0 as u32 >= 2 {
+            for (i, (input, found)) in tx.input.iter().zip(&coins).enumerate() {
+                let seq = input.sequence.0;
+                if seq & SEQUENCE_DISABLE_FLAG != 0 {
+                    continue;
+                }
+                if seq & SEQUENCE_TYPE_FLAG != 0 {
+                    return Err(Rejection::RelativeTimeLock { input: i, sequence: seq });
+                }
+                let blocks = (seq & SEQUENCE_MASK) as u16;
+                let coin_height = match found {
+                    Found::Confirmed(c) => c.height,
+                    Found::InMempool(_) => next,
+                };
+                if u64::from(next) < u64::from(coin_height) + u64::from(blocks) {
+                    return Err(Rejection::RelativeLock { input: i, blocks, coin_height });
+                }
+            }
+        }
+        // 5. Value.
+        let txouts: Vec<&TxOut> = coins
+            .iter()
+            .map(|f| match f {
+                Found::Confirmed(c) => &c.txout,
+                Found::InMempool(o) => o,
+            })
+            .collect();
+        let inputs = txouts
+            .iter()
+            .try_fold(Amount::ZERO, |sum, o| sum.checked_add(o.value))
+            .expect("every coin in the chain is within 21 million BTC, so a few add up");
+        let fee = inputs.checked_sub(outputs).ok_or(Rejection::Value { inputs, outputs })?;
+        // 6. Fee rate: fee / vsize >= min sat/vB, in integers (1 sat/vB = 250 sat/kwu).
+        let vsize = tx.vsize();
+        if u128::from(fee.to_sat()) * 1000 < u128::from(self.min_relay.to_sat_per_kwu()) * 4 * vsize as u128 {
+            return Err(Rejection::FeeRate { fee, vsize, min: self.min_relay });
+        }
+        // 7. Scripts.
+        let bytes = serialize(&tx);
+        for (i, txout) in txouts.iter().enumerate() {
+            let spk = &txout.script_pubkey;
+            if let Some(v) = spk.witness_version().filter(|v| v.to_num() != 0) {
+                return Err(Rejection::Unsupported { input: i, version: v.to_num() });
+            }
+            bitcoinconsensus::verify_with_flags(spk.as_bytes(), txout.value.to_sat(), &bytes, i, SCRIPT_FLAGS)
+                .map_err(|e| Rejection::Script { input: i, verdict: verdict(e) })?;
+        }
+        for (vout, out) in tx.output.iter().enumerate() {
+            self.mempool_outputs.insert(OutPoint { txid, vout: vout as u32 }, out.clone());
+        }
+        for input in &tx.input {
+            self.mempool_spent.insert(input.previous_output, txid);
+        }
+        self.mempool_txids.insert(txid);
+        self.mempool.push(tx);
+        Ok(txid)
+    }
+
+    fn find(&self, input: usize, outpoint: OutPoint) -> Result<Found, Rejection> {
+        if let Some(&(by, height)) = self.spent.get(&outpoint) {
+            return Err(Rejection::DoubleSpend { input, outpoint, by, height: Some(height) });
+        }
+        if let Some(&by) = self.mempool_spent.get(&outpoint) {
+            return Err(Rejection::DoubleSpend { input, outpoint, by, height: None });
+        }
+        if let Some(coin) = self.utxos.get(&outpoint) {
+            return Ok(Found::Confirmed(coin.clone()));
+        }
+        if let Some(out) = self.mempool_outputs.get(&outpoint) {
+            return Ok(Found::InMempool(out.clone()));
+        }
+        Err(Rejection::Missing { input, outpoint })
+    }
+
+    /// Mines the next block: the mempool, in arrival order (possibly nothing). The outputs join
+    /// the UTXO set at the block's height and the tip advances by one.
+    ///
+    /// # Panics
+    ///
+    /// As [`Chain::next_height`], at a tip of `u32::MAX`.
+    pub fn mine(&mut self) -> Block {
+        let height = self.next_height();
+        let txs = std::mem::take(&mut self.mempool);
+        for tx in &txs {
+            let txid = tx.compute_txid();
+            for input in &tx.input {
+                self.utxos.remove(&input.previous_output);
+                self.spent.insert(input.previous_output, (txid, height));
+            }
+            for (vout, out) in tx.output.iter().enumerate() {
+                self.utxos.insert(OutPoint { txid, vout: vout as u32 }, Coin { txout: out.clone(), height });
+            }
+            self.confirmed.insert(txid, height);
+        }
+        self.mempool_txids.clear();
+        self.mempool_spent.clear();
+        self.mempool_outputs.clear();
+        self.tip = height;
+        let block = Block { height, txs };
+        self.blocks.push(block.clone());
+        block
+    }
+
+    /// Mines blocks until the tip is `height` (none when it already is or is above).
+    pub fn mine_until(&mut self, height: u32) {
+        while self.tip < height {
+            self.mine();
+        }
+    }
+
+    /// The height of the last block.
+    pub fn tip(&self) -> u32 {
+        self.tip
+    }
+
+    /// The height of the next block: the one [`Chain::submit`] judges for.
+    ///
+    /// # Panics
+    ///
+    /// When the tip is `u32::MAX`, the last height a block can have.
+    pub fn next_height(&self) -> u32 {
+        self.tip.checked_add(1).expect("a simulation never reaches height 4,294,967,295")
+    }
+
+    /// The minimum relay fee rate.
+    pub fn min_relay(&self) -> FeeRate {
+        self.min_relay
+    }
+
+    /// The height of the block that confirmed `txid`, if any.
+    pub fn confirmation_height(&self, txid: &Txid) -> Option<u32> {
+        self.confirmed.get(txid).copied()
+    }
+
+    /// The confirmed transaction that spent `outpoint`, if any (a mempool spend is not counted).
+    pub fn spent_by(&self, outpoint: &OutPoint) -> Option<Txid> {
+        self.spent.get(outpoint).map(|&(txid, _)| txid)
+    }
+
+    /// The confirmed, unspent coin at `outpoint` and its confirmation height.
+    pub fn unspent(&self, outpoint: &OutPoint) -> Option<(TxOut, u32)> {
+        self.utxos.get(outpoint).map(|c| (c.txout.clone(), c.height))
+    }
+
+    /// Every confirmed, unspent coin with its confirmation height, ordered by outpoint.
+    pub fn utxos(&self) -> impl Iterator<Item = (&OutPoint, &TxOut, u32)> {
+        self.utxos.iter().map(|(op, c)| (op, &c.txout, c.height))
+    }
+
+    /// Every confirmed transaction with its height, in block order.
+    pub fn confirmed_txs(&self) -> impl Iterator<Item = (u32, &Transaction)> {
+        self.blocks.iter().flat_map(|b| b.txs.iter().map(move |tx| (b.height, tx)))
+    }
+
+    /// The blocks mined since the chain was created, lowest first.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    /// The transactions waiting for the next block, in arrival order.
+    pub fn mempool(&self) -> &[Transaction] {
+        &self.mempool
+    }
+}
+
+/// libbitcoinconsensus says only that the script failed, never why; its other codes are misuse.
+fn verdict(e: bitcoinconsensus::Error) -> String {
+    match e {
+        bitcoinconsensus::Error::ERR_SCRIPT => {
+            "the script fails (libbitcoinconsensus does not say which operation)".to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
