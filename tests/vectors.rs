@@ -75,7 +75,8 @@ fn bolt3_simple_commitment_signatures_are_reproduced_by_our_signer() {
     for (key, sig) in [("local_funding_privkey", "local_signature"), ("remote_funding_privkey", "remote_signature")] {
         let signer = Signer::new(SecretKey::from_slice(&hex_bytes(get(&f, key))).unwrap());
         let expected = get(&f, sig);
-        let ours = signer.sign(&msg);
+        let (ours, digest) = signer.sign_p2wsh_input(&unsigned, 0, &script, amount);
+        assert_eq!(digest, msg, "the signer computes the BIP-0143 digest itself");
         assert_eq!(format!("{}01", hex_string(&ours.serialize_der())), expected, "{sig}");
         let published = Signature::from_der(&hex_bytes(&expected[..expected.len() - 2])).unwrap();
         assert!(signer.verify(&msg, &published, &signer.public_key()));

@@ -219,8 +219,10 @@ fn resign(dir: &Path, index: usize, payer: u64, payee: u64) {
         t.input[0].witness = Witness::new();
         t.output[0].value = Amount::from_sat(payer);
         t.output[1].value = Amount::from_sat(payee);
-        let msg = channel.params.commitment_sighash(&t);
-        let t = channel.params.with_signatures(t, &emma.sign(&msg), &fabian.sign(&msg));
+        let p = &channel.params;
+        let (emma_sig, _) = emma.sign_p2wsh_input(&t, 0, &p.witness_script, p.funding_amount);
+        let (fabian_sig, _) = fabian.sign_p2wsh_input(&t, 0, &p.witness_script, p.funding_amount);
+        let t = p.with_signatures(t, &emma_sig, &fabian_sig);
         let fee = channel.params.funding_amount.to_sat() - payer - payee;
         for (col, value) in [
             (PAYER, payer.to_string()),

@@ -1,204 +1,145 @@
-//! Pure transaction builders: funding, commitment, settlement and their BIP-0143 sighashes.
+//! Channel designs behind one seam, and the pure builders they share.
 //!
-//! Nothing here holds a secret. Following LDK's `chan_utils`, every transaction is a function of
-//! public channel parameters and a state, so each party can rebuild what it is asked to sign and
-//! compare it byte for byte before it signs. This is also the one replaceable part of the channel
-//! construction: the later trustless variants (timelocked refund, revocable commitments) change
-//! these builders, not the actors or the engine.
+//! The chapter shows one channel and then its repairs; each is a [`Design`]: the one place that
+//! knows its funding script, how each commitment and the settlement are built, their largest
+//! signed weight (for fees), how a witness is assembled from the signatures, which lock time and
+//! sequence each transaction carries, and how to say all that in words. The engine, the parties,
+//! `check`, `verify`, the PSBTs, the report and the narration ask the design; none of them builds a
+//! script. A design is registered by one line in [`DESIGNS`].
 //!
-//! Fees are computed from the largest weight the transaction can have once signed (72-byte
-//! signatures), so the real fee rate is never below the scenario's.
+//! Nothing in this module holds a secret: a design builds transactions from public
+//! [`ChannelParams`], so each party can rebuild what it is asked to sign (see [`crate::party`]).
 
+pub mod builders;
+pub mod naive;
 pub mod psbt;
 
+use std::fmt;
+use std::sync::Arc;
+
 use bitcoin::absolute::LockTime;
-use bitcoin::blockdata::opcodes::all::{OP_CHECKMULTISIG, OP_PUSHNUM_2};
-use bitcoin::blockdata::script::Builder;
-use bitcoin::ecdsa;
+use bitcoin::blockdata::script::Instruction;
 use bitcoin::secp256k1::{Message, PublicKey};
-use bitcoin::sighash::{EcdsaSighashType, SighashCache};
-use bitcoin::transaction::Version;
-use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Weight, Witness};
+use bitcoin::sighash::EcdsaSighashType;
+use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, Script, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
-/// Bitcoin Core's dust limit for a P2WPKH output at the default dust relay fee (3 sat/vB).
-pub const P2WPKH_DUST: Amount = Amount::from_sat(294);
+pub use builders::{
+    fee_for, funding_fee, funding_tx, funding_weight, funding_witness_script, multisig_witness, output_total, p2wpkh,
+    p2wpkh_sighash, p2wsh_sighash, sorted_keys, FundingError, WalletCoin, P2WPKH_DUST,
+};
 
-/// Largest weight of a signed funding transaction: one P2WPKH input, the P2WSH output, and
-/// change if `with_change`.
+/// The settings a scenario gives its design (lock windows, delays); each design reads the ones it
+/// needs. Empty while the book's naive channel is the only design.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {}
+
+/// A registered design: the name scenarios and summaries use, and how to make it.
+#[derive(Clone, Copy)]
+pub struct Registration {
+    /// The name, e.g. "naive".
+    pub name: &'static str,
+    /// Makes the design from its settings.
+    pub make: fn(&Settings) -> Box<dyn Design>,
+}
+
+/// Every design paychan knows, in the order `compare` and the documentation list them. Adding a
+/// design is its own module and one line here.
+pub const DESIGNS: &[Registration] = &[Registration { name: "naive", make: naive::make }];
+
+/// The design registered as `name`, made with `settings`; `None` for an unknown name.
+pub fn design(name: &str, settings: &Settings) -> Option<DesignRef> {
+    DESIGNS.iter().find(|r| r.name == name).map(|r| DesignRef(Arc::from((r.make)(settings))))
+}
+
+/// The names of the registered designs, for error messages: `"naive"`.
+pub fn design_names() -> String {
+    DESIGNS.iter().map(|r| format!("\"{}\"", r.name)).collect::<Vec<_>>().join(", ")
+}
+
+/// One way to build a payment channel: everything that differs between the book's designs.
 ///
-/// Non-witness bytes: version 4, input count 1, input 41, output count 1, P2WSH output 43,
-/// P2WPKH change 31, lock time 4. Witness: marker and flag 2, item count 1, signature 1 + 72,
-/// public key 1 + 33.
-pub fn funding_weight(with_change: bool) -> Weight {
-    let base = 4 + 1 + 41 + 1 + 43 + if with_change { 31 } else { 0 } + 4;
-    Weight::from_wu(base * 4 + 2 + 1 + 73 + 34)
+/// Implementations are pure: they receive public parameters and return transactions, weights
+/// and words, never touching a key.
+pub trait Design: fmt::Debug + Send + Sync {
+    /// The name scenario files and `summary.json` use.
+    fn name(&self) -> &'static str;
+
+    /// One sentence on how the design works, for the report and the narration.
+    fn about(&self) -> &'static str;
+
+    /// The witness script of the funding output locked to the payer's and payee's funding keys.
+    fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf;
+
+    /// The largest weight a signed commitment with `outputs` outputs can have.
+    fn commitment_weight(&self, outputs: u64) -> Weight;
+
+    /// The fee of a commitment with `outputs` outputs at `rate`; `None` on overflow.
+    fn commitment_fee(&self, rate: FeeRate, outputs: u64) -> Option<Amount> {
+        fee_for(rate, self.commitment_weight(outputs))
+    }
+
+    /// The unsigned commitment number `seq` dividing the funding amount as `split`.
+    fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction;
+
+    /// The unsigned cooperative settlement of state `seq`: by default the commitment itself.
+    fn settlement_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
+        self.commitment_tx(params, seq, split)
+    }
+
+    /// The lock time and input sequence commitment `seq` carries, or the settlement for `None`:
+    /// what `verify` expects instead of assuming "final".
+    fn lock(&self, params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence);
+
+    /// The witness spending the funding output with the payer's and the payee's signatures.
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness;
 }
 
-/// Largest weight of a signed commitment with `outputs` P2WPKH outputs (1 or 2).
-///
-/// Non-witness bytes: version 4, input count 1, input 41, output count 1, 31 per output, lock
-/// time 4. Witness: marker and flag 2, item count 1, the empty CHECKMULTISIG dummy 1, two
-/// signatures 1 + 72 each, the 71-byte witness script 1 + 71.
-pub fn commitment_weight(outputs: u64) -> Weight {
-    let base = 4 + 1 + 41 + 1 + 31 * outputs + 4;
-    Weight::from_wu(base * 4 + 2 + 1 + 1 + 73 + 73 + 72)
-}
+/// A shared, cheaply cloned handle to a design, compared by name.
+#[derive(Clone)]
+pub struct DesignRef(Arc<dyn Design>);
 
-/// `rate` × `weight`, rounded up to the satoshi; `None` on overflow.
-pub fn fee_for(rate: FeeRate, weight: Weight) -> Option<Amount> {
-    let milli = rate.to_sat_per_kwu().checked_mul(weight.to_wu())?;
-    Some(Amount::from_sat(milli.checked_add(999)? / 1000))
-}
-
-/// The funding transaction's fee at `rate`.
-pub fn funding_fee(rate: FeeRate, with_change: bool) -> Option<Amount> {
-    fee_for(rate, funding_weight(with_change))
-}
-
-/// A commitment's fee at `rate` with `outputs` outputs.
-pub fn commitment_fee(rate: FeeRate, outputs: u64) -> Option<Amount> {
-    fee_for(rate, commitment_weight(outputs))
-}
-
-/// The 2-of-2 witness script `OP_2 <k1> <k2> OP_2 OP_CHECKMULTISIG` with the keys sorted as
-/// BIP-0067 asks (by their compressed serialization), so either party derives the same script.
-pub fn funding_witness_script(a: &PublicKey, b: &PublicKey) -> ScriptBuf {
-    let (first, second) = sorted_keys(a, b);
-    Builder::new()
-        .push_opcode(OP_PUSHNUM_2)
-        .push_slice(first.serialize())
-        .push_slice(second.serialize())
-        .push_opcode(OP_PUSHNUM_2)
-        .push_opcode(OP_CHECKMULTISIG)
-        .into_script()
-}
-
-/// `a` and `b` in BIP-0067 order.
-pub fn sorted_keys<'k>(a: &'k PublicKey, b: &'k PublicKey) -> (&'k PublicKey, &'k PublicKey) {
-    if a.serialize() <= b.serialize() {
-        (a, b)
-    } else {
-        (b, a)
+impl std::ops::Deref for DesignRef {
+    type Target = dyn Design;
+    fn deref(&self) -> &(dyn Design + 'static) {
+        &*self.0
     }
 }
 
-/// Total value of `tx`'s outputs.
-pub fn output_total(tx: &Transaction) -> Amount {
-    tx.output.iter().map(|o| o.value).sum()
-}
-
-/// A P2WPKH script paying `key`.
-pub fn p2wpkh(key: &PublicKey) -> ScriptBuf {
-    ScriptBuf::new_p2wpkh(&bitcoin::CompressedPublicKey(*key).wpubkey_hash())
-}
-
-/// A coin the payer's wallet owns: the funding transaction's input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalletCoin {
-    /// Where the coin is.
-    pub outpoint: OutPoint,
-    /// Its value.
-    pub amount: Amount,
-    /// Its P2WPKH script.
-    pub script_pubkey: ScriptBuf,
-}
-
-/// Why a funding transaction cannot be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FundingError {
-    /// The wallet coin does not cover capacity plus fee.
-    #[error("the wallet coin of {coin} does not cover the capacity of {capacity} plus the funding fee of {fee}")]
-    Insufficient {
-        /// The coin's value.
-        coin: Amount,
-        /// The requested capacity.
-        capacity: Amount,
-        /// The fee the funding transaction needs.
-        fee: Amount,
-    },
-    /// The fee rate is so high the fee overflows.
-    #[error("the fee rate {0} sat/kwu overflows the funding fee")]
-    FeeOverflow(u64),
-}
-
-/// Builds the unsigned funding transaction: `coin` → [P2WSH 2-of-2 of `capacity`, change].
-///
-/// Change below the dust limit is left to the fee. The funding output is always output 0.
-///
-/// # Errors
-///
-/// [`FundingError`] when the coin cannot pay for the capacity and the fee.
-pub fn funding_tx(
-    coin: &WalletCoin,
-    witness_script: &ScriptBuf,
-    capacity: Amount,
-    change_script: &ScriptBuf,
-    rate: FeeRate,
-) -> Result<Transaction, FundingError> {
-    let overflow = || FundingError::FeeOverflow(rate.to_sat_per_kwu());
-    let fee_with_change = funding_fee(rate, true).ok_or_else(overflow)?;
-    let fee_alone = funding_fee(rate, false).ok_or_else(overflow)?;
-    let short = || FundingError::Insufficient { coin: coin.amount, capacity, fee: fee_alone };
-    coin.amount.checked_sub(capacity).and_then(|r| r.checked_sub(fee_alone)).ok_or_else(short)?;
-    let mut output = vec![TxOut { value: capacity, script_pubkey: witness_script.to_p2wsh() }];
-    if let Some(change) = coin.amount.checked_sub(capacity).and_then(|r| r.checked_sub(fee_with_change)) {
-        if change >= P2WPKH_DUST {
-            output.push(TxOut { value: change, script_pubkey: change_script.clone() });
-        }
+impl fmt::Debug for DesignRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
     }
-    Ok(Transaction {
-        version: Version::TWO,
-        lock_time: LockTime::ZERO,
-        input: vec![TxIn {
-            previous_output: coin.outpoint,
-            script_sig: ScriptBuf::new(),
-            sequence: Sequence::MAX,
-            witness: Witness::new(),
-        }],
-        output,
-    })
 }
 
-/// The BIP-0143 SIGHASH_ALL digest for spending the P2WPKH `coin` at input `index` of `tx`.
-pub fn p2wpkh_sighash(tx: &Transaction, index: usize, coin: &WalletCoin) -> Message {
-    let hash = SighashCache::new(tx)
-        .p2wpkh_signature_hash(index, &coin.script_pubkey, coin.amount, EcdsaSighashType::All)
-        .expect("the wallet coin is P2WPKH and the index is in range");
-    Message::from_digest(hash.to_byte_array())
+impl PartialEq for DesignRef {
+    fn eq(&self, other: &Self) -> bool {
+        format!("{:?}", self.0) == format!("{:?}", other.0)
+    }
 }
 
-use bitcoin::hashes::Hash as _;
+impl Eq for DesignRef {}
 
-/// The BIP-0143 digest for spending the P2WSH output locked by `witness_script` and holding
-/// `amount`, at input `index` of `tx`, with `sighash_type`; the whole witness script is the
-/// scriptCode (paychan's scripts have no `OP_CODESEPARATOR`).
-///
-/// # Errors
-///
-/// [`bitcoin::transaction::InputsIndexError`] when `index` is not an input of `tx`.
-pub fn p2wsh_sighash(
-    tx: &Transaction,
-    index: usize,
-    witness_script: &bitcoin::Script,
-    amount: Amount,
-    sighash_type: EcdsaSighashType,
-) -> Result<Message, bitcoin::transaction::InputsIndexError> {
-    let hash = SighashCache::new(tx).p2wsh_signature_hash(index, witness_script, amount, sighash_type)?;
-    Ok(Message::from_digest(hash.to_byte_array()))
+impl Default for DesignRef {
+    /// The book's naive channel.
+    fn default() -> Self {
+        DesignRef(Arc::new(naive::Naive))
+    }
 }
 
 /// Everything public about an open channel: enough to build any commitment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelParams {
+    /// How the channel is built.
+    pub design: DesignRef,
     /// The funding output the commitments spend.
     pub funding_outpoint: OutPoint,
     /// Its value: the capacity.
     pub funding_amount: Amount,
-    /// The payer's key in the 2-of-2.
+    /// The payer's key in the funding script.
     pub payer_funding_key: PublicKey,
-    /// The payee's key in the 2-of-2.
+    /// The payee's key in the funding script.
     pub payee_funding_key: PublicKey,
-    /// `OP_2 <k1> <k2> OP_2 OP_CHECKMULTISIG`, keys in BIP-0067 order.
+    /// The funding output's witness script, from the design.
     pub witness_script: ScriptBuf,
     /// Where the payer's refund goes.
     pub payer_payout: ScriptBuf,
@@ -206,6 +147,95 @@ pub struct ChannelParams {
     pub payee_payout: ScriptBuf,
     /// The commitments' fee rate.
     pub fee_rate: FeeRate,
+}
+
+impl ChannelParams {
+    /// Divides the funding amount for a cumulative payment of `paid`: see [`split`].
+    ///
+    /// # Errors
+    ///
+    /// [`Exhausted`] as [`split`].
+    pub fn split(&self, paid: Amount) -> Result<Split, Exhausted> {
+        split(&*self.design, self.funding_amount, self.fee_rate, paid)
+    }
+
+    /// The unsigned commitment number `seq` for `split`, as the design builds it.
+    pub fn commitment_tx(&self, seq: u64, split: &Split) -> Transaction {
+        self.design.commitment_tx(self, seq, split)
+    }
+
+    /// The unsigned settlement of state `seq`, as the design builds it.
+    pub fn settlement_tx(&self, seq: u64, split: &Split) -> Transaction {
+        self.design.settlement_tx(self, seq, split)
+    }
+
+    /// The BIP-0143 SIGHASH_ALL digest of `tx`'s spend of the funding output (its input 0).
+    pub fn funding_sighash(&self, tx: &Transaction) -> Message {
+        p2wsh_sighash(tx, 0, &self.witness_script, self.funding_amount, EcdsaSighashType::All)
+            .expect("a commitment spends the funding output as its input 0")
+    }
+
+    /// `tx` with the witness the design assembles from the two signatures.
+    pub fn with_signatures(
+        &self,
+        mut tx: Transaction,
+        payer_sig: &bitcoin::secp256k1::ecdsa::Signature,
+        payee_sig: &bitcoin::secp256k1::ecdsa::Signature,
+    ) -> Transaction {
+        let payer = ecdsa::Signature::sighash_all(*payer_sig);
+        let payee = ecdsa::Signature::sighash_all(*payee_sig);
+        tx.input[0].witness = self.design.witness(self, &payer, &payee);
+        tx
+    }
+}
+
+/// The public facts of an opened channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// The channel parameters both parties agreed on.
+    pub params: ChannelParams,
+    /// The payer's coin the funding transaction spends.
+    pub coin: WalletCoin,
+    /// The signed funding transaction; output 0 is the 2-of-2.
+    pub funding_tx: Transaction,
+}
+
+impl Channel {
+    /// The funding transaction's fee: the wallet coin less everything the transaction pays out.
+    pub fn funding_fee(&self) -> Amount {
+        self.coin.amount - output_total(&self.funding_tx)
+    }
+}
+
+/// A script in words for people: opcodes by name, numbers as numbers, and every 33-byte key
+/// replaced by its owner ("<Emma's key>"); `names` maps keys to owners. The report and the
+/// narration show any design's scripts through this one function.
+pub fn describe_script(script: &Script, names: &[(PublicKey, &str)]) -> String {
+    let mut words = Vec::new();
+    for ins in script.instructions() {
+        match ins {
+            Ok(Instruction::Op(op)) => words.push(format!("{op:?}")),
+            Ok(Instruction::PushBytes(b)) => {
+                let bytes = b.as_bytes();
+                let owner = PublicKey::from_slice(bytes)
+                    .ok()
+                    .and_then(|k| names.iter().find(|(key, _)| *key == k).map(|(_, n)| *n));
+                words.push(match owner {
+                    Some(name) => format!("<{name}'s key>"),
+                    None if bytes.len() <= 5 => match bitcoin::script::read_scriptint(bytes) {
+                        Ok(n) => n.to_string(),
+                        Err(_) => bitcoin::hex::DisplayHex::to_lower_hex_string(bytes),
+                    },
+                    None => bitcoin::hex::DisplayHex::to_lower_hex_string(bytes),
+                });
+            }
+            Err(_) => {
+                words.push("(unparsable)".to_string());
+                break;
+            }
+        }
+    }
+    words.join(" ")
 }
 
 /// How the funding amount divides for a given cumulative payment.
@@ -246,7 +276,8 @@ pub struct Exhausted {
     pub fee: Amount,
 }
 
-/// Divides `funding` for a cumulative payment of `paid` at `fee_rate`: pure arithmetic, no keys,
+/// Divides `funding` for a cumulative payment of `paid` at `fee_rate`, with the fees of `design`'s
+/// commitments: pure arithmetic, no keys,
 /// so `paychan check` can plan a run without signing.
 ///
 /// The payee's output carries `paid`; the payer's carries the rest less the fee. An output
@@ -256,9 +287,9 @@ pub struct Exhausted {
 ///
 /// [`Exhausted`] when no commitment can pay `paid`: the payee's payment plus the fee of a
 /// one-output commitment exceeds the funding amount, or both outputs would be dust.
-pub fn split(funding: Amount, fee_rate: FeeRate, paid: Amount) -> Result<Split, Exhausted> {
-    let fee2 = commitment_fee(fee_rate, 2).unwrap_or(Amount::MAX);
-    let fee1 = commitment_fee(fee_rate, 1).unwrap_or(Amount::MAX);
+pub fn split(design: &dyn Design, funding: Amount, fee_rate: FeeRate, paid: Amount) -> Result<Split, Exhausted> {
+    let fee2 = design.commitment_fee(fee_rate, 2).unwrap_or(Amount::MAX);
+    let fee1 = design.commitment_fee(fee_rate, 1).unwrap_or(Amount::MAX);
     let exhausted = Exhausted { paid, funding, fee: fee1 };
     let rest2 = funding.checked_sub(paid).and_then(|r| r.checked_sub(fee2));
     let rest1 = funding.checked_sub(paid).and_then(|r| r.checked_sub(fee1));
@@ -303,73 +334,10 @@ pub fn split(funding: Amount, fee_rate: FeeRate, paid: Amount) -> Result<Split, 
     Ok(split)
 }
 
-impl ChannelParams {
-    /// Divides the funding amount for a cumulative payment of `paid`: see [`split`].
-    ///
-    /// # Errors
-    ///
-    /// [`Exhausted`] as [`split`].
-    pub fn split(&self, paid: Amount) -> Result<Split, Exhausted> {
-        split(self.funding_amount, self.fee_rate, paid)
-    }
-
-    /// The unsigned commitment for `split`: the funding output → [payer refund, payee payment],
-    /// trimmed outputs left out, version 2, lock time 0.
-    pub fn commitment_tx(&self, split: &Split) -> Transaction {
-        let mut output = Vec::with_capacity(2);
-        if !split.payer_trimmed {
-            output.push(TxOut { value: split.payer, script_pubkey: self.payer_payout.clone() });
-        }
-        if !split.payee_trimmed {
-            output.push(TxOut { value: split.payee, script_pubkey: self.payee_payout.clone() });
-        }
-        Transaction {
-            version: Version::TWO,
-            lock_time: LockTime::ZERO,
-            input: vec![TxIn {
-                previous_output: self.funding_outpoint,
-                script_sig: ScriptBuf::new(),
-                sequence: Sequence::MAX,
-                witness: Witness::new(),
-            }],
-            output,
-        }
-    }
-
-    /// The BIP-0143 SIGHASH_ALL digest both parties sign for commitment `tx`.
-    pub fn commitment_sighash(&self, tx: &Transaction) -> Message {
-        p2wsh_sighash(tx, 0, &self.witness_script, self.funding_amount, EcdsaSighashType::All)
-            .expect("a commitment has exactly one input")
-    }
-
-    /// `tx` with its 2-of-2 witness: the CHECKMULTISIG dummy, the two signatures in the order of
-    /// the keys in the witness script, then the script.
-    pub fn with_signatures(
-        &self,
-        mut tx: Transaction,
-        payer_sig: &bitcoin::secp256k1::ecdsa::Signature,
-        payee_sig: &bitcoin::secp256k1::ecdsa::Signature,
-    ) -> Transaction {
-        let payer = ecdsa::Signature::sighash_all(*payer_sig);
-        let payee = ecdsa::Signature::sighash_all(*payee_sig);
-        let (first, second) = if self.payer_funding_key.serialize() <= self.payee_funding_key.serialize() {
-            (payer, payee)
-        } else {
-            (payee, payer)
-        };
-        let mut witness = Witness::new();
-        witness.push([0u8; 0]);
-        witness.push_ecdsa_signature(&first);
-        witness.push_ecdsa_signature(&second);
-        witness.push(self.witness_script.as_bytes());
-        tx.input[0].witness = witness;
-        tx
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::channel::builders::funding_weight;
     use bitcoin::secp256k1::{Secp256k1, SecretKey};
     use std::str::FromStr;
 
@@ -378,6 +346,7 @@ mod tests {
         let key = |b: u8| PublicKey::from_secret_key(&secp, &SecretKey::from_slice(&[b; 32]).unwrap());
         let (a, b) = (key(1), key(2));
         ChannelParams {
+            design: DesignRef::default(),
             funding_outpoint: OutPoint::from_str("0000000000000000000000000000000000000000000000000000000000000001:0")
                 .unwrap(),
             funding_amount: Amount::from_sat(3_600_000),
@@ -393,8 +362,8 @@ mod tests {
     #[test]
     fn weights_match_the_known_sizes() {
         // A 2-of-2 P2WSH commitment with two P2WPKH outputs is about 168 vB.
-        assert_eq!(commitment_weight(2).to_vbytes_ceil(), 169);
-        assert_eq!(commitment_weight(1).to_vbytes_ceil(), 138);
+        assert_eq!(naive::Naive.commitment_weight(2).to_vbytes_ceil(), 169);
+        assert_eq!(naive::Naive.commitment_weight(1).to_vbytes_ceil(), 138);
         assert_eq!(funding_weight(true).to_vbytes_ceil(), 153);
     }
 
@@ -414,7 +383,7 @@ mod tests {
         assert_eq!(s.payer, Amount::from_sat(3_600_000 - 1_000 - 169));
         let dust = p.split(Amount::from_sat(293)).unwrap();
         assert!(dust.payee_trimmed && dust.payee == Amount::ZERO && dust.trimmed == Amount::from_sat(293));
-        assert_eq!(p.commitment_tx(&dust).output.len(), 1);
+        assert_eq!(p.commitment_tx(1, &dust).output.len(), 1);
         let last = p.split(Amount::from_sat(3_599_000)).unwrap();
         assert_eq!((last.payer, last.payer_trimmed), (Amount::from_sat(831), false));
         let trimmed = p.split(Amount::from_sat(3_599_700)).unwrap();

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use bitcoin::blockdata::script::Instruction;
 use bitcoin::psbt::{Input, Psbt};
-use bitcoin::secp256k1::{Message, PublicKey};
+use bitcoin::secp256k1::PublicKey;
 use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{ecdsa, Amount, ScriptBuf, Transaction, TxOut, Witness};
 
@@ -125,7 +125,7 @@ fn signatures(params: &ChannelParams, signed: &Transaction) -> (ecdsa::Signature
         ecdsa::Signature::from_slice(w.nth(i).expect("a signed commitment has four witness items"))
             .expect("paychan's witness signatures are DER with SIGHASH_ALL")
     };
-    if params.payer_funding_key.serialize() <= params.payee_funding_key.serialize() {
+    if channel::sorted_keys(&params.payer_funding_key, &params.payee_funding_key).0 == &params.payer_funding_key {
         (sig(1), sig(2))
     } else {
         (sig(2), sig(1))
@@ -149,7 +149,8 @@ fn script_keys(script: &ScriptBuf) -> Result<[PublicKey; 2], PsbtError> {
     Ok([*a, *b])
 }
 
-fn sighash(psbt: &Psbt) -> Result<(Message, ScriptBuf), PsbtError> {
+/// The spent output's value and witness script, checked against each other.
+fn spent(psbt: &Psbt) -> Result<(Amount, ScriptBuf), PsbtError> {
     if psbt.unsigned_tx.input.len() != 1 || psbt.inputs.len() != 1 {
         return Err(PsbtError::Shape);
     }
@@ -159,10 +160,7 @@ fn sighash(psbt: &Psbt) -> Result<(Message, ScriptBuf), PsbtError> {
     if utxo.script_pubkey != script.to_p2wsh() {
         return Err(PsbtError::ScriptMismatch);
     }
-    let amount: Amount = utxo.value;
-    let msg = channel::p2wsh_sighash(&psbt.unsigned_tx, 0, &script, amount, EcdsaSighashType::All)
-        .map_err(|_| PsbtError::Shape)?;
-    Ok((msg, script))
+    Ok((utxo.value, script))
 }
 
 /// The payee's side, from the PSBT alone: checks the script, the spent output and every partial
@@ -173,22 +171,25 @@ fn sighash(psbt: &Psbt) -> Result<(Message, ScriptBuf), PsbtError> {
 /// [`PsbtError`] when a field is missing, the script is not a 2-of-2 holding the payee's key, or
 /// a partial signature does not verify. Nothing is signed then.
 pub fn countersign(psbt: &mut Psbt, payee: &Signer) -> Result<(), PsbtError> {
-    let (msg, script) = sighash(psbt)?;
+    let (amount, script) = spent(psbt)?;
     let keys = script_keys(&script)?;
     let ours = payee.public_key();
     if !keys.contains(&ours) {
         return Err(PsbtError::NotOurChannel(ours));
     }
-    for (key, sig) in &psbt.inputs[0].partial_sigs {
-        if !keys.contains(&key.inner)
-            || sig.sighash_type != EcdsaSighashType::All
-            || !payee.verify(&msg, &sig.signature, &key.inner)
-        {
-            return Err(PsbtError::BadSignature(key.inner));
+    let partial = &psbt.inputs[0].partial_sigs;
+    let sig = payee.sign_p2wsh_input_if(&psbt.unsigned_tx, 0, &script, amount, |signer, msg| {
+        for (key, sig) in partial {
+            if !keys.contains(&key.inner)
+                || sig.sighash_type != EcdsaSighashType::All
+                || !signer.verify(msg, &sig.signature, &key.inner)
+            {
+                return Err(PsbtError::BadSignature(key.inner));
+            }
         }
-    }
-    let sig = ecdsa::Signature::sighash_all(payee.sign(&msg));
-    psbt.inputs[0].partial_sigs.insert(bitcoin::PublicKey::new(ours), sig);
+        Ok(())
+    })?;
+    psbt.inputs[0].partial_sigs.insert(bitcoin::PublicKey::new(ours), ecdsa::Signature::sighash_all(sig));
     Ok(())
 }
 
@@ -200,19 +201,14 @@ pub fn countersign(psbt: &mut Psbt, payee: &Signer) -> Result<(), PsbtError> {
 ///
 /// [`PsbtError::Incomplete`] without both signatures; others as [`countersign`].
 pub fn finalize(psbt: &mut Psbt) -> Result<(), PsbtError> {
-    let (_, script) = sighash(psbt)?;
-    let keys = script_keys(&script)?;
+    let (_, script) = spent(psbt)?;
+    let [a, b] = script_keys(&script)?;
     let input = &mut psbt.inputs[0];
-    let sigs: Vec<_> = keys.iter().filter_map(|k| input.partial_sigs.get(&bitcoin::PublicKey::new(*k))).collect();
-    if sigs.len() != 2 {
-        return Err(PsbtError::Incomplete(sigs.len()));
-    }
-    let mut witness = Witness::new();
-    witness.push([0u8; 0]);
-    witness.push_ecdsa_signature(sigs[0]);
-    witness.push_ecdsa_signature(sigs[1]);
-    witness.push(script.as_bytes());
-    input.final_script_witness = Some(witness);
+    let sig = |k: &PublicKey| input.partial_sigs.get(&bitcoin::PublicKey::new(*k)).copied();
+    let (Some(sig_a), Some(sig_b)) = (sig(&a), sig(&b)) else {
+        return Err(PsbtError::Incomplete(usize::from(sig(&a).is_some()) + usize::from(sig(&b).is_some())));
+    };
+    input.final_script_witness = Some(channel::multisig_witness(&script, (&a, &sig_a), (&b, &sig_b)));
     input.partial_sigs.clear();
     input.sighash_type = None;
     input.witness_script = None;

@@ -2,15 +2,15 @@
 //!
 //! A student who mistypes a rate should learn it before a thousand transactions are signed, and
 //! an analyst sweeping scenarios wants to know which ones exhaust their channel. The balances of
-//! every commitment follow from the scenario alone ([`crate::channel::split`] is pure arithmetic), so
-//! the plan walks the schedule, splits each cumulative payment, and reports the count, the final
+//! every commitment follow from the scenario alone, so the plan walks the same
+//! [`Ledger`] the engine signs from, and reports the count, the final
 //! split, exhaustion and the outputs that will be trimmed as dust. The tests check that a real run
 //! produces exactly this plan.
 
 use bitcoin::Amount;
 
 use crate::channel::{self, Split};
-use crate::engine::{schedule, Tick};
+use crate::engine::{Ledger, Tick};
 use crate::scenario::{format_amount, format_fee_rate, Scenario};
 
 /// What a run of a scenario will do.
@@ -45,7 +45,7 @@ impl Plan {
             Some(change) if change >= channel::P2WPKH_DUST => (fee_with_change, change),
             _ => (left, Amount::ZERO),
         };
-        let initial = channel::split(scenario.capacity, scenario.fee_rate, Amount::ZERO);
+        let initial = channel::split(&*scenario.design, scenario.capacity, scenario.fee_rate, Amount::ZERO);
         let mut plan = Plan {
             commitments: 0,
             elapsed_s: 0,
@@ -65,24 +65,17 @@ impl Plan {
             funding_fee,
             change,
         };
-        let mut paid = Amount::ZERO;
-        for tick in schedule(scenario) {
-            let next = paid.checked_add(tick.price).unwrap_or(Amount::MAX);
-            match channel::split(scenario.capacity, scenario.fee_rate, next) {
-                Ok(split) => {
-                    paid = next;
-                    plan.commitments += 1;
-                    plan.elapsed_s = tick.elapsed_s;
-                    plan.payee_trimmed += u64::from(split.payee_trimmed);
-                    plan.payer_trimmed += u64::from(split.payer_trimmed);
-                    plan.settlement = split;
-                }
-                Err(_) => {
-                    plan.exhausted = Some(tick);
-                    plan.settled_at_s = tick.clock_s - scenario.interval_s;
-                    break;
-                }
-            }
+        let mut ledger = Ledger::new(scenario);
+        for entry in ledger.by_ref() {
+            plan.commitments += 1;
+            plan.elapsed_s = entry.tick.elapsed_s;
+            plan.payee_trimmed += u64::from(entry.split.payee_trimmed);
+            plan.payer_trimmed += u64::from(entry.split.payer_trimmed);
+            plan.settlement = entry.split;
+        }
+        if let Some(e) = ledger.exhausted() {
+            plan.exhausted = Some(e.tick);
+            plan.settled_at_s = e.clock_s;
         }
         plan
     }

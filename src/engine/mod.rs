@@ -8,86 +8,18 @@
 //! memory. It stops when the schedule ends (Emma presses stop) or when the channel cannot pay the
 //! next interval, and then settles the final state.
 
-use bitcoin::hashes::Hash;
-use bitcoin::secp256k1::PublicKey;
-use bitcoin::{Amount, OutPoint, Transaction, Txid, Witness};
+pub mod ledger;
 
-use crate::party::keys::{KeyChain, Role};
-use crate::party::{Payee, Payer, ProtocolError, SignedCommitment, Signer};
-use crate::scenario::Scenario;
+use bitcoin::Amount;
 use rayon::prelude::*;
 
-use crate::channel::{self, ChannelParams, Exhausted, FundingError, WalletCoin};
+use crate::channel::{Exhausted, FundingError};
+use crate::party::keys::KeyChain;
+use crate::party::{Payee, Payer, ProtocolError, SignedCommitment, Terms};
+use crate::scenario::Scenario;
 
-/// One interval of video, paid by one commitment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tick {
-    /// Commitment number, from 1.
-    pub seq: u64,
-    /// Index of the schedule segment, from 0.
-    pub segment: usize,
-    /// Scenario clock at the end of the interval, pauses included.
-    pub clock_s: u64,
-    /// Seconds of video paid for, this interval included.
-    pub elapsed_s: u64,
-    /// Price of this interval.
-    pub price: Amount,
-}
-
-/// Every interval of the scenario's schedule, in order; pauses yield none.
-pub fn schedule(scenario: &Scenario) -> impl Iterator<Item = Tick> + '_ {
-    let interval = scenario.interval_s;
-    let mut seq = 0u64;
-    let mut elapsed = 0u64;
-    let mut clock = 0u64;
-    scenario.segments.iter().enumerate().flat_map(move |(segment, seg)| {
-        let start = clock;
-        clock += seg.duration_s;
-        let paying = !seg.is_pause();
-        let price = Amount::from_sat(seg.rate_per_s.to_sat().saturating_mul(interval));
-        let count = if paying { seg.duration_s / interval } else { 0 };
-        let first_seq = seq + 1;
-        let first_elapsed = elapsed;
-        seq += count;
-        elapsed += count * interval;
-        (0..count).map(move |i| Tick {
-            seq: first_seq + i,
-            segment,
-            clock_s: start + (i + 1) * interval,
-            elapsed_s: first_elapsed + (i + 1) * interval,
-            price,
-        })
-    })
-}
-
-/// The public facts of an opened channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Channel {
-    /// The channel parameters both parties agreed on.
-    pub params: ChannelParams,
-    /// The payer's coin the funding transaction spends.
-    pub coin: WalletCoin,
-    /// The signed funding transaction; output 0 is the 2-of-2.
-    pub funding_tx: Transaction,
-}
-
-impl Channel {
-    /// The funding transaction's fee: the wallet coin less everything the transaction pays out.
-    pub fn funding_fee(&self) -> Amount {
-        self.coin.amount - channel::output_total(&self.funding_tx)
-    }
-}
-
-/// Why the stream stopped before the schedule's end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exhaustion {
-    /// The interval that could not be paid.
-    pub tick: Tick,
-    /// Scenario clock when the channel ran out (the start of that interval).
-    pub clock_s: u64,
-    /// Why the split failed.
-    pub reason: Exhausted,
-}
+pub use crate::channel::Channel;
+pub use ledger::{schedule, Entry, Exhaustion, Ledger, Tick};
 
 /// What a run did, for the summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,43 +64,24 @@ pub enum EngineError<E: std::error::Error + 'static> {
     },
 }
 
-/// Derives the keys, builds and signs the funding transaction, and returns the channel with its
-/// two actors.
+/// Opens the channel: the payee tells the payer its keys, the payer funds the design's script
+/// from her wallet and signs the funding transaction, the payee checks it and joins. Each party
+/// derives its own keys from the scenario's seed; the engine holds none.
 ///
 /// # Errors
 ///
 /// [`FundingError`] when the scenario's wallet coin cannot fund the capacity.
 pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError> {
     let keys = KeyChain::new(scenario.seed);
-    let payer_funding = Signer::new(keys.secret_key(Role::PayerFunding));
-    let payee_funding = Signer::new(keys.secret_key(Role::PayeeFunding));
-    let wallet = Signer::new(keys.secret_key(Role::PayerWallet));
-    let public = |role| -> PublicKey { Signer::new(keys.secret_key(role)).public_key() };
-
-    let coin = WalletCoin {
-        outpoint: OutPoint { txid: Txid::from_byte_array(keys.bytes32(Role::WalletCoin)), vout: 0 },
-        amount: scenario.wallet,
-        script_pubkey: channel::p2wpkh(&wallet.public_key()),
-    };
-    let witness_script = channel::funding_witness_script(&payer_funding.public_key(), &payee_funding.public_key());
-    let mut funding_tx =
-        channel::funding_tx(&coin, &witness_script, scenario.capacity, &coin.script_pubkey, scenario.fee_rate)?;
-    let sig = bitcoin::ecdsa::Signature::sighash_all(wallet.sign(&channel::p2wpkh_sighash(&funding_tx, 0, &coin)));
-    funding_tx.input[0].witness = Witness::p2wpkh(&sig, &wallet.public_key());
-
-    let params = ChannelParams {
-        funding_outpoint: OutPoint { txid: funding_tx.compute_txid(), vout: 0 },
-        funding_amount: scenario.capacity,
-        payer_funding_key: payer_funding.public_key(),
-        payee_funding_key: payee_funding.public_key(),
-        witness_script,
-        payer_payout: channel::p2wpkh(&public(Role::PayerPayout)),
-        payee_payout: channel::p2wpkh(&public(Role::PayeePayout)),
+    let terms = Terms {
+        design: scenario.design.clone(),
+        capacity: scenario.capacity,
+        wallet: scenario.wallet,
         fee_rate: scenario.fee_rate,
     };
-    let payer = Payer::new(payer_funding, params.clone());
-    let payee = Payee::new(payee_funding, params.clone());
-    Ok((Channel { params, coin, funding_tx }, payer, payee))
+    let (payer, channel) = Payer::open(&keys, &terms, &Payee::keys(&keys))?;
+    let payee = Payee::join(&keys, &channel).expect("the payer funds the script of the keys the payee gave");
+    Ok((channel, payer, payee))
 }
 
 /// How many commitments are signed between two hand-overs to the sink: enough to keep every core
@@ -225,31 +138,20 @@ where
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| EngineError::Threads(e.to_string()))?;
-    let (funding, fee_rate) = (scenario.capacity, scenario.fee_rate);
-    let mut ticks = schedule(scenario);
-    let (mut paid, mut owed) = (Amount::ZERO, Amount::ZERO);
+    let mut ledger = Ledger::new(scenario);
+    let mut owed = Amount::ZERO;
     let (mut commitments, mut elapsed_s) = (0, 0);
-    let mut settled_at_s = scenario.total_duration_s();
-    let mut exhausted = None;
     // The chunk being signed and the chunk being handed to the sink, overlapped.
     let mut done: Vec<(Tick, Result<SignedCommitment, StepError>)> = Vec::new();
     loop {
         let mut batch = Vec::with_capacity(CHUNK);
-        if exhausted.is_none() {
-            for tick in ticks.by_ref() {
-                let next = paid.checked_add(tick.price).unwrap_or(Amount::MAX);
-                if let Err(reason) = channel::split(funding, fee_rate, next) {
-                    let clock_s = tick.clock_s - scenario.interval_s;
-                    exhausted = Some(Exhaustion { tick, clock_s, reason });
-                    settled_at_s = clock_s;
-                    break;
-                }
-                batch.push((tick, paid, owed));
-                paid = next;
-                owed = owed.checked_add(tick.price).unwrap_or(Amount::MAX);
-                if batch.len() == CHUNK {
-                    break;
-                }
+        // The payer's count comes from the ledger; the payee keeps its own count of the video
+        // it streamed.
+        for entry in ledger.by_ref() {
+            batch.push((entry.tick, entry.paid_before, owed));
+            owed = owed.checked_add(entry.tick.price).unwrap_or(Amount::MAX);
+            if batch.len() == CHUNK {
+                break;
             }
         }
         if batch.is_empty() && done.is_empty() {
@@ -297,8 +199,10 @@ where
         sunk?;
         done = signed;
     }
-    payer.resume(commitments, paid);
+    payer.resume(commitments, ledger.paid());
     payee.resume(commitments, owed);
+    let exhausted = ledger.exhausted().copied();
+    let settled_at_s = exhausted.map_or(scenario.total_duration_s(), |e| e.clock_s);
     let proposal = payer.propose_settlement().map_err(EngineError::Unpayable)?;
     let reply = payee.review_settlement(&proposal)?;
     let settlement = payer.accept(reply)?;

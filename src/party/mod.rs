@@ -9,50 +9,16 @@
 //! state with the pure builders of [`crate::channel`]; a proposal that differs by one byte is refused.
 
 pub mod keys;
+mod signer;
 
+use bitcoin::hashes::Hash as _;
 use bitcoin::secp256k1::ecdsa::Signature;
-use bitcoin::secp256k1::{All, Message, PublicKey, Secp256k1, SecretKey};
-use bitcoin::{Amount, Transaction};
+use bitcoin::secp256k1::{Message, PublicKey};
+use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
-use crate::channel::{ChannelParams, Exhausted, Split};
-
-/// Holds one secret key and signs digests with it (RFC 6979 nonces, low-S, as libsecp256k1 does).
-#[derive(Clone)]
-pub struct Signer {
-    secp: Secp256k1<All>,
-    secret: SecretKey,
-    public: PublicKey,
-}
-
-impl Signer {
-    /// A signer for `secret`.
-    pub fn new(secret: SecretKey) -> Signer {
-        let secp = Secp256k1::new();
-        let public = PublicKey::from_secret_key(&secp, &secret);
-        Signer { secp, secret, public }
-    }
-
-    /// The public key.
-    pub fn public_key(&self) -> PublicKey {
-        self.public
-    }
-
-    /// Signs `msg` with the secret key.
-    pub fn sign(&self, msg: &Message) -> Signature {
-        self.secp.sign_ecdsa(msg, &self.secret)
-    }
-
-    /// Whether `sig` is `key`'s valid signature of `msg`.
-    pub fn verify(&self, msg: &Message, sig: &Signature, key: &PublicKey) -> bool {
-        self.secp.verify_ecdsa(msg, sig, key).is_ok()
-    }
-}
-
-impl std::fmt::Debug for Signer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("public", &self.public).finish_non_exhaustive()
-    }
-}
+use crate::channel::{self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Split, WalletCoin};
+use keys::{KeyChain, Role};
+pub use signer::Signer;
 
 /// The payer's signed offer of the next channel state.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,7 +93,30 @@ pub enum ProtocolError {
     Unexpected(u64),
 }
 
-/// The payer (Emma): proposes each commitment and signs first.
+/// What the payer proposes to open: the design, the capacity, the fee rate and the wallet coin's
+/// value (all public, from the scenario).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    /// How the channel is built.
+    pub design: DesignRef,
+    /// The funding output's value.
+    pub capacity: Amount,
+    /// The payer's wallet coin that funds it.
+    pub wallet: Amount,
+    /// The fee rate of the funding transaction and of every commitment.
+    pub fee_rate: bitcoin::FeeRate,
+}
+
+/// The payee's public answer to an offer to open: its funding key and where it wants its money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayeeKeys {
+    /// The payee's key in the funding script.
+    pub funding_key: PublicKey,
+    /// The script the payee's payments go to.
+    pub payout: ScriptBuf,
+}
+
+/// The payer (Emma): opens the channel from her wallet, proposes each commitment and signs first.
 #[derive(Debug, Clone)]
 pub struct Payer {
     signer: Signer,
@@ -138,9 +127,45 @@ pub struct Payer {
 }
 
 impl Payer {
-    /// A payer holding the 2-of-2 key `signer` for the channel `params`.
-    pub fn new(signer: Signer, params: ChannelParams) -> Payer {
-        Payer { signer, params, paid: Amount::ZERO, seq: 0, pending: None }
+    /// Opens the channel: derives the payer's keys from `keys` (her funding key, her wallet key
+    /// and coin, her refund key), builds the funding transaction of `terms` to the design's script
+    /// of her key and `payee`'s, and signs its wallet input herself.
+    ///
+    /// # Errors
+    ///
+    /// [`FundingError`] when the wallet coin cannot pay for the capacity and the fee.
+    pub fn open(keys: &KeyChain, terms: &Terms, payee: &PayeeKeys) -> Result<(Payer, Channel), FundingError> {
+        let funding = Signer::new(keys.secret_key(Role::PayerFunding));
+        let wallet = Signer::new(keys.secret_key(Role::PayerWallet));
+        let refund = Signer::new(keys.secret_key(Role::PayerPayout)).public_key();
+        let coin = WalletCoin {
+            outpoint: OutPoint { txid: Txid::from_byte_array(keys.bytes32(Role::WalletCoin)), vout: 0 },
+            amount: terms.wallet,
+            script_pubkey: channel::p2wpkh(&wallet.public_key()),
+        };
+        let witness_script = terms.design.funding_script(&funding.public_key(), &payee.funding_key);
+        let mut funding_tx =
+            channel::funding_tx(&coin, &witness_script, terms.capacity, &coin.script_pubkey, terms.fee_rate)?;
+        let sig = bitcoin::ecdsa::Signature::sighash_all(wallet.sign_wallet_input(&funding_tx, 0, &coin));
+        funding_tx.input[0].witness = Witness::p2wpkh(&sig, &wallet.public_key());
+        let params = ChannelParams {
+            design: terms.design.clone(),
+            funding_outpoint: OutPoint { txid: funding_tx.compute_txid(), vout: 0 },
+            funding_amount: terms.capacity,
+            payer_funding_key: funding.public_key(),
+            payee_funding_key: payee.funding_key,
+            witness_script,
+            payer_payout: channel::p2wpkh(&refund),
+            payee_payout: payee.payout.clone(),
+            fee_rate: terms.fee_rate,
+        };
+        let payer = Payer { signer: funding, params: params.clone(), paid: Amount::ZERO, seq: 0, pending: None };
+        Ok((payer, Channel { params, coin, funding_tx }))
+    }
+
+    /// The channel as the payer knows it.
+    pub fn params(&self) -> &ChannelParams {
+        &self.params
     }
 
     /// Total paid so far, as the payer counts it.
@@ -163,26 +188,27 @@ impl Payer {
     /// [`Exhausted`] when the channel cannot pay the new total: the stream must stop.
     pub fn propose(&mut self, price: Amount) -> Result<Proposal, Exhausted> {
         let paid = self.paid.checked_add(price).unwrap_or(Amount::MAX);
-        self.offer(self.seq + 1, paid)
+        self.offer(self.seq + 1, paid, false)
     }
 
     /// Proposes the current state again as the settlement (Emma pressed stop).
     ///
-    /// With RFC 6979 nonces this reproduces the last commitment byte for byte; with no commitment
-    /// yet, it is the refund of the whole capacity to the payer.
+    /// In the naive design, with RFC 6979 nonces, this reproduces the last commitment byte for
+    /// byte; with no commitment yet, it is the refund of the whole capacity to the payer.
     ///
     /// # Errors
     ///
     /// [`Exhausted`] only if the capacity cannot even refund the payer (rejected by validation).
     pub fn propose_settlement(&mut self) -> Result<Proposal, Exhausted> {
-        self.offer(self.seq, self.paid)
+        self.offer(self.seq, self.paid, true)
     }
 
-    fn offer(&mut self, seq: u64, paid: Amount) -> Result<Proposal, Exhausted> {
+    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Proposal, Exhausted> {
         let split = self.params.split(paid)?;
-        let tx = self.params.commitment_tx(&split);
-        let msg = self.params.commitment_sighash(&tx);
-        let proposal = Proposal { seq, tx, payer_sig: self.signer.sign(&msg) };
+        let p = &self.params;
+        let tx = if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) };
+        let (payer_sig, msg) = self.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
+        let proposal = Proposal { seq, tx, payer_sig };
         self.pending = Some((proposal.clone(), split, msg));
         Ok(proposal)
     }
@@ -218,9 +244,41 @@ pub struct Payee {
 }
 
 impl Payee {
-    /// A payee holding the 2-of-2 key `signer` for the channel `params`.
-    pub fn new(signer: Signer, params: ChannelParams) -> Payee {
-        Payee { signer, params, owed: Amount::ZERO, seq: 0 }
+    /// The payee's public keys for a new channel, derived from `keys`: what it tells the payer.
+    pub fn keys(keys: &KeyChain) -> PayeeKeys {
+        PayeeKeys {
+            funding_key: Signer::new(keys.secret_key(Role::PayeeFunding)).public_key(),
+            payout: channel::p2wpkh(&Signer::new(keys.secret_key(Role::PayeePayout)).public_key()),
+        }
+    }
+
+    /// Joins the channel the payer opened: checks that its funding output pays the design's
+    /// script of the payer's key and the payee's own, with the payee's own payout, before it
+    /// signs anything for it.
+    ///
+    /// # Errors
+    ///
+    /// [`ProtocolError::Mismatch`] when the channel is not the one the payee agreed to.
+    pub fn join(keys: &KeyChain, channel: &Channel) -> Result<Payee, ProtocolError> {
+        let signer = Signer::new(keys.secret_key(Role::PayeeFunding));
+        let ours = Payee::keys(keys);
+        let p = &channel.params;
+        let script = p.design.funding_script(&p.payer_funding_key, &signer.public_key());
+        let out = channel.funding_tx.output.get(p.funding_outpoint.vout as usize);
+        let funded = out.is_some_and(|o| o.script_pubkey == script.to_p2wsh() && o.value == p.funding_amount)
+            && p.funding_outpoint.txid == channel.funding_tx.compute_txid();
+        if !funded
+            || p.witness_script != script
+            || p.payee_funding_key != ours.funding_key
+            || p.payee_payout != ours.payout
+        {
+            return Err(ProtocolError::Mismatch {
+                seq: 0,
+                owed: Amount::ZERO,
+                detail: "the funding output is not the agreed script of the payer's and the payee's keys".to_string(),
+            });
+        }
+        Ok(Payee { signer, params: p.clone(), owed: Amount::ZERO, seq: 0 })
     }
 
     /// Puts this payee at the state after commitment `seq`, owed `owed` in total by its own count
@@ -238,7 +296,7 @@ impl Payee {
     /// computes for its own count of what it is owed, or carries a bad payer signature. Nothing
     /// is signed then, and the payee's count does not advance.
     pub fn review(&mut self, proposal: &Proposal, streamed: Amount) -> Result<Countersignature, ProtocolError> {
-        self.check(proposal, self.seq + 1, self.owed.checked_add(streamed).unwrap_or(Amount::MAX))
+        self.check(proposal, self.seq + 1, self.owed.checked_add(streamed).unwrap_or(Amount::MAX), false)
     }
 
     /// Reviews the settlement: the current state again, nothing more owed.
@@ -247,27 +305,35 @@ impl Payee {
     ///
     /// As [`Payee::review`].
     pub fn review_settlement(&mut self, proposal: &Proposal) -> Result<Countersignature, ProtocolError> {
-        self.check(proposal, self.seq, self.owed)
+        self.check(proposal, self.seq, self.owed, true)
     }
 
-    fn check(&mut self, proposal: &Proposal, seq: u64, owed: Amount) -> Result<Countersignature, ProtocolError> {
+    fn check(
+        &mut self,
+        proposal: &Proposal,
+        seq: u64,
+        owed: Amount,
+        settlement: bool,
+    ) -> Result<Countersignature, ProtocolError> {
         if proposal.seq != seq {
             return Err(ProtocolError::OutOfOrder { expected: seq, got: proposal.seq });
         }
-        let split = self.params.split(owed).map_err(|source| ProtocolError::Exhausted { seq, source })?;
-        let expected = self.params.commitment_tx(&split);
+        let p = &self.params;
+        let split = p.split(owed).map_err(|source| ProtocolError::Exhausted { seq, source })?;
+        let expected = if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) };
         if proposal.tx != expected {
-            return Err(ProtocolError::Mismatch {
-                seq,
-                owed,
-                detail: describe_difference(&self.params, &expected, &proposal.tx),
-            });
+            return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, &expected, &proposal.tx) });
         }
-        let msg = self.params.commitment_sighash(&expected);
-        if !self.signer.verify(&msg, &proposal.payer_sig, &self.params.payer_funding_key) {
-            return Err(ProtocolError::BadSignature { seq, who: "payer" });
-        }
-        let payee_sig = self.signer.sign(&msg);
+        // The payee signs the transaction it built itself, and only once the payer's signature of
+        // the same digest verifies.
+        let payee_sig =
+            self.signer.sign_p2wsh_input_if(&expected, 0, &p.witness_script, p.funding_amount, |signer, msg| {
+                if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
+                    Ok(())
+                } else {
+                    Err(ProtocolError::BadSignature { seq, who: "payer" })
+                }
+            })?;
         self.owed = owed;
         self.seq = seq;
         Ok(Countersignature { seq, payee_sig })
@@ -305,25 +371,31 @@ fn describe_difference(params: &ChannelParams, expected: &Transaction, got: &Tra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::{funding_witness_script, p2wpkh};
-    use bitcoin::{FeeRate, OutPoint};
-    use std::str::FromStr;
+    use bitcoin::FeeRate;
+
+    fn terms() -> Terms {
+        Terms {
+            design: DesignRef::default(),
+            capacity: Amount::from_sat(3_600_000),
+            wallet: Amount::from_sat(4_000_000),
+            fee_rate: FeeRate::from_sat_per_kwu(250),
+        }
+    }
 
     fn pair() -> (Payer, Payee) {
-        let a = Signer::new(SecretKey::from_slice(&[7; 32]).unwrap());
-        let b = Signer::new(SecretKey::from_slice(&[8; 32]).unwrap());
-        let params = ChannelParams {
-            funding_outpoint: OutPoint::from_str("0000000000000000000000000000000000000000000000000000000000000002:0")
-                .unwrap(),
-            funding_amount: Amount::from_sat(3_600_000),
-            payer_funding_key: a.public_key(),
-            payee_funding_key: b.public_key(),
-            witness_script: funding_witness_script(&a.public_key(), &b.public_key()),
-            payer_payout: p2wpkh(&a.public_key()),
-            payee_payout: p2wpkh(&b.public_key()),
-            fee_rate: FeeRate::from_sat_per_kwu(250),
-        };
-        (Payer::new(a, params.clone()), Payee::new(b, params))
+        let keys = KeyChain::new(7);
+        let (payer, channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys)).unwrap();
+        (payer, Payee::join(&keys, &channel).unwrap())
+    }
+
+    #[test]
+    fn the_payee_joins_only_the_channel_of_its_own_keys() {
+        let keys = KeyChain::new(7);
+        let (payer, mut channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys)).unwrap();
+        assert!(Payee::join(&keys, &channel).is_ok());
+        assert!(Payee::join(&KeyChain::new(8), &channel).is_err(), "another payee's keys");
+        channel.params.payee_payout = payer.params.payer_payout.clone();
+        assert!(Payee::join(&keys, &channel).is_err(), "payments sent to the payer");
     }
 
     #[test]
@@ -354,7 +426,7 @@ mod tests {
         let (mut payer, mut payee) = pair();
         let mut p = payer.propose(Amount::from_sat(1_000)).unwrap();
         let good = p.payer_sig;
-        p.payer_sig = payer.signer.sign(&Message::from_digest([1; 32]));
+        p.payer_sig = payer.clone().propose(Amount::from_sat(2_000)).unwrap().payer_sig;
         assert!(matches!(
             payee.review(&p, Amount::from_sat(1_000)),
             Err(ProtocolError::BadSignature { who: "payer", .. })

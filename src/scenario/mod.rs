@@ -43,6 +43,8 @@ pub const HIGH_FEE_RATE: FeeRate = FeeRate::from_sat_per_kwu(10_000 * 250);
 pub struct Scenario {
     /// Name of the run; also the output folder's name, so only `[A-Za-z0-9._-]`.
     pub name: String,
+    /// How the channel is built: the book's `naive` 2-of-2 by default.
+    pub design: crate::channel::DesignRef,
     /// The one seed every key and the wallet coin are derived from.
     pub seed: u64,
     /// Regtest, testnet, testnet4 or signet; never mainnet.

@@ -9,6 +9,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawScenario {
     pub(crate) name: Spanned<String>,
+    pub(crate) design: Option<Spanned<String>>,
     pub(crate) seed: Spanned<i64>,
     pub(crate) network: Option<Spanned<String>>,
     pub(crate) payer: Spanned<String>,

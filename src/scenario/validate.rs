@@ -52,6 +52,13 @@ impl Validator<'_> {
             self.err("seed", &raw.seed, "the seed must be a whole number from 0 to 9223372036854775807")
         })?;
 
+        let design = match &raw.design {
+            None => crate::channel::DesignRef::default(),
+            Some(d) => crate::channel::design(d.get_ref(), &crate::channel::Settings::default()).ok_or_else(|| {
+                self.err("design", d, format!("unknown design; paychan knows {}", crate::channel::design_names()))
+            })?,
+        };
+
         let network = match &raw.network {
             None => Network::Regtest,
             Some(n) => parse_network(n.get_ref()).map_err(|p| self.err("network", n, p))?,
@@ -83,8 +90,8 @@ impl Validator<'_> {
         let fee_rate = parse_fee_rate(raw.fee_rate.get_ref()).map_err(|p| self.err("fee_rate", &raw.fee_rate, p))?;
         let dust = crate::channel::P2WPKH_DUST;
         let too_high = || self.err("fee_rate", &raw.fee_rate, "the fee rate is so high that a fee overflows");
-        let fee1 = crate::channel::commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
-        let fee2 = crate::channel::commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
+        let fee1 = design.commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
+        let fee2 = design.commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
         if fee1.checked_add(dust).is_none_or(|least| least > capacity) {
             return Err(self.err(
                 "fee_rate",
@@ -219,6 +226,7 @@ impl Validator<'_> {
 
         Ok(Scenario {
             name,
+            design,
             seed,
             network,
             payer: raw.payer.get_ref().clone(),
