@@ -165,8 +165,6 @@ pub fn p2wsh_sighash(
     Ok(Message::from_digest(hash.to_byte_array()))
 }
 
-/// Everything public about an open channel: enough to build any commitment.
-
 /// The witness that spends a BIP-0067 2-of-2 `script` with `a`'s and `b`'s signatures: the
 /// CHECKMULTISIG dummy, the two signatures in the order of their keys in the script, the script.
 /// The one place the 2-of-2 witness is assembled (the designs and the PSBT finalizer call it).
