@@ -8,6 +8,7 @@
 //! chart) → [`cli`]. [`check`] holds the independent consensus and policy checks.
 
 pub mod bench;
+pub mod bolt3;
 pub mod check;
 pub mod cli;
 pub mod engine;
