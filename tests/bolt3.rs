@@ -519,3 +519,29 @@ fn a_revoked_commitment_is_recognised_and_punished_from_the_store() {
     let unrevealed = bolt3::secret_index(43).unwrap();
     assert_eq!(store.derive_old_secret(unrevealed), Err(Bolt3Error::NotReceived { index: unrevealed }));
 }
+
+/// The other party's commitment swaps *local* and *remote*: its holder's funding key is the
+/// greater one, and the witness must still put the signatures in the keys' BIP-0067 order.
+#[test]
+fn the_funding_witness_orders_signatures_by_key_whichever_side_holds_the_commitment() {
+    let secp = Secp256k1::new();
+    let c = appendix_c();
+    let params = ChannelParams {
+        local_funding_pubkey: c.params.remote_funding_pubkey,
+        remote_funding_pubkey: c.params.local_funding_pubkey,
+        funder: Funder::Remote,
+        ..c.params.clone()
+    };
+    assert_eq!(params.funding_script(), c.params.funding_script());
+    let state =
+        CommitmentState { to_local_msat: c.state.to_remote_msat, to_remote_msat: c.state.to_local_msat, ..c.state };
+    let mut commitment = bolt3::build_commitment(&params, &c.keys, &state).unwrap();
+    assert_eq!(commitment.to_remote.unwrap().amount, Amount::from_sat(7_000_000 - 10_860), "the remote funder pays");
+    let msg = bolt3::commitment_sighash(&commitment.tx, &params).unwrap();
+    let holder = bolt3::sign(&secp, &msg, &c.remote_funding);
+    let other = bolt3::sign(&secp, &msg, &c.local_funding);
+    commitment.tx.input[0].witness = bolt3::funding_witness(&params, &holder, &other);
+    interpreter(&commitment.tx, 0, &funding_output(&c)).unwrap();
+    commitment.tx.input[0].witness = bolt3::funding_witness(&params, &other, &holder);
+    assert!(interpreter(&commitment.tx, 0, &funding_output(&c)).is_err(), "signatures swapped must fail");
+}
