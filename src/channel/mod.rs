@@ -10,6 +10,7 @@
 //! Nothing in this module holds a secret: a design builds transactions from public
 //! [`ChannelParams`], so each party can rebuild what it is asked to sign (see [`crate::party`]).
 
+pub mod bolt3;
 pub mod builders;
 pub mod naive;
 pub mod psbt;
