@@ -19,6 +19,7 @@ pub mod plan;
 pub mod progress;
 pub mod psbt;
 pub mod scenario;
+pub mod sweep;
 pub mod tx;
 pub mod verify;
 
@@ -41,6 +42,9 @@ pub enum Error {
     /// An output folder cannot be verified at all.
     #[error(transparent)]
     Verify(#[from] verify::VerifyError),
+    /// A sweep or a merge failed.
+    #[error(transparent)]
+    Sweep(#[from] sweep::SweepError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -64,6 +68,7 @@ impl Error {
                     1
                 }
             }
+            Error::Sweep(e) => e.exit_code(),
             Error::Engine { source: EngineError::Funding(_), .. } => 2,
             Error::Engine { .. } => 1,
         }
