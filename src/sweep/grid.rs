@@ -272,11 +272,7 @@ impl Grid {
                 let name = format!("{field}[{}]", i + 1);
                 let key = parse(v.get_ref()).map_err(|p| err(v.span(), &name, p))?;
                 if let Some((_, j)) = seen.iter().find(|(k, _)| *k == key) {
-                    return Err(err(
-                        v.span(),
-                        &name,
-                        format!("the same value as {field}[{}]; list each value once", j + 1),
-                    ));
+                    return Err(err(v.span(), &name, format!("the same value as {field}[{j}]; list each value once")));
                 }
                 seen.push((key, i + 1));
             }

@@ -140,8 +140,8 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
     let n = first.info.shards;
     for p in &parts[1..] {
         for (field, mine, theirs) in [
-            ("grid_sha256", p.info.grid_sha256.clone(), first.info.grid_sha256.clone()),
-            ("base_sha256", p.info.base_sha256.clone(), first.info.base_sha256.clone()),
+            ("grid_sha256", format!("\"{}\"", p.info.grid_sha256), format!("\"{}\"", first.info.grid_sha256)),
+            ("base_sha256", format!("\"{}\"", p.info.base_sha256), format!("\"{}\"", first.info.base_sha256)),
             ("points", p.info.points.to_string(), first.info.points.to_string()),
             ("shards", p.info.shards.to_string(), first.info.shards.to_string()),
         ] {

@@ -60,8 +60,7 @@ pub enum ShardSpec {
 }
 
 /// A shard that cannot be used: the option or variable, its value, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{source_name} = \"{value}\": {problem}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShardError {
     /// The option (`--shard`, `--shards`) or environment variable at fault.
     pub source_name: String,
@@ -70,6 +69,18 @@ pub struct ShardError {
     /// What is wrong and what would be accepted.
     pub problem: String,
 }
+
+impl fmt::Display for ShardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}: {}", self.source_name, self.problem)
+        } else {
+            write!(f, "{} = \"{}\": {}", self.source_name, self.value, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for ShardError {}
 
 fn shard_err(source_name: &str, value: &str, problem: impl Into<String>) -> ShardError {
     ShardError { source_name: source_name.to_string(), value: value.to_string(), problem: problem.into() }
