@@ -537,3 +537,41 @@ fn seeds(value: &Spanned<toml::Value>) -> Result<Seeds, String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Grid {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("one thread");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sweep/tiny-grid.toml");
+        Grid::load(&path, &pool).expect("the test grid is valid")
+    }
+
+    #[test]
+    fn points_are_numbered_seed_innermost_then_rate_then_capacity() {
+        let g = tiny();
+        assert_eq!(g.len(), 8);
+        let p5 = g.point(5);
+        assert_eq!(p5.seed, 8);
+        assert_eq!(g.describe(&p5), "capacity = \"10000 sat\", rate = \"1000 sat/s\", seed = 8");
+        assert_eq!(g.describe(&g.point(2)), "capacity = \"36 mBTC\", rate = \"1500 sat/s\", seed = 7");
+    }
+
+    #[test]
+    fn a_point_is_the_base_text_with_its_values_written_in_and_pauses_kept() {
+        let g = tiny();
+        let text = g.scenario_text(&g.point(6));
+        let base = std::fs::read_to_string(&g.base_path).unwrap();
+        let expected = base
+            .replace("seed = 1", "seed = 7")
+            .replace("capacity = \"36 mBTC\"", "capacity = \"10000 sat\"")
+            .replace("rate = \"0.01 mBTC/s\"", "rate = \"1500 sat/s\"");
+        assert_eq!(text, expected);
+        assert!(text.contains("rate = \"0 sat/s\""), "the pause stays a pause");
+        let s = g.scenario(&g.point(6)).unwrap();
+        assert_eq!((s.seed, s.capacity.to_sat(), s.segments[1].rate_per_s.to_sat()), (7, 10_000, 0));
+        assert_eq!(g.rate_sat_per_s(&s), Some(1_500));
+        assert_eq!(g.design(&g.point(6)), "naive");
+    }
+}

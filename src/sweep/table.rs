@@ -250,3 +250,33 @@ impl TableWriter {
         Ok(info)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_columns_are_the_rows_fields_in_order() {
+        let row = SweepRow {
+            point: 0,
+            scenario: "s".into(),
+            seed: 1,
+            design: "naive".into(),
+            rate_sat_per_s: None,
+            capacity_sat: 2,
+            fee_rate_sat_per_vb: "0.1".into(),
+            commitments: 3,
+            seconds_paid: 3,
+            payee_sat: 4,
+            payer_sat: 5,
+            fee_sat: 6,
+            funding_fee_sat: 7,
+            exhausted: true,
+            settlement_txid: "ab".into(),
+        };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.serialize(&row).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(text, format!("{}\n0,s,1,naive,,2,0.1,3,3,4,5,6,7,true,ab\n", COLUMNS.join(",")));
+    }
+}
