@@ -68,6 +68,37 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         repeat: u32,
     },
+    /// Run a grid of scenarios (every channel real) into one tidy sweep.csv, or one shard of it.
+    Sweep {
+        /// The grid file, e.g. sweeps/book-grid.toml.
+        grid: PathBuf,
+        /// Folder that receives sweep.csv (or sweep.part-K-of-N.csv) and its .json sidecar
+        /// (default: output/<grid file name without .toml>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run one shard: K/N (the points whose index % N == K), slurm (SLURM_ARRAY_TASK_ID of
+        /// SLURM_ARRAY_TASK_COUNT; the array must be 0-(N-1)) or k8s (JOB_COMPLETION_INDEX).
+        #[arg(long, value_name = "K/N|slurm|k8s")]
+        shard: Option<String>,
+        /// The number of shards, required with --shard k8s (checked against the others).
+        #[arg(long, value_name = "N")]
+        shards: Option<u64>,
+        /// Threads; the output is byte-identical for any number (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Print only errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Join the parts of a sharded sweep into the sweep.csv the unsharded run writes.
+    Merge {
+        /// Part files (sweep.part-K-of-N.csv, with their .json beside them) or folders holding them.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// A folder (receives sweep.csv and sweep.json) or the CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Validate a scenario and print its plan without signing anything (exit 0 valid, 2 not).
     Check {
         /// The scenario file.
@@ -155,6 +186,26 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let chart = crate::commands::bench::chart(1_000_000, &scratch)?;
             println!("  balance chart from 1,000,000 points (PNG + SVG): {:.0} ms", chart.as_secs_f64() * 1e3);
             let _ = std::fs::remove_dir_all(&scratch);
+            Ok(0)
+        }
+        Command::Sweep { grid, out, shard, shards, threads, quiet } => {
+            let threads = threads.unwrap_or_else(default_threads);
+            let out = out.unwrap_or_else(|| crate::sweep::default_out(&grid));
+            let outcome = crate::sweep::sweep_command(&grid, &out, shard.as_deref(), shards, threads)?;
+            if !quiet {
+                println!("{}", crate::sweep::describe(&outcome));
+            }
+            Ok(0)
+        }
+        Command::Merge { parts, out } => {
+            let merged = crate::sweep::merge(&parts, &out)?;
+            println!(
+                "paychan merge: {} parts of {} ({} points) -> {}",
+                merged.parts,
+                merged.info.grid,
+                merged.info.points,
+                merged.csv.display()
+            );
             Ok(0)
         }
         Command::Verify { dir, min_fee_rate } => {

@@ -16,6 +16,7 @@ pub mod output;
 pub mod party;
 pub mod rules;
 pub mod scenario;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +37,9 @@ pub enum Error {
     /// An output folder cannot be verified at all.
     #[error(transparent)]
     Verify(#[from] commands::verify::VerifyError),
+    /// A sweep or a merge failed.
+    #[error(transparent)]
+    Sweep(#[from] sweep::SweepError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -59,6 +63,7 @@ impl Error {
                     1
                 }
             }
+            Error::Sweep(e) => e.exit_code(),
             Error::Engine { source: EngineError::Funding(_), .. } => 2,
             Error::Engine { .. } => 1,
         }

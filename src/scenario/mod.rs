@@ -22,7 +22,8 @@ pub use units::{
     format_amount, format_fee_rate, format_sat, parse_amount, parse_duration, parse_fee_rate, parse_rate, parse_unit,
     sat_per_unit, unit_name,
 };
-use validate::{line_col, syntax_error, Validator};
+pub(crate) use validate::line_col;
+use validate::{syntax_error, Validator};
 
 /// The longest schedule a scenario may describe: one year of scenario time.
 ///

@@ -1,0 +1,254 @@
+//! `paychan merge`: the parts of a sharded sweep joined into the file the unsharded run writes.
+//!
+//! Parts are only joined when they provably belong together: every sidecar names the same grid
+//! and base (by SHA-256), the same number of points and of shards, every shard K appears exactly
+//! once, each CSV still has the hash its sidecar recorded, and each holds exactly the points of
+//! its shard. Anything else is refused before a byte is written, naming the file and the field.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::shard::Shard;
+use super::table::{self, PartInfo, SweepRow, TableWriter};
+use super::SweepError;
+use crate::scenario::{line_col, ScenarioError};
+
+/// A merged sweep: where it went and what it holds.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    /// The CSV written.
+    pub csv: PathBuf,
+    /// Its sidecar, as written.
+    pub info: PartInfo,
+    /// How many parts were joined.
+    pub parts: usize,
+}
+
+fn problem(file: &Path, text: &str, field: Option<&str>, value: Option<String>, problem: String) -> ScenarioError {
+    // Point at the field's line in the sidecar when it is there.
+    let at = field.and_then(|f| text.find(&format!("\"{f}\""))).unwrap_or(0);
+    let (line, column) = line_col(text, at);
+    ScenarioError { file: file.to_path_buf(), line, column, field: field.map(str::to_string), value, problem }
+}
+
+/// The part CSVs named by `inputs`: files as given, folders expanded to their
+/// `sweep.part-*-of-*.csv` files in name order.
+fn part_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, SweepError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = fs::read_dir(input)
+                .map_err(|e| problem(input, "", None, None, format!("cannot read the folder: {e}")))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("sweep.part-") && n.ends_with(".csv") && !n.starts_with('.'))
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(problem(input, "", None, None, "the folder holds no sweep.part-K-of-N.csv".into()).into());
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+struct Part {
+    csv: PathBuf,
+    json: PathBuf,
+    json_text: String,
+    info: PartInfo,
+}
+
+fn read_part(csv: &Path) -> Result<Part, SweepError> {
+    let json = table::sidecar_path(csv);
+    let csv_bytes = fs::read(csv).map_err(|e| problem(csv, "", None, None, format!("cannot read the part: {e}")))?;
+    let json_text = fs::read_to_string(&json).map_err(|e| {
+        problem(
+            &json,
+            "",
+            None,
+            None,
+            format!("cannot read the part's sidecar (written beside {}): {e}", csv.display()),
+        )
+    })?;
+    let info: PartInfo = serde_json::from_str(&json_text).map_err(|e| ScenarioError {
+        file: json.clone(),
+        line: e.line().max(1),
+        column: e.column().max(1),
+        field: None,
+        value: None,
+        problem: format!("not a paychan sweep sidecar: {e}"),
+    })?;
+    if info.format != PartInfo::FORMAT {
+        return Err(problem(
+            &json,
+            &json_text,
+            Some("format"),
+            Some(format!("\"{}\"", info.format)),
+            format!("not a sidecar this paychan reads; expected \"{}\"", PartInfo::FORMAT),
+        )
+        .into());
+    }
+    let hash = super::grid::sha256_hex(&csv_bytes);
+    if hash != info.csv_sha256 {
+        return Err(problem(
+            &json,
+            &json_text,
+            Some("csv_sha256"),
+            Some(format!("\"{}\"", info.csv_sha256)),
+            format!(
+                "{} has SHA-256 {hash}: the part was changed or is not the one this sidecar describes; rerun its shard",
+                csv.display()
+            ),
+        )
+        .into());
+    }
+    if info.shards == 0 || info.shard >= info.shards {
+        return Err(problem(
+            &json,
+            &json_text,
+            Some("shard"),
+            Some(info.shard.to_string()),
+            format!("not a shard of {} shards", info.shards),
+        )
+        .into());
+    }
+    Ok(Part { csv: csv.to_path_buf(), json, json_text, info })
+}
+
+/// Joins the part files `inputs` (part CSVs, or folders holding them) into `out`: a folder
+/// (receives `sweep.csv` and `sweep.json`) or a CSV file path (its sidecar goes beside it).
+///
+/// The result is byte for byte the `sweep.csv` and `sweep.json` an unsharded run writes.
+///
+/// # Errors
+///
+/// [`SweepError::Input`] naming the part or sidecar, field and value when the parts do not belong
+/// together (another grid or base, another N, a shard missing or given twice, a changed part,
+/// rows of another shard); nothing is written then. [`SweepError::Output`] when writing fails.
+pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
+    let files = part_files(inputs)?;
+    let parts = files.iter().map(|f| read_part(f)).collect::<Result<Vec<_>, _>>()?;
+    let first = parts.first().expect("clap requires at least one part");
+    let n = first.info.shards;
+    for p in &parts[1..] {
+        for (field, mine, theirs) in [
+            ("grid_sha256", format!("\"{}\"", p.info.grid_sha256), format!("\"{}\"", first.info.grid_sha256)),
+            ("base_sha256", format!("\"{}\"", p.info.base_sha256), format!("\"{}\"", first.info.base_sha256)),
+            ("points", p.info.points.to_string(), first.info.points.to_string()),
+            ("shards", p.info.shards.to_string(), first.info.shards.to_string()),
+        ] {
+            if mine != theirs {
+                let what = match field {
+                    "grid_sha256" => "these parts come from different grids",
+                    "base_sha256" => "these parts come from different base scenarios",
+                    _ => "these parts come from different splits of the grid",
+                };
+                return Err(problem(
+                    &p.json,
+                    &p.json_text,
+                    Some(field),
+                    Some(mine),
+                    format!("{} has {theirs}: {what}", first.json.display()),
+                )
+                .into());
+            }
+        }
+    }
+    let mut by_k: BTreeMap<u64, &Part> = BTreeMap::new();
+    for p in &parts {
+        if let Some(other) = by_k.insert(p.info.shard, p) {
+            return Err(problem(
+                &p.json,
+                &p.json_text,
+                Some("shard"),
+                Some(p.info.shard.to_string()),
+                format!(
+                    "shard {} of {n} is given twice: here and in {}; give each shard once",
+                    p.info.shard,
+                    other.csv.display()
+                ),
+            )
+            .into());
+        }
+    }
+    let missing: Vec<String> = (0..n).filter(|k| !by_k.contains_key(k)).take(10).map(|k| k.to_string()).collect();
+    if !missing.is_empty() {
+        let (what, them) = if missing.len() == 1 { ("shard", "it") } else { ("shards", "them") };
+        return Err(problem(
+            &first.json,
+            &first.json_text,
+            Some("shards"),
+            Some(n.to_string()),
+            format!(
+                "the grid is split into {n} shards but {what} {} {} missing; run {them} and merge again",
+                missing.join(", "),
+                if missing.len() == 1 { "is" } else { "are" }
+            ),
+        )
+        .into());
+    }
+
+    // Every part's rows, checked to be exactly its shard's points, in order.
+    let points = first.info.points;
+    let mut rows: Vec<std::vec::IntoIter<SweepRow>> = Vec::new();
+    for k in 0..n {
+        let p = by_k[&k];
+        let mut reader = csv::Reader::from_path(&p.csv)
+            .map_err(|e| problem(&p.csv, "", None, None, format!("cannot read the part: {e}")))?;
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| problem(&p.csv, "", None, None, format!("cannot read the header: {e}")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if header != table::COLUMNS {
+            return Err(problem(
+                &p.csv,
+                "",
+                None,
+                None,
+                format!("the header is not sweep.csv's: {}", header.join(",")),
+            )
+            .into());
+        }
+        let part: Vec<SweepRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| {
+            let line = e.position().map_or(1, |pos| usize::try_from(pos.line()).unwrap_or(1));
+            ScenarioError { file: p.csv.clone(), line, column: 1, field: None, value: None, problem: format!("{e}") }
+        })?;
+        let shard = Shard { k, n };
+        let expected: Vec<u64> = shard.indices(points).collect();
+        let got: Vec<u64> = part.iter().map(|r| r.point).collect();
+        if got != expected || part.len() as u64 != p.info.rows {
+            return Err(problem(
+                &p.csv,
+                "",
+                Some("point"),
+                None,
+                format!(
+                    "the part holds {} rows, not the {} points of shard {shard} of a {points}-point grid; rerun its shard",
+                    part.len(),
+                    expected.len()
+                ),
+            )
+            .into());
+        }
+        rows.push(part.into_iter());
+    }
+
+    let csv = if out.is_dir() { out.join(table::csv_name(Shard::WHOLE)) } else { out.to_path_buf() };
+    let mut writer = TableWriter::create(&csv)?;
+    for i in 0..points {
+        let row = rows[usize::try_from(i % n).expect("below n")].next().expect("every point was counted");
+        writer.append(&row)?;
+    }
+    let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
+    Ok(Merged { csv, info, parts: parts.len() })
+}

@@ -1,0 +1,1 @@
+args merge tests/data/sweep/parts tests/data/sweep/two-parts --out {out}

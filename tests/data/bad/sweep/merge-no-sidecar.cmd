@@ -1,0 +1,1 @@
+args merge tests/data/sweep/tiny-sweep.csv --out {out}

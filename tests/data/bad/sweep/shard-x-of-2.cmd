@@ -1,0 +1,1 @@
+args sweep tests/data/sweep/tiny-grid.toml --shard x/2 --out {out}

@@ -1,0 +1,1 @@
+args sweep tests/data/sweep/tiny-grid.toml --shard 1/3 --shards 4 --out {out}

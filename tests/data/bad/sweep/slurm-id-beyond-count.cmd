@@ -1,0 +1,3 @@
+env SLURM_ARRAY_TASK_ID=5
+env SLURM_ARRAY_TASK_COUNT=3
+args sweep tests/data/sweep/tiny-grid.toml --shard slurm --out {out}
