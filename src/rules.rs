@@ -3,8 +3,10 @@
 //! Building a transaction and believing it valid are different things. This module asks Bitcoin
 //! Core's own interpreter (libbitcoinconsensus, through the `bitcoin` crate) whether an input's
 //! witness really spends its prevout, and checks the standardness rules that consensus leaves
-//! out: dust outputs, the fee rate, low-S strict-DER signatures with SIGHASH_ALL, version and
-//! lock time. The tests run every emitted transaction through it, and `paychan verify` will too.
+//! out: dust outputs, the fee rate, low-S strict-DER signatures with SIGHASH_ALL and the version.
+//! Which lock time and sequence a transaction carries is its design's business
+//! ([`crate::channel::Design::lock`]), checked by `verify`; whether it is final at a height is the
+//! simulated chain's ([`crate::chain`]). The tests run every emitted transaction through it, and `paychan verify` will too.
 
 use bitcoin::consensus::encode::serialize;
 use bitcoin::{Amount, FeeRate, Script, Transaction};
@@ -38,8 +40,8 @@ pub fn consensus(tx: &Transaction, index: usize, script_pubkey: &Script, amount:
         .map_err(|e| fail("consensus", format!("input {index} fails Bitcoin Core's interpreter: {e}")))
 }
 
-/// Checks the standardness rules paychan holds every transaction to: version 2, final lock time,
-/// no output below P2WPKH dust, every witness signature strict DER, low-S and SIGHASH_ALL, and a
+/// Checks the standardness rules paychan holds every transaction to: version 2, no output below
+/// P2WPKH dust, every witness signature strict DER, low-S and SIGHASH_ALL, and a
 /// fee of at least `min_rate` over the transaction's real virtual size. `spent` is the total value
 /// of the inputs.
 ///
@@ -49,11 +51,6 @@ pub fn consensus(tx: &Transaction, index: usize, script_pubkey: &Script, amount:
 pub fn policy(tx: &Transaction, spent: Amount, min_rate: FeeRate) -> Result<(), CheckError> {
     if tx.version != bitcoin::transaction::Version::TWO {
         return Err(fail("version", format!("version {} instead of 2", tx.version.0)));
-    }
-    if tx.lock_time != bitcoin::absolute::LockTime::ZERO
-        || tx.input.iter().any(|i| i.sequence != bitcoin::Sequence::MAX)
-    {
-        return Err(fail("final", "lock time or sequence is not final"));
     }
     for (i, out) in tx.output.iter().enumerate() {
         if out.value < P2WPKH_DUST {

@@ -17,7 +17,7 @@ use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
 
 use rayon::prelude::*;
 
-use crate::channel;
+use crate::channel::{self, ChannelParams};
 use crate::output::{LogRow, Summary};
 use crate::rules;
 
@@ -79,13 +79,16 @@ pub enum VerifyError {
     },
 }
 
-/// What every commitment must spend and pay to, as established from the summary.
+/// What every commitment must spend and pay to, as established from the summary, and the design
+/// that says which lock time and sequence each one carries.
 struct Channel {
     outpoint: OutPoint,
     amount: Amount,
     script_pubkey: ScriptBuf,
     payer_payout: ScriptBuf,
     payee_payout: ScriptBuf,
+    /// The public parameters, when the summary names a known design and valid keys.
+    params: Option<ChannelParams>,
 }
 
 struct Verifier {
@@ -116,11 +119,29 @@ impl Verifier {
         Some(tx)
     }
 
-    /// Consensus and policy for a transaction spending the channel's funding output.
-    fn spend(&mut self, place: &str, tx: &Transaction, ch: &Channel) {
+    /// Consensus and policy for a transaction spending the channel's funding output, with the
+    /// lock time and sequence its design gives commitment `seq` (`None`: the settlement).
+    fn spend(&mut self, place: &str, tx: &Transaction, ch: &Channel, seq: Option<u64>) {
         if tx.input.len() != 1 || tx.input[0].previous_output != ch.outpoint {
             self.fail(place, "input", format!("does not spend exactly the funding output {}", ch.outpoint));
             return;
+        }
+        if let Some(params) = &ch.params {
+            let (lock_time, sequence) = params.design.lock(params, seq);
+            if tx.lock_time != lock_time || tx.input[0].sequence != sequence {
+                self.fail(
+                    place,
+                    "final",
+                    format!(
+                        "lock time {} and sequence {:#010x} are not the {} design's {} and {:#010x}",
+                        tx.lock_time,
+                        tx.input[0].sequence.0,
+                        params.design.name(),
+                        lock_time,
+                        sequence.0
+                    ),
+                );
+            }
         }
         if let Err(e) = rules::consensus(tx, 0, &ch.script_pubkey, ch.amount) {
             self.fail(place, e.check, e.detail);
@@ -206,15 +227,24 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     };
     let keys = (key(&mut v, "payer", &summary.payer.pubkey), key(&mut v, "payee", &summary.payee.pubkey));
     let listed_script = ScriptBuf::from_hex(&f.witness_script_hex).unwrap_or_default();
-    if let (Some(a), Some(b)) = keys {
-        let rebuilt = channel::funding_witness_script(&a, &b);
+    let design = channel::design(&summary.design, &channel::Settings::default());
+    if design.is_none() {
+        v.fail(
+            "summary",
+            "design",
+            format!("unknown design \"{}\"; paychan knows {}", summary.design, channel::design_names()),
+        );
+    }
+    if let (Some(design), (Some(a), Some(b))) = (&design, keys) {
+        let rebuilt = design.funding_script(&a, &b);
         if rebuilt != listed_script {
             v.fail(
                 "funding",
                 "bip67",
                 format!(
-                    "the witness script {} is not the BIP-0067 2-of-2 of the payer's and payee's keys ({})",
+                    "the witness script {} is not the {} design's script of the payer's and payee's keys ({})",
                     f.witness_script_hex,
+                    design.name(),
                     rebuilt.to_hex_string()
                 ),
             );
@@ -227,6 +257,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
         script_pubkey: listed_script.to_p2wsh(),
         payer_payout: script(&summary.payer.script_pubkey_hex),
         payee_payout: script(&summary.payee.script_pubkey_hex),
+        params: None,
     };
 
     // The funding transaction: its own input, and the 2-of-2 output it creates.
@@ -271,6 +302,20 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
         if let Err(e) = rules::policy(&funding, spent, min_rate) {
             v.fail("funding", e.check, e.detail);
         }
+    }
+
+    if let (Some(design), (Some(payer), Some(payee))) = (design, keys) {
+        channel.params = Some(ChannelParams {
+            design,
+            funding_outpoint: channel.outpoint,
+            funding_amount: channel.amount,
+            payer_funding_key: payer,
+            payee_funding_key: payee,
+            witness_script: listed_script.clone(),
+            payer_payout: channel.payer_payout.clone(),
+            payee_payout: channel.payee_payout.clone(),
+            fee_rate: FeeRate::from_sat_per_kwu(summary.fee_rate_sat_per_kwu),
+        });
     }
 
     // Every commitment, in order: the row-to-row checks here, each transaction's own checks in
@@ -318,7 +363,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
                 }
                 let t = w.parse(&place, &row.tx_hex, &row.txid);
                 if let Some(t) = &t {
-                    w.spend(&place, t, &channel);
+                    w.spend(&place, t, &channel, Some(row.seq));
                     w.amounts(&place, t, &channel, row.payer_sat, row.payee_sat, row.fee_sat);
                 }
                 (w.findings, w.transactions, t)
@@ -339,7 +384,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     // The settlement: the final state.
     let s = &summary.settlement;
     if let Some(t) = v.parse("settlement", &s.tx_hex, &s.txid) {
-        v.spend("settlement", &t, &channel);
+        v.spend("settlement", &t, &channel, None);
         v.amounts("settlement", &t, &channel, s.payer_sat, s.payee_sat, s.fee_sat);
         if let Some(last) = &last_tx {
             if *last != t {

@@ -15,7 +15,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use bitcoin::consensus::encode::deserialize_hex;
-use bitcoin::Transaction;
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::{ScriptBuf, Transaction};
 use serde::Serialize;
 
 use super::summary::{PartyJson as Party, Summary};
@@ -116,7 +117,10 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
     let svg = read(&svg_path)?;
     let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
 
-    let payer_first = s.payer.pubkey <= s.payee.pubkey;
+    let payer_first = match (s.payer.pubkey.parse::<PublicKey>(), s.payee.pubkey.parse::<PublicKey>()) {
+        (Ok(a), Ok(b)) => crate::channel::sorted_keys(&a, &b).0 == &a,
+        _ => true,
+    };
     let (first, second) = if payer_first { (&s.payer.name, &s.payee.name) } else { (&s.payee.name, &s.payer.name) };
     let owner = |script: &str| {
         if script == s.payer.script_pubkey_hex {
@@ -316,23 +320,22 @@ check the folder with <code>paychan verify</code>.</footer>
     fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
 }
 
-/// `OP_2 <Emma's key> <Fabian's key> OP_2 OP_CHECKMULTISIG`, with owners named.
+/// The funding script in words, keys named by their owners and each key's hex in its title:
+/// asked of [`crate::channel::describe_script`], so the report names no script itself.
 fn decode_script(hex: &str, payer: &Party, payee: &Party) -> String {
-    let key = |k: &str| {
-        let who = if k == payer.pubkey {
-            &payer.name
-        } else if k == payee.pubkey {
-            &payee.name
-        } else {
-            "?"
-        };
-        format!("&lt;<span title=\"{}\">{}'s key</span>&gt;", esc(k), esc(who))
+    let (Ok(script), Ok(payer_key), Ok(payee_key)) =
+        (ScriptBuf::from_hex(hex), payer.pubkey.parse::<PublicKey>(), payee.pubkey.parse::<PublicKey>())
+    else {
+        return esc(hex);
     };
-    if hex.len() == 142 && hex.starts_with("5221") && hex.ends_with("52ae") {
-        format!("OP_2 {} {} OP_2 OP_CHECKMULTISIG", key(&hex[4..70]), key(&hex[72..138]))
-    } else {
-        esc(hex)
+    let words = crate::channel::describe_script(&script, &[(payer_key, &payer.name), (payee_key, &payee.name)]);
+    let mut out = esc(&words);
+    for p in [payer, payee] {
+        let plain = esc(&format!("<{}'s key>", p.name));
+        let titled = format!("&lt;<span title=\"{}\">{}'s key</span>&gt;", esc(&p.pubkey), esc(&p.name));
+        out = out.replace(&plain, &titled);
     }
+    out
 }
 
 fn esc(s: &str) -> String {

@@ -12,10 +12,17 @@ use super::{io_err, OutputError, FILES};
 use crate::engine::RunReport;
 use crate::scenario::{format_amount, format_fee_rate, unit_name, Scenario};
 
+fn naive() -> String {
+    "naive".to_string()
+}
+
 /// `summary.json`, written by `run` and read back by `verify` and the report: one schema.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     pub scenario: String,
+    /// The channel design's name ("naive" for summaries written before designs existed).
+    #[serde(default = "naive")]
+    pub design: String,
     pub seed: u64,
     pub network: String,
     pub unit: String,
@@ -134,6 +141,7 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
         .collect();
     let summary = Summary {
         scenario: scenario.name.clone(),
+        design: scenario.design.name().to_string(),
         seed: scenario.seed,
         network: network_name(scenario.network).to_string(),
         unit: unit_name(scenario.unit).to_string(),
