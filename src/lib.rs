@@ -35,6 +35,9 @@ pub enum Error {
     /// An output folder cannot be verified at all.
     #[error(transparent)]
     Verify(#[from] commands::verify::VerifyError),
+    /// A generated completion script, man page or schema could not be written.
+    #[error(transparent)]
+    Docs(#[from] commands::docs::DocsError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -59,7 +62,7 @@ impl Error {
                 }
             }
             Error::Engine { source: EngineError::Funding(_), .. } => 2,
-            Error::Engine { .. } => 1,
+            Error::Engine { .. } | Error::Docs(_) => 1,
         }
     }
 }
