@@ -1,4 +1,4 @@
-//! The command line: `paychan run`, with exit codes 0 (success), 2 (bad input or usage), 1 (other).
+//! The command line: `paychan run` and its siblings, with exit codes 0 (success), 2 (bad input or usage), 1 (other).
 //!
 //! `main` stays thin, as in ripgrep: this module parses the arguments with clap, calls the
 //! library, prints the human summary or the whole error chain, and picks the exit code.
@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::docs;
 use crate::{Error, RunOptions};
 
 /// Replays the Mastering Bitcoin payment channel second by second, with real transactions.
@@ -103,6 +104,25 @@ pub enum Command {
     Check {
         /// The scenario file.
         scenario: PathBuf,
+    },
+    /// Print the completion script for a shell (install lines in the README).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: crate::commands::docs::Shell,
+    },
+    /// Print the manual pages in roff (paychan.1, then one page per subcommand), or write them into
+    /// a folder with --out.
+    Man {
+        /// Write paychan.1, paychan-run.1, … into this folder instead of printing.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of scenario files or of summary.json (for editors; shipped in schema/).
+    Schema {
+        /// Which format.
+        #[arg(value_enum)]
+        kind: crate::commands::docs::SchemaKind,
     },
 }
 
@@ -206,6 +226,24 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 merged.info.points,
                 merged.csv.display()
             );
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            docs::print(&docs::completion_script(shell))?;
+            Ok(0)
+        }
+        Command::Man { out: None } => {
+            docs::print(&docs::man_pages().into_iter().flat_map(|p| p.roff).collect::<Vec<u8>>())?;
+            Ok(0)
+        }
+        Command::Man { out: Some(dir) } => {
+            for page in docs::write_man_pages(&dir)? {
+                println!("{}", page.display());
+            }
+            Ok(0)
+        }
+        Command::Schema { kind } => {
+            docs::print(docs::schema_text(kind).as_bytes())?;
             Ok(0)
         }
         Command::Verify { dir, min_fee_rate } => {

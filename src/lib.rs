@@ -40,6 +40,9 @@ pub enum Error {
     /// A sweep or a merge failed.
     #[error(transparent)]
     Sweep(#[from] sweep::SweepError),
+    /// A generated completion script, man page or schema could not be written.
+    #[error(transparent)]
+    Docs(#[from] commands::docs::DocsError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -65,7 +68,7 @@ impl Error {
             }
             Error::Sweep(e) => e.exit_code(),
             Error::Engine { source: EngineError::Funding(_), .. } => 2,
-            Error::Engine { .. } => 1,
+            Error::Engine { .. } | Error::Docs(_) => 1,
         }
     }
 }

@@ -108,8 +108,22 @@ fn a_foreign_folder_in_the_way_is_refused_unless_forced() {
 fn usage_errors_exit_2() {
     assert_eq!(paychan(&["bogus"]).status.code(), Some(2));
     assert_eq!(paychan(&["run"]).status.code(), Some(2));
-    let o = paychan(&["run", "no-such-file.toml"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-file.toml:1:1: cannot read the file"));
     assert_eq!(paychan(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_missing_scenario_is_named_without_a_line_and_column() {
+    for command in ["run", "check"] {
+        let o = paychan(&[command, "nothere.toml"]);
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr),
+            "error: cannot read nothere.toml: No such file or directory\n",
+            "{command}"
+        );
+    }
+    // A folder is not a scenario either, and there is no text to point into.
+    let o = paychan(&["check", "scenarios"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "error: cannot read scenarios: Is a directory\n");
 }

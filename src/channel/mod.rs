@@ -208,6 +208,20 @@ impl Channel {
     }
 }
 
+/// An opcode as Bitcoin Core and the book write it: `OP_2`, `OP_CHECKLOCKTIMEVERIFY`.
+fn op_name(op: bitcoin::opcodes::Opcode) -> String {
+    use bitcoin::opcodes::all::{OP_CLTV, OP_CSV, OP_PUSHNUM_1, OP_PUSHNUM_16};
+    let code = op.to_u8();
+    if (OP_PUSHNUM_1.to_u8()..=OP_PUSHNUM_16.to_u8()).contains(&code) {
+        return format!("OP_{}", code - OP_PUSHNUM_1.to_u8() + 1);
+    }
+    match op {
+        OP_CLTV => "OP_CHECKLOCKTIMEVERIFY".to_string(),
+        OP_CSV => "OP_CHECKSEQUENCEVERIFY".to_string(),
+        _ => format!("{op:?}"),
+    }
+}
+
 /// A script in words for people: opcodes by name, numbers as numbers, and every 33-byte key
 /// replaced by its owner ("<Emma's key>"); `names` maps keys to owners. The report and the
 /// narration show any design's scripts through this one function.
@@ -215,7 +229,7 @@ pub fn describe_script(script: &Script, names: &[(PublicKey, &str)]) -> String {
     let mut words = Vec::new();
     for ins in script.instructions() {
         match ins {
-            Ok(Instruction::Op(op)) => words.push(format!("{op:?}")),
+            Ok(Instruction::Op(op)) => words.push(op_name(op)),
             Ok(Instruction::PushBytes(b)) => {
                 let bytes = b.as_bytes();
                 let owner = PublicKey::from_slice(bytes)
@@ -338,6 +352,26 @@ pub fn split(design: &dyn Design, funding: Amount, fee_rate: FeeRate, paid: Amou
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scripts_read_in_words_with_owners_named() {
+        let p = params(FeeRate::ZERO);
+        let names = [(p.payer_funding_key, "Emma"), (p.payee_funding_key, "Fabian")];
+        let words = describe_script(&p.witness_script, &names);
+        let first = if sorted_keys(&p.payer_funding_key, &p.payee_funding_key).0 == &p.payer_funding_key {
+            "Emma"
+        } else {
+            "Fabian"
+        };
+        assert!(words.starts_with(&format!("OP_2 <{first}'s key> ")), "{words}");
+        assert!(words.ends_with("'s key> OP_2 OP_CHECKMULTISIG"), "{words}");
+        let cltv = bitcoin::script::Builder::new()
+            .push_int(804_319)
+            .push_opcode(bitcoin::opcodes::all::OP_CLTV)
+            .push_opcode(bitcoin::opcodes::all::OP_DROP)
+            .into_script();
+        assert_eq!(describe_script(&cltv, &names), "804319 OP_CHECKLOCKTIMEVERIFY OP_DROP");
+    }
     use crate::channel::builders::funding_weight;
     use bitcoin::secp256k1::{Secp256k1, SecretKey};
     use std::str::FromStr;

@@ -1,6 +1,8 @@
 //! The commands beside `run`: `check` (the plan of a run, from arithmetic alone), `verify` (an
-//! output folder checked from its files alone) and `bench` (the cost per commitment).
+//! output folder checked from its files alone), `bench` (the cost per commitment), and `docs`
+//! (`completions`, `man` and `schema`: generated from the program's own definitions).
 
 pub mod bench;
 pub mod check;
+pub mod docs;
 pub mod verify;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use bitcoin::consensus::encode::serialize_hex;
 use bitcoin::{Address, Amount, Network, ScriptBuf};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{io_err, OutputError, FILES};
@@ -17,83 +18,144 @@ fn naive() -> String {
 }
 
 /// `summary.json`, written by `run` and read back by `verify` and the report: one schema.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// `#[derive(JsonSchema)]` makes it the JSON Schema that `paychan schema summary` prints and
+/// `schema/summary.schema.json` ships; each field's `///` doc is its description there.
+/// Amounts are whole satoshis; txids are as Bitcoin Core shows them; `*_hex` fields are
+/// consensus-encoded bytes in lower-case hex.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "paychan summary.json")]
 pub struct Summary {
+    /// The scenario's name (also the output folder's name).
     pub scenario: String,
     /// The channel design's name ("naive" for summaries written before designs existed).
     #[serde(default = "naive")]
     pub design: String,
+    /// The seed every key and the wallet coin were derived from.
     pub seed: u64,
+    /// "regtest", "testnet", "testnet4" or "signet".
     pub network: String,
+    /// The display unit the scenario's capacity was written in: "BTC", "mBTC", "uBTC", "bits" or "sat".
     pub unit: String,
+    /// The channel capacity (the funding output's value) in satoshis.
     pub capacity_sat: u64,
+    /// The fee rate as written back by paychan, e.g. "1 sat/vB".
     pub fee_rate: String,
+    /// The same fee rate exactly, in satoshis per 1,000 weight units (1 sat/vB = 250).
     pub fee_rate_sat_per_kwu: u64,
+    /// Seconds of video paid for by one commitment.
     pub interval_s: u64,
+    /// The payer (Emma in the book).
     pub payer: PartyJson,
+    /// The payee (Fabian in the book).
     pub payee: PartyJson,
+    /// The funding transaction and the 2-of-2 output it creates.
     pub funding: FundingJson,
+    /// How many commitments both parties signed.
     pub commitments: u64,
+    /// Seconds of video streamed (and paid for) by the last commitment.
     pub elapsed_s: u64,
+    /// Why the stream stopped: "schedule-end" or "exhaustion".
     pub stopped_by: String,
+    /// The commitment that could not be paid when the channel ran out; null if it never did.
     pub exhausted: Option<ExhaustedJson>,
+    /// The final state, signed again by both parties.
     pub settlement: SettlementJson,
+    /// The rate schedule, one entry per scenario segment, in order.
     pub segments: Vec<SegmentJson>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One party of the channel.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PartyJson {
+    /// The name the scenario gives the party.
     pub name: String,
+    /// The party's key in the 2-of-2 funding script, compressed SEC hex.
     pub pubkey: String,
+    /// The script the party's commitment outputs pay to (P2WPKH), hex.
     pub script_pubkey_hex: String,
+    /// That script as an address of the scenario's network.
     pub address: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The funding transaction: the payer's coin into the P2WSH 2-of-2.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct FundingJson {
+    /// Its txid.
     pub txid: String,
+    /// The signed transaction, hex.
     pub tx_hex: String,
+    /// The index of the 2-of-2 output.
     pub vout: u32,
+    /// The 2-of-2 output's value in satoshis: the capacity.
     pub amount_sat: u64,
+    /// The funding transaction's fee in satoshis.
     pub fee_sat: u64,
+    /// The BIP-0067 sorted 2-of-2 multisig witness script, hex.
     pub witness_script_hex: String,
+    /// The P2WSH script of the 2-of-2 output, hex.
     pub script_pubkey_hex: String,
+    /// The 2-of-2 output's address.
     pub address: String,
+    /// The coins it spends (the payer's synthetic wallet coin).
     pub inputs: Vec<InputJson>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A coin spent by the funding transaction.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct InputJson {
+    /// The txid of the transaction that created the coin.
     pub txid: String,
+    /// The coin's output index in that transaction.
     pub vout: u32,
+    /// The coin's value in satoshis.
     pub amount_sat: u64,
+    /// The coin's script, hex.
     pub script_pubkey_hex: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The commitment that could not be paid: the channel ran out.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ExhaustedJson {
+    /// Scenario time at which it would have been signed, in seconds.
     pub clock_s: u64,
+    /// Its sequence number (one past the last signed commitment).
     pub unpaid_seq: u64,
+    /// What it would have owed the payee in total, in satoshis.
     pub owed_sat: u64,
+    /// Its fee in satoshis.
     pub fee_sat: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The settlement: the last state, signed again by both parties, closing the channel.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SettlementJson {
+    /// The sequence number of the commitment it settles.
     pub seq: u64,
+    /// Scenario time of the settlement, in seconds.
     pub clock_s: u64,
+    /// Its txid.
     pub txid: String,
+    /// The signed transaction, hex.
     pub tx_hex: String,
+    /// What the payer gets back, in satoshis.
     pub payer_sat: u64,
+    /// What the payee gets, in satoshis.
     pub payee_sat: u64,
+    /// The fee in satoshis: capacity - payer - payee, any output left out as dust included.
     pub fee_sat: u64,
+    /// Satoshis of an output below the dust limit, left out and added to the fee.
     pub trimmed_sat: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One segment of the rate schedule, in whole seconds and satoshis.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SegmentJson {
+    /// Scenario time at which the segment starts, in seconds.
     pub start_s: u64,
+    /// Its length in seconds.
     pub duration_s: u64,
+    /// Its price in satoshis per second; 0 is a pause.
     pub rate_sat_per_s: u64,
 }
 

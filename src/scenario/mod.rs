@@ -8,7 +8,7 @@
 //! that names the file, line, column, field and value, and says what would be accepted, so the
 //! rest of the program never sees bad input.
 
-mod raw;
+pub(crate) mod raw;
 mod units;
 mod validate;
 
@@ -91,8 +91,7 @@ impl Scenario {
     ///
     /// [`ScenarioError`] when the file cannot be read, is not UTF-8 TOML, or any field is invalid.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let bytes =
-            std::fs::read(path).map_err(|e| ScenarioError::whole_file(path, format!("cannot read the file: {e}")))?;
+        let bytes = std::fs::read(path).map_err(|e| ScenarioError::unreadable(path, &e))?;
         Scenario::from_bytes(path, &bytes)
     }
 
@@ -153,9 +152,10 @@ impl Scenario {
 pub struct ScenarioError {
     /// The scenario file.
     pub file: PathBuf,
-    /// 1-based line of the offending text.
+    /// 1-based line of the offending text; 0 when the problem has no place in the text (the file
+    /// could not be read at all).
     pub line: usize,
-    /// 1-based column (in characters) of the offending text.
+    /// 1-based column (in characters) of the offending text; 0 when `line` is 0.
     pub column: usize,
     /// The field at fault, e.g. `capacity` or `segment[2].rate`.
     pub field: Option<String>,
@@ -169,10 +169,39 @@ impl ScenarioError {
     pub(crate) fn whole_file(path: &Path, problem: String) -> ScenarioError {
         ScenarioError { file: path.to_path_buf(), line: 1, column: 1, field: None, value: None, problem }
     }
+
+    /// A file that could not be read: no line or column, since there is no text to point into.
+    ///
+    /// The message is the operating system's without its " (os error N)" suffix:
+    /// "cannot read nothere.toml: No such file or directory".
+    pub(crate) fn unreadable(path: &Path, e: &std::io::Error) -> ScenarioError {
+        let message = e.to_string();
+        let message = match e.raw_os_error() {
+            Some(code) => message.strip_suffix(&format!(" (os error {code})")).unwrap_or(&message).to_string(),
+            None => message,
+        };
+        ScenarioError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            field: None,
+            value: None,
+            problem: format!("cannot read {}: {message}", path.display()),
+        }
+    }
+
+    /// Whether the error points at a line and column of the file's text.
+    pub fn has_position(&self) -> bool {
+        self.line > 0
+    }
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.has_position() {
+            // The problem names the file itself ("cannot read x.toml: ..."): there is no text.
+            return f.write_str(&self.problem);
+        }
         write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
         match (&self.field, &self.value) {
             (Some(field), Some(value)) => write!(f, "{field} = {value}: ")?,

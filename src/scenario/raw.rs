@@ -1,31 +1,88 @@
 //! The scenario file as written: a serde mirror in which every value keeps its byte span, so
 //! the validator can point at the line and column of a bad value.
+//!
+//! The same types describe the file to editors: `#[derive(JsonSchema)]` turns them into the JSON
+//! Schema that `paychan schema scenario` prints and `schema/scenario.schema.json` ships, so the
+//! schema cannot drift from what serde accepts. `toml::Spanned<T>` has no schema of its own, so
+//! each field carries ONE `#[schemars(...)]` attribute: `with` names the type as written (the
+//! `T` inside `Spanned<T>`), `example` the value an editor offers, and any bound the type alone
+//! cannot say. The field's `///` doc becomes the hover text. A new field needs that one
+//! attribute and its doc; then regenerate the shipped schema (see `tests/schema.rs`).
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The scenario file as written: strings keep their spans so errors can point at them.
-#[derive(Debug, Deserialize)]
+/// A paychan scenario: one payment channel, its parties, its capacity and the price schedule of
+/// the video it pays for. Amounts are strings with a unit ("36 mBTC"); unknown fields are an
+/// error. Check a file with `paychan check FILE`.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "paychan scenario")]
 pub(crate) struct RawScenario {
+    /// Name of the run and of its output folder (`output/<name>/`): 1 to 64 letters, digits,
+    /// '-', '_' or '.', not starting with '.'.
+    #[schemars(with = "String", example = &"emma-fabian", regex(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"))]
     pub(crate) name: Spanned<String>,
+    /// How the channel is built: "naive" (the book's first channel, the default).
+    #[schemars(with = "Option<String>", example = &"naive")]
     pub(crate) design: Option<Spanned<String>>,
+    /// The one seed every key and the wallet coin are derived from: a whole number from 0 to
+    /// 9223372036854775807. Anyone who reads the file can repeat the keys.
+    #[schemars(with = "i64", example = 14, range(min = 0))]
     pub(crate) seed: Spanned<i64>,
+    /// The network whose addresses and rules apply: regtest (the default), testnet, testnet4 or
+    /// signet. Mainnet is refused: keys derived from a public seed belong to anyone.
+    #[schemars(
+        with = "Option<String>",
+        example = &"regtest",
+        extend("enum" = ["regtest", "testnet", "testnet3", "testnet4", "signet"])
+    )]
     pub(crate) network: Option<Spanned<String>>,
+    /// Who pays: Emma in the book. 1 to 40 printable characters.
+    #[schemars(with = "String", example = &"Emma", length(min = 1, max = 40))]
     pub(crate) payer: Spanned<String>,
+    /// Who is paid: Fabian in the book. 1 to 40 printable characters, not the payer's name.
+    #[schemars(with = "String", example = &"Fabian", length(min = 1, max = 40))]
     pub(crate) payee: Spanned<String>,
+    /// The channel capacity, the value of the 2-of-2 funding output: an amount with a unit
+    /// (BTC, mBTC, uBTC, bits or sat), e.g. "36 mBTC" or "3600000 sat". Charts and the summary
+    /// speak in the unit written here.
+    #[schemars(with = "String", example = &"36 mBTC")]
     pub(crate) capacity: Spanned<String>,
+    /// The payer's prior coin that the funding transaction spends: an amount with a unit, at least
+    /// the capacity plus the funding fee (default: the capacity, the fee and 1 mBTC of change).
+    #[schemars(with = "Option<String>", example = &"50 mBTC")]
     pub(crate) wallet: Option<Spanned<String>>,
+    /// Fee rate of the funding transaction and of every commitment: "1 sat/vB", "0.1 sat/vB" or
+    /// "250 sat/kwu"; the finest is 0.004 sat/vB (1 sat/kwu). Below 1 sat/vB does not relay.
+    #[schemars(with = "String", example = &"1 sat/vB")]
     pub(crate) fee_rate: Spanned<String>,
+    /// Seconds of video paid for by one commitment: a duration in s, min or h (default "1 s");
+    /// every segment's duration must be a whole number of intervals.
+    #[schemars(with = "Option<String>", example = &"1 s")]
     pub(crate) interval: Option<Spanned<String>>,
-    #[allow(dead_code)] // Free text for the reader of the file; paychan does not use it.
+    /// Free text for the reader of the file; paychan does not use it.
+    #[allow(dead_code)] // Read by people and by the schema, not by paychan.
+    #[schemars(example = &"a line of text")]
     pub(crate) description: Option<String>,
+    /// The rate schedule, in order: one or more `[[segment]]` tables, each a rate and a duration.
+    #[schemars(with = "Vec<RawSegment>", length(min = 1))]
     pub(crate) segment: Spanned<Vec<RawSegment>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One stretch of the rate schedule: a price per unit of time, for a duration.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Segment")]
 pub(crate) struct RawSegment {
+    /// The price of the video: an amount with a unit per s, min or h, e.g. "0.01 mBTC/s" or
+    /// "60000 sat/min", a whole number of satoshis per second; "0 sat/s" is a pause (no
+    /// commitments).
+    #[schemars(with = "String", example = &"0.01 mBTC/s")]
     pub(crate) rate: Spanned<String>,
+    /// How long this price holds: a duration in s, min or h, e.g. "600 s", "10 min", "1.5 h"; a
+    /// whole number of intervals.
+    #[schemars(with = "String", example = &"600 s")]
     pub(crate) duration: Spanned<String>,
 }

@@ -291,6 +291,7 @@ pub(crate) fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> Scen
 fn example(field: &str) -> Option<&'static str> {
     Some(match field {
         "name" => "name = \"emma-fabian\"",
+        "design" => "design = \"naive\"",
         "seed" => "seed = 14",
         "network" => "network = \"regtest\"",
         "payer" => "payer = \"Emma\"",
@@ -314,4 +315,29 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::docs::{schema, SchemaKind};
+
+    /// The schema's examples (what an editor offers) and the error messages' examples (what a
+    /// user is told to write) are kept in two places; this keeps them saying the same thing.
+    #[test]
+    fn the_schemas_examples_are_the_error_messages_examples() {
+        let schema = serde_json::to_value(schema(SchemaKind::Scenario)).unwrap();
+        let top = schema["properties"].as_object().unwrap();
+        let segment = schema["definitions"]["Segment"]["properties"].as_object().unwrap();
+        let mut checked = 0;
+        for (field, property) in top.iter().chain(segment) {
+            let Some(value) = property["examples"].get(0) else {
+                assert_eq!(field, "segment", "{field} has no example in the schema");
+                continue;
+            };
+            assert_eq!(example(field), Some(format!("{field} = {value}").as_str()), "{field}");
+            checked += 1;
+        }
+        assert_eq!(checked, top.len() - 1 + segment.len());
+    }
 }

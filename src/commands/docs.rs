@@ -1,0 +1,203 @@
+//! `paychan completions`, `paychan man` and `paychan schema`: what shells, `man` and editors need
+//! to know about paychan, generated from the definitions the program itself runs on.
+//!
+//! Nothing here is written by hand, so nothing here can go stale: the completion scripts
+//! (`clap_complete`) and the manual pages (`clap_mangen`) come from the clap [`Cli`] that parses
+//! the command line, and the JSON Schemas (`schemars`) come from the serde types that read a
+//! scenario file (`scenario::raw`) and write `summary.json` ([`Summary`]). The schemas are also
+//! shipped in `schema/`, where `tests/schema.rs` checks them byte for byte against these
+//! functions. This module is kept apart from `cli` so that `cli` stays a thin dispatcher.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+use schemars::generate::SchemaSettings;
+use schemars::Schema;
+
+use crate::cli::Cli;
+use crate::output::Summary;
+use crate::scenario::raw::RawScenario;
+
+/// The shells `paychan completions` writes a script for.
+pub use clap_complete::Shell;
+
+/// The name the completion scripts and man pages give the program.
+const BIN: &str = "paychan";
+
+/// A file or stream that the generated text could not be written to.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}", path.display())]
+pub struct DocsError {
+    /// The file, or `-` for standard output.
+    pub path: PathBuf,
+    /// The cause.
+    #[source]
+    pub source: io::Error,
+}
+
+impl DocsError {
+    fn stdout(source: io::Error) -> DocsError {
+        DocsError { path: PathBuf::from("-"), source }
+    }
+}
+
+/// The two file formats paychan publishes a JSON Schema for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// A scenario file (`scenarios/*.toml`), as TOML editors see it once converted to JSON.
+    Scenario,
+    /// The `summary.json` that `paychan run` writes.
+    Summary,
+}
+
+impl SchemaKind {
+    /// Both kinds, in the order they are documented.
+    pub const ALL: [SchemaKind; 2] = [SchemaKind::Scenario, SchemaKind::Summary];
+
+    /// The schema's place in the repository, e.g. `schema/scenario.schema.json`.
+    pub fn shipped_path(self) -> &'static str {
+        match self {
+            SchemaKind::Scenario => "schema/scenario.schema.json",
+            SchemaKind::Summary => "schema/summary.schema.json",
+        }
+    }
+
+    /// The argument of `paychan schema` that prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaKind::Scenario => "scenario",
+            SchemaKind::Summary => "summary",
+        }
+    }
+}
+
+/// The completion script for `shell`, for the whole command line (every subcommand and option).
+pub fn completion_script(shell: Shell) -> Vec<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+    script
+}
+
+/// One manual page: its file name (`paychan.1`, `paychan-run.1`, …) and its roff text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManPage {
+    /// The file name, section included.
+    pub file_name: String,
+    /// The page in roff.
+    pub roff: Vec<u8>,
+}
+
+/// The manual pages: `paychan.1` first, then one per subcommand (`paychan-run.1`, …), as
+/// `clap_mangen::generate_to` names them.
+pub fn man_pages() -> Vec<ManPage> {
+    fn collect(cmd: &clap::Command, pages: &mut Vec<ManPage>) {
+        let man = clap_mangen::Man::new(cmd.clone());
+        let mut roff = Vec::new();
+        man.render(&mut roff).expect("rendering into a Vec cannot fail");
+        pages.push(ManPage { file_name: man.get_filename(), roff });
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            collect(sub, pages);
+        }
+    }
+    // Built, so that subcommands carry their display names ("paychan-run"); no `help` subcommand.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = Vec::new();
+    collect(&cmd, &mut pages);
+    pages
+}
+
+/// Writes every page of [`man_pages`] into `dir` (created if missing) and returns their paths.
+///
+/// # Errors
+///
+/// [`DocsError`] naming the folder or page that could not be written.
+pub fn write_man_pages(dir: &Path) -> Result<Vec<PathBuf>, DocsError> {
+    std::fs::create_dir_all(dir).map_err(|source| DocsError { path: dir.to_path_buf(), source })?;
+    man_pages()
+        .into_iter()
+        .map(|page| {
+            let path = dir.join(&page.file_name);
+            std::fs::write(&path, &page.roff).map_err(|source| DocsError { path: path.clone(), source })?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// The JSON Schema of `kind`, generated from the Rust types (JSON Schema draft 7, which taplo and
+/// Even Better TOML understand).
+pub fn schema(kind: SchemaKind) -> Schema {
+    match kind {
+        // What serde accepts when it reads a scenario.
+        SchemaKind::Scenario => {
+            let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<RawScenario>();
+            drop_null(&mut schema);
+            schema
+        }
+        // What `run` writes: every field present, `exhausted` null when the channel did not run out.
+        SchemaKind::Summary => {
+            SchemaSettings::draft07().for_serialize().into_generator().into_root_schema_for::<Summary>()
+        }
+    }
+}
+
+/// The schema of `kind` as shipped in `schema/`: pretty JSON, keys sorted, ending in a newline.
+pub fn schema_text(kind: SchemaKind) -> String {
+    let mut text = serde_json::to_string_pretty(&schema(kind)).expect("a schema is plain JSON");
+    text.push('\n');
+    text
+}
+
+/// TOML has no null: an optional field is one that may be left out, so `"type": ["string",
+/// "null"]` becomes `"type": "string"` (an editor would otherwise offer `null`).
+fn drop_null(schema: &mut Schema) {
+    if let Some(serde_json::Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            schema.insert("type".into(), only);
+        }
+    }
+    schemars::transform::transform_subschemas(&mut drop_null, schema);
+}
+
+/// Writes `bytes` to standard output.
+///
+/// # Errors
+///
+/// [`DocsError`] for standard output when it cannot be written (other than a closed pipe, as in
+/// `paychan man | head`, which is not an error).
+pub fn print(bytes: &[u8]) -> Result<(), DocsError> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(DocsError::stdout(e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_subcommand_has_its_own_man_page() {
+        let names: Vec<String> = man_pages().into_iter().map(|p| p.file_name).collect();
+        let mut expected = vec!["paychan.1".to_string()];
+        expected.extend(
+            Cli::command()
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| format!("paychan-{}.1", s.get_name())),
+        );
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn the_scenario_schema_offers_no_null() {
+        let text = schema_text(SchemaKind::Scenario);
+        assert!(!text.contains("\"null\""), "{text}");
+        // The summary's `exhausted` is written as null when the channel did not run out.
+        assert!(schema_text(SchemaKind::Summary).contains("\"null\""));
+    }
+}
