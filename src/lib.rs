@@ -15,14 +15,14 @@ pub mod engine;
 pub mod output;
 pub mod party;
 pub mod rules;
+pub mod run;
 pub mod scenario;
 pub mod sweep;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::engine::EngineError;
-use crate::output::chart::{self, BalancePoint, ChartInput, SegmentMark};
-use crate::output::{CommitmentLog, OutputError, Staging};
+use crate::output::OutputError;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Any failure of a paychan command.
@@ -97,125 +97,4 @@ pub fn warnings(scenario: &Scenario) -> Vec<String> {
     w
 }
 
-/// What a completed run produced.
-#[derive(Debug)]
-pub struct RunOutcome {
-    /// The validated scenario.
-    pub scenario: Scenario,
-    /// What the engine did.
-    pub report: engine::RunReport,
-    /// The output folder.
-    pub dir: PathBuf,
-}
-
-/// Options of a run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// The folder that receives `<name>/`.
-    pub out: PathBuf,
-    /// Replace a folder in the way even if it is not a previous paychan output.
-    pub force: bool,
-    /// Commitments to write as BIP-0174 PSBTs into `<name>/psbt/`, if any.
-    pub psbt: Option<channel::psbt::Selection>,
-    /// Signing threads (the output is the same for any number).
-    pub threads: usize,
-    /// Write each commitment's hex into the CSV (the default).
-    pub tx_hex: bool,
-    /// Show a progress bar on stderr when it is a terminal and the run lasts over a second.
-    pub progress: bool,
-    /// Tell the story on stdout as the run goes (`--narrate`).
-    pub narrate: bool,
-}
-
-/// Runs the scenario at `path`: validates it, replays the channel, writes every file atomically.
-///
-/// # Errors
-///
-/// [`Error`]: nothing is written when the scenario is invalid, and a failed run leaves the
-/// previous output (if any) in place.
-pub fn run(path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
-    run_scenario(Scenario::load(path)?, path, options)
-}
-
-/// Runs an already validated `scenario` read from `path` (named in errors).
-///
-/// # Errors
-///
-/// As [`run`], less the validation.
-pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
-    let staging = Staging::prepare(&options.out, &scenario.name, options.force)?;
-    let dir = staging.path().to_path_buf();
-    let mut log = CommitmentLog::create(&dir, scenario.capacity, options.tx_hex)?;
-    let mut series = output::series::Series::new(scenario.total_duration_s());
-    let interval = scenario.interval_s;
-    let mut progress = output::progress::Progress::new(&scenario, options.progress && !options.narrate);
-    let opened = engine::open(&scenario)
-        .map_err(|e| Error::Engine { scenario: path.to_path_buf(), source: EngineError::Funding(e) })?;
-    let mut narrator = options.narrate.then(|| output::narrate::Narrator::new(&scenario, std::io::stdout()));
-    let narration_failed = |e: std::io::Error| OutputError::Io { path: PathBuf::from("<stdout>"), source: e };
-    if let Some(n) = &mut narrator {
-        n.opening(&opened.0).map_err(narration_failed)?;
-    }
-    let params = opened.0.params.clone();
-    let report = engine::stream(&scenario, opened, options.threads, |tick, c| {
-        progress.tick(c.seq);
-        if let Some(n) = &mut narrator {
-            n.commitment(tick, c).map_err(narration_failed)?;
-        }
-        if options.psbt.as_ref().is_some_and(|sel| sel.contains(c.seq)) {
-            output::write_psbts(&dir, &params, c.seq, &c.tx)?;
-        }
-        series.push(BalancePoint {
-            clock_s: tick.clock_s,
-            payer_sat: c.split.payer.to_sat(),
-            payee_sat: c.split.payee.to_sat(),
-            fee_sat: c.split.fee.to_sat(),
-        });
-        log.append(tick, c, interval)
-    })
-    .map_err(|source| Error::Engine { scenario: path.to_path_buf(), source })?;
-    progress.finish();
-    if let Some(n) = &mut narrator {
-        n.closing(&report).map_err(narration_failed)?;
-    }
-    log.finish()?;
-    output::write_summary(&dir, &scenario, &report)?;
-    draw_chart(&scenario, &report, &series.into_points(), &dir)?;
-    output::report::write_report(&dir).map_err(OutputError::from)?;
-    let dir = staging.commit()?;
-    Ok(RunOutcome { scenario, report, dir })
-}
-
-fn draw_chart(
-    scenario: &Scenario,
-    report: &engine::RunReport,
-    points: &[BalancePoint],
-    dir: &Path,
-) -> Result<(), OutputError> {
-    let mut start = 0;
-    let segments: Vec<SegmentMark> = scenario
-        .segments
-        .iter()
-        .map(|s| {
-            let m = SegmentMark { start_s: start, end_s: start + s.duration_s, rate_sat_per_s: s.rate_per_s.to_sat() };
-            start += s.duration_s;
-            m
-        })
-        .collect();
-    let input = ChartInput {
-        scenario: &scenario.name,
-        seed: scenario.seed,
-        payer_name: &scenario.payer,
-        payee_name: &scenario.payee,
-        capacity_sat: scenario.capacity.to_sat(),
-        unit_name: scenario::unit_name(scenario.unit),
-        sat_per_unit: scenario.sat_per_unit(),
-        points,
-        segments: &segments,
-        exhausted_at_s: report.exhausted.map(|e| e.clock_s),
-        settlement_s: report.settled_at_s,
-    };
-    chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"))?;
-    chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"))?;
-    Ok(())
-}
+pub use run::{run, run_scenario, RunOptions, RunOutcome};

@@ -17,6 +17,7 @@ pub struct CommitmentLog {
     path: PathBuf,
     writer: csv::Writer<BufWriter<File>>,
     funding: Amount,
+    interval_s: u64,
     with_hex: bool,
     /// Reused buffers: the consensus encoding and its hex, one allocation for the whole run.
     raw: Vec<u8>,
@@ -90,7 +91,7 @@ impl CommitmentLog {
     /// # Errors
     ///
     /// [`OutputError::Io`] when the file cannot be created.
-    pub fn create(dir: &Path, funding: Amount, with_hex: bool) -> Result<CommitmentLog, OutputError> {
+    pub fn create(dir: &Path, funding: Amount, interval_s: u64, with_hex: bool) -> Result<CommitmentLog, OutputError> {
         let path = dir.join("commitments.csv");
         let file = File::create(&path).map_err(io_err(&path))?;
         // The header is written here, not on the first row, so a run without a commitment still
@@ -102,6 +103,7 @@ impl CommitmentLog {
             path,
             writer,
             funding,
+            interval_s,
             with_hex,
             raw: Vec::with_capacity(512),
             hex: String::with_capacity(1024),
@@ -113,7 +115,7 @@ impl CommitmentLog {
     /// # Errors
     ///
     /// [`OutputError::Csv`] when the write fails.
-    pub fn append(&mut self, tick: &Tick, commitment: &SignedCommitment, interval_s: u64) -> Result<(), OutputError> {
+    pub fn append(&mut self, tick: &Tick, commitment: &SignedCommitment) -> Result<(), OutputError> {
         let split = &commitment.split;
         debug_assert_eq!(split.payer + split.payee + split.fee, self.funding);
         self.hex.clear();
@@ -134,7 +136,7 @@ impl CommitmentLog {
             tx_hex: &self.hex,
             clock_s: tick.clock_s,
             segment: tick.segment as u64 + 1,
-            rate_sat_per_s: tick.price.to_sat() / interval_s,
+            rate_sat_per_s: tick.price.to_sat() / self.interval_s,
             trimmed_sat: split.trimmed.to_sat(),
             trimmed: match (split.payer_trimmed, split.payee_trimmed) {
                 (true, _) => "payer",

@@ -1,0 +1,296 @@
+//! One run of a scenario: open the channel, stream the commitments to a list of writers, settle,
+//! and swap the output folder into place.
+//!
+//! The engine signs; the writers record. Each [`Writer`] sees the opened channel, every
+//! commitment in order and the final report, and writes one thing (the CSV log, the chart sample,
+//! the PSBT picks, the narration, the summary, the report page), so a caller that needs less (a
+//! sweep wants one row per channel, no chart) passes fewer writers to [`stream_to`].
+
+use std::path::{Path, PathBuf};
+
+use crate::channel::psbt::Selection;
+use crate::channel::Channel;
+use crate::engine::{self, EngineError, RunReport, Tick};
+use crate::output::chart::{self, BalancePoint, ChartInput, SegmentMark};
+use crate::output::narrate::Narrator;
+use crate::output::progress::Progress;
+use crate::output::series::Series;
+use crate::output::{report, CommitmentLog, OutputError, Staging};
+use crate::party::SignedCommitment;
+use crate::scenario::{self, Scenario};
+use crate::Error;
+
+/// Something a run writes as it goes: told of the opened channel, of every commitment in order,
+/// and of the end.
+pub trait Writer: Send {
+    /// The channel is open; no commitment yet.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError`] when the writer cannot write.
+    fn opened(&mut self, _channel: &Channel) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    /// Commitment `c`, paid for by `tick`, is signed by both parties.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError`] when the writer cannot write; the run stops there.
+    fn commitment(&mut self, tick: &Tick, c: &SignedCommitment) -> Result<(), OutputError>;
+
+    /// The run is over: write what needs all of it.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError`] when the writer cannot write.
+    fn finish(self: Box<Self>, _report: &RunReport) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+/// What a completed run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// What the engine did.
+    pub report: RunReport,
+    /// The output folder.
+    pub dir: PathBuf,
+}
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The folder that receives `<name>/`.
+    pub out: PathBuf,
+    /// Replace a folder in the way even if it is not a previous paychan output.
+    pub force: bool,
+    /// Commitments to write as BIP-0174 PSBTs into `<name>/psbt/`, if any.
+    pub psbt: Option<Selection>,
+    /// Signing threads (the output is the same for any number).
+    pub threads: usize,
+    /// Write each commitment's hex into the CSV (the default).
+    pub tx_hex: bool,
+    /// Show a progress bar on stderr when it is a terminal and the run lasts over a second.
+    pub progress: bool,
+    /// Tell the story on stdout as the run goes (`--narrate`).
+    pub narrate: bool,
+}
+
+/// Runs the scenario at `path`: validates it, replays the channel, writes every file atomically.
+///
+/// # Errors
+///
+/// [`Error`]: nothing is written when the scenario is invalid, and a failed run leaves the
+/// previous output (if any) in place.
+pub fn run(path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
+    run_scenario(Scenario::load(path)?, path, options)
+}
+
+/// Runs an already validated `scenario` read from `path` (named in errors), with every writer
+/// the options ask for, into a staging folder that replaces `<out>/<name>` at the end.
+///
+/// # Errors
+///
+/// As [`run`], less the validation.
+pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
+    let staging = Staging::prepare(&options.out, &scenario.name, options.force)?;
+    let dir = staging.path().to_path_buf();
+    let mut writers: Vec<Box<dyn Writer>> = Vec::new();
+    writers.push(Box::new(CommitmentLog::create(&dir, scenario.capacity, scenario.interval_s, options.tx_hex)?));
+    writers.push(Box::new(Charts::new(&scenario, &dir)));
+    if let Some(selection) = &options.psbt {
+        writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
+    }
+    if options.narrate {
+        writers.push(Box::new(Narrator::new(&scenario, std::io::stdout())));
+    } else if options.progress {
+        writers.push(Box::new(Progress::new(&scenario, true)));
+    }
+    writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone() }));
+    // Last: the page is built from the files the writers before it wrote.
+    writers.push(Box::new(ReportPage { dir: dir.clone() }));
+    let report = stream_to(&scenario, path, options.threads, writers)?;
+    let dir = staging.commit()?;
+    Ok(RunOutcome { scenario, report, dir })
+}
+
+/// Opens the channel of `scenario`, streams every commitment on `threads` threads to `writers` in
+/// order, settles, and lets each writer finish, in the order given.
+///
+/// # Errors
+///
+/// [`Error::Engine`] when the channel cannot be funded, a party refuses, or a writer fails.
+pub fn stream_to(
+    scenario: &Scenario,
+    path: &Path,
+    threads: usize,
+    mut writers: Vec<Box<dyn Writer>>,
+) -> Result<RunReport, Error> {
+    let failed = |source| Error::Engine { scenario: path.to_path_buf(), source };
+    let opened = engine::open(scenario).map_err(|e| failed(EngineError::Funding(e)))?;
+    for w in &mut writers {
+        w.opened(&opened.0).map_err(|e| failed(EngineError::Sink { seq: 0, source: e }))?;
+    }
+    let report =
+        engine::stream(scenario, opened, threads, |tick, c| writers.iter_mut().try_for_each(|w| w.commitment(tick, c)))
+            .map_err(failed)?;
+    for w in writers {
+        w.finish(&report)?;
+    }
+    Ok(report)
+}
+
+impl Writer for CommitmentLog {
+    fn commitment(&mut self, tick: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
+        self.append(tick, c)
+    }
+
+    fn finish(self: Box<Self>, _: &RunReport) -> Result<(), OutputError> {
+        (*self).finish()
+    }
+}
+
+impl Writer for Progress {
+    fn commitment(&mut self, _: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
+        self.tick(c.seq);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, _: &RunReport) -> Result<(), OutputError> {
+        Progress::finish(&self);
+        Ok(())
+    }
+}
+
+fn narration_failed(e: std::io::Error) -> OutputError {
+    OutputError::Io { path: PathBuf::from("<stdout>"), source: e }
+}
+
+impl<W: std::io::Write + Send> Writer for Narrator<W> {
+    fn opened(&mut self, channel: &Channel) -> Result<(), OutputError> {
+        self.opening(channel).map_err(narration_failed)
+    }
+
+    fn commitment(&mut self, tick: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
+        Narrator::commitment(self, tick, c).map_err(narration_failed)
+    }
+
+    fn finish(mut self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
+        self.closing(report).map_err(narration_failed)
+    }
+}
+
+/// The commitments chosen with `--psbt`, written as BIP-0174 PSBTs as they stream past.
+struct PsbtPicks {
+    dir: PathBuf,
+    selection: Selection,
+    params: Option<crate::channel::ChannelParams>,
+}
+
+impl Writer for PsbtPicks {
+    fn opened(&mut self, channel: &Channel) -> Result<(), OutputError> {
+        self.params = Some(channel.params.clone());
+        Ok(())
+    }
+
+    fn commitment(&mut self, _: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
+        match &self.params {
+            Some(params) if self.selection.contains(c.seq) => {
+                crate::output::write_psbts(&self.dir, params, c.seq, &c.tx)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `summary.json`, once the run is over.
+struct SummaryFile {
+    dir: PathBuf,
+    scenario: Scenario,
+}
+
+impl Writer for SummaryFile {
+    fn commitment(&mut self, _: &Tick, _: &SignedCommitment) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
+        crate::output::write_summary(&self.dir, &self.scenario, report)
+    }
+}
+
+/// `report.html`, built from the files written before it.
+struct ReportPage {
+    dir: PathBuf,
+}
+
+impl Writer for ReportPage {
+    fn commitment(&mut self, _: &Tick, _: &SignedCommitment) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, _: &RunReport) -> Result<(), OutputError> {
+        report::write_report(&self.dir).map_err(OutputError::from)
+    }
+}
+
+/// The balance and payment charts: a bounded sample of the balances as they stream past, drawn
+/// at the end.
+struct Charts {
+    dir: PathBuf,
+    scenario: Scenario,
+    series: Series,
+}
+
+impl Charts {
+    fn new(scenario: &Scenario, dir: &Path) -> Charts {
+        Charts { dir: dir.to_path_buf(), scenario: scenario.clone(), series: Series::new(scenario.total_duration_s()) }
+    }
+}
+
+impl Writer for Charts {
+    fn commitment(&mut self, tick: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
+        self.series.push(BalancePoint {
+            clock_s: tick.clock_s,
+            payer_sat: c.split.payer.to_sat(),
+            payee_sat: c.split.payee.to_sat(),
+            fee_sat: c.split.fee.to_sat(),
+        });
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
+        let Charts { dir, scenario, series } = *self;
+        let points = series.into_points();
+        let mut start = 0;
+        let segments: Vec<SegmentMark> = scenario
+            .segments
+            .iter()
+            .map(|s| {
+                let m =
+                    SegmentMark { start_s: start, end_s: start + s.duration_s, rate_sat_per_s: s.rate_per_s.to_sat() };
+                start += s.duration_s;
+                m
+            })
+            .collect();
+        let input = ChartInput {
+            scenario: &scenario.name,
+            seed: scenario.seed,
+            payer_name: &scenario.payer,
+            payee_name: &scenario.payee,
+            capacity_sat: scenario.capacity.to_sat(),
+            unit_name: scenario::unit_name(scenario.unit),
+            sat_per_unit: scenario.sat_per_unit(),
+            points: &points,
+            segments: &segments,
+            exhausted_at_s: report.exhausted.map(|e| e.clock_s),
+            settlement_s: report.settled_at_s,
+        };
+        chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"))?;
+        chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"))?;
+        Ok(())
+    }
+}
