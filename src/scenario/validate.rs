@@ -4,12 +4,13 @@
 use std::fmt;
 use std::path::Path;
 
-use bitcoin::{Amount, Denomination, Network};
+use bitcoin::{Amount, Denomination, FeeRate, Network};
 use toml::Spanned;
 
-use super::raw::RawScenario;
+use super::raw::{RawScenario, RawSegment};
 use super::units::*;
 use super::{Scenario, ScenarioError, Segment, MAX_TOTAL_DURATION_S};
+use crate::channel::{self, DesignRef};
 
 pub(crate) struct Validator<'a> {
     pub(crate) path: &'a Path,
@@ -35,126 +36,25 @@ impl Validator<'_> {
     }
 
     pub(crate) fn validate(&self, raw: RawScenario) -> Result<Scenario, ScenarioError> {
-        let name = raw.name.get_ref().clone();
-        let name_ok = !name.is_empty()
-            && name.len() <= 64
-            && !name.starts_with('.')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !name_ok {
-            return Err(self.err(
-                "name",
-                &raw.name,
-                "the name becomes the output folder: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'",
-            ));
-        }
-
+        let name = self.name(&raw.name)?;
         let seed = u64::try_from(*raw.seed.get_ref()).map_err(|_| {
             self.err("seed", &raw.seed, "the seed must be a whole number from 0 to 9223372036854775807")
         })?;
-
         let design = match &raw.design {
-            None => crate::channel::DesignRef::default(),
-            Some(d) => crate::channel::design(d.get_ref(), &crate::channel::Settings::default()).ok_or_else(|| {
-                self.err("design", d, format!("unknown design; paychan knows {}", crate::channel::design_names()))
+            None => DesignRef::default(),
+            Some(d) => channel::design(d.get_ref(), &channel::Settings::default()).ok_or_else(|| {
+                self.err("design", d, format!("unknown design; paychan knows {}", channel::design_names()))
             })?,
         };
-
         let network = match &raw.network {
             None => Network::Regtest,
             Some(n) => parse_network(n.get_ref()).map_err(|p| self.err("network", n, p))?,
         };
-
-        for (field, party) in [("payer", &raw.payer), ("payee", &raw.payee)] {
-            let p = party.get_ref();
-            if p.trim().is_empty() || p.len() > 40 || p.chars().any(char::is_control) {
-                return Err(self.err(field, party, "give a name of 1 to 40 printable characters, e.g. \"Emma\""));
-            }
-        }
-        if raw.payer.get_ref() == raw.payee.get_ref() {
-            return Err(self.err("payee", &raw.payee, "the payee must be someone other than the payer"));
-        }
-
-        let (capacity, unit) =
-            parse_amount(raw.capacity.get_ref()).map_err(|p| self.err("capacity", &raw.capacity, p))?;
-        if capacity == Amount::ZERO {
-            return Err(self.err(
-                "capacity",
-                &raw.capacity,
-                "the channel needs a capacity above zero, e.g. \"36 mBTC\"",
-            ));
-        }
-        if capacity > Amount::MAX_MONEY {
-            return Err(self.err("capacity", &raw.capacity, "more than the 21 million BTC that will ever exist"));
-        }
-
+        self.parties(&raw.payer, &raw.payee)?;
+        let (capacity, unit) = self.capacity(&raw.capacity)?;
         let fee_rate = parse_fee_rate(raw.fee_rate.get_ref()).map_err(|p| self.err("fee_rate", &raw.fee_rate, p))?;
-        let dust = crate::channel::P2WPKH_DUST;
-        let too_high = || self.err("fee_rate", &raw.fee_rate, "the fee rate is so high that a fee overflows");
-        let fee1 = design.commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
-        let fee2 = design.commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
-        if fee1.checked_add(dust).is_none_or(|least| least > capacity) {
-            return Err(self.err(
-                "fee_rate",
-                &raw.fee_rate,
-                format!(
-                    "at this fee rate a commitment's fee is {} sat, which leaves less than one 294-sat output of the \
-                     {} sat capacity; lower the fee rate or raise the capacity",
-                    fee1.to_sat(),
-                    capacity.to_sat()
-                ),
-            ));
-        }
-        let least = dust + dust + fee2;
-        if capacity < least {
-            return Err(self.err(
-                "capacity",
-                &raw.capacity,
-                format!(
-                    "too small for a channel: a commitment needs two outputs of at least 294 sat (the dust limit) \
-                     plus a {} sat fee, so at least {} sat",
-                    fee2.to_sat(),
-                    least.to_sat()
-                ),
-            ));
-        }
-
-        let wallet = match &raw.wallet {
-            // Enough for the capacity, the funding fee and 1 mBTC of change.
-            None => crate::channel::funding_fee(fee_rate, true)
-                .and_then(|fee| capacity.checked_add(fee))
-                .and_then(|a| a.checked_add(Amount::from_sat(100_000)))
-                .filter(|a| *a <= Amount::MAX_MONEY)
-                .ok_or_else(|| {
-                    self.err(
-                        "capacity",
-                        &raw.capacity,
-                        "leaves no room for a wallet coin to fund it within 21 million BTC",
-                    )
-                })?,
-            Some(w) => {
-                let (wallet, _) = parse_amount(w.get_ref()).map_err(|p| self.err("wallet", w, p))?;
-                if wallet > Amount::MAX_MONEY {
-                    return Err(self.err("wallet", w, "more than the 21 million BTC that will ever exist"));
-                }
-                let funding_fee = crate::channel::funding_fee(fee_rate, false)
-                    .ok_or_else(|| self.err("fee_rate", &raw.fee_rate, "fee rate too high"))?;
-                let needed = capacity.checked_add(funding_fee).unwrap_or(Amount::MAX);
-                if wallet < needed {
-                    return Err(self.err(
-                        "wallet",
-                        w,
-                        format!(
-                            "the wallet coin must cover the capacity plus the funding fee: at least {} ({} + {} fee)",
-                            format_amount(needed, Denomination::Satoshi),
-                            format_amount(capacity, Denomination::Satoshi),
-                            format_amount(funding_fee, Denomination::Satoshi)
-                        ),
-                    ));
-                }
-                wallet
-            }
-        };
-
+        self.fees_fit(&design, fee_rate, &raw.fee_rate, capacity, &raw.capacity)?;
+        let wallet = self.wallet(raw.wallet.as_ref(), capacity, &raw.capacity, fee_rate, &raw.fee_rate)?;
         let interval_s = match &raw.interval {
             None => 1,
             Some(i) => {
@@ -165,65 +65,7 @@ impl Validator<'_> {
                 s
             }
         };
-
-        if raw.segment.get_ref().is_empty() {
-            return Err(self.err_at(
-                "segment",
-                raw.segment.span().start,
-                "add at least one [[segment]] with a rate and a duration",
-            ));
-        }
-        let mut segments = Vec::with_capacity(raw.segment.get_ref().len());
-        let mut total: u64 = 0;
-        for (i, seg) in raw.segment.get_ref().iter().enumerate() {
-            let n = i + 1;
-            let rate_per_s =
-                parse_rate(seg.rate.get_ref()).map_err(|p| self.err(&format!("segment[{n}].rate"), &seg.rate, p))?;
-            if rate_per_s > capacity {
-                return Err(self.err(
-                    &format!("segment[{n}].rate"),
-                    &seg.rate,
-                    format!("one second would cost more than the whole capacity ({})", format_amount(capacity, unit)),
-                ));
-            }
-            let price = rate_per_s.to_sat().checked_mul(interval_s).map(Amount::from_sat);
-            if price.is_none_or(|p| p > capacity) {
-                return Err(self.err(
-                    &format!("segment[{n}].rate"),
-                    &seg.rate,
-                    format!(
-                        "one {interval_s} s interval would cost more than the whole capacity ({})",
-                        format_amount(capacity, unit)
-                    ),
-                ));
-            }
-            let duration_s = parse_duration(seg.duration.get_ref())
-                .map_err(|p| self.err(&format!("segment[{n}].duration"), &seg.duration, p))?;
-            if duration_s == 0 {
-                return Err(self.err(
-                    &format!("segment[{n}].duration"),
-                    &seg.duration,
-                    "a segment must last at least one interval; remove it or give a duration such as \"60 s\"",
-                ));
-            }
-            if duration_s % interval_s != 0 {
-                return Err(self.err(
-                    &format!("segment[{n}].duration"),
-                    &seg.duration,
-                    format!("{duration_s} s is not a whole number of {interval_s} s intervals"),
-                ));
-            }
-            total = total.saturating_add(duration_s);
-            if total > MAX_TOTAL_DURATION_S {
-                return Err(self.err(
-                    &format!("segment[{n}].duration"),
-                    &seg.duration,
-                    format!("the schedule would last more than one year ({MAX_TOTAL_DURATION_S} s), paychan's limit"),
-                ));
-            }
-            segments.push(Segment { rate_per_s, duration_s });
-        }
-
+        let segments = self.segments(&raw.segment, capacity, unit, interval_s)?;
         Ok(Scenario {
             name,
             design,
@@ -238,6 +80,210 @@ impl Validator<'_> {
             segments,
             unit,
         })
+    }
+
+    fn name(&self, raw: &Spanned<String>) -> Result<String, ScenarioError> {
+        let name = raw.get_ref().clone();
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && !name.starts_with('.')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !name_ok {
+            return Err(self.err(
+                "name",
+                raw,
+                "the name becomes the output folder: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'",
+            ));
+        }
+        Ok(name)
+    }
+
+    fn parties(&self, payer: &Spanned<String>, payee: &Spanned<String>) -> Result<(), ScenarioError> {
+        for (field, party) in [("payer", payer), ("payee", payee)] {
+            let p = party.get_ref();
+            if p.trim().is_empty() || p.len() > 40 || p.chars().any(char::is_control) {
+                return Err(self.err(field, party, "give a name of 1 to 40 printable characters, e.g. \"Emma\""));
+            }
+        }
+        if payer.get_ref() == payee.get_ref() {
+            return Err(self.err("payee", payee, "the payee must be someone other than the payer"));
+        }
+        Ok(())
+    }
+
+    fn capacity(&self, raw: &Spanned<String>) -> Result<(Amount, Denomination), ScenarioError> {
+        let (capacity, unit) = parse_amount(raw.get_ref()).map_err(|p| self.err("capacity", raw, p))?;
+        if capacity == Amount::ZERO {
+            return Err(self.err("capacity", raw, "the channel needs a capacity above zero, e.g. \"36 mBTC\""));
+        }
+        if capacity > Amount::MAX_MONEY {
+            return Err(self.err("capacity", raw, "more than the 21 million BTC that will ever exist"));
+        }
+        Ok((capacity, unit))
+    }
+
+    /// The design's commitment fees leave room for two outputs above dust.
+    fn fees_fit(
+        &self,
+        design: &DesignRef,
+        fee_rate: FeeRate,
+        raw_fee_rate: &Spanned<String>,
+        capacity: Amount,
+        raw_capacity: &Spanned<String>,
+    ) -> Result<(), ScenarioError> {
+        let dust = channel::P2WPKH_DUST;
+        let too_high = || self.err("fee_rate", raw_fee_rate, "the fee rate is so high that a fee overflows");
+        let fee1 = design.commitment_fee(fee_rate, 1).ok_or_else(too_high)?;
+        let fee2 = design.commitment_fee(fee_rate, 2).ok_or_else(too_high)?;
+        if fee1.checked_add(dust).is_none_or(|least| least > capacity) {
+            return Err(self.err(
+                "fee_rate",
+                raw_fee_rate,
+                format!(
+                    "at this fee rate a commitment's fee is {} sat, which leaves less than one 294-sat output of the \
+                     {} sat capacity; lower the fee rate or raise the capacity",
+                    fee1.to_sat(),
+                    capacity.to_sat()
+                ),
+            ));
+        }
+        let least = dust + dust + fee2;
+        if capacity < least {
+            return Err(self.err(
+                "capacity",
+                raw_capacity,
+                format!(
+                    "too small for a channel: a commitment needs two outputs of at least 294 sat (the dust limit) \
+                     plus a {} sat fee, so at least {} sat",
+                    fee2.to_sat(),
+                    least.to_sat()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The payer's wallet coin: given, and large enough, or enough for the capacity, the funding
+    /// fee and 1 mBTC of change.
+    fn wallet(
+        &self,
+        raw: Option<&Spanned<String>>,
+        capacity: Amount,
+        raw_capacity: &Spanned<String>,
+        fee_rate: FeeRate,
+        raw_fee_rate: &Spanned<String>,
+    ) -> Result<Amount, ScenarioError> {
+        let Some(w) = raw else {
+            return channel::funding_fee(fee_rate, true)
+                .and_then(|fee| capacity.checked_add(fee))
+                .and_then(|a| a.checked_add(Amount::from_sat(100_000)))
+                .filter(|a| *a <= Amount::MAX_MONEY)
+                .ok_or_else(|| {
+                    self.err(
+                        "capacity",
+                        raw_capacity,
+                        "leaves no room for a wallet coin to fund it within 21 million BTC",
+                    )
+                });
+        };
+        let (wallet, _) = parse_amount(w.get_ref()).map_err(|p| self.err("wallet", w, p))?;
+        if wallet > Amount::MAX_MONEY {
+            return Err(self.err("wallet", w, "more than the 21 million BTC that will ever exist"));
+        }
+        let funding_fee = channel::funding_fee(fee_rate, false)
+            .ok_or_else(|| self.err("fee_rate", raw_fee_rate, "fee rate too high"))?;
+        let needed = capacity.checked_add(funding_fee).unwrap_or(Amount::MAX);
+        if wallet < needed {
+            return Err(self.err(
+                "wallet",
+                w,
+                format!(
+                    "the wallet coin must cover the capacity plus the funding fee: at least {} ({} + {} fee)",
+                    format_amount(needed, Denomination::Satoshi),
+                    format_amount(capacity, Denomination::Satoshi),
+                    format_amount(funding_fee, Denomination::Satoshi)
+                ),
+            ));
+        }
+        Ok(wallet)
+    }
+
+    fn segments(
+        &self,
+        raw: &Spanned<Vec<RawSegment>>,
+        capacity: Amount,
+        unit: Denomination,
+        interval_s: u64,
+    ) -> Result<Vec<Segment>, ScenarioError> {
+        if raw.get_ref().is_empty() {
+            return Err(self.err_at(
+                "segment",
+                raw.span().start,
+                "add at least one [[segment]] with a rate and a duration",
+            ));
+        }
+        let mut segments = Vec::with_capacity(raw.get_ref().len());
+        let mut total: u64 = 0;
+        for (i, seg) in raw.get_ref().iter().enumerate() {
+            let segment = self.segment(i + 1, seg, capacity, unit, interval_s)?;
+            total = total.saturating_add(segment.duration_s);
+            if total > MAX_TOTAL_DURATION_S {
+                return Err(self.err(
+                    &format!("segment[{}].duration", i + 1),
+                    &seg.duration,
+                    format!("the schedule would last more than one year ({MAX_TOTAL_DURATION_S} s), paychan's limit"),
+                ));
+            }
+            segments.push(segment);
+        }
+        Ok(segments)
+    }
+
+    fn segment(
+        &self,
+        n: usize,
+        seg: &RawSegment,
+        capacity: Amount,
+        unit: Denomination,
+        interval_s: u64,
+    ) -> Result<Segment, ScenarioError> {
+        let rate_per_s =
+            parse_rate(seg.rate.get_ref()).map_err(|p| self.err(&format!("segment[{n}].rate"), &seg.rate, p))?;
+        if rate_per_s > capacity {
+            return Err(self.err(
+                &format!("segment[{n}].rate"),
+                &seg.rate,
+                format!("one second would cost more than the whole capacity ({})", format_amount(capacity, unit)),
+            ));
+        }
+        let price = rate_per_s.to_sat().checked_mul(interval_s).map(Amount::from_sat);
+        if price.is_none_or(|p| p > capacity) {
+            return Err(self.err(
+                &format!("segment[{n}].rate"),
+                &seg.rate,
+                format!(
+                    "one {interval_s} s interval would cost more than the whole capacity ({})",
+                    format_amount(capacity, unit)
+                ),
+            ));
+        }
+        let duration_s = parse_duration(seg.duration.get_ref())
+            .map_err(|p| self.err(&format!("segment[{n}].duration"), &seg.duration, p))?;
+        if duration_s == 0 {
+            return Err(self.err(
+                &format!("segment[{n}].duration"),
+                &seg.duration,
+                "a segment must last at least one interval; remove it or give a duration such as \"60 s\"",
+            ));
+        }
+        if duration_s % interval_s != 0 {
+            return Err(self.err(
+                &format!("segment[{n}].duration"),
+                &seg.duration,
+                format!("{duration_s} s is not a whole number of {interval_s} s intervals"),
+            ));
+        }
+        Ok(Segment { rate_per_s, duration_s })
     }
 
     fn err_at(&self, field: &str, offset: usize, problem: &str) -> ScenarioError {
