@@ -209,6 +209,11 @@ fn a_tampered_funding_signature_is_caught() {
 /// Re-signs commitment `index` with new output values, with the real keys from the seed, so the
 /// transaction is valid under consensus and only the policy check can object.
 fn resign(dir: &Path, index: usize, payer: u64, payee: u64) {
+    resign_with(dir, index, payer, payee, |_| {});
+}
+
+/// As [`resign`], after `change` has altered the unsigned transaction.
+fn resign_with(dir: &Path, index: usize, payer: u64, payee: u64, change: impl FnOnce(&mut Transaction)) {
     let s = Scenario::load(&root().join(BOOK)).unwrap();
     let (channel, _, _) = paychan::engine::open(&s).unwrap();
     let keys = KeyChain::new(s.seed);
@@ -219,6 +224,7 @@ fn resign(dir: &Path, index: usize, payer: u64, payee: u64) {
         t.input[0].witness = Witness::new();
         t.output[0].value = Amount::from_sat(payer);
         t.output[1].value = Amount::from_sat(payee);
+        change(&mut t);
         let p = &channel.params;
         let (emma_sig, _) = emma.sign_p2wsh_input(&t, 0, &p.witness_script, p.funding_amount);
         let (fabian_sig, _) = fabian.sign_p2wsh_input(&t, 0, &p.witness_script, p.funding_amount);
@@ -243,6 +249,20 @@ fn a_dust_output_is_caught() {
     let (_, out) = verify(&dir, &[]);
     assert!(out.lines().any(|l| l.starts_with("commitment #1: dust")), "{out}");
     assert!(!out.contains("commitment #1: consensus"), "validly signed:\n{out}");
+}
+
+#[test]
+fn a_lock_time_the_design_does_not_give_is_caught() {
+    let (_t, dir) = good_output();
+    // Validly signed, but the naive design's commitments are final at once: a lock time and a
+    // non-final sequence are not what both parties agreed to sign.
+    resign_with(&dir, 2, 3_600_000 - 3_000 - 169, 3_000, |t| {
+        t.lock_time = bitcoin::absolute::LockTime::from_height(100).unwrap();
+        t.input[0].sequence = bitcoin::Sequence::ENABLE_LOCKTIME_NO_RBF;
+    });
+    let (_, out) = verify(&dir, &[]);
+    assert!(out.lines().any(|l| l.starts_with("commitment #3: final")), "{out}");
+    assert!(!out.contains("commitment #3: consensus"), "validly signed:\n{out}");
 }
 
 #[test]

@@ -18,6 +18,7 @@ use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
 use rayon::prelude::*;
 
 use crate::channel::{self, ChannelParams};
+use crate::output::summary::{FundingJson, SettlementJson};
 use crate::output::{LogRow, Summary};
 use crate::rules;
 
@@ -212,185 +213,223 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     let summary: Summary = serde_json::from_str(&read(&summary_path)?)
         .map_err(|source| VerifyError::Json { path: summary_path.clone(), source })?;
     let csv_path = dir.join("commitments.csv");
-    let mut reader =
+    let reader =
         csv::Reader::from_path(&csv_path).map_err(|source| VerifyError::Csv { path: csv_path.clone(), source })?;
     let mut v = Verifier { min_rate, findings: Vec::new(), transactions: 0 };
-
-    // The 2-of-2: rebuilt from the two public keys, BIP-0067 sorted.
-    let f = &summary.funding;
-    let key = |v: &mut Verifier, who: &str, hex: &str| match hex.parse::<PublicKey>() {
-        Ok(k) => Some(k),
-        Err(e) => {
-            v.fail("summary", "pubkey", format!("the {who}'s pubkey {hex} is not a compressed public key: {e}"));
-            None
-        }
-    };
-    let keys = (key(&mut v, "payer", &summary.payer.pubkey), key(&mut v, "payee", &summary.payee.pubkey));
-    let listed_script = ScriptBuf::from_hex(&f.witness_script_hex).unwrap_or_default();
-    let design = channel::design(&summary.design, &channel::Settings::default());
-    if design.is_none() {
-        v.fail(
-            "summary",
-            "design",
-            format!("unknown design \"{}\"; paychan knows {}", summary.design, channel::design_names()),
-        );
-    }
-    if let (Some(design), (Some(a), Some(b))) = (&design, keys) {
-        let rebuilt = design.funding_script(&a, &b);
-        if rebuilt != listed_script {
-            v.fail(
-                "funding",
-                "bip67",
-                format!(
-                    "the witness script {} is not the {} design's script of the payer's and payee's keys ({})",
-                    f.witness_script_hex,
-                    design.name(),
-                    rebuilt.to_hex_string()
-                ),
-            );
-        }
-    }
-    let script = |hex: &str| ScriptBuf::from_hex(hex).unwrap_or_default();
-    let mut channel = Channel {
-        outpoint: OutPoint { txid: Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()), vout: f.vout },
-        amount: Amount::from_sat(f.amount_sat),
-        script_pubkey: listed_script.to_p2wsh(),
-        payer_payout: script(&summary.payer.script_pubkey_hex),
-        payee_payout: script(&summary.payee.script_pubkey_hex),
-        params: None,
-    };
-
-    // The funding transaction: its own input, and the 2-of-2 output it creates.
-    if let Some(funding) = v.parse("funding", &f.tx_hex, &f.txid) {
-        channel.outpoint.txid = funding.compute_txid();
-        match funding.output.get(f.vout as usize) {
-            Some(out) if out.script_pubkey == channel.script_pubkey && out.value == channel.amount => {}
-            Some(out) => v.fail(
-                "funding",
-                "funding-output",
-                format!(
-                    "output {} pays {} sat to {}, not {} sat to the P2WSH of the witness script",
-                    f.vout,
-                    out.value.to_sat(),
-                    out.script_pubkey.to_hex_string(),
-                    f.amount_sat
-                ),
-            ),
-            None => v.fail("funding", "funding-output", format!("has no output {}", f.vout)),
-        }
-        let mut spent = Amount::ZERO;
-        for (i, input) in f.inputs.iter().enumerate() {
-            spent += Amount::from_sat(input.amount_sat);
-            let listed = format!("{}:{}", input.txid, input.vout);
-            match funding.input.get(i) {
-                Some(txin) if txin.previous_output.to_string() == listed => {
-                    let spk = script(&input.script_pubkey_hex);
-                    if let Err(e) = rules::consensus(&funding, i, &spk, Amount::from_sat(input.amount_sat)) {
-                        v.fail("funding", e.check, e.detail);
-                    }
-                }
-                _ => v.fail("funding", "input", format!("input {i} does not spend the listed coin {listed}")),
-            }
-        }
-        if f.inputs.len() != funding.input.len() {
-            v.fail(
-                "funding",
-                "input",
-                format!("{} inputs listed, {} in the transaction", f.inputs.len(), funding.input.len()),
-            );
-        }
-        if let Err(e) = rules::policy(&funding, spent, min_rate) {
-            v.fail("funding", e.check, e.detail);
-        }
-    }
-
-    if let (Some(design), (Some(payer), Some(payee))) = (design, keys) {
-        channel.params = Some(ChannelParams {
-            design,
-            funding_outpoint: channel.outpoint,
-            funding_amount: channel.amount,
-            payer_funding_key: payer,
-            payee_funding_key: payee,
-            witness_script: listed_script.clone(),
-            payer_payout: channel.payer_payout.clone(),
-            payee_payout: channel.payee_payout.clone(),
-            fee_rate: FeeRate::from_sat_per_kwu(summary.fee_rate_sat_per_kwu),
-        });
-    }
-
-    // Every commitment, in order: the row-to-row checks here, each transaction's own checks in
-    // parallel, chunk by chunk, the findings kept in row order.
-    let mut expected_seq = 1;
-    let mut last_payee = 0;
-    let mut last_tx: Option<Transaction> = None;
-    let mut count = 0;
-    let mut rows = reader.deserialize::<LogRow>();
-    loop {
-        let mut chunk = Vec::with_capacity(CHUNK);
-        for record in rows.by_ref().take(CHUNK) {
-            let row = record.map_err(|source| VerifyError::Csv { path: csv_path.clone(), source })?;
-            let mut seq_findings = Vec::new();
-            let place = format!("commitment #{}", row.seq);
-            count += 1;
-            if row.seq != expected_seq {
-                seq_findings.push(Finding {
-                    place: place.clone(),
-                    check: "seq",
-                    detail: format!("row {count} has seq {}, expected {expected_seq}", row.seq),
-                });
-            }
-            expected_seq = row.seq + 1;
-            if row.payee_sat < last_payee {
-                seq_findings.push(Finding {
-                    place: place.clone(),
-                    check: "payee-decreases",
-                    detail: format!("the payee gets {} sat after {last_payee} sat", row.payee_sat),
-                });
-            }
-            last_payee = row.payee_sat;
-            chunk.push((row, place, seq_findings));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let checked: Vec<(Vec<Finding>, usize, Option<Transaction>)> = chunk
-            .into_par_iter()
-            .map(|(row, place, findings)| {
-                let mut w = Verifier { min_rate, findings, transactions: 0 };
-                if row.tx_hex.is_empty() {
-                    w.fail(&place, "no-tx-hex", "the log has no transaction (a --no-tx-hex run): nothing to verify");
-                    return (w.findings, 0, None);
-                }
-                let t = w.parse(&place, &row.tx_hex, &row.txid);
-                if let Some(t) = &t {
-                    w.spend(&place, t, &channel, Some(row.seq));
-                    w.amounts(&place, t, &channel, row.payer_sat, row.payee_sat, row.fee_sat);
-                }
-                (w.findings, w.transactions, t)
-            })
-            .collect();
-        for (findings, transactions, t) in checked {
-            v.findings.extend(findings);
-            v.transactions += transactions;
-            if t.is_some() {
-                last_tx = t;
-            }
-        }
-    }
-    if count != summary.commitments {
-        v.fail("summary", "count", format!("{} commitments listed, {count} rows in the log", summary.commitments));
-    }
-
-    // The settlement: the final state.
-    let s = &summary.settlement;
-    if let Some(t) = v.parse("settlement", &s.tx_hex, &s.txid) {
-        v.spend("settlement", &t, &channel, None);
-        v.amounts("settlement", &t, &channel, s.payer_sat, s.payee_sat, s.fee_sat);
-        if let Some(last) = &last_tx {
-            if *last != t {
-                v.fail("settlement", "final-state", "is not the last commitment of the log");
-            }
-        }
-    }
+    let mut channel = v.channel(&summary);
+    v.funding(&summary.funding, &mut channel);
+    let last_tx = v.log(reader, &csv_path, &channel, summary.commitments)?;
+    v.settlement(&summary.settlement, &channel, last_tx.as_ref());
     Ok(Report { transactions: v.transactions, findings: v.findings })
+}
+
+impl Verifier {
+    /// The channel as the summary lists it: the design's funding script rebuilt from the two
+    /// public keys, and the public parameters every commitment is checked against.
+    fn channel(&mut self, summary: &Summary) -> Channel {
+        let v = self;
+        // The funding script: rebuilt from the two public keys by the summary's design.
+        let f = &summary.funding;
+        let key = |v: &mut Verifier, who: &str, hex: &str| match hex.parse::<PublicKey>() {
+            Ok(k) => Some(k),
+            Err(e) => {
+                v.fail("summary", "pubkey", format!("the {who}'s pubkey {hex} is not a compressed public key: {e}"));
+                None
+            }
+        };
+        let keys = (key(v, "payer", &summary.payer.pubkey), key(v, "payee", &summary.payee.pubkey));
+        let listed_script = ScriptBuf::from_hex(&f.witness_script_hex).unwrap_or_default();
+        let design = channel::design(&summary.design, &channel::Settings::default());
+        if design.is_none() {
+            v.fail(
+                "summary",
+                "design",
+                format!("unknown design \"{}\"; paychan knows {}", summary.design, channel::design_names()),
+            );
+        }
+        if let (Some(design), (Some(a), Some(b))) = (&design, keys) {
+            let rebuilt = design.funding_script(&a, &b);
+            if rebuilt != listed_script {
+                v.fail(
+                    "funding",
+                    "bip67",
+                    format!(
+                        "the witness script {} is not the {} design's script of the payer's and payee's keys ({})",
+                        f.witness_script_hex,
+                        design.name(),
+                        rebuilt.to_hex_string()
+                    ),
+                );
+            }
+        }
+        let script = |hex: &str| ScriptBuf::from_hex(hex).unwrap_or_default();
+        let mut channel = Channel {
+            outpoint: OutPoint { txid: Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()), vout: f.vout },
+            amount: Amount::from_sat(f.amount_sat),
+            script_pubkey: listed_script.to_p2wsh(),
+            payer_payout: script(&summary.payer.script_pubkey_hex),
+            payee_payout: script(&summary.payee.script_pubkey_hex),
+            params: None,
+        };
+        if let (Some(design), (Some(payer), Some(payee))) = (design, keys) {
+            channel.params = Some(ChannelParams {
+                design,
+                funding_outpoint: channel.outpoint,
+                funding_amount: channel.amount,
+                payer_funding_key: payer,
+                payee_funding_key: payee,
+                witness_script: listed_script.clone(),
+                payer_payout: channel.payer_payout.clone(),
+                payee_payout: channel.payee_payout.clone(),
+                fee_rate: FeeRate::from_sat_per_kwu(summary.fee_rate_sat_per_kwu),
+            });
+        }
+
+        channel
+    }
+
+    /// The funding transaction: its own input, and the output it creates.
+    fn funding(&mut self, f: &FundingJson, channel: &mut Channel) {
+        let v = self;
+        let min_rate = v.min_rate;
+        let script = |hex: &str| ScriptBuf::from_hex(hex).unwrap_or_default();
+        if let Some(funding) = v.parse("funding", &f.tx_hex, &f.txid) {
+            channel.outpoint.txid = funding.compute_txid();
+            if let Some(params) = &mut channel.params {
+                params.funding_outpoint = channel.outpoint;
+            }
+            match funding.output.get(f.vout as usize) {
+                Some(out) if out.script_pubkey == channel.script_pubkey && out.value == channel.amount => {}
+                Some(out) => v.fail(
+                    "funding",
+                    "funding-output",
+                    format!(
+                        "output {} pays {} sat to {}, not {} sat to the P2WSH of the witness script",
+                        f.vout,
+                        out.value.to_sat(),
+                        out.script_pubkey.to_hex_string(),
+                        f.amount_sat
+                    ),
+                ),
+                None => v.fail("funding", "funding-output", format!("has no output {}", f.vout)),
+            }
+            let mut spent = Amount::ZERO;
+            for (i, input) in f.inputs.iter().enumerate() {
+                spent += Amount::from_sat(input.amount_sat);
+                let listed = format!("{}:{}", input.txid, input.vout);
+                match funding.input.get(i) {
+                    Some(txin) if txin.previous_output.to_string() == listed => {
+                        let spk = script(&input.script_pubkey_hex);
+                        if let Err(e) = rules::consensus(&funding, i, &spk, Amount::from_sat(input.amount_sat)) {
+                            v.fail("funding", e.check, e.detail);
+                        }
+                    }
+                    _ => v.fail("funding", "input", format!("input {i} does not spend the listed coin {listed}")),
+                }
+            }
+            if f.inputs.len() != funding.input.len() {
+                v.fail(
+                    "funding",
+                    "input",
+                    format!("{} inputs listed, {} in the transaction", f.inputs.len(), funding.input.len()),
+                );
+            }
+            if let Err(e) = rules::policy(&funding, spent, min_rate) {
+                v.fail("funding", e.check, e.detail);
+            }
+        }
+    }
+
+    /// Every commitment, in order: the row-to-row checks here, each transaction's own checks in
+    /// parallel, chunk by chunk, the findings kept in row order. Returns the last transaction.
+    fn log(
+        &mut self,
+        mut reader: csv::Reader<std::fs::File>,
+        csv_path: &Path,
+        channel: &Channel,
+        listed: u64,
+    ) -> Result<Option<Transaction>, VerifyError> {
+        let v = self;
+        let min_rate = v.min_rate;
+        let mut expected_seq = 1;
+        let mut last_payee = 0;
+        let mut last_tx: Option<Transaction> = None;
+        let mut count = 0;
+        let mut rows = reader.deserialize::<LogRow>();
+        loop {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for record in rows.by_ref().take(CHUNK) {
+                let row = record.map_err(|source| VerifyError::Csv { path: csv_path.to_path_buf(), source })?;
+                let mut seq_findings = Vec::new();
+                let place = format!("commitment #{}", row.seq);
+                count += 1;
+                if row.seq != expected_seq {
+                    seq_findings.push(Finding {
+                        place: place.clone(),
+                        check: "seq",
+                        detail: format!("row {count} has seq {}, expected {expected_seq}", row.seq),
+                    });
+                }
+                expected_seq = row.seq + 1;
+                if row.payee_sat < last_payee {
+                    seq_findings.push(Finding {
+                        place: place.clone(),
+                        check: "payee-decreases",
+                        detail: format!("the payee gets {} sat after {last_payee} sat", row.payee_sat),
+                    });
+                }
+                last_payee = row.payee_sat;
+                chunk.push((row, place, seq_findings));
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            let checked: Vec<(Vec<Finding>, usize, Option<Transaction>)> = chunk
+                .into_par_iter()
+                .map(|(row, place, findings)| {
+                    let mut w = Verifier { min_rate, findings, transactions: 0 };
+                    if row.tx_hex.is_empty() {
+                        w.fail(
+                            &place,
+                            "no-tx-hex",
+                            "the log has no transaction (a --no-tx-hex run): nothing to verify",
+                        );
+                        return (w.findings, 0, None);
+                    }
+                    let t = w.parse(&place, &row.tx_hex, &row.txid);
+                    if let Some(t) = &t {
+                        w.spend(&place, t, channel, Some(row.seq));
+                        w.amounts(&place, t, channel, row.payer_sat, row.payee_sat, row.fee_sat);
+                    }
+                    (w.findings, w.transactions, t)
+                })
+                .collect();
+            for (findings, transactions, t) in checked {
+                v.findings.extend(findings);
+                v.transactions += transactions;
+                if t.is_some() {
+                    last_tx = t;
+                }
+            }
+        }
+        if count != listed {
+            v.fail("summary", "count", format!("{} commitments listed, {count} rows in the log", listed));
+        }
+
+        Ok(last_tx)
+    }
+
+    /// The settlement: the final state, as the design builds it.
+    fn settlement(&mut self, s: &SettlementJson, channel: &Channel, last_tx: Option<&Transaction>) {
+        let v = self;
+        if let Some(t) = v.parse("settlement", &s.tx_hex, &s.txid) {
+            v.spend("settlement", &t, channel, None);
+            v.amounts("settlement", &t, channel, s.payer_sat, s.payee_sat, s.fee_sat);
+            if let Some(last) = last_tx {
+                if *last != t {
+                    v.fail("settlement", "final-state", "is not the last commitment of the log");
+                }
+            }
+        }
+    }
 }
