@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use bitcoin::consensus::encode::deserialize_hex;
-use bitcoin::{Amount, FeeRate, ScriptBuf, Transaction};
-use paychan::rules;
+use bitcoin::{FeeRate, ScriptBuf, Transaction};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -56,50 +55,11 @@ fn script(hex: &str) -> ScriptBuf {
     ScriptBuf::from_hex(hex).expect("script hex parses")
 }
 
-/// Checks every transaction of an output folder under consensus and policy, and the CSV's
-/// arithmetic; returns the number of transactions checked.
+/// Checks an output folder with the real verifier, `paychan verify`'s own code (every
+/// transaction under Bitcoin Core's interpreter and policy, the log against the transactions),
+/// asserts it finds nothing, and returns the number of transactions checked.
 pub fn check_all(dir: &Path, min_rate: FeeRate) -> usize {
-    let s = summary(dir);
-    let f = &s["funding"];
-    let funding = tx(f["tx_hex"].as_str().unwrap());
-    assert_eq!(funding.compute_txid().to_string(), f["txid"].as_str().unwrap());
-    let input = &f["inputs"][0];
-    let coin_amount = Amount::from_sat(input["amount_sat"].as_u64().unwrap());
-    rules::consensus(&funding, 0, &script(input["script_pubkey_hex"].as_str().unwrap()), coin_amount)
-        .expect("funding passes Bitcoin Core's interpreter");
-    rules::policy(&funding, coin_amount, min_rate).expect("funding meets policy");
-
-    let funding_out = &funding.output[f["vout"].as_u64().unwrap() as usize];
-    let amount = funding_out.value;
-    let witness_script = script(f["witness_script_hex"].as_str().unwrap());
-    assert_eq!(funding_out.script_pubkey, witness_script.to_p2wsh());
-    let outpoint = bitcoin::OutPoint { txid: funding.compute_txid(), vout: f["vout"].as_u64().unwrap() as u32 };
-
-    let mut checked = 1;
-    let mut last_payee = 0;
-    let mut last_tx = None;
-    for (i, row) in rows(dir).iter().enumerate() {
-        assert_eq!(row.seq, i as u64 + 1, "seq counts up by one");
-        let t = tx(&row.tx_hex);
-        assert_eq!(t.compute_txid().to_string(), row.txid, "row {}", row.seq);
-        assert_eq!(t.input[0].previous_output, outpoint);
-        rules::consensus(&t, 0, &funding_out.script_pubkey, amount)
-            .unwrap_or_else(|e| panic!("commitment #{}: {e}", row.seq));
-        rules::policy(&t, amount, min_rate).unwrap_or_else(|e| panic!("commitment #{}: {e}", row.seq));
-        assert_eq!(row.payer_sat + row.payee_sat + row.fee_sat, amount.to_sat(), "row {}", row.seq);
-        let outs: u64 = t.output.iter().map(|o| o.value.to_sat()).sum();
-        assert_eq!(outs, row.payer_sat + row.payee_sat);
-        assert!(row.payee_sat >= last_payee || row.trimmed == "payee", "payee never loses");
-        last_payee = row.payee_sat;
-        last_tx = Some(t);
-        checked += 1;
-    }
-    let st = &s["settlement"];
-    let settlement = tx(st["tx_hex"].as_str().unwrap());
-    rules::consensus(&settlement, 0, &funding_out.script_pubkey, amount).expect("settlement passes");
-    rules::policy(&settlement, amount, min_rate).expect("settlement meets policy");
-    if let Some(last) = last_tx {
-        assert_eq!(settlement, last, "the settlement is the final state");
-    }
-    checked + 1
+    let report = paychan::commands::verify::verify_dir(dir, min_rate).expect("the folder is a paychan output");
+    assert!(report.findings.is_empty(), "paychan verify finds in {}:\n{:#?}", dir.display(), report.findings);
+    report.transactions
 }
