@@ -1,11 +1,20 @@
 //! paychan replays the simple payment channel of *Mastering Bitcoin* (Emma pays Fabian 0.01 mBTC
 //! per second of video through a 2-of-2 funding output) with real transactions: every commitment
-//! is built, signed by both parties and checked, in memory, from a scenario file and a seed.
+//! is built, signed by both parties and checked, in memory, from a scenario file and a seed; and
+//! the chapter's repairs beside it, on a simulated chain.
 //!
-//! The data flow, drawn in `docs/ARCHITECTURE.md`:
-//! [`scenario`] (parse and validate) → [`keys`] (seed to keys) → [`tx`] (pure builders) →
-//! [`party`] (payer and payee actors) → [`engine`] (the simulated clock) → [`output`] (CSV, JSON,
-//! chart) → [`cli`]. [`check`] holds the independent consensus and policy checks.
+//! The flow, one folder per stage (drawn in `docs/ARCHITECTURE.md`):
+//! [`scenario`] (parse and validate) → [`channel`] (the designs behind one seam, pure builders,
+//! no secret) → [`party`] (payer and payee, the only holders of keys) → [`engine`] (the clock and
+//! the ledger) → [`run`](mod@run) (a run hands each commitment to its writers) → [`output`] (CSV, JSON,
+//! charts, report). Beside it: [`rules`] (Bitcoin Core's interpreter and policy), [`chain`] (the
+//! simulated chain), [`commands`] (`check`, `verify`, `bench`, docs), [`sweep`] (grids and
+//! shards) and [`cli`] (the command line).
+//!
+//! The library's entry points are [`run()`] and [`run_scenario`], [`scenario::Scenario::load`],
+//! [`commands::check::Plan::of`] and [`commands::verify::verify_dir`].
+
+#![warn(missing_docs)]
 
 pub mod chain;
 pub mod channel;

@@ -3,7 +3,8 @@
 //! The engine owns no key and builds no transaction. It derives the parties' keys from the seed,
 //! has the payer fund the 2-of-2, then walks the rate schedule: for every interval of video it
 //! tells the payer what the interval costs and the payee what it streamed, carries the payer's
-//! [`Proposal`] to the payee and the payee's [`Countersignature`] back, and hands each finished
+//! [`Proposal`](crate::party::Proposal) to the payee and the payee's
+//! [`Countersignature`](crate::party::Countersignature) back, and hands each finished
 //! commitment to a sink (the CSV writer, the chart) in order, so nothing forces the whole run into
 //! memory. It stops when the schedule ends (Emma presses stop) or when the channel cannot pay the
 //! next interval, and then settles the final state.

@@ -6,7 +6,7 @@
 //! is checked at the edge like a scenario; the points run in parallel on a rayon pool and are
 //! written in point order, so the file is the same bytes for any thread count. A batch scheduler
 //! splits the grid with [`shard`]s (Slurm job arrays, Kubernetes Indexed Jobs); each shard writes a
-//! part ([`table`]) with a sidecar saying what it belongs to, and [`merge`] joins the parts into
+//! part ([`table`]) with a sidecar saying what it belongs to, and [`merge()`] joins the parts into
 //! the file the unsharded run writes, byte for byte.
 
 pub mod grid;
