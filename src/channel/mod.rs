@@ -68,6 +68,10 @@ pub trait Design: fmt::Debug + Send + Sync {
     /// One sentence on how the design works, for the report and the narration.
     fn about(&self) -> &'static str;
 
+    /// The funding output in the book's words, for the narration's opening: who sets up what at
+    /// `address`.
+    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String;
+
     /// The witness script of the funding output locked to the payer's and payee's funding keys.
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf;
 

@@ -32,6 +32,13 @@ impl Design for Naive {
          valid at once, so it trusts both sides"
     }
 
+    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
+        format!(
+            "{payer} and {payee} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, so \
+             nothing leaves it without both signatures."
+        )
+    }
+
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {
         funding_witness_script(payer, payee)
     }

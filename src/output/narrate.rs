@@ -40,7 +40,7 @@ impl<W: Write> Narrator<W> {
         format_amount(a, self.scenario.unit)
     }
 
-    /// The opening: the 2-of-2 address, the funding transaction, the capacity.
+    /// The opening: the funding address in the design's words, the funding transaction, the capacity.
     ///
     /// # Errors
     ///
@@ -50,12 +50,7 @@ impl<W: Write> Narrator<W> {
         let address = Address::from_script(&channel.funding_tx.output[0].script_pubkey, s.network)
             .map(|a| a.to_string())
             .unwrap_or_default();
-        writeln!(
-            self.out,
-            "{} and {} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, so nothing \
-             leaves it without both signatures.",
-            s.payer, s.payee
-        )?;
+        writeln!(self.out, "{}", channel.params.design.tell_funding(&s.payer, &s.payee, &address))?;
         writeln!(
             self.out,
             "{} pays {} into it with the funding (anchor) transaction {}. That is the channel capacity: the most \
