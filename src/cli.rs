@@ -6,7 +6,7 @@
 // The doc comments below are clap's help text, where `<name>` is the shell's placeholder notation.
 #![allow(rustdoc::invalid_html_tags)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -160,56 +160,20 @@ pub fn main() -> i32 {
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate } => {
-            // Warnings first, so a user who stops reading at the summary has seen them.
-            let s = crate::scenario::Scenario::load(&scenario)?;
-            for w in crate::warnings(&s) {
-                eprintln!("warning: {}: {w}", scenario.display());
-            }
-            let outcome = crate::run_scenario(
-                s,
-                &scenario,
-                &RunOptions {
-                    out,
-                    force,
-                    psbt,
-                    threads: threads.unwrap_or_else(default_threads),
-                    tx_hex: !no_tx_hex,
-                    progress: !quiet,
-                    narrate,
-                },
-            )?;
-            if !quiet {
-                print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
-            }
-            Ok(0)
+            let options = RunOptions {
+                out,
+                force,
+                psbt,
+                threads: threads.unwrap_or_else(default_threads),
+                tx_hex: !no_tx_hex,
+                progress: !quiet,
+                narrate,
+            };
+            run(&scenario, &options, quiet)
         }
-        Command::Check { scenario } => {
-            let s = crate::scenario::Scenario::load(&scenario)?;
-            let plan = crate::commands::check::Plan::of(&s);
-            println!("paychan check: {} is valid", scenario.display());
-            print!("{}", plan.describe(&s));
-            let warnings = plan.warnings(&s);
-            if warnings.is_empty() {
-                println!("  warnings  none");
-            }
-            for w in warnings {
-                println!("  warning   {w}");
-            }
-            Ok(0)
-        }
+        Command::Check { scenario } => check(&scenario),
         Command::Bench { commitments, threads, repeat } => {
-            let scratch = std::env::temp_dir().join(format!("paychan-bench-{}", std::process::id()));
-            let figures = crate::commands::bench::measure(
-                commitments,
-                threads.unwrap_or_else(default_threads),
-                repeat,
-                &scratch,
-            )?;
-            print!("{}", crate::commands::bench::describe(&figures));
-            let chart = crate::commands::bench::chart(1_000_000, &scratch)?;
-            println!("  balance chart from 1,000,000 points (PNG + SVG): {:.0} ms", chart.as_secs_f64() * 1e3);
-            let _ = std::fs::remove_dir_all(&scratch);
-            Ok(0)
+            bench(commitments, threads.unwrap_or_else(default_threads), repeat)
         }
         Command::Sweep { grid, out, shard, shards, threads, quiet } => {
             let threads = threads.unwrap_or_else(default_threads);
@@ -249,27 +213,70 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             docs::print(docs::schema_text(kind).as_bytes())?;
             Ok(0)
         }
-        Command::Verify { dir, min_fee_rate } => {
-            let report = crate::commands::verify::verify_dir(&dir, min_fee_rate)?;
-            for f in &report.findings {
-                println!("{f}");
-            }
-            println!(
-                "verify: {}: {} transactions checked, {} failure{}",
-                dir.display(),
-                report.transactions,
-                report.findings.len(),
-                if report.findings.len() == 1 { "" } else { "s" }
-            );
-            if report.findings.iter().any(|f| f.check == "fee-rate") {
-                println!(
-                    "  (fee-rate failures: pass --min-fee-rate with the scenario's own rate, e.g. \"0 sat/vB\", \
-                     to check a run that was meant not to relay)"
-                );
-            }
-            Ok(if report.findings.is_empty() { 0 } else { 1 })
-        }
+        Command::Verify { dir, min_fee_rate } => verify(&dir, min_fee_rate),
     }
+}
+
+/// `paychan run`: warnings first, so a user who stops reading at the summary has seen them.
+fn run(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32, Error> {
+    let s = crate::scenario::Scenario::load(scenario)?;
+    for w in crate::warnings(&s) {
+        eprintln!("warning: {}: {w}", scenario.display());
+    }
+    let outcome = crate::run_scenario(s, scenario, options)?;
+    if !quiet {
+        print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
+    }
+    Ok(0)
+}
+
+/// `paychan check`: the plan in words, and the warnings.
+fn check(scenario: &Path) -> Result<i32, Error> {
+    let s = crate::scenario::Scenario::load(scenario)?;
+    let plan = crate::commands::check::Plan::of(&s);
+    println!("paychan check: {} is valid", scenario.display());
+    print!("{}", plan.describe(&s));
+    let warnings = plan.warnings(&s);
+    if warnings.is_empty() {
+        println!("  warnings  none");
+    }
+    for w in warnings {
+        println!("  warning   {w}");
+    }
+    Ok(0)
+}
+
+/// `paychan bench`: the figures, and the chart from a million points.
+fn bench(commitments: u64, threads: usize, repeat: u32) -> Result<i32, Error> {
+    let scratch = std::env::temp_dir().join(format!("paychan-bench-{}", std::process::id()));
+    let figures = crate::commands::bench::measure(commitments, threads, repeat, &scratch)?;
+    print!("{}", crate::commands::bench::describe(&figures));
+    let chart = crate::commands::bench::chart(1_000_000, &scratch)?;
+    println!("  balance chart from 1,000,000 points (PNG + SVG): {:.0} ms", chart.as_secs_f64() * 1e3);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(0)
+}
+
+/// `paychan verify`: one line per finding, a count, exit 1 when anything failed.
+fn verify(dir: &Path, min_fee_rate: bitcoin::FeeRate) -> Result<i32, Error> {
+    let report = crate::commands::verify::verify_dir(dir, min_fee_rate)?;
+    for f in &report.findings {
+        println!("{f}");
+    }
+    println!(
+        "verify: {}: {} transactions checked, {} failure{}",
+        dir.display(),
+        report.transactions,
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" }
+    );
+    if report.findings.iter().any(|f| f.check == "fee-rate") {
+        println!(
+            "  (fee-rate failures: pass --min-fee-rate with the scenario's own rate, e.g. \"0 sat/vB\", \
+             to check a run that was meant not to relay)"
+        );
+    }
+    Ok(if report.findings.is_empty() { 0 } else { 1 })
 }
 
 /// Prints `e` and every cause beneath it, one per line.
