@@ -137,8 +137,27 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
     let files = part_files(inputs)?;
     let parts = files.iter().map(|f| read_part(f)).collect::<Result<Vec<_>, _>>()?;
     let first = parts.first().expect("clap requires at least one part");
+    same_grid(first, &parts[1..])?;
+    let by_k = every_shard_once(first, &parts)?;
     let n = first.info.shards;
-    for p in &parts[1..] {
+    let points = first.info.points;
+    let mut rows: Vec<std::vec::IntoIter<SweepRow>> = Vec::new();
+    for k in 0..n {
+        rows.push(shard_rows(by_k[&k], Shard { k, n }, points)?.into_iter());
+    }
+    let csv = if out.is_dir() { out.join(table::csv_name(Shard::WHOLE)) } else { out.to_path_buf() };
+    let mut writer = TableWriter::create(&csv)?;
+    for i in 0..points {
+        let row = rows[usize::try_from(i % n).expect("below n")].next().expect("every point was counted");
+        writer.append(&row)?;
+    }
+    let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
+    Ok(Merged { csv, info, parts: parts.len() })
+}
+
+/// Every part comes from the same grid, base scenario and split as `first`.
+fn same_grid(first: &Part, others: &[Part]) -> Result<(), SweepError> {
+    for p in others {
         for (field, mine, theirs) in [
             ("grid_sha256", format!("\"{}\"", p.info.grid_sha256), format!("\"{}\"", first.info.grid_sha256)),
             ("base_sha256", format!("\"{}\"", p.info.base_sha256), format!("\"{}\"", first.info.base_sha256)),
@@ -162,8 +181,14 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
             }
         }
     }
+    Ok(())
+}
+
+/// The parts by shard number: each of the `first.info.shards` shards exactly once.
+fn every_shard_once<'p>(first: &Part, parts: &'p [Part]) -> Result<BTreeMap<u64, &'p Part>, SweepError> {
+    let n = first.info.shards;
     let mut by_k: BTreeMap<u64, &Part> = BTreeMap::new();
-    for p in &parts {
+    for p in parts {
         if let Some(other) = by_k.insert(p.info.shard, p) {
             return Err(problem(
                 &p.json,
@@ -196,59 +221,43 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
         .into());
     }
 
-    // Every part's rows, checked to be exactly its shard's points, in order.
-    let points = first.info.points;
-    let mut rows: Vec<std::vec::IntoIter<SweepRow>> = Vec::new();
-    for k in 0..n {
-        let p = by_k[&k];
-        let mut reader = csv::Reader::from_path(&p.csv)
-            .map_err(|e| problem(&p.csv, "", None, None, format!("cannot read the part: {e}")))?;
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| problem(&p.csv, "", None, None, format!("cannot read the header: {e}")))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        if header != table::COLUMNS {
-            return Err(problem(
-                &p.csv,
-                "",
-                None,
-                None,
-                format!("the header is not sweep.csv's: {}", header.join(",")),
-            )
-            .into());
-        }
-        let part: Vec<SweepRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| {
-            let line = e.position().map_or(1, |pos| usize::try_from(pos.line()).unwrap_or(1));
-            ScenarioError { file: p.csv.clone(), line, column: 1, field: None, value: None, problem: format!("{e}") }
-        })?;
-        let shard = Shard { k, n };
-        let expected: Vec<u64> = shard.indices(points).collect();
-        let got: Vec<u64> = part.iter().map(|r| r.point).collect();
-        if got != expected || part.len() as u64 != p.info.rows {
-            return Err(problem(
-                &p.csv,
-                "",
-                Some("point"),
-                None,
-                format!(
-                    "the part holds {} rows, not the {} points of shard {shard} of a {points}-point grid; rerun its shard",
-                    part.len(),
-                    expected.len()
-                ),
-            )
-            .into());
-        }
-        rows.push(part.into_iter());
-    }
+    Ok(by_k)
+}
 
-    let csv = if out.is_dir() { out.join(table::csv_name(Shard::WHOLE)) } else { out.to_path_buf() };
-    let mut writer = TableWriter::create(&csv)?;
-    for i in 0..points {
-        let row = rows[usize::try_from(i % n).expect("below n")].next().expect("every point was counted");
-        writer.append(&row)?;
+/// Part `p`'s rows, checked to be exactly `shard`'s points of a `points`-point grid, in order.
+fn shard_rows(p: &Part, shard: Shard, points: u64) -> Result<Vec<SweepRow>, SweepError> {
+    let mut reader = csv::Reader::from_path(&p.csv)
+        .map_err(|e| problem(&p.csv, "", None, None, format!("cannot read the part: {e}")))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| problem(&p.csv, "", None, None, format!("cannot read the header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header != table::COLUMNS {
+        return Err(
+            problem(&p.csv, "", None, None, format!("the header is not sweep.csv's: {}", header.join(","))).into()
+        );
     }
-    let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
-    Ok(Merged { csv, info, parts: parts.len() })
+    let part: Vec<SweepRow> = reader.deserialize().collect::<Result<_, _>>().map_err(|e| {
+        let line = e.position().map_or(1, |pos| usize::try_from(pos.line()).unwrap_or(1));
+        ScenarioError { file: p.csv.clone(), line, column: 1, field: None, value: None, problem: format!("{e}") }
+    })?;
+    let expected: Vec<u64> = shard.indices(points).collect();
+    let got: Vec<u64> = part.iter().map(|r| r.point).collect();
+    if got != expected || part.len() as u64 != p.info.rows {
+        return Err(problem(
+            &p.csv,
+            "",
+            Some("point"),
+            None,
+            format!(
+                "the part holds {} rows, not the {} points of shard {shard} of a {points}-point grid; rerun its shard",
+                part.len(),
+                expected.len()
+            ),
+        )
+        .into());
+    }
+    Ok(part)
 }
