@@ -262,15 +262,7 @@ fn where_(height: Option<u32>) -> String {
 
 /// `n` with thousands separators: 804319 → "804,319".
 fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::scenario::thousands(n)
 }
 
 /// fee / vsize in sat/vB, truncated to three decimals (so it never prints as the minimum it fails).

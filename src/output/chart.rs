@@ -1265,35 +1265,11 @@ fn payment_chart(input: &ChartInput<'_>) -> Result<Vec<Shape>, String> {
 
 /// `n` with a comma between groups of three digits: "3,600,000".
 fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::scenario::thousands(n)
 }
 
-/// `sat` in units of `sat_per_unit` satoshis, exactly, without trailing zeros: "29.99831".
-///
-/// Every unit Bitcoin has is a power of ten of satoshis, so the decimals end; for any other
-/// divisor they are cut after twelve places.
 fn number(sat: u64, sat_per_unit: u64) -> String {
-    let per = sat_per_unit.max(1);
-    let whole = group(sat / per);
-    let mut rest = u128::from(sat % per);
-    if rest == 0 {
-        return whole;
-    }
-    let mut decimals = String::new();
-    while rest != 0 && decimals.len() < 12 {
-        rest *= 10;
-        decimals.push(char::from(b'0' + (rest / u128::from(per)) as u8));
-        rest %= u128::from(per);
-    }
-    format!("{whole}.{}", decimals.trim_end_matches('0'))
+    crate::scenario::decimal(sat, sat_per_unit, true)
 }
 
 /// "29.99831 mBTC".

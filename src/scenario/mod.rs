@@ -19,8 +19,8 @@ use bitcoin::{Amount, Denomination, FeeRate, Network};
 
 use raw::RawScenario;
 pub use units::{
-    format_amount, format_fee_rate, format_sat, parse_amount, parse_duration, parse_fee_rate, parse_rate, parse_unit,
-    sat_per_unit, unit_name,
+    decimal, format_amount, format_fee_rate, format_sat, parse_amount, parse_duration, parse_fee_rate, parse_rate,
+    parse_unit, sat_per_unit, thousands, unit_name,
 };
 pub(crate) use validate::line_col;
 use validate::{syntax_error, Validator};

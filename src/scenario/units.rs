@@ -22,15 +22,42 @@ pub fn format_amount(amount: Amount, denom: Denomination) -> String {
 
 /// Formats `sat` exactly in a unit of `per` satoshis named `unit`: integer arithmetic only.
 pub fn format_sat(sat: u64, per: u64, unit: &str) -> String {
-    let per = per.max(1);
-    let (whole, frac) = (sat / per, sat % per);
-    let digits = per.to_string().len() - 1;
-    if frac == 0 {
-        format!("{whole} {unit}")
-    } else {
-        let frac = format!("{frac:0digits$}");
-        format!("{whole}.{} {unit}", frac.trim_end_matches('0'))
+    format!("{} {unit}", decimal(sat, per, false))
+}
+
+/// `n` with thousands separators: 804319 → "804,319".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
     }
+    out
+}
+
+/// `sat` in units of `per` satoshis, exactly, trailing zeros dropped ("29.99831"), the whole
+/// part with thousands separators when `grouped`. The one amount formatter: the summary, the
+/// narration, the charts and the report all write amounts through it.
+///
+/// Every unit Bitcoin has is a power of ten of satoshis, so the decimals end; for any other
+/// divisor they are cut after twelve places.
+pub fn decimal(sat: u64, per: u64, grouped: bool) -> String {
+    let per = per.max(1);
+    let whole = if grouped { thousands(sat / per) } else { (sat / per).to_string() };
+    let mut rest = u128::from(sat % per);
+    if rest == 0 {
+        return whole;
+    }
+    let mut decimals = String::new();
+    while rest != 0 && decimals.len() < 12 {
+        rest *= 10;
+        decimals.push(char::from(b'0' + (rest / u128::from(per)) as u8));
+        rest %= u128::from(per);
+    }
+    format!("{whole}.{}", decimals.trim_end_matches('0'))
 }
 
 /// The short name of a display unit: "BTC", "mBTC", "uBTC", "sat".
