@@ -41,14 +41,12 @@
 use std::fmt;
 
 use bitcoin::absolute::LockTime;
-use bitcoin::blockdata::opcodes::all::{
-    OP_CHECKMULTISIG, OP_CHECKSIG, OP_CSV, OP_DROP, OP_ELSE, OP_ENDIF, OP_IF, OP_PUSHNUM_2,
-};
+use bitcoin::blockdata::opcodes::all::{OP_CHECKSIG, OP_CSV, OP_DROP, OP_ELSE, OP_ENDIF, OP_IF};
 use bitcoin::blockdata::script::Builder;
 use bitcoin::ecdsa;
 use bitcoin::hashes::{sha256, Hash, HashEngine};
 use bitcoin::secp256k1::{Message, PublicKey, Scalar, Secp256k1, SecretKey, Signing, Verification};
-use bitcoin::sighash::{EcdsaSighashType, SighashCache};
+use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, CompressedPublicKey, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Witness};
 
@@ -415,27 +413,7 @@ pub fn derive_revocation_privkey<C: Signing>(
 // Scripts
 // ---------------------------------------------------------------------------------------------
 
-/// The two keys in BIP-0067 order: by their compressed encodings, lesser first.
-pub fn sorted_keys<'k>(a: &'k PublicKey, b: &'k PublicKey) -> (&'k PublicKey, &'k PublicKey) {
-    if a.serialize() <= b.serialize() {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
-
-/// The funding witness script `2 <pubkey1> <pubkey2> 2 OP_CHECKMULTISIG`, keys sorted as
-/// BIP-0067 says; the funding output is its P2WSH.
-pub fn funding_script(a: &PublicKey, b: &PublicKey) -> ScriptBuf {
-    let (first, second) = sorted_keys(a, b);
-    Builder::new()
-        .push_opcode(OP_PUSHNUM_2)
-        .push_key(&bitcoin::PublicKey::new(*first))
-        .push_key(&bitcoin::PublicKey::new(*second))
-        .push_opcode(OP_PUSHNUM_2)
-        .push_opcode(OP_CHECKMULTISIG)
-        .into_script()
-}
+pub use super::builders::{funding_witness_script as funding_script, sorted_keys};
 
 /// The `to_local` witness script:
 /// `OP_IF <revocationpubkey> OP_ELSE to_self_delay OP_CHECKSEQUENCEVERIFY OP_DROP
@@ -730,7 +708,7 @@ pub fn build_commitment(
 // ---------------------------------------------------------------------------------------------
 
 /// The BIP-0143 SIGHASH_ALL message of input `index` of `tx`, which spends a P2WSH output of
-/// `amount` locked by `witness_script`.
+/// `amount` locked by `witness_script` (the shared builder's, with this module's error).
 ///
 /// # Errors
 ///
@@ -741,10 +719,8 @@ pub fn p2wsh_sighash(
     witness_script: &Script,
     amount: Amount,
 ) -> Result<Message, Bolt3Error> {
-    let hash = SighashCache::new(tx)
-        .p2wsh_signature_hash(index, witness_script, amount, EcdsaSighashType::All)
-        .map_err(|_| Bolt3Error::InputIndex { index, inputs: tx.input.len() })?;
-    Ok(Message::from(hash))
+    super::builders::p2wsh_sighash(tx, index, witness_script, amount, EcdsaSighashType::All)
+        .map_err(|_| Bolt3Error::InputIndex { index, inputs: tx.input.len() })
 }
 
 /// The message both parties sign for a commitment (its funding input, input 0).
@@ -762,16 +738,13 @@ pub fn sign<C: Signing>(secp: &Secp256k1<C>, msg: &Message, secret: &SecretKey) 
 }
 
 /// The witness spending the funding output: `<> <signature_for_pubkey1> <signature_for_pubkey2>
-/// <funding script>`, the signatures in the keys' BIP-0067 order.
+/// <funding script>`, the signatures in the keys' BIP-0067 order (the shared 2-of-2 assembly).
 pub fn funding_witness(params: &ChannelParams, local_sig: &ecdsa::Signature, remote_sig: &ecdsa::Signature) -> Witness {
-    let local_first = params.local_funding_pubkey.serialize() <= params.remote_funding_pubkey.serialize();
-    let (first, second) = if local_first { (local_sig, remote_sig) } else { (remote_sig, local_sig) };
-    let mut witness = Witness::new();
-    witness.push(Vec::<u8>::new());
-    witness.push_ecdsa_signature(first);
-    witness.push_ecdsa_signature(second);
-    witness.push(params.funding_script().as_bytes());
-    witness
+    super::builders::multisig_witness(
+        &params.funding_script(),
+        (&params.local_funding_pubkey, local_sig),
+        (&params.remote_funding_pubkey, remote_sig),
+    )
 }
 
 /// A version-2 transaction spending `outpoint` (worth `amount`) with `sequence`, paying

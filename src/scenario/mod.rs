@@ -22,7 +22,7 @@ pub use units::{
     decimal, format_amount, format_fee_rate, format_sat, parse_amount, parse_duration, parse_fee_rate, parse_rate,
     parse_unit, sat_per_unit, thousands, unit_name,
 };
-pub(crate) use validate::line_col;
+pub(crate) use validate::{line_col, toml_error};
 use validate::{syntax_error, Validator};
 
 /// The longest schedule a scenario may describe: one year of scenario time.

@@ -301,12 +301,23 @@ impl Validator<'_> {
 
 /// Turns a TOML or serde error into a [`ScenarioError`] that names the field and shows an example.
 pub(crate) fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
+    toml_error(path, text, e, example)
+}
+
+/// Turns a TOML or serde error in a file whose correct lines `example` shows into a
+/// [`ScenarioError`] naming the field and value: scenario files and sweep grids share it.
+pub(crate) fn toml_error(
+    path: &Path,
+    text: &str,
+    e: &toml::de::Error,
+    example: impl Fn(&str) -> Option<&'static str>,
+) -> ScenarioError {
     let span = e.span().unwrap_or(0..0);
     let (line, column) = line_col(text, span.start);
     let message = e.message().trim_end().lines().map(str::trim).collect::<Vec<_>>().join("; ");
     let message = message.replace("expected i64", "expected a whole number");
     // The `key = value` line the error points at, if it is one.
-    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let line_text = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
     let key_value = line_text.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
     let (mut field, mut value, mut problem) = (None, None, message.clone());
     if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {

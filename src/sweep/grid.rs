@@ -183,33 +183,7 @@ fn example(field: &str) -> Option<&'static str> {
 
 /// Turns a TOML or serde error in a grid file into a [`ScenarioError`] with a grid example.
 fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
-    let span = e.span().unwrap_or(0..0);
-    let (line, column) = line_col(text, span.start);
-    let message = e.message().trim_end().lines().map(str::trim).collect::<Vec<_>>().join("; ");
-    let line_text = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
-    let key_value = line_text.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string()));
-    let (mut field, mut value, mut problem) = (None, None, message.clone());
-    if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
-        field = Some(missing.to_string());
-        problem = match example(missing) {
-            Some(ex) => format!("this required field is missing; add a line such as {ex}"),
-            None => "this required field is missing".to_string(),
-        };
-    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
-        if let Some((k, v)) = key_value {
-            if let Some(ex) = example(&k) {
-                problem = format!("{message}; write e.g. {ex}");
-            }
-            field = Some(k);
-            value = Some(v);
-        }
-    } else if let Some(rest) = message.strip_prefix("unknown field `") {
-        let name = rest.split('`').next().unwrap_or("");
-        field = Some(name.to_string());
-        let accepted = rest.split_once(", expected ").map_or("", |(_, a)| a);
-        problem = format!("unknown field; the accepted fields are {}", accepted.trim_start_matches("one of "));
-    }
-    ScenarioError { file: path.to_path_buf(), line, column, field, value, problem }
+    crate::scenario::toml_error(path, text, e, example)
 }
 
 impl Grid {
