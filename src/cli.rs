@@ -177,6 +177,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             )?;
             if !quiet {
                 print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
+                if let Some(chain) = &outcome.chain {
+                    print!("{}", crate::output::chain::human_chain(&outcome.scenario, chain));
+                    println!("  wrote    {}/{{chain.csv, outcome.png, outcome.svg}}", outcome.dir.display());
+                }
             }
             Ok(0)
         }

@@ -1317,6 +1317,9 @@ fn clock_label(s: u64) -> String {
     }
 }
 
+mod outcome;
+pub use outcome::{write_outcome_chart, OutcomeInput};
+
 #[cfg(test)]
 mod tests {
     use super::*;
