@@ -14,6 +14,7 @@ pub mod onchain_writer;
 pub mod progress;
 pub mod psbt;
 pub mod report;
+pub mod report_chain;
 pub mod series;
 pub mod summary;
 
