@@ -226,6 +226,10 @@ fn run(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32, Error>
     let outcome = crate::run_scenario(s, scenario, options)?;
     if !quiet {
         print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
+        if let Some(chain) = &outcome.chain {
+            print!("{}", crate::output::chain::human_chain(&outcome.scenario, chain));
+            println!("  wrote    {}/{{chain.csv, outcome.png, outcome.svg}}", outcome.dir.display());
+        }
     }
     Ok(0)
 }

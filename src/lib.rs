@@ -21,6 +21,7 @@ pub mod channel;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod onchain;
 pub mod output;
 pub mod party;
 pub mod rules;

@@ -58,6 +58,8 @@ pub struct RunOutcome {
     pub report: RunReport,
     /// The output folder.
     pub dir: PathBuf,
+    /// The channel played out on the simulated chain, when the scenario uses one.
+    pub chain: Option<crate::onchain::ChainRun>,
 }
 
 /// Options of a run.
@@ -98,10 +100,19 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
 pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
     let staging = Staging::prepare(&options.out, &scenario.name, options.force)?;
     let dir = staging.path().to_path_buf();
+    // Events stop the video early: the engine streams what was actually watched.
+    let streamed = if scenario.stream_end_s() < scenario.total_duration_s() {
+        scenario.cut_at(scenario.stream_end_s())
+    } else {
+        scenario.clone()
+    };
+    let chain_slot = crate::output::onchain_writer::Slot::default();
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
     writers.push(Box::new(CommitmentLog::create(&dir, scenario.capacity, scenario.interval_s, options.tx_hex)?));
     writers.push(Box::new(Charts::new(&scenario, &dir)));
-    if let Some(selection) = &options.psbt {
+    if let Some(selection) =
+        options.psbt.as_ref().filter(|_| scenario.design.signing() == crate::channel::Signing::Both)
+    {
         writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
     }
     if options.narrate {
@@ -109,12 +120,23 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     } else if options.progress {
         writers.push(Box::new(Progress::new(&scenario, true)));
     }
-    writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone() }));
+    if scenario.onchain() {
+        let w = crate::output::onchain_writer::OnchainWriter::new(
+            &scenario,
+            &streamed,
+            &dir,
+            chain_slot.clone(),
+            options.narrate,
+        );
+        writers.push(Box::new(w));
+    }
+    writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone(), chain: chain_slot.clone() }));
     // Last: the page is built from the files the writers before it wrote.
     writers.push(Box::new(ReportPage { dir: dir.clone() }));
-    let report = stream_to(&scenario, path, options.threads, writers)?;
+    let report = stream_to(&streamed, path, options.threads, writers)?;
     let dir = staging.commit()?;
-    Ok(RunOutcome { scenario, report, dir })
+    let chain = chain_slot.take();
+    Ok(RunOutcome { scenario, report, dir, chain })
 }
 
 /// Opens the channel of `scenario`, streams every commitment on `threads` threads to `writers` in
@@ -206,10 +228,11 @@ impl Writer for PsbtPicks {
     }
 }
 
-/// `summary.json`, once the run is over.
+/// `summary.json`, once the run is over (with the chain's part when there is one).
 struct SummaryFile {
     dir: PathBuf,
     scenario: Scenario,
+    chain: crate::output::onchain_writer::Slot,
 }
 
 impl Writer for SummaryFile {
@@ -218,7 +241,10 @@ impl Writer for SummaryFile {
     }
 
     fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
-        crate::output::write_summary(&self.dir, &self.scenario, report)
+        match self.chain.summary(&self.scenario, report) {
+            Some(summary) => crate::output::summary::write_summary_json(&self.dir, &summary),
+            None => crate::output::write_summary(&self.dir, &self.scenario, report),
+        }
     }
 }
 

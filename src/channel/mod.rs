@@ -14,6 +14,8 @@ pub mod bolt3;
 pub mod builders;
 pub mod naive;
 pub mod psbt;
+pub mod spilman;
+pub mod timelocked;
 
 use std::fmt;
 use std::sync::Arc;
@@ -30,9 +32,52 @@ pub use builders::{
 };
 
 /// The settings a scenario gives its design (lock windows, delays); each design reads the ones it
-/// needs. Empty while the book's naive channel is the only design.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settings {}
+/// needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Height of the block that confirms the funding transaction (the scenario's
+    /// `start_height`): the designs' locks count from it.
+    pub funding_height: u32,
+    /// `timelocked`: the refund (state 0) is locked this many blocks after the funding's height,
+    /// and commitment #k k blocks earlier. The book's 30 days: 4,320 blocks.
+    pub refund_after: u32,
+    /// `spilman`: the payer's refund branch opens this many blocks after the funding's height.
+    pub expiry: u32,
+}
+
+/// The book's height-free defaults: the funding at height 800,000, 30 days (4,320 blocks) of
+/// lock window, and the same for the Spilman expiry.
+pub const DEFAULT_FUNDING_HEIGHT: u32 = 800_000;
+/// Thirty days of ten-minute blocks: the book's refund lock.
+pub const DEFAULT_WINDOW: u32 = 4_320;
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { funding_height: DEFAULT_FUNDING_HEIGHT, refund_after: DEFAULT_WINDOW, expiry: DEFAULT_WINDOW }
+    }
+}
+
+/// Who signs each commitment while the video streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    /// Both parties sign every commitment, so both hold every state fully signed.
+    Both,
+    /// The payer signs alone; the payee holds half-signed states and completes the one it
+    /// broadcasts (Spilman).
+    PayerOnly,
+}
+
+/// How the payer gets her money back if the payee never closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refund {
+    /// No refund: the naive channel trusts the payee.
+    None,
+    /// State 0, everything back to the payer, countersigned by the payee before the funding is
+    /// broadcast and locked by the design (timelocked).
+    CoSigned,
+    /// A branch of the funding script the payer spends alone after a lock (Spilman).
+    PayerAlone,
+}
 
 /// A registered design: the name scenarios and summaries use, and how to make it.
 #[derive(Clone, Copy)]
@@ -45,14 +90,18 @@ pub struct Registration {
 
 /// Every design paychan knows, in the order `compare` and the documentation list them. Adding a
 /// design is its own module and one line here.
-pub const DESIGNS: &[Registration] = &[Registration { name: "naive", make: naive::make }];
+pub const DESIGNS: &[Registration] = &[
+    Registration { name: "naive", make: naive::make },
+    Registration { name: "timelocked", make: timelocked::make },
+    Registration { name: "spilman", make: spilman::make },
+];
 
 /// The design registered as `name`, made with `settings`; `None` for an unknown name.
 pub fn design(name: &str, settings: &Settings) -> Option<DesignRef> {
     DESIGNS.iter().find(|r| r.name == name).map(|r| DesignRef(Arc::from((r.make)(settings))))
 }
 
-/// The names of the registered designs, for error messages: `"naive"`.
+/// The names of the registered designs, for error messages: `"naive", "timelocked", "spilman"`.
 pub fn design_names() -> String {
     DESIGNS.iter().map(|r| format!("\"{}\"", r.name)).collect::<Vec<_>>().join(", ")
 }
@@ -97,6 +146,59 @@ pub trait Design: fmt::Debug + Send + Sync {
 
     /// The witness spending the funding output with the payer's and the payee's signatures.
     fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness;
+
+    /// Who signs each commitment as the video streams: both parties by default.
+    fn signing(&self) -> Signing {
+        Signing::Both
+    }
+
+    /// The witness of a state only the payer has signed so far ([`Signing::PayerOnly`]): what
+    /// the payee holds until it completes the state. By default the payer's signature alone.
+    fn half_signed_witness(&self, _params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w
+    }
+
+    /// The payer's signature in `witness` (a full or half-signed spend of the funding output):
+    /// how the payee completes a state and how `verify` checks a half-signed one. By default the
+    /// 2-of-2's, found by the order of the keys in the script.
+    fn payer_signature(&self, params: &ChannelParams, witness: &Witness) -> Option<ecdsa::Signature> {
+        let first = sorted_keys(&params.payer_funding_key, &params.payee_funding_key).0 == &params.payer_funding_key;
+        let item = witness.nth(if first { 1 } else { 2 })?;
+        ecdsa::Signature::from_slice(item).ok()
+    }
+
+    /// How the payer gets her money back if the payee never closes: none by default.
+    fn refund(&self) -> Refund {
+        Refund::None
+    }
+
+    /// The witness of the payer's refund for [`Refund::PayerAlone`]; unused otherwise (the
+    /// co-signed refund is an ordinary [`Design::witness`]).
+    fn refund_witness(&self, _params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w
+    }
+
+    /// The most commitments the design can sign, when it has a limit (the timelocked window).
+    fn max_commitments(&self) -> Option<u64> {
+        None
+    }
+
+    /// The design's plan and limits in words for `paychan check`, for a schedule of
+    /// `commitments` commitments that ends at height `end_height`; `names` are the payer's and
+    /// payee's names. Empty by default.
+    fn explain(&self, _commitments: u64, _end_height: u32, _names: (&str, &str)) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The settings the design was made with, for `summary.json` (so `verify` can remake it);
+    /// `None` for a design that needs none.
+    fn settings(&self) -> Option<Settings> {
+        None
+    }
 }
 
 /// A shared, cheaply cloned handle to a design, compared by name.
@@ -178,6 +280,15 @@ impl ChannelParams {
     pub fn funding_sighash(&self, tx: &Transaction) -> Message {
         p2wsh_sighash(tx, 0, &self.witness_script, self.funding_amount, EcdsaSighashType::All)
             .expect("a commitment spends the funding output as its input 0")
+    }
+
+    /// The unsigned refund (state 0, everything back to the payer), for designs that have one.
+    ///
+    /// # Errors
+    ///
+    /// [`Exhausted`] when the capacity cannot even refund the payer (refused by validation).
+    pub fn refund_tx(&self) -> Result<Transaction, Exhausted> {
+        Ok(self.commitment_tx(0, &self.split(Amount::ZERO)?))
     }
 
     /// `tx` with the witness the design assembles from the two signatures.

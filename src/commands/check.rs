@@ -65,6 +65,15 @@ impl Plan {
             funding_fee,
             change,
         };
+        // Events stop the video early: plan what is actually streamed.
+        let cut;
+        let scenario = if scenario.stream_end_s() < scenario.total_duration_s() {
+            cut = scenario.cut_at(scenario.stream_end_s());
+            plan.settled_at_s = cut.total_duration_s();
+            &cut
+        } else {
+            scenario
+        };
         let mut ledger = Ledger::new(scenario);
         for entry in ledger.by_ref() {
             plan.commitments += 1;
@@ -155,6 +164,42 @@ impl Plan {
             amt(s.payer),
             s.fee.to_sat()
         );
+        if scenario.onchain() {
+            out += &self.describe_chain(scenario);
+        }
+        out
+    }
+
+    /// The design's plan and limits and the scripted events, for a run on the simulated chain.
+    fn describe_chain(&self, scenario: &Scenario) -> String {
+        let clock = scenario.chain;
+        let end_height = clock.height_at(self.settled_at_s);
+        let mut out = format!(
+            "  design    {}: {}\n  chain     the funding confirms at height {}; one block every {} s; the video ends \
+             at height {}\n",
+            scenario.design.name(),
+            scenario.design.about(),
+            crate::scenario::thousands(u64::from(clock.start_height)),
+            clock.block_interval_s,
+            crate::scenario::thousands(u64::from(end_height)),
+        );
+        for line in scenario.design.explain(self.commitments, end_height, (&scenario.payer, &scenario.payee)) {
+            out += &format!("  {line}\n");
+        }
+        for ev in &scenario.events {
+            let who = if ev.who == crate::onchain::Who::Payer { &scenario.payer } else { &scenario.payee };
+            let when = match ev.at {
+                crate::onchain::At::Seconds(s) => format!("at {s} s"),
+                crate::onchain::At::Height(h) => format!("at height {h}"),
+            };
+            let what = match ev.does {
+                crate::onchain::Does::Broadcast { commitment: 0 } => "broadcasts the refund".to_string(),
+                crate::onchain::Does::Broadcast { commitment } => format!("broadcasts commitment #{commitment}"),
+                crate::onchain::Does::Vanish => "vanishes".to_string(),
+                crate::onchain::Does::Close => "closes".to_string(),
+            };
+            out += &format!("  event     {when}: {who} {what}\n");
+        }
         out
     }
 }

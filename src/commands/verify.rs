@@ -144,7 +144,26 @@ impl Verifier {
                 );
             }
         }
-        if let Err(e) = rules::consensus(tx, 0, &ch.script_pubkey, ch.amount) {
+        let half_signed = ch.params.as_ref().filter(|p| {
+            p.design.signing() == channel::Signing::PayerOnly && seq != Some(0) && half_signed_witness(p, tx)
+        });
+        if let Some(params) = half_signed {
+            // Held half-signed: the payer's signature must be over the real sighash; the payee
+            // completes it when he closes (checked with the chain).
+            let ok = params.design.payer_signature(params, &tx.input[0].witness).is_some_and(|sig| {
+                let msg = params.funding_sighash(tx);
+                bitcoin::secp256k1::Secp256k1::verification_only()
+                    .verify_ecdsa(&msg, &sig.signature, &params.payer_funding_key)
+                    .is_ok()
+            });
+            if !ok {
+                self.fail(
+                    place,
+                    "payer-signature",
+                    "the payer's signature does not verify over the transaction's sighash",
+                );
+            }
+        } else if let Err(e) = rules::consensus(tx, 0, &ch.script_pubkey, ch.amount) {
             self.fail(place, e.check, e.detail);
         }
         if let Err(e) = rules::policy(tx, ch.amount, self.min_rate) {
@@ -198,6 +217,14 @@ impl Verifier {
     }
 }
 
+/// Whether `tx`'s witness is the design's half-signed form (the payee's slot still empty).
+fn half_signed_witness(params: &ChannelParams, tx: &Transaction) -> bool {
+    params
+        .design
+        .payer_signature(params, &tx.input[0].witness)
+        .is_some_and(|sig| tx.input[0].witness == params.design.half_signed_witness(params, &sig))
+}
+
 fn read(path: &Path) -> Result<String, VerifyError> {
     std::fs::read_to_string(path).map_err(|source| VerifyError::Read { path: path.to_path_buf(), source })
 }
@@ -220,6 +247,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     v.funding(&summary.funding, &mut channel);
     let last_tx = v.log(reader, &csv_path, &channel, summary.commitments)?;
     v.settlement(&summary.settlement, &channel, last_tx.as_ref());
+    v.chain(dir, &summary, &channel)?;
     Ok(Report { transactions: v.transactions, findings: v.findings })
 }
 
@@ -239,7 +267,8 @@ impl Verifier {
         };
         let keys = (key(v, "payer", &summary.payer.pubkey), key(v, "payee", &summary.payee.pubkey));
         let listed_script = ScriptBuf::from_hex(&f.witness_script_hex).unwrap_or_default();
-        let design = channel::design(&summary.design, &channel::Settings::default());
+        let settings = summary.settings.map(channel::Settings::from).unwrap_or_default();
+        let design = channel::design(&summary.design, &settings);
         if design.is_none() {
             v.fail(
                 "summary",
@@ -419,17 +448,106 @@ impl Verifier {
         Ok(last_tx)
     }
 
-    /// The settlement: the final state, as the design builds it.
+    /// The settlement: the final state, as the design builds it (the last commitment itself
+    /// when the design gives both the same lock time, else the same outputs).
     fn settlement(&mut self, s: &SettlementJson, channel: &Channel, last_tx: Option<&Transaction>) {
         let v = self;
         if let Some(t) = v.parse("settlement", &s.tx_hex, &s.txid) {
             v.spend("settlement", &t, channel, None);
             v.amounts("settlement", &t, channel, s.payer_sat, s.payee_sat, s.fee_sat);
             if let Some(last) = last_tx {
-                if *last != t {
+                let same_lock =
+                    channel.params.as_ref().is_none_or(|p| p.design.lock(p, None) == p.design.lock(p, Some(s.seq)));
+                let differs = if same_lock { *last != t } else { last.output != t.output };
+                if differs {
                     v.fail("settlement", "final-state", "is not the last commitment of the log");
                 }
             }
         }
+    }
+
+    /// `chain.csv`: every confirmed transaction replayed, in block order, on a fresh simulated
+    /// chain that holds only the funding's coin, so each one must spend outputs that exist and
+    /// are unspent at its height, be final there (lock times, BIP-0068), conserve value, pay the
+    /// relay fee and pass Bitcoin Core's interpreter with every flag; then what the confirmed
+    /// outputs pay each party must be the summary's `received_sat`.
+    fn chain(&mut self, dir: &Path, summary: &Summary, channel: &Channel) -> Result<(), VerifyError> {
+        let path = dir.join("chain.csv");
+        let (Some(chain_json), Some(outcome)) = (&summary.chain, &summary.outcome) else {
+            if path.exists() {
+                self.fail("chain", "summary", "chain.csv is present but summary.json has no chain or outcome");
+            }
+            return Ok(());
+        };
+        let mut reader =
+            csv::Reader::from_path(&path).map_err(|source| VerifyError::Csv { path: path.clone(), source })?;
+        let mut rows = Vec::new();
+        for row in reader.deserialize::<crate::output::chain::ChainRow>() {
+            rows.push(row.map_err(|source| VerifyError::Csv { path: path.clone(), source })?);
+        }
+        let min_relay =
+            FeeRate::min(FeeRate::from_sat_per_kwu(summary.fee_rate_sat_per_kwu), crate::scenario::MIN_RELAY_FEE_RATE);
+        let start = chain_json.start_height;
+        let mut chain = crate::chain::Chain::new(start.saturating_sub(1), min_relay);
+        for input in &summary.funding.inputs {
+            let outpoint = format!("{}:{}", input.txid, input.vout).parse::<OutPoint>();
+            let txout = bitcoin::TxOut {
+                value: Amount::from_sat(input.amount_sat),
+                script_pubkey: ScriptBuf::from_hex(&input.script_pubkey_hex).unwrap_or_default(),
+            };
+            if let Ok(op) = outpoint {
+                let _ = chain.add_external_coin(op, txout, start.saturating_sub(1));
+            }
+        }
+        let mut confirmed: Vec<(u32, usize, Transaction)> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let place = format!("chain.csv row {} ({})", i + 1, row.kind);
+            let Some(tx) = self.parse(&place, &row.tx_hex, &row.txid) else { continue };
+            match (row.status.as_str(), row.confirmed_height) {
+                ("confirmed", Some(h)) => confirmed.push((h, i, tx)),
+                ("confirmed", None) => self.fail(&place, "chain", "confirmed, but no confirmed_height"),
+                _ => {}
+            }
+        }
+        confirmed.sort_by_key(|(h, i, _)| (*h, *i));
+        let mut block: Option<u32> = None;
+        for (h, i, tx) in confirmed {
+            let place = format!("chain.csv row {} ({})", i + 1, rows[i].kind);
+            if block != Some(h) {
+                if block.is_some() {
+                    chain.mine();
+                }
+                if h <= chain.tip() {
+                    self.fail(&place, "chain", format!("confirmed at height {h}, not above the tip {}", chain.tip()));
+                    block = None;
+                    continue;
+                }
+                chain.mine_until(h - 1);
+                block = Some(h);
+            }
+            if let Err(r) = chain.submit(tx) {
+                self.fail(&place, "chain", format!("cannot confirm at height {h}: {r}"));
+            }
+        }
+        if block.is_some() {
+            chain.mine();
+        }
+        let received = |script: &ScriptBuf| crate::onchain::outcome::received(&chain, script).to_sat();
+        for (who, script, listed) in [
+            ("payer", &channel.payer_payout, outcome.payer.received_sat),
+            ("payee", &channel.payee_payout, outcome.payee.received_sat),
+        ] {
+            let actual = received(script);
+            if actual != listed {
+                self.fail(
+                    "outcome",
+                    "received",
+                    format!(
+                        "the summary says the {who} received {listed} sat; the confirmed outputs pay it {actual} sat"
+                    ),
+                );
+            }
+        }
+        Ok(())
     }
 }

@@ -80,8 +80,14 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
         wallet: scenario.wallet,
         fee_rate: scenario.fee_rate,
     };
-    let (payer, channel) = Payer::open(&keys, &terms, &Payee::keys(&keys))?;
-    let payee = Payee::join(&keys, &channel).expect("the payer funds the script of the keys the payee gave");
+    let (mut payer, channel) = Payer::open(&keys, &terms, &Payee::keys(&keys))?;
+    let mut payee = Payee::join(&keys, &channel).expect("the payer funds the script of the keys the payee gave");
+    // A design whose refund the payee countersigns has it signed now, before the funding is
+    // broadcast: the parties exchange it; the engine only carries the messages.
+    if let Some(proposal) = payer.propose_refund() {
+        let reply = payee.review_refund(&proposal).expect("the payee countersigns the refund it rebuilt");
+        payer.accept_refund(reply).expect("the payer accepts the payee's signature of her refund");
+    }
     Ok((channel, payer, payee))
 }
 

@@ -1293,6 +1293,9 @@ fn clock_label(s: u64) -> String {
     }
 }
 
+mod outcome;
+pub use outcome::{write_outcome_chart, OutcomeInput};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,12 +6,15 @@
 //! beside the target ([`Staging`]) and the folder is renamed into place only once all of it is
 //! complete; commitments are streamed to the CSV as the engine produces them.
 
+pub mod chain;
 pub mod chart;
 pub mod log;
 pub mod narrate;
+pub mod onchain_writer;
 pub mod progress;
 pub mod psbt;
 pub mod report;
+pub mod report_chain;
 pub mod series;
 pub mod summary;
 

@@ -316,6 +316,7 @@ check the folder with <code>paychan verify</code>.</footer>
         settle_text = settle_text,
         stxid = esc(&s.settlement.txid),
     );
+    let html = super::report_chain::insert(dir, &s, html);
     let path = dir.join("report.html");
     fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
 }

@@ -63,6 +63,17 @@ pub struct Summary {
     pub settlement: SettlementJson,
     /// The rate schedule, one entry per scenario segment, in order.
     pub segments: Vec<SegmentJson>,
+    /// The design's settings (the funding's height, the lock window, the expiry), for designs
+    /// that have any; absent for the naive channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<super::chain::SettingsJson>,
+    /// The simulated chain the channel was played out on; absent when the run did not use one
+    /// (the naive channel without events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<super::chain::ChainJson>,
+    /// Who ended with what on the simulated chain; absent without a chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<super::chain::OutcomeJson>,
 }
 
 /// One party of the channel.
@@ -180,6 +191,23 @@ fn address(script: &ScriptBuf, network: Network) -> String {
 ///
 /// [`OutputError::Io`] when the file cannot be written.
 pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Result<(), OutputError> {
+    write_summary_json(dir, &summary_of(scenario, report))
+}
+
+/// Writes `summary` as `dir/summary.json`.
+///
+/// # Errors
+///
+/// [`OutputError::Io`] when the file cannot be written.
+pub fn write_summary_json(dir: &Path, summary: &Summary) -> Result<(), OutputError> {
+    let path = dir.join("summary.json");
+    let mut text = serde_json::to_string_pretty(summary).expect("the summary has only strings and integers");
+    text.push('\n');
+    fs::write(&path, text).map_err(io_err(&path))
+}
+
+/// The summary of a run, as `summary.json` holds it (without the chain's part).
+pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
     let ch = &report.channel;
     let p = &ch.params;
     let funding_out = &ch.funding_tx.output[0];
@@ -201,7 +229,7 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
             j
         })
         .collect();
-    let summary = Summary {
+    Summary {
         scenario: scenario.name.clone(),
         design: scenario.design.name().to_string(),
         seed: scenario.seed,
@@ -249,11 +277,10 @@ pub fn write_summary(dir: &Path, scenario: &Scenario, report: &RunReport) -> Res
             trimmed_sat: s.split.trimmed.to_sat(),
         },
         segments,
-    };
-    let path = dir.join("summary.json");
-    let mut text = serde_json::to_string_pretty(&summary).expect("the summary has only strings and integers");
-    text.push('\n');
-    fs::write(&path, text).map_err(io_err(&path))
+        settings: None,
+        chain: None,
+        outcome: None,
+    }
 }
 
 /// The words printed after a run: what was funded, how many commitments, the split, the files.
@@ -276,8 +303,12 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
         format_fee_rate(scenario.fee_rate),
     );
     out += &format!(
-        "  streamed {} s of video: {} commitments, each signed by {} and countersigned by {}\n",
-        report.elapsed_s, report.commitments, scenario.payer, scenario.payee
+        "  streamed {} s of video: {} commitments, each signed by {} and {} by {}\n",
+        report.elapsed_s,
+        report.commitments,
+        scenario.payer,
+        if scenario.design.signing() == crate::channel::Signing::Both { "countersigned" } else { "checked" },
+        scenario.payee
     );
     if let Some(e) = &report.exhausted {
         out += &format!(

@@ -16,7 +16,9 @@ use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{Message, PublicKey};
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
-use crate::channel::{self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Split, WalletCoin};
+use crate::channel::{
+    self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Refund, Signing, Split, WalletCoin,
+};
 use keys::{KeyChain, Role};
 pub use signer::Signer;
 
@@ -31,16 +33,19 @@ pub struct Proposal {
     pub payer_sig: Signature,
 }
 
-/// The payee's signature, sent back with the next second of video.
+/// The payee's answer, sent back with the next second of video: its signature, or, in a design
+/// where the payer signs alone ([`Signing::PayerOnly`]), none (the payee has checked the payer's
+/// and keeps the half-signed state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Countersignature {
     /// The commitment number it answers.
     pub seq: u64,
-    /// The payee's signature of the same sighash.
-    pub payee_sig: Signature,
+    /// The payee's signature of the same sighash; `None` when the design does not ask for it.
+    pub payee_sig: Option<Signature>,
 }
 
-/// A commitment both parties have signed.
+/// A commitment both parties have signed, or, in a [`Signing::PayerOnly`] design, the payer has
+/// signed and the payee has checked (its witness then is the design's half-signed one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedCommitment {
     /// Commitment number.
@@ -91,6 +96,14 @@ pub enum ProtocolError {
     /// A countersignature arrived with no proposal outstanding.
     #[error("countersignature #{0} arrived with no proposal outstanding")]
     Unexpected(u64),
+    /// A signature the design needs is missing from a message.
+    #[error("commitment #{seq}: the {who}'s signature is missing")]
+    Missing {
+        /// Commitment number.
+        seq: u64,
+        /// "payer" or "payee".
+        who: &'static str,
+    },
 }
 
 /// What the payer proposes to open: the design, the capacity, the fee rate and the wallet coin's
@@ -124,6 +137,7 @@ pub struct Payer {
     paid: Amount,
     seq: u64,
     pending: Option<(Proposal, Split, Message)>,
+    refund: Option<Transaction>,
 }
 
 impl Payer {
@@ -159,7 +173,8 @@ impl Payer {
             payee_payout: payee.payout.clone(),
             fee_rate: terms.fee_rate,
         };
-        let payer = Payer { signer: funding, params: params.clone(), paid: Amount::ZERO, seq: 0, pending: None };
+        let payer =
+            Payer { signer: funding, params: params.clone(), paid: Amount::ZERO, seq: 0, pending: None, refund: None };
         Ok((payer, Channel { params, coin, funding_tx }))
     }
 
@@ -213,24 +228,73 @@ impl Payer {
         Ok(proposal)
     }
 
-    /// Checks the payee's countersignature and completes the commitment.
+    /// Checks the payee's countersignature and completes the commitment (in a
+    /// [`Signing::PayerOnly`] design, records the half-signed state the payee keeps).
     ///
     /// # Errors
     ///
-    /// [`ProtocolError`] when nothing is pending, the number differs or the signature is bad;
-    /// the pending proposal is then dropped and the state does not advance.
+    /// [`ProtocolError`] when nothing is pending, the number differs or the signature is bad or
+    /// missing; the pending proposal is then dropped and the state does not advance.
     pub fn accept(&mut self, reply: Countersignature) -> Result<SignedCommitment, ProtocolError> {
         let (proposal, split, msg) = self.pending.take().ok_or(ProtocolError::Unexpected(reply.seq))?;
         if reply.seq != proposal.seq {
             return Err(ProtocolError::OutOfOrder { expected: proposal.seq, got: reply.seq });
         }
-        if !self.signer.verify(&msg, &reply.payee_sig, &self.params.payee_funding_key) {
-            return Err(ProtocolError::BadSignature { seq: proposal.seq, who: "payee" });
-        }
-        let tx = self.params.with_signatures(proposal.tx, &proposal.payer_sig, &reply.payee_sig);
+        let cosigned = proposal.seq == 0 || self.params.design.signing() == Signing::Both;
+        let tx = if cosigned {
+            let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq: proposal.seq, who: "payee" })?;
+            if !self.signer.verify(&msg, &payee_sig, &self.params.payee_funding_key) {
+                return Err(ProtocolError::BadSignature { seq: proposal.seq, who: "payee" });
+            }
+            self.params.with_signatures(proposal.tx, &proposal.payer_sig, &payee_sig)
+        } else {
+            let mut tx = proposal.tx;
+            let sig = bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig);
+            tx.input[0].witness = self.params.design.half_signed_witness(&self.params, &sig);
+            tx
+        };
         self.paid = split.paid;
         self.seq = proposal.seq;
         Ok(SignedCommitment { seq: proposal.seq, split, tx })
+    }
+
+    /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
+    /// the funding is broadcast, in a design with a [`Refund::CoSigned`] refund; `None` otherwise.
+    pub fn propose_refund(&mut self) -> Option<Proposal> {
+        if self.params.design.refund() != Refund::CoSigned {
+            return None;
+        }
+        self.offer(0, Amount::ZERO, false).ok()
+    }
+
+    /// Checks the payee's signature of the refund and keeps the completed refund.
+    ///
+    /// # Errors
+    ///
+    /// As [`Payer::accept`].
+    pub fn accept_refund(&mut self, reply: Countersignature) -> Result<(), ProtocolError> {
+        let (seq, paid) = (self.seq, self.paid);
+        let refund = self.accept(reply)?;
+        self.refund = Some(refund.tx);
+        (self.seq, self.paid) = (seq, paid);
+        Ok(())
+    }
+
+    /// The payer's complete refund, ready to broadcast once its lock has passed: the co-signed
+    /// one she keeps, or, when the funding script has a branch for her alone, one she signs now;
+    /// `None` in a design without a refund (or before the payee countersigned it).
+    pub fn refund(&self) -> Option<Transaction> {
+        match self.params.design.refund() {
+            Refund::None => None,
+            Refund::CoSigned => self.refund.clone(),
+            Refund::PayerAlone => {
+                let p = &self.params;
+                let mut tx = p.refund_tx().ok()?;
+                let (sig, _) = self.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
+                tx.input[0].witness = p.design.refund_witness(p, &bitcoin::ecdsa::Signature::sighash_all(sig));
+                Some(tx)
+            }
+        }
     }
 }
 
@@ -299,6 +363,60 @@ impl Payee {
         self.check(proposal, self.seq + 1, self.owed.checked_add(streamed).unwrap_or(Amount::MAX), false)
     }
 
+    /// Reviews the refund the payer asks it to countersign before the funding is broadcast
+    /// (state 0: everything back to the payer, locked as the design says).
+    ///
+    /// # Errors
+    ///
+    /// As [`Payee::review`].
+    pub fn review_refund(&mut self, proposal: &Proposal) -> Result<Countersignature, ProtocolError> {
+        let (seq, owed) = (self.seq, self.owed);
+        self.seq = 0;
+        self.owed = Amount::ZERO;
+        let reply = self.check(proposal, 0, Amount::ZERO, false);
+        (self.seq, self.owed) = (seq, owed);
+        reply
+    }
+
+    /// Completes a half-signed state it holds ([`Signing::PayerOnly`]) with its own signature,
+    /// to broadcast it: rebuilds the transaction for the state's split, checks the payer's
+    /// signature over it, then signs. A fully signed state is returned as it is.
+    ///
+    /// # Errors
+    ///
+    /// [`ProtocolError`] when the state is not the transaction the payee computes for its split,
+    /// or the payer's signature is missing or bad.
+    pub fn complete(&self, state: &SignedCommitment) -> Result<Transaction, ProtocolError> {
+        let p = &self.params;
+        if p.design.signing() == Signing::Both {
+            return Ok(state.tx.clone());
+        }
+        let seq = state.seq;
+        let expected = p.commitment_tx(seq, &state.split);
+        let mut bare = state.tx.clone();
+        bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
+        if bare != expected {
+            return Err(ProtocolError::Mismatch {
+                seq,
+                owed: state.split.paid,
+                detail: describe_difference(p, &expected, &bare),
+            });
+        }
+        let payer_sig = p
+            .design
+            .payer_signature(p, &state.tx.input[0].witness)
+            .ok_or(ProtocolError::Missing { seq, who: "payer" })?;
+        let payee_sig =
+            self.signer.sign_p2wsh_input_if(&expected, 0, &p.witness_script, p.funding_amount, |signer, msg| {
+                if signer.verify(msg, &payer_sig.signature, &p.payer_funding_key) {
+                    Ok(())
+                } else {
+                    Err(ProtocolError::BadSignature { seq, who: "payer" })
+                }
+            })?;
+        Ok(p.with_signatures(expected, &payer_sig.signature, &payee_sig))
+    }
+
     /// Reviews the settlement: the current state again, nothing more owed.
     ///
     /// # Errors
@@ -324,6 +442,17 @@ impl Payee {
         if proposal.tx != expected {
             return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, &expected, &proposal.tx) });
         }
+        // In a design where the payer signs alone, the payee checks her signature and keeps the
+        // half-signed state; the refund (state 0) it always countersigns.
+        if seq != 0 && p.design.signing() == Signing::PayerOnly {
+            let msg = p.funding_sighash(&expected);
+            if !self.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
+                return Err(ProtocolError::BadSignature { seq, who: "payer" });
+            }
+            self.owed = owed;
+            self.seq = seq;
+            return Ok(Countersignature { seq, payee_sig: None });
+        }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
         let payee_sig =
@@ -336,7 +465,7 @@ impl Payee {
             })?;
         self.owed = owed;
         self.seq = seq;
-        Ok(Countersignature { seq, payee_sig })
+        Ok(Countersignature { seq, payee_sig: Some(payee_sig) })
     }
 }
 
@@ -433,7 +562,7 @@ mod tests {
         ));
         p.payer_sig = good;
         let mut c = payee.review(&p, Amount::from_sat(1_000)).unwrap();
-        c.payee_sig = good;
+        c.payee_sig = Some(good);
         assert!(matches!(payer.accept(c), Err(ProtocolError::BadSignature { who: "payee", .. })));
         assert_eq!(payer.paid(), Amount::ZERO);
     }

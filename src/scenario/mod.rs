@@ -66,6 +66,10 @@ pub struct Scenario {
     pub segments: Vec<Segment>,
     /// The unit the capacity was written in; charts and the summary speak in it.
     pub unit: Denomination,
+    /// The simulated chain's clock: the funding's height and the block interval.
+    pub chain: crate::onchain::ChainClock,
+    /// Scripted events, in time order; empty: both parties honest.
+    pub events: Vec<crate::onchain::Event>,
 }
 
 /// One stretch of the rate schedule.
@@ -139,6 +143,56 @@ impl Scenario {
     /// Total scenario time in seconds (pauses included).
     pub fn total_duration_s(&self) -> u64 {
         self.segments.iter().map(|s| s.duration_s).sum()
+    }
+
+    /// Whether a run plays the channel out on the simulated chain (`chain.csv`, the outcome):
+    /// for every design but the book's naive one, and for any scenario with events. The naive
+    /// channel without events writes exactly what it always did.
+    pub fn onchain(&self) -> bool {
+        self.design.name() != "naive" || !self.events.is_empty()
+    }
+
+    /// Scenario time at which the video stops: the first event's time, or the schedule's end.
+    pub fn stream_end_s(&self) -> u64 {
+        self.stream_end_s_of(self.events.iter())
+    }
+
+    /// As [`Scenario::stream_end_s`] for the events `events`.
+    pub fn stream_end_s_of<'e>(&self, events: impl Iterator<Item = &'e crate::onchain::Event>) -> u64 {
+        let end = self.total_duration_s();
+        events.map(|e| self.event_time_s(e)).min().map_or(end, |t| t.min(end))
+    }
+
+    /// The scenario time of `event` (a height maps to the time its block is found).
+    pub fn event_time_s(&self, event: &crate::onchain::Event) -> u64 {
+        match event.at {
+            crate::onchain::At::Seconds(s) => s,
+            crate::onchain::At::Height(h) => self.chain.time_of(h),
+        }
+    }
+
+    /// This scenario with its schedule cut at scenario time `end_s` (whole intervals): the
+    /// video that is actually streamed when an event stops it early.
+    pub fn cut_at(&self, end_s: u64) -> Scenario {
+        let mut cut = self.clone();
+        cut.segments.clear();
+        let mut start = 0;
+        for seg in &self.segments {
+            if start >= end_s {
+                break;
+            }
+            let keep = (end_s - start).min(seg.duration_s);
+            let keep = keep - keep % self.interval_s;
+            if keep > 0 {
+                cut.segments.push(Segment { rate_per_s: seg.rate_per_s, duration_s: keep });
+            }
+            start += seg.duration_s;
+        }
+        if cut.segments.is_empty() {
+            // Nothing streamed: a pause of one interval keeps the schedule non-empty.
+            cut.segments.push(Segment { rate_per_s: Amount::ZERO, duration_s: self.interval_s });
+        }
+        cut
     }
 
     /// Satoshis in one display unit (100,000 for mBTC).

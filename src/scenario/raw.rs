@@ -24,9 +24,28 @@ pub(crate) struct RawScenario {
     /// '-', '_' or '.', not starting with '.'.
     #[schemars(with = "String", example = &"emma-fabian", regex(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"))]
     pub(crate) name: Spanned<String>,
-    /// How the channel is built: "naive" (the book's first channel, the default).
-    #[schemars(with = "Option<String>", example = &"naive")]
+    /// How the channel is built: "naive" (the book's first channel, the default), "timelocked"
+    /// (a refund the payee signs first, locked `refund_after` blocks; each commitment one block
+    /// earlier) or "spilman" (a refund branch for the payer after `expiry` blocks; commitments
+    /// signed by the payer alone).
+    #[schemars(with = "Option<String>", example = &"naive", extend("enum" = ["naive", "timelocked", "spilman"]))]
     pub(crate) design: Option<Spanned<String>>,
+    /// `timelocked` only: blocks from the funding's height to the refund's lock time (default the
+    /// book's 30 days, 4320); commitment #k is locked k blocks earlier, so the schedule can hold
+    /// at most refund_after - 1 commitments.
+    #[schemars(with = "Option<i64>", example = 4320, range(min = 2, max = 65535))]
+    pub(crate) refund_after: Option<Spanned<i64>>,
+    /// `spilman` only: blocks from the funding's height to the expiry, after which the payer can
+    /// take everything back alone (default 4320); the payee must close before it.
+    #[schemars(with = "Option<i64>", example = 4320, range(min = 1, max = 65535))]
+    pub(crate) expiry: Option<Spanned<i64>>,
+    /// The height of the simulated block that confirms the funding at scenario time 0 (default
+    /// 800000); the designs' lock times count from it.
+    #[schemars(with = "Option<i64>", example = 800000, range(min = 1, max = 499000000))]
+    pub(crate) start_height: Option<Spanned<i64>>,
+    /// Time between two simulated blocks: a duration in s, min or h (default "10 min").
+    #[schemars(with = "Option<String>", example = &"10 min")]
+    pub(crate) block_interval: Option<Spanned<String>>,
     /// The one seed every key and the wallet coin are derived from: a whole number from 0 to
     /// 9223372036854775807. Anyone who reads the file can repeat the keys.
     #[schemars(with = "i64", example = 14, range(min = 0))]
@@ -69,6 +88,34 @@ pub(crate) struct RawScenario {
     /// The rate schedule, in order: one or more `[[segment]]` tables, each a rate and a duration.
     #[schemars(with = "Vec<RawSegment>", length(min = 1))]
     pub(crate) segment: Spanned<Vec<RawSegment>>,
+    /// Scripted behaviour on the simulated chain: `[[event]]` tables, each a time (`at` or
+    /// `at_height`), a party (`who`) and an action (`does`). Without events both parties are
+    /// honest and close cooperatively at the end.
+    #[schemars(with = "Option<Vec<RawEvent>>")]
+    pub(crate) event: Option<Spanned<Vec<RawEvent>>>,
+}
+
+/// One scripted event: who does what, and when.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Event")]
+pub(crate) struct RawEvent {
+    /// When, on the scenario clock: a duration such as "600 s" (after the commitments paid up
+    /// to then). Give this or `at_height`.
+    #[schemars(with = "Option<String>", example = &"600 s")]
+    pub(crate) at: Option<Spanned<String>>,
+    /// When, as a block height: as soon as the chain's tip reaches it. Give this or `at`.
+    #[schemars(with = "Option<i64>", example = 800001, range(min = 1))]
+    pub(crate) at_height: Option<Spanned<i64>>,
+    /// Who acts: the payer's or the payee's name as written above (or "payer", "payee").
+    #[schemars(with = "String", example = &"Emma")]
+    pub(crate) who: Spanned<String>,
+    /// What they do: "broadcast" a state, "vanish" (stop answering) or "close".
+    #[schemars(with = "String", example = &"broadcast", extend("enum" = ["broadcast", "vanish", "close"]))]
+    pub(crate) does: Spanned<String>,
+    /// `broadcast` only: which state, 0 being the refund.
+    #[schemars(with = "Option<i64>", example = 1, range(min = 0))]
+    pub(crate) commitment: Option<Spanned<i64>>,
 }
 
 /// One stretch of the rate schedule: a price per unit of time, for a duration.

@@ -7,7 +7,7 @@ use std::path::Path;
 use bitcoin::{Amount, Denomination, FeeRate, Network};
 use toml::Spanned;
 
-use super::raw::{RawScenario, RawSegment};
+use super::raw::{RawEvent, RawScenario, RawSegment};
 use super::units::*;
 use super::{Scenario, ScenarioError, Segment, MAX_TOTAL_DURATION_S};
 use crate::channel::{self, DesignRef};
@@ -40,12 +40,14 @@ impl Validator<'_> {
         let seed = u64::try_from(*raw.seed.get_ref()).map_err(|_| {
             self.err("seed", &raw.seed, "the seed must be a whole number from 0 to 9223372036854775807")
         })?;
+        let (settings, clock) = self.settings(&raw)?;
         let design = match &raw.design {
             None => DesignRef::default(),
-            Some(d) => channel::design(d.get_ref(), &channel::Settings::default()).ok_or_else(|| {
+            Some(d) => channel::design(d.get_ref(), &settings).ok_or_else(|| {
                 self.err("design", d, format!("unknown design; paychan knows {}", channel::design_names()))
             })?,
         };
+        self.settings_apply(&raw, design.name())?;
         let network = match &raw.network {
             None => Network::Regtest,
             Some(n) => parse_network(n.get_ref()).map_err(|p| self.err("network", n, p))?,
@@ -66,7 +68,7 @@ impl Validator<'_> {
             }
         };
         let segments = self.segments(&raw.segment, capacity, unit, interval_s)?;
-        Ok(Scenario {
+        let mut scenario = Scenario {
             name,
             design,
             seed,
@@ -79,7 +81,239 @@ impl Validator<'_> {
             interval_s,
             segments,
             unit,
+            chain: clock,
+            events: Vec::new(),
+        };
+        self.window(&raw, &scenario)?;
+        if let Some(events) = &raw.event {
+            scenario.events = self.events(events.get_ref(), &scenario)?;
+        }
+        Ok(scenario)
+    }
+
+    /// The design settings and the chain's clock.
+    fn settings(&self, raw: &RawScenario) -> Result<(channel::Settings, crate::onchain::ChainClock), ScenarioError> {
+        let mut settings = channel::Settings::default();
+        let mut clock = crate::onchain::ChainClock::default();
+        let int = |field: &str, v: &Spanned<i64>, min: i64, max: i64, what: &str| {
+            let n = *v.get_ref();
+            if n < min || n > max {
+                Err(self.err(field, v, format!("{what}: a whole number from {min} to {max}")))
+            } else {
+                Ok(n as u32)
+            }
+        };
+        if let Some(h) = &raw.start_height {
+            let what = "the funding's block height (lock times at or above 500,000,000 are Unix times)";
+            clock.start_height = int("start_height", h, 1, 499_000_000, what)?;
+            settings.funding_height = clock.start_height;
+        }
+        if let Some(r) = &raw.refund_after {
+            settings.refund_after = int("refund_after", r, 2, 65_535, "blocks from the funding to the refund's lock")?;
+        }
+        if let Some(e) = &raw.expiry {
+            settings.expiry = int("expiry", e, 1, 65_535, "blocks from the funding to the payer's refund branch")?;
+        }
+        if let Some(b) = &raw.block_interval {
+            let s = parse_duration(b.get_ref()).map_err(|p| self.err("block_interval", b, p))?;
+            if s == 0 {
+                return Err(self.err("block_interval", b, "a block takes at least one second, e.g. \"10 min\""));
+            }
+            clock.block_interval_s = s;
+        }
+        Ok((settings, clock))
+    }
+
+    /// A design setting given for another design is a mistake worth naming.
+    fn settings_apply(&self, raw: &RawScenario, design: &str) -> Result<(), ScenarioError> {
+        if let (Some(r), false) = (&raw.refund_after, design == "timelocked") {
+            return Err(self.err(
+                "refund_after",
+                r,
+                format!("applies to design = \"timelocked\" only, not \"{design}\""),
+            ));
+        }
+        if let (Some(e), false) = (&raw.expiry, design == "spilman") {
+            return Err(self.err("expiry", e, format!("applies to design = \"spilman\" only, not \"{design}\"")));
+        }
+        Ok(())
+    }
+
+    /// The timelocked window: every commitment's lock must stay above the funding's height.
+    fn window(&self, raw: &RawScenario, scenario: &Scenario) -> Result<(), ScenarioError> {
+        let Some(max) = scenario.design.max_commitments() else { return Ok(()) };
+        let needed: u64 =
+            scenario.segments.iter().filter(|s| !s.is_pause()).map(|s| s.duration_s / scenario.interval_s).sum();
+        if needed <= max {
+            return Ok(());
+        }
+        let window = max + 1;
+        let problem = format!(
+            "the schedule needs {needed} commitments, but commitment #k is locked k blocks before the refund's lock \
+             ({window} blocks after the funding), so at most {window} - 1 = {max} fit the window; raise refund_after to \
+             at least {} or shorten the schedule",
+            needed + 1
+        );
+        Err(match (&raw.refund_after, &raw.design) {
+            (Some(r), _) => self.err("refund_after", r, problem),
+            (None, Some(d)) => self.err("design", d, problem),
+            (None, None) => self.err_at("design", 0, &problem),
         })
+    }
+
+    /// The `[[event]]` tables, checked against the plan: the state must exist when the event
+    /// happens, the party must hold it complete, and nothing may happen after the channel closed.
+    fn events(&self, raw: &[RawEvent], scenario: &Scenario) -> Result<Vec<crate::onchain::Event>, ScenarioError> {
+        use crate::onchain::{At, Does, Event, Who};
+        let mut events = Vec::with_capacity(raw.len());
+        for (i, e) in raw.iter().enumerate() {
+            let n = i + 1;
+            let field = |f: &str| format!("event[{n}].{f}");
+            let who = match e.who.get_ref().as_str() {
+                w if w == scenario.payer || w == "payer" => Who::Payer,
+                w if w == scenario.payee || w == "payee" => Who::Payee,
+                _ => {
+                    return Err(self.err(
+                        &field("who"),
+                        &e.who,
+                        format!("name a party: \"{}\" or \"{}\"", scenario.payer, scenario.payee),
+                    ))
+                }
+            };
+            let at = match (&e.at, &e.at_height) {
+                (Some(a), None) => At::Seconds(parse_duration(a.get_ref()).map_err(|p| self.err(&field("at"), a, p))?),
+                (None, Some(h)) => {
+                    let height = *h.get_ref();
+                    if height < i64::from(scenario.chain.start_height) || height > 499_999_999 {
+                        return Err(self.err(
+                            &field("at_height"),
+                            h,
+                            format!(
+                                "a height from the funding's block ({}) on, below 500,000,000",
+                                scenario.chain.start_height
+                            ),
+                        ));
+                    }
+                    At::Height(height as u32)
+                }
+                (Some(_), Some(h)) => {
+                    return Err(self.err(&field("at_height"), h, "give either at or at_height, not both"))
+                }
+                (None, None) => {
+                    return Err(self.err(
+                        &field("does"),
+                        &e.does,
+                        "the event has no time: add at = \"600 s\" or at_height = 800001",
+                    ))
+                }
+            };
+            let does = match (e.does.get_ref().as_str(), &e.commitment) {
+                ("broadcast", Some(c)) => {
+                    let commitment = u64::try_from(*c.get_ref())
+                        .map_err(|_| self.err(&field("commitment"), c, "a state number: 0 (the refund) or more"))?;
+                    Does::Broadcast { commitment }
+                }
+                ("broadcast", None) => {
+                    return Err(self.err(
+                        &field("does"),
+                        &e.does,
+                        "say which state to broadcast: add commitment = 1 (0 is the refund)",
+                    ))
+                }
+                ("vanish" | "close", Some(c)) => {
+                    return Err(self.err(&field("commitment"), c, "only a broadcast names a state"))
+                }
+                ("vanish", None) => Does::Vanish,
+                ("close", None) => Does::Close,
+                _ => return Err(self.err(&field("does"), &e.does, "write \"broadcast\", \"vanish\" or \"close\"")),
+            };
+            events.push((Event { at, who, does }, e));
+        }
+        events.sort_by_key(|(ev, _)| scenario.event_time_s(ev));
+        // The states signed by the time the video stops, and when the channel closes.
+        let stop = scenario.stream_end_s_of(events.iter().map(|(ev, _)| ev));
+        let signed = crate::engine::Ledger::new(&scenario.cut_at(stop)).count() as u64;
+        let end = scenario.total_duration_s();
+        let mut closed_at: Option<u64> = None;
+        let mut gone: Vec<(crate::onchain::Who, u64)> = Vec::new();
+        let name = |w: Who| if w == Who::Payer { &scenario.payer } else { &scenario.payee };
+        for (n, (ev, raw_ev)) in events.iter().enumerate() {
+            let t = scenario.event_time_s(ev);
+            let here =
+                |f: &str| format!("event[{}].{f}", raw.iter().position(|r| std::ptr::eq(r, *raw_ev)).unwrap_or(n) + 1);
+            if let Some(c) = closed_at.filter(|c| t > *c) {
+                return Err(self.err(
+                    &here("does"),
+                    &raw_ev.does,
+                    format!("the channel has already closed at {c} s; this event at {t} s comes after it"),
+                ));
+            }
+            if let Some((_, when)) = gone.iter().find(|(w, _)| *w == ev.who) {
+                return Err(self.err(
+                    &here("who"),
+                    &raw_ev.who,
+                    format!("{} vanished at {when} s and does nothing more", name(ev.who)),
+                ));
+            }
+            match ev.does {
+                Does::Broadcast { commitment } => {
+                    let c = raw_ev.commitment.as_ref().expect("a broadcast names its state");
+                    let refund = scenario.design.refund();
+                    let holds = self.holds(scenario, ev.who, commitment, refund);
+                    if let Err(problem) = holds {
+                        return Err(self.err(&here("commitment"), c, problem));
+                    }
+                    if commitment > signed {
+                        return Err(self.err(
+                            &here("commitment"),
+                            c,
+                            format!("state #{commitment} does not exist: {signed} commitments are signed by {stop} s"),
+                        ));
+                    }
+                }
+                Does::Vanish => gone.push((ev.who, t)),
+                Does::Close => closed_at = Some(t),
+            }
+        }
+        // Without a disturbing event before the end, the channel closes cooperatively there.
+        let disturbed = events.iter().any(|(ev, _)| scenario.event_time_s(ev) <= end);
+        if !disturbed {
+            if let Some((ev, raw_ev)) = events.first() {
+                let t = scenario.event_time_s(ev);
+                return Err(self.err(
+                    &format!("event[{}].does", raw.iter().position(|r| std::ptr::eq(r, *raw_ev)).unwrap_or(0) + 1),
+                    &raw_ev.does,
+                    format!("the channel closes cooperatively at {end} s, the end of the video; this event at {t} s comes after it"),
+                ));
+            }
+        }
+        Ok(events.into_iter().map(|(ev, _)| ev).collect())
+    }
+
+    /// Whether `who` holds state `commitment` complete in `scenario`'s design.
+    fn holds(
+        &self,
+        scenario: &Scenario,
+        who: crate::onchain::Who,
+        commitment: u64,
+        refund: channel::Refund,
+    ) -> Result<(), String> {
+        use crate::onchain::Who;
+        let design = scenario.design.name();
+        let name = if who == Who::Payer { &scenario.payer } else { &scenario.payee };
+        match (commitment, who, refund, scenario.design.signing()) {
+            (0, _, channel::Refund::None, _) => Err(format!("the {design} design has no refund (state 0)")),
+            (0, Who::Payee, _, _) => Err(format!(
+                "{name} holds no complete refund in the {design} design: only {} can sign it complete",
+                scenario.payer
+            )),
+            (k, Who::Payer, _, channel::Signing::PayerOnly) if k > 0 => Err(format!(
+                "{name} holds no complete commitment in the {design} design: she signs each one alone and only {} can \
+                 complete it; she can broadcast only the refund (commitment = 0)",
+                scenario.payee
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn name(&self, raw: &Spanned<String>) -> Result<String, ScenarioError> {
@@ -361,6 +595,15 @@ fn example(field: &str) -> Option<&'static str> {
         "rate" => "rate = \"0.01 mBTC/s\"",
         "duration" => "duration = \"600 s\"",
         "description" => "description = \"a line of text\"",
+        "refund_after" => "refund_after = 4320",
+        "expiry" => "expiry = 4320",
+        "start_height" => "start_height = 800000",
+        "block_interval" => "block_interval = \"10 min\"",
+        "at" => "at = \"600 s\"",
+        "at_height" => "at_height = 800001",
+        "who" => "who = \"Emma\"",
+        "does" => "does = \"broadcast\"",
+        "commitment" => "commitment = 1",
         _ => return None,
     })
 }
@@ -386,15 +629,16 @@ mod tests {
         let schema = serde_json::to_value(schema(SchemaKind::Scenario)).unwrap();
         let top = schema["properties"].as_object().unwrap();
         let segment = schema["definitions"]["Segment"]["properties"].as_object().unwrap();
+        let event = schema["definitions"]["Event"]["properties"].as_object().unwrap();
         let mut checked = 0;
-        for (field, property) in top.iter().chain(segment) {
+        for (field, property) in top.iter().chain(segment).chain(event) {
             let Some(value) = property["examples"].get(0) else {
-                assert_eq!(field, "segment", "{field} has no example in the schema");
+                assert!(field == "segment" || field == "event", "{field} has no example in the schema");
                 continue;
             };
             assert_eq!(example(field), Some(format!("{field} = {value}").as_str()), "{field}");
             checked += 1;
         }
-        assert_eq!(checked, top.len() - 1 + segment.len());
+        assert_eq!(checked, top.len() - 2 + segment.len() + event.len());
     }
 }

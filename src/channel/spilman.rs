@@ -1,0 +1,186 @@
+//! The Spilman channel in its BIP-0065 form: a funding output with a refund branch for the payer
+//! after an expiry, and commitments only the payer signs.
+//!
+//! The funding output is the P2WSH of
+//! `OP_IF <payee> OP_CHECKSIGVERIFY OP_ELSE <expiry> OP_CHECKLOCKTIMEVERIFY OP_DROP OP_ENDIF
+//! <payer> OP_CHECKSIG`. The payer signs every commitment alone and hands it to the payee
+//! half-signed, so she never holds a state she could broadcast; the payee adds its signature to
+//! the latest one when it closes. If the payee never closes, the payer spends the ELSE branch
+//! alone once the expiry height has passed. So the payee must close before the expiry, and the
+//! payer needs no pre-signed refund.
+
+use bitcoin::absolute::LockTime;
+use bitcoin::blockdata::opcodes::all::{OP_CHECKSIG, OP_CHECKSIGVERIFY, OP_CLTV, OP_DROP, OP_ELSE, OP_ENDIF, OP_IF};
+use bitcoin::blockdata::script::Builder;
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
+
+use super::naive::Naive;
+use super::timelocked::LOCKED;
+use super::{ChannelParams, Design, Refund, Settings, Signing, Split};
+use crate::scenario::thousands;
+
+/// The Spilman channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spilman {
+    /// The funding's height.
+    pub funding_height: u32,
+    /// Blocks from the funding to the expiry.
+    pub expiry: u32,
+}
+
+/// Registers the design under its name (see [`super::DESIGNS`]).
+pub(super) fn make(settings: &Settings) -> Box<dyn Design> {
+    Box::new(Spilman { funding_height: settings.funding_height, expiry: settings.expiry })
+}
+
+impl Spilman {
+    /// The expiry height written in the script: the refund's lock time.
+    pub fn expiry_height(&self) -> u32 {
+        self.funding_height.saturating_add(self.expiry)
+    }
+
+    fn script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {
+        Builder::new()
+            .push_opcode(OP_IF)
+            .push_slice(payee.serialize())
+            .push_opcode(OP_CHECKSIGVERIFY)
+            .push_opcode(OP_ELSE)
+            .push_int(i64::from(self.expiry_height()))
+            .push_opcode(OP_CLTV)
+            .push_opcode(OP_DROP)
+            .push_opcode(OP_ENDIF)
+            .push_slice(payer.serialize())
+            .push_opcode(OP_CHECKSIG)
+            .into_script()
+    }
+}
+
+impl Design for Spilman {
+    fn name(&self) -> &'static str {
+        "spilman"
+    }
+
+    fn about(&self) -> &'static str {
+        "the Spilman channel (BIP-0065): the funding output has a refund branch for the payer after an expiry, and \
+         the payer signs every commitment alone, so only the payee can close, with the latest state"
+    }
+
+    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
+        format!(
+            "{payer} and {payee} set up the Spilman channel's address, {address}: {payee} and {payer} can spend it \
+             together at any time, and {payer} alone once height {} has passed (OP_CHECKLOCKTIMEVERIFY), so \
+             {payee} must close before then.",
+            thousands(u64::from(self.expiry_height()))
+        )
+    }
+
+    fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {
+        self.script(payer, payee)
+    }
+
+    /// Non-witness bytes as the naive commitment. Witness: marker and flag 2, item count 1, two
+    /// signatures 1 + 72 each, the IF selector 1 + 1, the witness script (1 + its length).
+    fn commitment_weight(&self, outputs: u64) -> Weight {
+        let base = 4 + 1 + 41 + 1 + 31 * outputs + 4;
+        let key = PublicKey::from_slice(&[2; 33]).ok();
+        let script_len = key.map_or(80, |k| self.script(&k, &k).len() as u64);
+        Weight::from_wu(base * 4 + 2 + 1 + 73 + 73 + 2 + 1 + script_len)
+    }
+
+    fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
+        let mut tx = Naive.commitment_tx(params, seq, split);
+        let (lock_time, sequence) = self.lock(params, Some(seq));
+        tx.lock_time = lock_time;
+        tx.input[0].sequence = sequence;
+        tx
+    }
+
+    /// State 0, the refund, waits for the expiry; every other state is valid at once.
+    fn lock(&self, _params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence) {
+        match seq {
+            Some(0) => (LockTime::from_consensus(self.expiry_height()), LOCKED),
+            _ => (LockTime::ZERO, Sequence::MAX),
+        }
+    }
+
+    /// The IF branch: the payer's signature, the payee's, the selector 1, the script.
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w.push_ecdsa_signature(payee);
+        w.push([1u8]);
+        w.push(params.witness_script.as_bytes());
+        w
+    }
+
+    fn signing(&self) -> Signing {
+        Signing::PayerOnly
+    }
+
+    /// The IF branch with the payee's slot still empty: it fails the interpreter until the
+    /// payee signs.
+    fn half_signed_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w.push([0u8; 0]);
+        w.push([1u8]);
+        w.push(params.witness_script.as_bytes());
+        w
+    }
+
+    fn payer_signature(&self, _params: &ChannelParams, witness: &Witness) -> Option<ecdsa::Signature> {
+        ecdsa::Signature::from_slice(witness.nth(0)?).ok()
+    }
+
+    fn refund(&self) -> Refund {
+        Refund::PayerAlone
+    }
+
+    /// The ELSE branch: the payer's signature, the empty selector, the script.
+    fn refund_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w.push([0u8; 0]);
+        w.push(params.witness_script.as_bytes());
+        w
+    }
+
+    fn explain(&self, commitments: u64, end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
+        let h = |n: u32| thousands(u64::from(n));
+        let e = self.expiry_height();
+        let mut lines = vec![
+            format!(
+                "expiry    the funding script's refund branch opens at height {} (funding height {} + {} blocks): \
+                 {payer} can then take everything back alone, valid from height {}",
+                h(e),
+                h(self.funding_height),
+                thousands(u64::from(self.expiry)),
+                h(e.saturating_add(1))
+            ),
+            format!(
+                "signing   {payer} signs each of the {} commitments alone; {payee} holds them half-signed and \
+                 completes the latest when he closes",
+                thousands(commitments)
+            ),
+        ];
+        if end_height >= e {
+            lines.push(format!(
+                "limit     the video ends at height {}, at or after the expiry: {payer} can take everything back \
+                 before {payee} closes",
+                h(end_height)
+            ));
+        } else {
+            lines.push(format!(
+                "limit     {payee} must close before height {}; the video ends at height {}",
+                h(e.saturating_add(1)),
+                h(end_height)
+            ));
+        }
+        lines
+    }
+
+    fn settings(&self) -> Option<Settings> {
+        Some(Settings { funding_height: self.funding_height, expiry: self.expiry, ..Settings::default() })
+    }
+}

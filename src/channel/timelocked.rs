@@ -1,0 +1,155 @@
+//! The book's first repair: a refund that the payee signs before the funding is broadcast, and
+//! commitments locked ever earlier.
+//!
+//! The naive channel strands the payer's money if the payee vanishes, and lets the payer
+//! broadcast an early commitment. *Mastering Bitcoin* fixes both with nLockTime: before Emma
+//! broadcasts the funding, Fabian signs state 0, the refund of everything to Emma, locked
+//! `refund_after` blocks (the book's 30 days, 4,320 blocks) after the funding's height; every
+//! later commitment is locked one block earlier than the one before, so the latest state always
+//! becomes valid first and an older one, broadcast later, is a double spend. The cooperative
+//! settlement is the final state without a lock time. The price is a lifetime: the schedule can
+//! hold at most `refund_after − 1` commitments, and the channel must close before its latest
+//! state's lock.
+
+use bitcoin::absolute::LockTime;
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
+
+use super::builders::{funding_witness_script, multisig_witness};
+use super::naive::Naive;
+use super::{ChannelParams, Design, Refund, Settings, Split};
+use crate::scenario::thousands;
+
+/// A locked input's sequence: not final, so the lock time counts, and with BIP-0068's disable
+/// bit set, so no relative lock applies.
+pub const LOCKED: Sequence = Sequence(0xFFFF_FFFE);
+
+/// The timelocked 2-of-2 channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timelocked {
+    /// The funding's height.
+    pub funding_height: u32,
+    /// Blocks from the funding to the refund's lock time.
+    pub refund_after: u32,
+}
+
+/// Registers the design under its name (see [`super::DESIGNS`]).
+pub(super) fn make(settings: &Settings) -> Box<dyn Design> {
+    Box::new(Timelocked { funding_height: settings.funding_height, refund_after: settings.refund_after })
+}
+
+impl Timelocked {
+    /// The lock time of state `seq` (0 is the refund): the refund's height less `seq` blocks.
+    pub fn lock_height(&self, seq: u64) -> u32 {
+        let refund = u64::from(self.funding_height) + u64::from(self.refund_after);
+        u32::try_from(refund.saturating_sub(seq)).unwrap_or(u32::MAX)
+    }
+}
+
+impl Design for Timelocked {
+    fn name(&self) -> &'static str {
+        "timelocked"
+    }
+
+    fn about(&self) -> &'static str {
+        "the book's first repair: the payee signs a refund locked 30 days ahead before the funding is broadcast, \
+         and every commitment is locked one block earlier than the one before, so the latest state is valid first"
+    }
+
+    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
+        format!(
+            "{payer} and {payee} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, so \
+             nothing leaves it without both signatures. Before {payer} funds it, {payee} signs her a refund of \
+             everything, valid only {} blocks later.",
+            thousands(u64::from(self.refund_after))
+        )
+    }
+
+    fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {
+        funding_witness_script(payer, payee)
+    }
+
+    /// The naive commitment's weight: the lock time and sequence are fixed-size fields.
+    fn commitment_weight(&self, outputs: u64) -> Weight {
+        Naive.commitment_weight(outputs)
+    }
+
+    fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
+        let mut tx = Naive.commitment_tx(params, seq, split);
+        let (lock_time, sequence) = self.lock(params, Some(seq));
+        tx.lock_time = lock_time;
+        tx.input[0].sequence = sequence;
+        tx
+    }
+
+    /// The final state with no lock time: valid at once, since both parties sign it together.
+    fn settlement_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
+        let mut tx = Naive.commitment_tx(params, seq, split);
+        let (lock_time, sequence) = self.lock(params, None);
+        tx.lock_time = lock_time;
+        tx.input[0].sequence = sequence;
+        tx
+    }
+
+    fn lock(&self, _params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence) {
+        match seq {
+            None => (LockTime::ZERO, Sequence::MAX),
+            Some(seq) => (LockTime::from_consensus(self.lock_height(seq)), LOCKED),
+        }
+    }
+
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
+        multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
+    }
+
+    fn refund(&self) -> Refund {
+        Refund::CoSigned
+    }
+
+    /// Commitment #k is locked at the refund's height less k; #k must still be above the
+    /// funding's height, or it would be valid at once.
+    fn max_commitments(&self) -> Option<u64> {
+        Some(u64::from(self.refund_after.saturating_sub(1)))
+    }
+
+    fn explain(&self, commitments: u64, end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
+        let refund = self.lock_height(0);
+        let last = self.lock_height(commitments);
+        let h = |n: u32| thousands(u64::from(n));
+        let mut lines = vec![
+            format!(
+                "refund    {payee} signs state 0 (everything back to {payer}) before the funding is broadcast; \
+                 lock time {} = funding height {} + {} blocks, valid from height {}",
+                h(refund),
+                h(self.funding_height),
+                thousands(u64::from(self.refund_after)),
+                h(refund.saturating_add(1))
+            ),
+            format!(
+                "window    commitment #k is locked at {} − k: #{} at {}, valid from {}; the window holds at most {} \
+                 commitments, this schedule needs {}",
+                h(refund),
+                thousands(commitments),
+                h(last),
+                h(last.saturating_add(1)),
+                thousands(self.max_commitments().unwrap_or(0)),
+                thousands(commitments)
+            ),
+            "settle    the cooperative settlement is the final state with no lock time".to_string(),
+        ];
+        if end_height > last {
+            lines.push(format!(
+                "limit     the video ends at height {}, after #{}'s lock: a cooperative close is needed before \
+                 height {} or an older state's lock may pass too",
+                h(end_height),
+                thousands(commitments),
+                h(last.saturating_add(1))
+            ));
+        }
+        lines
+    }
+
+    fn settings(&self) -> Option<Settings> {
+        Some(Settings { funding_height: self.funding_height, refund_after: self.refund_after, ..Settings::default() })
+    }
+}

@@ -1,0 +1,400 @@
+//! The driver: the chain walked block by block, the scripted events, and the careful parties.
+//!
+//! A careful party, as the book describes it, watches every block. When the other side stops
+//! answering or broadcasts a state instead of closing cooperatively, it broadcasts its own best
+//! state (the latest commitment it holds complete, or else the refund) and, if the chain refuses
+//! it for a lock not yet reached, broadcasts it again as soon as it is valid. A party that
+//! broadcast a state on a scripted event keeps rebroadcasting it the same way. The run ends when
+//! nothing more can happen: no event ahead, no broadcast waiting for its lock, an empty mempool.
+
+use std::collections::BTreeMap;
+
+use bitcoin::{FeeRate, Transaction, TxOut, Txid};
+
+use super::events::{ChainClock, Does, Who};
+use super::outcome::Outcome;
+use crate::chain::{Chain, Rejection};
+use crate::channel::{Channel, Signing};
+use crate::party::{Payee, Payer, SignedCommitment};
+use crate::scenario::Scenario;
+
+/// What a broadcast transaction is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// The payer's funding transaction.
+    Funding,
+    /// State 0: everything back to the payer.
+    Refund,
+    /// Commitment #k.
+    Commitment(u64),
+    /// The cooperative settlement of the final state.
+    Settlement,
+}
+
+impl Kind {
+    /// The word `chain.csv` uses: "funding", "refund", "commitment", "settlement".
+    pub fn word(&self) -> &'static str {
+        match self {
+            Kind::Funding => "funding",
+            Kind::Refund => "refund",
+            Kind::Commitment(_) => "commitment",
+            Kind::Settlement => "settlement",
+        }
+    }
+
+    /// In words for people: "commitment #600", "the refund".
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::Funding => "the funding".to_string(),
+            Kind::Refund => "the refund".to_string(),
+            Kind::Commitment(k) => format!("commitment #{k}"),
+            Kind::Settlement => "the settlement".to_string(),
+        }
+    }
+}
+
+/// Where a broadcast transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Mined at this height.
+    Confirmed(u32),
+    /// Refused for good.
+    Rejected,
+    /// Still waiting (in the mempool, or for a lock) when the run ended.
+    Unconfirmed,
+}
+
+impl Status {
+    /// "confirmed", "rejected" or "unconfirmed".
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Confirmed(_) => "confirmed",
+            Status::Rejected => "rejected",
+            Status::Unconfirmed => "unconfirmed",
+        }
+    }
+}
+
+/// One distinct transaction someone broadcast, with what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broadcast {
+    /// Its txid.
+    pub txid: Txid,
+    /// What it is.
+    pub kind: Kind,
+    /// Who broadcast it.
+    pub by: Who,
+    /// Scenario time of the first broadcast, in seconds.
+    pub broadcast_s: u64,
+    /// The chain's tip at the first broadcast.
+    pub broadcast_height: u32,
+    /// Where it ended.
+    pub status: Status,
+    /// The first rejection, if any (a lock not yet reached, a double spend...).
+    pub first_rejection: Option<Rejection>,
+    /// The last rejection, when it differs from the first (e.g. a lock passed, then a double
+    /// spend).
+    pub last_rejection: Option<Rejection>,
+    /// The signed transaction.
+    pub tx: Transaction,
+}
+
+/// One line of the on-chain story, for the narration and the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The chain's tip when it happened.
+    pub height: u32,
+    /// Scenario time.
+    pub clock_s: u64,
+    /// What happened, one sentence.
+    pub text: String,
+}
+
+/// The channel played out on the chain.
+#[derive(Debug, Clone)]
+pub struct ChainRun {
+    /// The chain's clock.
+    pub clock: ChainClock,
+    /// Every distinct transaction broadcast, in broadcast order (the funding first).
+    pub broadcasts: Vec<Broadcast>,
+    /// The tip when nothing more could happen.
+    pub end_height: u32,
+    /// The story, in order.
+    pub notes: Vec<Note>,
+    /// Who ended with what.
+    pub outcome: Outcome,
+    /// The chain itself, for queries.
+    pub chain: Chain,
+}
+
+/// The states a run kept for the chain: the latest, and the ones events name.
+#[derive(Debug, Clone, Default)]
+pub struct States {
+    /// Kept states by number.
+    pub by_seq: BTreeMap<u64, SignedCommitment>,
+    /// The number of the latest state signed.
+    pub latest: u64,
+}
+
+struct Driver<'a> {
+    scenario: &'a Scenario,
+    chain: Chain,
+    broadcasts: Vec<Broadcast>,
+    notes: Vec<Note>,
+    /// Broadcast index → the next height it may be valid at (tip + 1 = that height).
+    retries: BTreeMap<usize, u32>,
+    vanished: [bool; 2],
+    alarmed: [bool; 2],
+    closed: bool,
+}
+
+fn slot(who: Who) -> usize {
+    match who {
+        Who::Payer => 0,
+        Who::Payee => 1,
+    }
+}
+
+impl Driver<'_> {
+    fn name(&self, who: Who) -> &str {
+        match who {
+            Who::Payer => &self.scenario.payer,
+            Who::Payee => &self.scenario.payee,
+        }
+    }
+
+    fn now_s(&self) -> u64 {
+        self.scenario.chain.time_of(self.chain.tip())
+    }
+
+    fn note(&mut self, clock_s: u64, text: String) {
+        self.notes.push(Note { height: self.chain.tip(), clock_s, text });
+    }
+
+    /// Broadcasts `tx` (again, if known), records the verdict, schedules a retry for a lock.
+    fn broadcast(&mut self, tx: Transaction, kind: Kind, by: Who, clock_s: u64) {
+        let txid = tx.compute_txid();
+        let index = match self.broadcasts.iter().position(|b| b.txid == txid) {
+            Some(i) => i,
+            None => {
+                self.broadcasts.push(Broadcast {
+                    txid,
+                    kind,
+                    by,
+                    broadcast_s: clock_s,
+                    broadcast_height: self.chain.tip(),
+                    status: Status::Unconfirmed,
+                    first_rejection: None,
+                    last_rejection: None,
+                    tx: tx.clone(),
+                });
+                self.broadcasts.len() - 1
+            }
+        };
+        self.retries.remove(&index);
+        let who = self.name(by).to_string();
+        match self.chain.submit(tx) {
+            Ok(_) => self.note(
+                clock_s,
+                format!("{who} broadcasts {}: accepted for block {}", kind.describe(), group(self.chain.next_height())),
+            ),
+            Err(rejection) => {
+                let b = &mut self.broadcasts[index];
+                if b.first_rejection.is_none() {
+                    b.first_rejection = Some(rejection.clone());
+                } else {
+                    b.last_rejection = Some(rejection.clone());
+                }
+                let text = format!("{who} broadcasts {}: rejected, {rejection}", kind.describe());
+                match rejection.valid_from() {
+                    Some(height) => {
+                        self.retries.insert(index, height);
+                    }
+                    None => b.status = Status::Rejected,
+                }
+                self.note(clock_s, text);
+            }
+        }
+    }
+
+    fn mine(&mut self) {
+        let block = self.chain.mine();
+        for tx in &block.txs {
+            let txid = tx.compute_txid();
+            if let Some(b) = self.broadcasts.iter_mut().find(|b| b.txid == txid) {
+                b.status = Status::Confirmed(block.height);
+                let text = format!("{} confirms at height {}", b.kind.describe(), group(u64::from(block.height)));
+                let clock_s = self.scenario.chain.time_of(block.height);
+                self.notes.push(Note { height: block.height, clock_s, text });
+            }
+        }
+    }
+}
+
+fn group(n: impl Into<u64>) -> String {
+    crate::scenario::thousands(n.into())
+}
+
+/// What a careful party broadcasts when it closes alone: its latest complete state, or else the
+/// refund; `None` when it holds nothing that spends the funding output.
+fn best_state(who: Who, payer: &Payer, payee: &Payee, states: &States) -> Option<(Transaction, Kind)> {
+    let latest = states.by_seq.get(&states.latest).filter(|_| states.latest > 0);
+    match who {
+        Who::Payer => {
+            let complete = payer.params().design.signing() == Signing::Both;
+            match latest {
+                Some(c) if complete => Some((c.tx.clone(), Kind::Commitment(c.seq))),
+                _ => payer.refund().map(|tx| (tx, Kind::Refund)),
+            }
+        }
+        Who::Payee => latest.and_then(|c| payee.complete(c).ok().map(|tx| (tx, Kind::Commitment(c.seq)))),
+    }
+}
+
+/// The state `commitment` as `who` holds it complete (validation has made sure it does).
+fn held_state(who: Who, commitment: u64, payer: &Payer, payee: &Payee, states: &States) -> Option<(Transaction, Kind)> {
+    if commitment == 0 {
+        return payer.refund().map(|tx| (tx, Kind::Refund));
+    }
+    let c = states.by_seq.get(&commitment)?;
+    let tx = match who {
+        Who::Payer => c.tx.clone(),
+        Who::Payee => payee.complete(c).ok()?,
+    };
+    Some((tx, Kind::Commitment(commitment)))
+}
+
+/// Plays the channel out on a chain: the funding confirmed at the scenario's start height, the
+/// events at their time, the careful parties, until nothing more can happen.
+///
+/// `states` holds the latest state and every state an event names; `settlement` is the final
+/// state both parties signed (or, in a payer-only design, the payer signed and the payee
+/// checked); `payer` and `payee` are the actors, who complete and sign what they broadcast.
+pub fn play(
+    scenario: &Scenario,
+    channel: &Channel,
+    (payer, payee): (&Payer, &Payee),
+    states: &States,
+    settlement: &SignedCommitment,
+) -> ChainRun {
+    let clock = scenario.chain;
+    let min_relay = FeeRate::min(scenario.fee_rate, crate::scenario::MIN_RELAY_FEE_RATE);
+    let mut d = Driver {
+        scenario,
+        chain: Chain::new(clock.start_height - 1, min_relay),
+        broadcasts: Vec::new(),
+        notes: Vec::new(),
+        retries: BTreeMap::new(),
+        vanished: [false; 2],
+        alarmed: [false; 2],
+        closed: false,
+    };
+    let coin = &channel.coin;
+    d.chain
+        .add_external_coin(
+            coin.outpoint,
+            TxOut { value: coin.amount, script_pubkey: coin.script_pubkey.clone() },
+            clock.start_height - 1,
+        )
+        .expect("a fresh chain knows no coin yet");
+    d.broadcast(channel.funding_tx.clone(), Kind::Funding, Who::Payer, 0);
+    d.mine();
+    let end_s = scenario.stream_end_s();
+    let stream_stopped_by_event = end_s < scenario.total_duration_s() || !scenario.events.is_empty();
+    let mut events = scenario.events.iter().peekable();
+    let mut cooperative_due = (!stream_stopped_by_event).then_some(end_s);
+    loop {
+        let tip = d.chain.tip();
+        // Scripted events whose time has come.
+        while let Some(ev) = events.next_if(|e| clock.height_at(scenario.event_time_s(e)) <= tip) {
+            let t = scenario.event_time_s(ev);
+            let name = d.name(ev.who).to_string();
+            match ev.does {
+                Does::Vanish => {
+                    d.vanished[slot(ev.who)] = true;
+                    d.note(t, format!("{name} vanishes: no more signatures, no cooperative close"));
+                    alarm(&mut d, ev.who.other(), t, payer, payee, states);
+                }
+                Does::Broadcast { commitment } => {
+                    if let Some((tx, kind)) = held_state(ev.who, commitment, payer, payee, states) {
+                        d.broadcast(tx, kind, ev.who, t);
+                    }
+                    alarm(&mut d, ev.who.other(), t, payer, payee, states);
+                }
+                Does::Close => {
+                    if d.vanished.iter().any(|v| *v) || d.alarmed.iter().any(|a| *a) {
+                        alarm(&mut d, ev.who, t, payer, payee, states);
+                    } else {
+                        cooperative(&mut d, ev.who, t, payer, payee, settlement);
+                    }
+                }
+            }
+        }
+        if let Some(t) = cooperative_due.filter(|t| clock.height_at(*t) <= tip) {
+            cooperative_due = None;
+            cooperative(&mut d, Who::Payee, t, payer, payee, settlement);
+        }
+        // Broadcasts waiting for a lock that the next block reaches.
+        let next = d.chain.next_height();
+        let due: Vec<usize> = d.retries.iter().filter(|(_, h)| **h <= next).map(|(i, _)| *i).collect();
+        for i in due {
+            let b = &d.broadcasts[i];
+            let (tx, kind, by) = (b.tx.clone(), b.kind, b.by);
+            let now = d.now_s();
+            d.broadcast(tx, kind, by, now);
+        }
+        let more_events = events.peek().is_some() || cooperative_due.is_some();
+        if d.chain.mempool().is_empty() && d.retries.is_empty() && !more_events {
+            break;
+        }
+        if !d.chain.mempool().is_empty() {
+            d.mine();
+            continue;
+        }
+        // Nothing to mine: jump to the next height at which something is due.
+        let mut wake = u32::MAX;
+        if let Some(h) = d.retries.values().min() {
+            wake = wake.min(h - 1);
+        }
+        if let Some(ev) = events.peek() {
+            wake = wake.min(clock.height_at(scenario.event_time_s(ev)));
+        }
+        if let Some(t) = cooperative_due {
+            wake = wake.min(clock.height_at(t));
+        }
+        d.chain.mine_until(wake.max(tip + 1));
+    }
+    let end_height = d.chain.tip();
+    let outcome = Outcome::of(scenario, channel, &d.chain, &d.broadcasts, settlement);
+    ChainRun { clock, broadcasts: d.broadcasts, end_height, notes: d.notes, outcome, chain: d.chain }
+}
+
+/// `who`, watching, closes alone with its best state, unless it vanished or already did.
+fn alarm(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, states: &States) {
+    if d.vanished[slot(who)] || d.alarmed[slot(who)] || d.closed {
+        return;
+    }
+    d.alarmed[slot(who)] = true;
+    let name = d.name(who).to_string();
+    match best_state(who, payer, payee, states) {
+        Some((tx, kind)) => d.broadcast(tx, kind, who, t),
+        None => d.note(t, format!("{name} holds no transaction that spends the funding output: nothing to broadcast")),
+    }
+}
+
+/// Both parties still answer: the final state is broadcast by `who` if it holds it complete,
+/// else by the other party, who completes it.
+fn cooperative(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, settlement: &SignedCommitment) {
+    d.closed = true;
+    let complete_by_payer = payer.params().design.signing() == Signing::Both || settlement.seq == 0;
+    let by = if who == Who::Payer && !complete_by_payer { Who::Payee } else { who };
+    let tx = match by {
+        Who::Payer => settlement.tx.clone(),
+        Who::Payee => match payee.complete(settlement) {
+            Ok(tx) => tx,
+            Err(_) => settlement.tx.clone(),
+        },
+    };
+    d.note(t, format!("the video stops; {} and {} close cooperatively", d.name(Who::Payer), d.name(Who::Payee)));
+    d.broadcast(tx, Kind::Settlement, by, t);
+}

@@ -1,0 +1,128 @@
+//! The run's writer for the simulated chain: keeps the states the chain needs as they stream
+//! past, plays the channel out once the video is over, and writes `chain.csv` and the outcome
+//! chart; the summary and the report read the result from a shared [`Slot`].
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::channel::Channel;
+use crate::engine::{self, RunReport, Tick};
+use crate::onchain::strategy::States;
+use crate::onchain::{play, ChainRun, Does};
+use crate::output::summary::{summary_of, Summary};
+use crate::output::OutputError;
+use crate::party::SignedCommitment;
+use crate::run::Writer;
+use crate::scenario::Scenario;
+
+/// Where the chain run is left for the writers after it and for the caller.
+#[derive(Debug, Clone, Default)]
+pub struct Slot(Arc<Mutex<Option<ChainRun>>>);
+
+impl Slot {
+    fn put(&self, run: ChainRun) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(run);
+    }
+
+    /// Takes the chain run out, if one was played.
+    pub fn take(&self) -> Option<ChainRun> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// The run's summary with the chain's part, if a chain run was played.
+    pub fn summary(&self, scenario: &Scenario, report: &RunReport) -> Option<Summary> {
+        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let run = guard.as_ref()?;
+        let mut summary = summary_of(scenario, report);
+        let (chain, outcome) = super::chain::chain_json(scenario, run);
+        summary.settings = scenario.design.settings().map(Into::into);
+        summary.chain = Some(chain);
+        summary.outcome = Some(outcome);
+        Some(summary)
+    }
+}
+
+/// Keeps the latest state and the states events name; plays the chain at the end.
+pub struct OnchainWriter {
+    scenario: Scenario,
+    streamed: Scenario,
+    dir: PathBuf,
+    slot: Slot,
+    narrate: bool,
+    wanted: BTreeSet<u64>,
+    states: States,
+}
+
+impl OnchainWriter {
+    /// A writer for `scenario`, whose video `streamed` is what the engine streams, into `dir`.
+    pub fn new(scenario: &Scenario, streamed: &Scenario, dir: &Path, slot: Slot, narrate: bool) -> OnchainWriter {
+        let mut wanted: BTreeSet<u64> = scenario
+            .events
+            .iter()
+            .filter_map(|e| match e.does {
+                Does::Broadcast { commitment } => Some(commitment),
+                _ => None,
+            })
+            .collect();
+        wanted.insert(engine::Ledger::new(streamed).count() as u64);
+        OnchainWriter {
+            scenario: scenario.clone(),
+            streamed: streamed.clone(),
+            dir: dir.to_path_buf(),
+            slot,
+            narrate,
+            wanted,
+            states: States::default(),
+        }
+    }
+}
+
+impl Writer for OnchainWriter {
+    fn opened(&mut self, _channel: &Channel) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn commitment(&mut self, _tick: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
+        if self.wanted.contains(&c.seq) {
+            self.states.by_seq.insert(c.seq, c.clone());
+        }
+        Ok(())
+    }
+
+    fn finish(mut self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
+        // The parties again, from the same seed: they hold the keys that complete and sign what
+        // they broadcast (the refund, a half-signed state).
+        let (channel, payer, payee) = engine::open(&self.streamed).map_err(|e| OutputError::Io {
+            path: self.dir.join("chain.csv"),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        debug_assert_eq!(channel, report.channel);
+        self.states.latest = report.commitments;
+        let run = play(&self.scenario, &report.channel, (&payer, &payee), &self.states, &report.settlement);
+        super::chain::write_chain_csv(&self.dir, &self.scenario, &run)?;
+        super::chart::write_outcome_chart(
+            &super::chart::OutcomeInput {
+                scenario: &self.scenario.name,
+                design: self.scenario.design.name(),
+                payer_name: &self.scenario.payer,
+                payee_name: &self.scenario.payee,
+                payer: (run.outcome.payer.owed.to_sat(), run.outcome.payer.received.to_sat()),
+                payee: (run.outcome.payee.owed.to_sat(), run.outcome.payee.received.to_sat()),
+                verdict: &run.outcome.verdict,
+                sat_per_unit: self.scenario.sat_per_unit(),
+                unit_name: crate::scenario::unit_name(self.scenario.unit),
+            },
+            &self.dir.join("outcome.png"),
+            &self.dir.join("outcome.svg"),
+        )?;
+        if self.narrate {
+            println!("On the chain ({} design):", self.scenario.design.name());
+            for line in super::chain::story(&self.scenario, &run) {
+                println!("  {line}");
+            }
+        }
+        self.slot.put(run);
+        Ok(())
+    }
+}
