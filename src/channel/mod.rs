@@ -117,6 +117,11 @@ pub trait Design: fmt::Debug + Send + Sync {
     /// One sentence on how the design works, for the report and the narration.
     fn about(&self) -> &'static str;
 
+    /// What the funding output is, in two or three words for the printed summary.
+    fn funding_noun(&self) -> &'static str {
+        "2-of-2"
+    }
+
     /// The funding output in the book's words, for the narration's opening: who sets up what at
     /// `address`.
     fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String;

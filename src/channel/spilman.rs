@@ -66,6 +66,10 @@ impl Design for Spilman {
          the payer signs every commitment alone, so only the payee can close, with the latest state"
     }
 
+    fn funding_noun(&self) -> &'static str {
+        "Spilman output (2-of-2, or the payer alone after the expiry)"
+    }
+
     fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
         format!(
             "{payer} and {payee} set up the Spilman channel's address, {address}: {payee} and {payer} can spend it \

@@ -156,6 +156,21 @@ impl<W: Write> Narrator<W> {
                 s.payee,
                 self.amt(e.reason.paid)
             )?;
+        } else if let Some(e) = crate::output::summary::stopping_event(s) {
+            let who = if e.who == crate::onchain::Who::Payer { &s.payer } else { &s.payee };
+            let what = match e.does {
+                crate::onchain::Does::Vanish => "vanishes".to_string(),
+                crate::onchain::Does::Broadcast { commitment: 0 } => "broadcasts the refund".to_string(),
+                crate::onchain::Does::Broadcast { commitment } => format!("broadcasts commitment #{commitment}"),
+                crate::onchain::Does::Close => "closes the channel".to_string(),
+            };
+            return writeln!(
+                self.out,
+                "At {} s {who} {what}. There is no cooperative settlement: the last state both hold is #{}, \
+                 and what happens to the money is decided on the chain.",
+                s.event_time_s(&e),
+                report.settlement.seq
+            );
         } else {
             writeln!(self.out, "At {} s {} presses stop.", report.settled_at_s, s.payer)?;
         }

@@ -117,9 +117,12 @@ impl Writer for OnchainWriter {
             &self.dir.join("outcome.svg"),
         )?;
         if self.narrate {
-            println!("On the chain ({} design):", self.scenario.design.name());
+            use std::io::Write as _;
+            let failed = |source| OutputError::Io { path: PathBuf::from("<stdout>"), source };
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "On the chain ({} design):", self.scenario.design.name()).map_err(failed)?;
             for line in super::chain::story(&self.scenario, &run) {
-                println!("  {line}");
+                writeln!(out, "  {line}").map_err(failed)?;
             }
         }
         self.slot.put(run);

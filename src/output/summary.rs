@@ -283,6 +283,19 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
     }
 }
 
+/// The first scripted event that stops the video, if one does: then nobody pressed stop, and
+/// what closes the channel is decided on the chain.
+pub(crate) fn stopping_event(scenario: &Scenario) -> Option<crate::onchain::Event> {
+    scenario
+        .events
+        .iter()
+        .filter(|e| {
+            scenario.event_time_s(e) < scenario.total_duration_s() || !matches!(e.does, crate::onchain::Does::Close)
+        })
+        .min_by_key(|e| scenario.event_time_s(e))
+        .copied()
+}
+
 /// The words printed after a run: what was funded, how many commitments, the split, the files.
 pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> String {
     let unit = scenario.unit;
@@ -293,8 +306,9 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
     let network = network_name(scenario.network);
     out += &format!("paychan: {} (seed {}, {network})\n", scenario.name, scenario.seed);
     out += &format!(
-        "  funded   {} into the 2-of-2 {} of {} and {}\n           funding tx {} (fee {} sat, {})\n",
+        "  funded   {} into the {} {} of {} and {}\n           funding tx {} (fee {} sat, {})\n",
         amt(scenario.capacity),
+        scenario.design.funding_noun(),
         address(&ch.funding_tx.output[0].script_pubkey, scenario.network),
         scenario.payer,
         scenario.payee,
@@ -319,25 +333,45 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
             e.reason.fee.to_sat(),
             amt(e.reason.funding)
         );
+    } else if let Some(e) = stopping_event(scenario) {
+        let (who, other) = match e.who {
+            crate::onchain::Who::Payer => (&scenario.payer, &scenario.payee),
+            crate::onchain::Who::Payee => (&scenario.payee, &scenario.payer),
+        };
+        let what = match e.does {
+            crate::onchain::Does::Vanish => format!("{who} vanishes: no more signatures, no cooperative close"),
+            crate::onchain::Does::Broadcast { commitment: 0 } => format!("{who} broadcasts the refund"),
+            crate::onchain::Does::Broadcast { commitment } => format!("{who} broadcasts commitment #{commitment}"),
+            crate::onchain::Does::Close => format!("{who} closes"),
+        };
+        out += &format!("  stopped  at {} s: {what}; {other} relies on the chain\n", scenario.event_time_s(&e));
+        out += &format!(
+            "  last     state #{}: {} {}, {} {}; no cooperative settlement: the chain decides (below)\n",
+            report.settlement.seq,
+            scenario.payee,
+            amt(s.payee),
+            scenario.payer,
+            amt(s.payer)
+        );
     } else {
         out += &format!("  stopped  at {} s: {} pressed stop\n", report.settled_at_s, scenario.payer);
+        out += &format!(
+            "  settled  {} {}, {} {} (= {} - {} - {} sat fee{})\n           settlement tx {}\n",
+            scenario.payee,
+            amt(s.payee),
+            scenario.payer,
+            amt(s.payer),
+            amt(scenario.capacity),
+            amt(s.payee),
+            s.fee.to_sat(),
+            if s.trimmed > Amount::ZERO {
+                format!(", {} sat of it a dust output left out", s.trimmed.to_sat())
+            } else {
+                String::new()
+            },
+            report.settlement.tx.compute_txid()
+        );
     }
-    out += &format!(
-        "  settled  {} {}, {} {} (= {} - {} - {} sat fee{})\n           settlement tx {}\n",
-        scenario.payee,
-        amt(s.payee),
-        scenario.payer,
-        amt(s.payer),
-        amt(scenario.capacity),
-        amt(s.payee),
-        s.fee.to_sat(),
-        if s.trimmed > Amount::ZERO {
-            format!(", {} sat of it a dust output left out", s.trimmed.to_sat())
-        } else {
-            String::new()
-        },
-        report.settlement.tx.compute_txid()
-    );
     out += &format!("  wrote    {}/{{{}}}\n", dir.display(), FILES.join(", "));
     out
 }
