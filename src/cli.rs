@@ -47,6 +47,11 @@ pub enum Command {
         /// Also write BIP-0174 PSBTs into <name>/psbt/ for these commitments: "all" or e.g. "1,600".
         #[arg(long, value_name = "SPEC", value_parser = crate::channel::psbt::Selection::parse)]
         psbt: Option<crate::channel::psbt::Selection>,
+        /// With an [audience]: the viewers whose commitments.csv and summary.json go into
+        /// <name>/viewers/<k>/: none, all or e.g. "0,7,42" (default: all up to 100 viewers, none
+        /// above).
+        #[arg(long, value_name = "none|all|LIST", value_parser = crate::audience::ViewerSelection::parse)]
+        commitments: Option<crate::audience::ViewerSelection>,
     },
     /// Check an output folder from its files alone: every transaction under Bitcoin Core's
     /// interpreter and policy, and the log against the transactions (exit 0 all pass, 1 not).
@@ -156,11 +161,37 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate } => {
+        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate, commitments } => {
             // Warnings first, so a user who stops reading at the summary has seen them.
             let s = crate::scenario::Scenario::load(&scenario)?;
             for w in crate::warnings(&s) {
                 eprintln!("warning: {}: {w}", scenario.display());
+            }
+            let usage = |option: &str, problem: &str| {
+                Error::from(crate::audience::AudienceError::Usage { option: option.into(), problem: problem.into() })
+            };
+            if s.audience.is_some() {
+                if psbt.is_some() {
+                    return Err(usage("--psbt", "an audience run writes no PSBTs; run one viewer's channel for them"));
+                }
+                if narrate {
+                    return Err(usage("--narrate", "an audience run is not narrated; it prints its totals"));
+                }
+                let options = crate::audience::AudienceOptions {
+                    out,
+                    force,
+                    threads: threads.unwrap_or_else(default_threads),
+                    commitments,
+                    tx_hex: !no_tx_hex,
+                };
+                let outcome = crate::audience::run_audience(&s, &options)?;
+                if !quiet {
+                    print!("{}", crate::audience::human_summary(&s, &outcome));
+                }
+                return Ok(0);
+            }
+            if commitments.is_some() {
+                return Err(usage("--commitments", "applies to a scenario with an [audience]; this one has none"));
             }
             let outcome = crate::run_scenario(
                 s,
@@ -182,6 +213,18 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         }
         Command::Check { scenario } => {
             let s = crate::scenario::Scenario::load(&scenario)?;
+            if s.audience.is_some() {
+                println!("paychan check: {} is valid", scenario.display());
+                print!("{}", crate::audience::describe_plan(&s));
+                let warnings = crate::warnings(&s);
+                if warnings.is_empty() {
+                    println!("  warnings  none");
+                }
+                for w in warnings {
+                    println!("  warning   {w}");
+                }
+                return Ok(0);
+            }
             let plan = crate::commands::check::Plan::of(&s);
             println!("paychan check: {} is valid", scenario.display());
             print!("{}", plan.describe(&s));

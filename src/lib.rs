@@ -7,6 +7,7 @@
 //! [`party`] (payer and payee actors) → [`engine`] (the simulated clock) → [`output`] (CSV, JSON,
 //! chart) → [`cli`]. [`check`] holds the independent consensus and policy checks.
 
+pub mod audience;
 pub mod chain;
 pub mod channel;
 pub mod cli;
@@ -43,6 +44,9 @@ pub enum Error {
     /// A generated completion script, man page or schema could not be written.
     #[error(transparent)]
     Docs(#[from] commands::docs::DocsError),
+    /// An audience run failed.
+    #[error(transparent)]
+    Audience(#[from] audience::AudienceError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -67,6 +71,7 @@ impl Error {
                 }
             }
             Error::Sweep(e) => e.exit_code(),
+            Error::Audience(e) => e.exit_code(),
             Error::Engine { source: EngineError::Funding(_), .. } => 2,
             Error::Engine { .. } | Error::Docs(_) => 1,
         }

@@ -66,6 +66,9 @@ pub struct Scenario {
     pub segments: Vec<Segment>,
     /// The unit the capacity was written in; charts and the summary speak in it.
     pub unit: Denomination,
+    /// Fabian's whole audience, when the file has an `[audience]`: then `segments` is empty and
+    /// each viewer's channel is a scenario of its own ([`crate::audience::Viewer::scenario`]).
+    pub audience: Option<std::sync::Arc<crate::audience::Audience>>,
 }
 
 /// One stretch of the rate schedule.
