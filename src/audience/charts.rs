@@ -116,14 +116,26 @@ fn revenue(c: &AudienceChart<'_>) -> Result<Vec<Shape>, String> {
     let mut out = Vec::new();
     grid(&mut out, &upper, &upper_axes);
     grid(&mut out, &lower, &lower_axes);
-    let mut step = Vec::with_capacity(2 * c.active.len() + 2);
+    // The most channels open in each pixel column: a day has more minutes than the plot has
+    // pixels, and a spike narrower than a pixel would otherwise be a stray dot.
+    let mut columns = vec![0u64; (upper.data_right - upper.left + 1).max(1) as usize];
     for (i, &a) in c.active.iter().enumerate() {
+        let (c0, c1) = (upper.x(i as u64 * 60) - upper.left, upper.x((i as u64 + 1) * 60) - upper.left);
+        for col in c0.max(0)..=(c1 - 1).max(c0).min(columns.len() as i32 - 1) {
+            columns[col as usize] = columns[col as usize].max(a);
+        }
+    }
+    let mut step = Vec::with_capacity(2 * columns.len());
+    for (col, &a) in columns.iter().enumerate() {
         let y = upper.y(a);
-        for p in [(upper.x(i as u64 * 60), y), (upper.x((i as u64 + 1) * 60), y)] {
-            // Minutes narrower than a pixel: keep one point per pixel and height.
-            if step.last() != Some(&p) {
-                step.push(p);
+        for p in [(upper.left + col as i32, y), (upper.left + col as i32 + 1, y)] {
+            // Within a flat run keep only its ends.
+            if let [.., (_, y0), (_, y1)] = step[..] {
+                if y0 == y && y1 == y {
+                    step.pop();
+                }
             }
+            step.push(p);
         }
     }
     if let (Some(first), Some(last)) = (step.first().copied(), step.last().copied()) {
