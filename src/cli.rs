@@ -50,6 +50,11 @@ pub enum Command {
         /// Also write BIP-0174 PSBTs into <name>/psbt/ for these commitments: "all" or e.g. "1,600".
         #[arg(long, value_name = "SPEC", value_parser = crate::channel::psbt::Selection::parse)]
         psbt: Option<crate::channel::psbt::Selection>,
+        /// With an [audience]: the viewers whose commitments.csv and summary.json go into
+        /// <name>/viewers/<k>/: none, all or e.g. "0,7,42" (default: all up to 100 viewers, none
+        /// above).
+        #[arg(long, value_name = "none|all|LIST", value_parser = crate::audience::ViewerSelection::parse)]
+        commitments: Option<crate::audience::ViewerSelection>,
     },
     /// Check an output folder from its files alone: every transaction under Bitcoin Core's
     /// interpreter and policy, and the log against the transactions (exit 0 all pass, 1 not).
@@ -159,7 +164,7 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate } => {
+        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate, commitments } => {
             let options = RunOptions {
                 out,
                 force,
@@ -169,7 +174,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 progress: !quiet,
                 narrate,
             };
-            run(&scenario, &options, quiet)
+            run(&scenario, &options, commitments, quiet)
         }
         Command::Check { scenario } => check(&scenario),
         Command::Bench { commitments, threads, repeat } => {
@@ -217,11 +222,43 @@ fn execute(cli: Cli) -> Result<i32, Error> {
     }
 }
 
-/// `paychan run`: warnings first, so a user who stops reading at the summary has seen them.
-fn run(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32, Error> {
+/// `paychan run`: warnings first, so a user who stops reading at the summary has seen them; a
+/// scenario with an `[audience]` runs every viewer's channel.
+fn run(
+    scenario: &Path,
+    options: &RunOptions,
+    commitments: Option<crate::audience::ViewerSelection>,
+    quiet: bool,
+) -> Result<i32, Error> {
     let s = crate::scenario::Scenario::load(scenario)?;
     for w in crate::warnings(&s) {
         eprintln!("warning: {}: {w}", scenario.display());
+    }
+    let usage = |option: &str, problem: &str| {
+        Error::from(crate::audience::AudienceError::Usage { option: option.into(), problem: problem.into() })
+    };
+    if s.audience.is_some() {
+        if options.psbt.is_some() {
+            return Err(usage("--psbt", "an audience run writes no PSBTs; run one viewer's channel for them"));
+        }
+        if options.narrate {
+            return Err(usage("--narrate", "an audience run is not narrated; it prints its totals"));
+        }
+        let audience = crate::audience::AudienceOptions {
+            out: options.out.clone(),
+            force: options.force,
+            threads: options.threads,
+            commitments,
+            tx_hex: options.tx_hex,
+        };
+        let outcome = crate::audience::run_audience(&s, &audience)?;
+        if !quiet {
+            print!("{}", crate::audience::human_summary(&s, &outcome));
+        }
+        return Ok(0);
+    }
+    if commitments.is_some() {
+        return Err(usage("--commitments", "applies to a scenario with an [audience]; this one has none"));
     }
     let outcome = crate::run_scenario(s, scenario, options)?;
     if !quiet {
@@ -234,13 +271,18 @@ fn run(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32, Error>
     Ok(0)
 }
 
-/// `paychan check`: the plan in words, and the warnings.
+/// `paychan check`: the plan in words (an audience's, or the channel's), and the warnings.
 fn check(scenario: &Path) -> Result<i32, Error> {
     let s = crate::scenario::Scenario::load(scenario)?;
-    let plan = crate::commands::check::Plan::of(&s);
     println!("paychan check: {} is valid", scenario.display());
-    print!("{}", plan.describe(&s));
-    let warnings = plan.warnings(&s);
+    let warnings = if s.audience.is_some() {
+        print!("{}", crate::audience::describe_plan(&s));
+        crate::warnings(&s)
+    } else {
+        let plan = crate::commands::check::Plan::of(&s);
+        print!("{}", plan.describe(&s));
+        plan.warnings(&s)
+    };
     if warnings.is_empty() {
         println!("  warnings  none");
     }

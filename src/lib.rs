@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+pub mod audience;
 pub mod chain;
 pub mod channel;
 pub mod cli;
@@ -53,6 +54,9 @@ pub enum Error {
     /// A generated completion script, man page or schema could not be written.
     #[error(transparent)]
     Docs(#[from] commands::docs::DocsError),
+    /// An audience run failed.
+    #[error(transparent)]
+    Audience(#[from] audience::AudienceError),
     /// The run itself failed.
     #[error("the run of {scenario} failed")]
     Engine {
@@ -77,6 +81,7 @@ impl Error {
                 }
             }
             Error::Sweep(e) => e.exit_code(),
+            Error::Audience(e) => e.exit_code(),
             Error::Engine { source: EngineError::Funding(_), .. } => 2,
             Error::Engine { .. } | Error::Docs(_) => 1,
         }

@@ -149,7 +149,26 @@ pub fn stream_to(
     scenario: &Scenario,
     path: &Path,
     threads: usize,
-    mut writers: Vec<Box<dyn Writer>>,
+    writers: Vec<Box<dyn Writer>>,
+) -> Result<RunReport, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::Engine { scenario: path.to_path_buf(), source: EngineError::Threads(e.to_string()) })?;
+    stream_on(Some(&pool), scenario, path, writers)
+}
+
+/// As [`stream_to`], signing on `pool`, or on the calling thread when `pool` is `None` (see
+/// [`engine::stream_on`]): an audience runs thousands of channels, one per worker thread.
+///
+/// # Errors
+///
+/// As [`stream_to`].
+pub fn stream_on<'a>(
+    pool: Option<&rayon::ThreadPool>,
+    scenario: &Scenario,
+    path: &Path,
+    mut writers: Vec<Box<dyn Writer + 'a>>,
 ) -> Result<RunReport, Error> {
     let failed = |source| Error::Engine { scenario: path.to_path_buf(), source };
     let opened = engine::open(scenario).map_err(|e| failed(EngineError::Funding(e)))?;
@@ -157,7 +176,7 @@ pub fn stream_to(
         w.opened(&opened.0).map_err(|e| failed(EngineError::Sink { seq: 0, source: e }))?;
     }
     let report =
-        engine::stream(scenario, opened, threads, |tick, c| writers.iter_mut().try_for_each(|w| w.commitment(tick, c)))
+        engine::stream_on(pool, scenario, opened, |tick, c| writers.iter_mut().try_for_each(|w| w.commitment(tick, c)))
             .map_err(failed)?;
     for w in writers {
         w.finish(&report)?;

@@ -150,13 +150,25 @@ pub fn schema_text(kind: SchemaKind) -> String {
 }
 
 /// TOML has no null: an optional field is one that may be left out, so `"type": ["string",
-/// "null"]` becomes `"type": "string"` (an editor would otherwise offer `null`).
+/// "null"]` becomes `"type": "string"` (an editor would otherwise offer `null`), and an optional
+/// table's `"anyOf": [{"$ref": …}, {"type": "null"}]` becomes its `$ref`.
 fn drop_null(schema: &mut Schema) {
     if let Some(serde_json::Value::Array(types)) = schema.get_mut("type") {
         types.retain(|t| t != "null");
         if let [only] = types.as_slice() {
             let only = only.clone();
             schema.insert("type".into(), only);
+        }
+    }
+    let null = serde_json::json!({ "type": "null" });
+    if let Some(serde_json::Value::Array(any)) = schema.get_mut("anyOf") {
+        any.retain(|s| *s != null);
+        if let [serde_json::Value::Object(only)] = any.as_slice() {
+            let only = only.clone();
+            schema.remove("anyOf");
+            for (k, v) in only {
+                schema.insert(k, v);
+            }
         }
     }
     schemars::transform::transform_subschemas(&mut drop_null, schema);

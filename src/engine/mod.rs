@@ -134,6 +134,31 @@ pub fn stream<E, F>(
     scenario: &Scenario,
     opened: (Channel, Payer, Payee),
     threads: usize,
+    sink: F,
+) -> Result<RunReport, EngineError<E>>
+where
+    E: std::error::Error + Send + 'static,
+    F: FnMut(&Tick, &SignedCommitment) -> Result<(), E> + Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| EngineError::Threads(e.to_string()))?;
+    stream_on(Some(&pool), scenario, opened, sink)
+}
+
+/// Runs the scenario on a channel already [`open`]ed, signing on `pool`, or inline on the
+/// calling thread when `pool` is `None` (what a caller that already keeps every core busy with
+/// many channels wants: no pool per channel). The commitments, the sink's calls and the report
+/// are the same either way: see [`run`].
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn stream_on<E, F>(
+    pool: Option<&rayon::ThreadPool>,
+    scenario: &Scenario,
+    opened: (Channel, Payer, Payee),
     mut sink: F,
 ) -> Result<RunReport, EngineError<E>>
 where
@@ -141,10 +166,6 @@ where
     F: FnMut(&Tick, &SignedCommitment) -> Result<(), E> + Send,
 {
     let (channel, mut payer, mut payee) = opened;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|e| EngineError::Threads(e.to_string()))?;
     let mut ledger = Ledger::new(scenario);
     let mut owed = Amount::ZERO;
     let (mut commitments, mut elapsed_s) = (0, 0);
@@ -164,30 +185,10 @@ where
         if batch.is_empty() && done.is_empty() {
             break;
         }
-        // Sign the new chunk on the pool while this chunk's predecessor goes to the sink.
         let mut signed = Vec::new();
         let mut sunk: Result<(), EngineError<E>> = Ok(());
         let (payer_ref, payee_ref) = (&payer, &payee);
-        pool.scope(|scope| {
-            scope.spawn(|_| {
-                signed = batch
-                    .par_iter()
-                    .with_min_len(64)
-                    .map_init(
-                        || (payer_ref.clone(), payee_ref.clone()),
-                        |(p, q), (tick, paid_before, owed_before)| {
-                            p.resume(tick.seq - 1, *paid_before);
-                            q.resume(tick.seq - 1, *owed_before);
-                            let mut step = || {
-                                let proposal = p.propose(tick.price).map_err(StepError::Exhausted)?;
-                                let reply = q.review(&proposal, tick.price).map_err(StepError::Protocol)?;
-                                p.accept(reply).map_err(StepError::Protocol)
-                            };
-                            (*tick, step())
-                        },
-                    )
-                    .collect();
-            });
+        let mut drain = |done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>| {
             for (tick, result) in done.drain(..) {
                 let step = result
                     .map_err(|e| match e {
@@ -202,7 +203,25 @@ where
                 commitments += 1;
                 elapsed_s = tick.elapsed_s;
             }
-        });
+        };
+        match pool {
+            // Sign the new chunk on the pool while this chunk's predecessor goes to the sink.
+            Some(pool) => pool.scope(|scope| {
+                scope.spawn(|_| {
+                    signed = batch
+                        .par_iter()
+                        .with_min_len(64)
+                        .map_init(|| (payer_ref.clone(), payee_ref.clone()), sign_one)
+                        .collect();
+                });
+                drain(&mut done);
+            }),
+            None => {
+                drain(&mut done);
+                let mut actors = (payer_ref.clone(), payee_ref.clone());
+                signed = batch.iter().map(|item| sign_one(&mut actors, item)).collect();
+            }
+        }
         sunk?;
         done = signed;
     }
@@ -214,6 +233,21 @@ where
     let reply = payee.review_settlement(&proposal)?;
     let settlement = payer.accept(reply)?;
     Ok(RunReport { channel, commitments, elapsed_s, settled_at_s, settlement, exhausted })
+}
+
+/// One commitment's exchange, on copies of the actors resumed at the state before `tick`.
+fn sign_one(
+    (p, q): &mut (Payer, Payee),
+    (tick, paid_before, owed_before): &(Tick, Amount, Amount),
+) -> (Tick, Result<SignedCommitment, StepError>) {
+    p.resume(tick.seq - 1, *paid_before);
+    q.resume(tick.seq - 1, *owed_before);
+    let mut step = || {
+        let proposal = p.propose(tick.price).map_err(StepError::Exhausted)?;
+        let reply = q.review(&proposal, tick.price).map_err(StepError::Protocol)?;
+        p.accept(reply).map_err(StepError::Protocol)
+    };
+    (*tick, step())
 }
 
 #[cfg(test)]
@@ -315,6 +349,15 @@ fee_rate = "1 sat/vB"
             assert_eq!(report.settlement, settlement, "{threads} threads");
             assert_eq!(report.settled_at_s, CHUNK as u64);
         }
+        // Inline, on the calling thread: no pool at all.
+        let mut got = Vec::new();
+        let report = stream_on::<std::convert::Infallible, _>(None, &s, open(&s).unwrap(), |t, c| {
+            got.push((*t, c.clone()));
+            Ok(())
+        })
+        .unwrap();
+        assert!(got == expected, "inline signing differs from the sequential actors");
+        assert_eq!((report.exhausted, report.settlement), (exhausted, settlement));
     }
 
     #[test]

@@ -117,33 +117,33 @@ pub fn write_payment_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Re
 // ---------------------------------------------------------------------------------------------
 // Files, fonts, and the shapes both backends draw.
 
-const WIDTH: u32 = 1280;
-const HEIGHT: u32 = 720;
-const W: i32 = WIDTH as i32;
-const H: i32 = HEIGHT as i32;
+pub(crate) const WIDTH: u32 = 1280;
+pub(crate) const HEIGHT: u32 = 720;
+pub(crate) const W: i32 = WIDTH as i32;
+pub(crate) const H: i32 = HEIGHT as i32;
 const FONT: &str = "sans-serif";
 
-const PAYER: RGBColor = RGBColor(31, 100, 180);
-const PAYEE: RGBColor = RGBColor(232, 108, 0);
-const FEE: RGBColor = RGBColor(105, 105, 105);
-const CAPACITY: RGBColor = RGBColor(55, 55, 55);
-const EXHAUSTED: RGBColor = RGBColor(205, 25, 25);
-const INK: RGBColor = RGBColor(20, 20, 20);
-const MUTED: RGBColor = RGBColor(85, 85, 85);
-const AXIS: RGBColor = RGBColor(70, 70, 70);
-const GRID: RGBColor = RGBColor(222, 222, 222);
+pub(crate) const PAYER: RGBColor = RGBColor(31, 100, 180);
+pub(crate) const PAYEE: RGBColor = RGBColor(232, 108, 0);
+pub(crate) const FEE: RGBColor = RGBColor(105, 105, 105);
+pub(crate) const CAPACITY: RGBColor = RGBColor(55, 55, 55);
+pub(crate) const EXHAUSTED: RGBColor = RGBColor(205, 25, 25);
+pub(crate) const INK: RGBColor = RGBColor(20, 20, 20);
+pub(crate) const MUTED: RGBColor = RGBColor(85, 85, 85);
+pub(crate) const AXIS: RGBColor = RGBColor(70, 70, 70);
+pub(crate) const GRID: RGBColor = RGBColor(222, 222, 222);
 const PAUSE: RGBColor = RGBColor(234, 234, 234);
 
 /// Font sizes as plotters counts them: a size of 22 sets capitals about 13 px tall.
-const TITLE_SIZE: u32 = 38;
-const CAPTION_SIZE: u32 = 24;
-const AXIS_NAME_SIZE: u32 = 24;
-const TICK_SIZE: u32 = 22;
-const LABEL_SIZE: u32 = 22;
-const LEGEND_SIZE: u32 = 24;
-const PAD: i32 = 4;
+pub(crate) const TITLE_SIZE: u32 = 38;
+pub(crate) const CAPTION_SIZE: u32 = 24;
+pub(crate) const AXIS_NAME_SIZE: u32 = 24;
+pub(crate) const TICK_SIZE: u32 = 22;
+pub(crate) const LABEL_SIZE: u32 = 22;
+pub(crate) const LEGEND_SIZE: u32 = 24;
+pub(crate) const PAD: i32 = 4;
 
-fn register_fonts() -> Result<(), String> {
+pub(crate) fn register_fonts() -> Result<(), String> {
     static DONE: OnceLock<bool> = OnceLock::new();
     let ok = DONE.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
@@ -156,12 +156,12 @@ fn register_fonts() -> Result<(), String> {
     }
 }
 
-fn draw_error(path: &Path) -> impl FnOnce(String) -> ChartError + '_ {
+pub(crate) fn draw_error(path: &Path) -> impl FnOnce(String) -> ChartError + '_ {
     move |message| ChartError::Draw { path: path.to_path_buf(), message }
 }
 
 /// Replays `shapes` into the PNG (saved by plotters) and the SVG (built in memory, then written).
-fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartError> {
+pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartError> {
     {
         let root = BitMapBackend::new(png, (WIDTH, HEIGHT)).into_drawing_area();
         render(&root, shapes, Backend::Bitmap).map_err(draw_error(png))?;
@@ -178,7 +178,7 @@ fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartErro
 
 /// One thing to draw, in pixels, in drawing order.
 #[derive(Clone)]
-enum Shape {
+pub(crate) enum Shape {
     Rect { from: (i32, i32), to: (i32, i32), color: RGBAColor },
     Line { points: Vec<(i32, i32)>, color: RGBColor, width: u32, dash: Option<(u32, u32)> },
     Area { points: Vec<(i32, i32)>, color: RGBAColor },
@@ -189,22 +189,22 @@ enum Shape {
 /// A line of text. `at.1` is the top of its capitals; rotated text reads upwards and `at.0` is
 /// then its left edge.
 #[derive(Clone)]
-struct Label {
-    text: String,
-    at: (i32, i32),
-    size: u32,
-    bold: bool,
-    color: RGBColor,
-    anchor: HPos,
-    rotated: bool,
+pub(crate) struct Label {
+    pub(crate) text: String,
+    pub(crate) at: (i32, i32),
+    pub(crate) size: u32,
+    pub(crate) bold: bool,
+    pub(crate) color: RGBColor,
+    pub(crate) anchor: HPos,
+    pub(crate) rotated: bool,
 }
 
 impl Label {
-    fn new(text: impl Into<String>, at: (i32, i32), size: u32, color: RGBColor, anchor: HPos) -> Label {
+    pub(crate) fn new(text: impl Into<String>, at: (i32, i32), size: u32, color: RGBColor, anchor: HPos) -> Label {
         Label { text: text.into(), at, size, bold: false, color, anchor, rotated: false }
     }
 
-    fn bold(mut self) -> Label {
+    pub(crate) fn bold(mut self) -> Label {
         self.bold = true;
         self
     }
@@ -219,7 +219,7 @@ impl Label {
         }
     }
 
-    fn width(&self) -> Result<i32, String> {
+    pub(crate) fn width(&self) -> Result<i32, String> {
         if let Some(metrics) = Metrics::of(self.bold) {
             return Ok(metrics.layout(&self.text, self.size).1.ceil() as i32);
         }
@@ -229,7 +229,7 @@ impl Label {
 }
 
 /// The height of a line of text, from the top of its capitals to the bottom of its descenders.
-fn text_height(size: u32) -> i32 {
+pub(crate) fn text_height(size: u32) -> i32 {
     (f64::from(size) * 0.84).round() as i32
 }
 
@@ -459,31 +459,31 @@ fn draw_glyphs<DB: DrawingBackend>(
 
 /// A plot area and its scales.
 #[derive(Debug, Clone, Copy)]
-struct Frame {
-    left: i32,
-    right: i32,
-    top: i32,
-    bottom: i32,
+pub(crate) struct Frame {
+    pub(crate) left: i32,
+    pub(crate) right: i32,
+    pub(crate) top: i32,
+    pub(crate) bottom: i32,
     /// Pixel of the last clock second (a little inside `right`, so end markers are not cut).
-    data_right: i32,
-    end_s: u64,
+    pub(crate) data_right: i32,
+    pub(crate) end_s: u64,
     /// Pixel rows of 0 and of `full_sat`.
-    zero_y: i32,
-    full_y: i32,
-    full_sat: u64,
+    pub(crate) zero_y: i32,
+    pub(crate) full_y: i32,
+    pub(crate) full_sat: u64,
 }
 
 impl Frame {
-    fn xf(&self, clock_s: u64) -> f64 {
+    pub(crate) fn xf(&self, clock_s: u64) -> f64 {
         f64::from(self.left)
             + clock_s.min(self.end_s) as f64 / self.end_s as f64 * f64::from(self.data_right - self.left)
     }
 
-    fn x(&self, clock_s: u64) -> i32 {
+    pub(crate) fn x(&self, clock_s: u64) -> i32 {
         self.xf(clock_s).round() as i32
     }
 
-    fn y(&self, sat: u64) -> i32 {
+    pub(crate) fn y(&self, sat: u64) -> i32 {
         let y = f64::from(self.zero_y) - sat as f64 / self.full_sat as f64 * f64::from(self.zero_y - self.full_y);
         (y.round() as i32).max(self.top)
     }
@@ -498,10 +498,10 @@ impl Frame {
 
 /// The time axis: its unit and tick spacing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct TimeAxis {
-    unit_s: u64,
-    name: &'static str,
-    step_s: u64,
+pub(crate) struct TimeAxis {
+    pub(crate) unit_s: u64,
+    pub(crate) name: &'static str,
+    pub(crate) step_s: u64,
 }
 
 /// 1, 2, 5, 10, 20, 50, ... up to 5·10^18.
@@ -511,7 +511,7 @@ fn decades() -> impl Iterator<Item = u64> {
 
 impl TimeAxis {
     /// Seconds up to 20 minutes, minutes up to 5 hours, hours beyond; at most 9 ticks.
-    fn for_span(end_s: u64) -> TimeAxis {
+    pub(crate) fn for_span(end_s: u64) -> TimeAxis {
         let (unit_s, name, round): (u64, &'static str, &[u64]) = if end_s > 5 * 3600 {
             (3600, "h", &[1, 2, 3, 6, 12, 24, 48])
         } else if end_s > 20 * 60 {
@@ -530,11 +530,11 @@ impl TimeAxis {
         TimeAxis { unit_s, name, step_s: step }
     }
 
-    fn ticks(&self, end_s: u64) -> Vec<u64> {
+    pub(crate) fn ticks(&self, end_s: u64) -> Vec<u64> {
         std::iter::successors(Some(0u64), |t| t.checked_add(self.step_s)).take_while(|&t| t <= end_s).collect()
     }
 
-    fn label(&self, tick_s: u64) -> String {
+    pub(crate) fn label(&self, tick_s: u64) -> String {
         group(tick_s / self.unit_s)
     }
 }
@@ -544,25 +544,25 @@ fn amount_step(max: u64, intervals: u64) -> u64 {
     decades().find(|&step| max / step <= intervals).unwrap_or(u64::MAX)
 }
 
-fn amount_ticks(max: u64, intervals: u64) -> Vec<u64> {
+pub(crate) fn amount_ticks(max: u64, intervals: u64) -> Vec<u64> {
     let step = amount_step(max, intervals);
     std::iter::successors(Some(0u64), |t| t.checked_add(step)).take_while(|&t| t <= max).collect()
 }
 
 /// Grid, axes, tick labels and axis names of one plot.
-struct Axes<'a> {
-    time: TimeAxis,
-    y_ticks: &'a [u64],
-    sat_per_unit: u64,
+pub(crate) struct Axes<'a> {
+    pub(crate) time: TimeAxis,
+    pub(crate) y_ticks: &'a [u64],
+    pub(crate) sat_per_unit: u64,
     /// Grid lines stop at this pixel row (the space above holds labels).
-    grid_top: i32,
-    x_labels: bool,
-    x_name: Option<String>,
-    y_name: String,
+    pub(crate) grid_top: i32,
+    pub(crate) x_labels: bool,
+    pub(crate) x_name: Option<String>,
+    pub(crate) y_name: String,
 }
 
 /// The width of the widest tick label: the plot's left edge depends on it.
-fn tick_width(ticks: &[u64], sat_per_unit: u64) -> Result<i32, String> {
+pub(crate) fn tick_width(ticks: &[u64], sat_per_unit: u64) -> Result<i32, String> {
     let mut widest = 0;
     for &t in ticks {
         widest = widest.max(Label::new(number(t, sat_per_unit), (0, 0), TICK_SIZE, INK, HPos::Right).width()?);
@@ -571,11 +571,11 @@ fn tick_width(ticks: &[u64], sat_per_unit: u64) -> Result<i32, String> {
 }
 
 /// The left edge of a plot whose widest tick label is `tick_w` wide.
-fn plot_left(tick_w: i32) -> i32 {
+pub(crate) fn plot_left(tick_w: i32) -> i32 {
     14 + text_height(AXIS_NAME_SIZE) + 16 + tick_w + 12
 }
 
-fn grid(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
+pub(crate) fn grid(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
     for t in a.time.ticks(f.end_s) {
         let x = f.x(t);
         out.push(Shape::Line { points: vec![(x, a.grid_top), (x, f.bottom)], color: GRID, width: 1, dash: None });
@@ -586,7 +586,7 @@ fn grid(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
     }
 }
 
-fn axes(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
+pub(crate) fn axes(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
     let line = |points| Shape::Line { points, color: AXIS, width: 2, dash: None };
     out.push(line(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)]));
     for t in a.time.ticks(f.end_s) {
@@ -612,7 +612,7 @@ fn axes(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
 }
 
 /// The title and caption at the top left, the legend at the top right (or where it fits).
-fn header(
+pub(crate) fn header(
     out: &mut Vec<Shape>,
     left: i32,
     right: i32,
@@ -1264,11 +1264,11 @@ fn payment_chart(input: &ChartInput<'_>) -> Result<Vec<Shape>, String> {
 // Words and numbers.
 
 /// `n` with a comma between groups of three digits: "3,600,000".
-fn group(n: u64) -> String {
+pub(crate) fn group(n: u64) -> String {
     crate::scenario::thousands(n)
 }
 
-fn number(sat: u64, sat_per_unit: u64) -> String {
+pub(crate) fn number(sat: u64, sat_per_unit: u64) -> String {
     crate::scenario::decimal(sat, sat_per_unit, true)
 }
 
@@ -1283,7 +1283,7 @@ fn rate_text(sat_per_s: u64, input: &ChartInput<'_>) -> String {
 }
 
 /// "600 s", "59 min 59 s", "2 h 5 min".
-fn clock_label(s: u64) -> String {
+pub(crate) fn clock_label(s: u64) -> String {
     match (s / 3600, (s % 3600) / 60, s % 60) {
         (0, 0, sec) => format!("{sec} s"),
         (0, m, 0) => format!("{m} min"),

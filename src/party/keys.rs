@@ -56,10 +56,17 @@ impl KeyChain {
 
     /// The ChaCha20 stream of `role`.
     pub fn stream(&self, role: Role) -> ChaCha20Rng {
+        self.labelled(role.label())
+    }
+
+    /// The ChaCha20 stream named `label`, keyed like a [`Role`]'s: for streams that are numbered
+    /// rather than listed, such as `audience/viewer/42/watch` (see [`crate::audience`]). A label
+    /// must never equal a [`Role::label`].
+    pub fn labelled(&self, label: &str) -> ChaCha20Rng {
         let mut engine = sha256::Hash::engine();
         engine.input(b"paychan/keys/v1");
         engine.input(&self.seed.to_be_bytes());
-        engine.input(role.label().as_bytes());
+        engine.input(label.as_bytes());
         ChaCha20Rng::from_seed(sha256::Hash::from_engine(engine).to_byte_array())
     }
 

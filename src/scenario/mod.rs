@@ -70,6 +70,9 @@ pub struct Scenario {
     pub chain: crate::onchain::ChainClock,
     /// Scripted events, in time order; empty: both parties honest.
     pub events: Vec<crate::onchain::Event>,
+    /// Fabian's whole audience, when the file has an `[audience]`: then `segments` is empty and
+    /// each viewer's channel is a scenario of its own ([`crate::audience::Viewer::scenario`]).
+    pub audience: Option<std::sync::Arc<crate::audience::Audience>>,
 }
 
 /// One stretch of the rate schedule.

@@ -18,7 +18,10 @@ use toml::Spanned;
 /// error. Check a file with `paychan check FILE`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "paychan scenario")]
+#[schemars(
+    title = "paychan scenario",
+    extend("oneOf" = [{ "required": ["segment"] }, { "required": ["audience"] }])
+)]
 pub(crate) struct RawScenario {
     /// Name of the run and of its output folder (`output/<name>/`): 1 to 64 letters, digits,
     /// '-', '_' or '.', not starting with '.'.
@@ -86,13 +89,20 @@ pub(crate) struct RawScenario {
     #[schemars(example = &"a line of text")]
     pub(crate) description: Option<String>,
     /// The rate schedule, in order: one or more `[[segment]]` tables, each a rate and a duration.
-    #[schemars(with = "Vec<RawSegment>", length(min = 1))]
-    pub(crate) segment: Spanned<Vec<RawSegment>>,
+    /// Required, except in a scenario with an `[audience]`, where each viewer's schedule is its
+    /// price for its watch time.
+    #[schemars(with = "Option<Vec<RawSegment>>", length(min = 1))]
+    pub(crate) segment: Option<Spanned<Vec<RawSegment>>>,
     /// Scripted behaviour on the simulated chain: `[[event]]` tables, each a time (`at` or
     /// `at_height`), a party (`who`) and an action (`does`). Without events both parties are
     /// honest and close cooperatively at the end.
     #[schemars(with = "Option<Vec<RawEvent>>")]
     pub(crate) event: Option<Spanned<Vec<RawEvent>>>,
+    /// Fabian's whole audience: one channel per viewer, each viewer's arrival, watch time,
+    /// capacity and price drawn from seeded distributions. Give `viewers` or `arrivals`, and
+    /// `watch` and `price`.
+    #[schemars(with = "Option<RawAudience>")]
+    pub(crate) audience: Option<Spanned<RawAudience>>,
 }
 
 /// One scripted event: who does what, and when.
@@ -116,6 +126,89 @@ pub(crate) struct RawEvent {
     /// `broadcast` only: which state, 0 being the refund.
     #[schemars(with = "Option<i64>", example = 1, range(min = 0))]
     pub(crate) commitment: Option<Spanned<i64>>,
+}
+
+/// `[audience]`: how many viewers arrive, when, and what each one's channel is.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Audience")]
+pub(crate) struct RawAudience {
+    /// A fixed number of viewers (1 to 10,000,000): all arrive at 0 s, or each at a uniform random
+    /// second of the `period` when one is given.
+    #[schemars(with = "Option<i64>", example = 200, range(min = 1, max = 10_000_000))]
+    pub(crate) viewers: Option<Spanned<i64>>,
+    /// An arrival process instead of a number: `{ poisson = "120 /h" }`, a Poisson process of
+    /// that many arrivals per s, min or h over the `period` (required then).
+    #[schemars(with = "Option<RawArrivals>")]
+    pub(crate) arrivals: Option<Spanned<RawArrivals>>,
+    /// The time viewers arrive in, a duration in s, min or h, e.g. "24 h".
+    #[schemars(with = "Option<String>", example = &"24 h")]
+    pub(crate) period: Option<Spanned<String>>,
+    /// How long each viewer wants to watch: a duration ("10 min") or a distribution of them.
+    #[schemars(with = "DistributionSchema", example = &"10 min")]
+    pub(crate) watch: Spanned<toml::Value>,
+    /// Each viewer's channel capacity: an amount ("1 mBTC") or a distribution of them (default:
+    /// the scenario's `capacity` for everyone).
+    #[schemars(with = "Option<DistributionSchema>", example = &"36 mBTC")]
+    pub(crate) capacity: Option<Spanned<toml::Value>>,
+    /// Each viewer's price per second: a rate ("10 sat/s") or a distribution of them, whole
+    /// satoshis per second.
+    #[schemars(with = "DistributionSchema", example = &"10 sat/s")]
+    pub(crate) price: Spanned<toml::Value>,
+}
+
+/// An arrival process.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Arrivals")]
+pub(crate) struct RawArrivals {
+    /// Poisson arrivals at this rate: a number per s, min or h, e.g. "120 /h".
+    #[schemars(with = "String", example = &"120 /h")]
+    pub(crate) poisson: Spanned<String>,
+}
+
+/// A value drawn for each viewer: fixed ("10 min"), or a table naming a distribution: uniform
+/// between two bounds, exponential with a mean, log-normal with a median and sigma, or empirical
+/// (a CSV file, relative to the scenario: a header line, then one value per line in seconds,
+/// satoshis or satoshis per second; each row equally likely).
+#[derive(JsonSchema)]
+#[schemars(rename = "Distribution", untagged)]
+#[allow(dead_code)] // Only describes the shape to editors; the validator reads a toml::Value.
+pub(crate) enum DistributionSchema {
+    /// The same value for every viewer.
+    Fixed(String),
+    /// `{ uniform = ["1 min", "1 h"] }`: every whole value between the bounds equally likely.
+    Uniform {
+        /// The lower and the upper bound.
+        uniform: [String; 2],
+    },
+    /// `{ exponential = "20 min" }`: exponential with this mean.
+    Exponential {
+        /// The mean.
+        exponential: String,
+    },
+    /// `{ lognormal = { median = "10 min", sigma = 1.0 } }`.
+    LogNormal {
+        /// Its median and sigma.
+        lognormal: LogNormalSchema,
+    },
+    /// `{ empirical = "watch.csv" }`: a row of a one-column CSV file.
+    Empirical {
+        /// The file, relative to the scenario.
+        empirical: String,
+    },
+}
+
+/// A log-normal distribution's parameters.
+#[derive(JsonSchema)]
+#[schemars(rename = "LogNormal")]
+#[allow(dead_code)] // Only describes the shape to editors.
+pub(crate) struct LogNormalSchema {
+    /// The median, e.g. "10 min".
+    median: String,
+    /// The standard deviation of the logarithm, from 0 to 5.
+    #[schemars(range(min = 0.0, max = 5.0))]
+    sigma: f64,
 }
 
 /// One stretch of the rate schedule: a price per unit of time, for a duration.

@@ -7,7 +7,7 @@ use std::path::Path;
 use bitcoin::{Amount, Denomination, FeeRate, Network};
 use toml::Spanned;
 
-use super::raw::{RawEvent, RawScenario, RawSegment};
+use super::raw::{RawAudience, RawEvent, RawScenario, RawSegment};
 use super::units::*;
 use super::{Scenario, ScenarioError, Segment, MAX_TOTAL_DURATION_S};
 use crate::channel::{self, DesignRef};
@@ -67,7 +67,39 @@ impl Validator<'_> {
                 s
             }
         };
-        let segments = self.segments(&raw.segment, capacity, unit, interval_s)?;
+        let (segments, audience) = match (&raw.segment, &raw.audience) {
+            (Some(segment), None) => (self.segments(segment, capacity, unit, interval_s)?, None),
+            (None, Some(audience)) => {
+                if let Some(w) = &raw.wallet {
+                    return Err(self.err(
+                        "wallet",
+                        w,
+                        "in an audience each viewer's wallet coin is its capacity, the funding fee and 1 mBTC of \
+                         change; remove wallet",
+                    ));
+                }
+                let least = self.least_capacity(&design, fee_rate, &raw.fee_rate)?;
+                (Vec::new(), Some(std::sync::Arc::new(self.audience(audience, least, &raw.capacity)?)))
+            }
+            (Some(segment), Some(_)) => {
+                return Err(self.err_at(
+                    "segment",
+                    segment.span().start,
+                    "an audience draws each viewer's schedule (its price for its watch time) from [audience]; \
+                     remove the [[segment]] tables",
+                ))
+            }
+            (None, None) => {
+                let add = example("segment").unwrap_or_default();
+                return Err(ScenarioError {
+                    field: Some("segment".to_string()),
+                    ..ScenarioError::whole_file(
+                        self.path,
+                        format!("this required field is missing; add a line such as {add}"),
+                    )
+                });
+            }
+        };
         let mut scenario = Scenario {
             name,
             design,
@@ -83,9 +115,17 @@ impl Validator<'_> {
             unit,
             chain: clock,
             events: Vec::new(),
+            audience,
         };
         self.window(&raw, &scenario)?;
         if let Some(events) = &raw.event {
+            if scenario.audience.is_some() {
+                return Err(self.err_at(
+                    "event",
+                    events.span().start,
+                    "events script one channel; an audience runs many: remove the [[event]] tables or the [audience]",
+                ));
+            }
             scenario.events = self.events(events.get_ref(), &scenario)?;
         }
         Ok(scenario)
@@ -314,6 +354,127 @@ impl Validator<'_> {
             )),
             _ => Ok(()),
         }
+    }
+
+    fn least_capacity(
+        &self,
+        design: &DesignRef,
+        fee_rate: FeeRate,
+        raw_fee_rate: &Spanned<String>,
+    ) -> Result<u64, ScenarioError> {
+        let fee2 = design
+            .commitment_fee(fee_rate, 2)
+            .ok_or_else(|| self.err("fee_rate", raw_fee_rate, "the fee rate is so high that a fee overflows"))?;
+        Ok((channel::P2WPKH_DUST + channel::P2WPKH_DUST + fee2).to_sat())
+    }
+
+    fn audience(
+        &self,
+        raw: &Spanned<RawAudience>,
+        least_capacity: u64,
+        base_capacity: &Spanned<String>,
+    ) -> Result<crate::audience::Audience, ScenarioError> {
+        use crate::audience::arrivals::{self, Arrivals, MAX_VIEWERS};
+        use crate::audience::distributions::{self, Distribution, Quantity};
+        let a = raw.get_ref();
+        let period_s = match &a.period {
+            None => None,
+            Some(p) => {
+                let s = parse_duration(p.get_ref()).map_err(|e| self.err("audience.period", p, e))?;
+                if s == 0 || s > MAX_TOTAL_DURATION_S {
+                    return Err(self.err(
+                        "audience.period",
+                        p,
+                        format!("give a period from 1 s to one year ({MAX_TOTAL_DURATION_S} s), e.g. \"24 h\""),
+                    ));
+                }
+                Some(s)
+            }
+        };
+        let arrivals = match (&a.viewers, &a.arrivals) {
+            (Some(_), Some(arr)) => {
+                return Err(self.err_at(
+                    "audience.arrivals",
+                    arr.span().start,
+                    "give either viewers = N or an arrival process, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(self.err_at(
+                    "audience",
+                    raw.span().start,
+                    "say how viewers come: viewers = 200, or arrivals = { poisson = \"120 /h\" } with a period",
+                ))
+            }
+            (Some(v), None) => {
+                let n = *v.get_ref();
+                if !(1..=MAX_VIEWERS as i64).contains(&n) {
+                    return Err(self.err(
+                        "audience.viewers",
+                        v,
+                        format!("give a number of viewers from 1 to {MAX_VIEWERS}"),
+                    ));
+                }
+                Arrivals::Count { viewers: n as u64, period_s }
+            }
+            (None, Some(arr)) => {
+                let rate = &arr.get_ref().poisson;
+                let (num, den, per_s) =
+                    arrivals::parse_rate(rate.get_ref()).map_err(|e| self.err("audience.arrivals.poisson", rate, e))?;
+                let Some(period_s) = period_s else {
+                    return Err(self.err(
+                        "audience.arrivals.poisson",
+                        rate,
+                        "a Poisson process needs a period to run over; add period = \"24 h\" under [audience]",
+                    ));
+                };
+                let arrivals = Arrivals::Poisson { num, den, per_s, period_s };
+                if arrivals.expected() > MAX_VIEWERS as f64 {
+                    return Err(self.err(
+                        "audience.arrivals.poisson",
+                        rate,
+                        format!(
+                            "{:.0} viewers expected over the period, more than paychan's limit of {MAX_VIEWERS}",
+                            arrivals.expected()
+                        ),
+                    ));
+                }
+                arrivals
+            }
+        };
+        let dir = self.path.parent().unwrap_or(Path::new(""));
+        let dist = |v: &Spanned<toml::Value>, q: Quantity| -> Result<Distribution, ScenarioError> {
+            let field = format!("audience.{}", q.field());
+            let d = distributions::parse(v.get_ref(), q, dir).map_err(|e| self.err(&field, v, e))?;
+            let least = match q {
+                Quantity::Capacity => least_capacity,
+                _ => 1,
+            };
+            let fixed_or_bounded = matches!(d, Distribution::Fixed(_) | Distribution::Uniform { .. });
+            if fixed_or_bounded && d.least() < least {
+                let problem = match q {
+                    Quantity::Watch => "a viewer watches at least one second".to_string(),
+                    Quantity::Price => "a viewer pays at least 1 sat/s (0 would be a pause)".to_string(),
+                    Quantity::Capacity => format!(
+                        "too small for a channel: a commitment needs two outputs of at least 294 sat (the dust \
+                         limit) plus its fee, so at least {least_capacity} sat"
+                    ),
+                };
+                return Err(self.err(&field, v, problem));
+            }
+            Ok(d)
+        };
+        let watch = dist(&a.watch, Quantity::Watch)?;
+        let capacity = match &a.capacity {
+            Some(c) => dist(c, Quantity::Capacity)?,
+            None => {
+                let (c, _) =
+                    parse_amount(base_capacity.get_ref()).map_err(|p| self.err("capacity", base_capacity, p))?;
+                Distribution::Fixed(c.to_sat())
+            }
+        };
+        let price = dist(&a.price, Quantity::Price)?;
+        Ok(crate::audience::Audience { arrivals, watch, capacity, price, least_capacity })
     }
 
     fn name(&self, raw: &Spanned<String>) -> Result<String, ScenarioError> {
@@ -604,6 +765,13 @@ fn example(field: &str) -> Option<&'static str> {
         "who" => "who = \"Emma\"",
         "does" => "does = \"broadcast\"",
         "commitment" => "commitment = 1",
+        "audience" => "[audience] with viewers = 200, watch = \"10 min\" and price = \"10 sat/s\"",
+        "viewers" => "viewers = 200",
+        "period" => "period = \"24 h\"",
+        "watch" => "watch = \"10 min\"",
+        "price" => "price = \"10 sat/s\"",
+        "arrivals" => "arrivals = { poisson = \"120 /h\" }",
+        "poisson" => "poisson = \"120 /h\"",
         _ => return None,
     })
 }
@@ -630,15 +798,20 @@ mod tests {
         let top = schema["properties"].as_object().unwrap();
         let segment = schema["definitions"]["Segment"]["properties"].as_object().unwrap();
         let event = schema["definitions"]["Event"]["properties"].as_object().unwrap();
+        let audience = schema["definitions"]["Audience"]["properties"].as_object().unwrap();
+        let arrivals = schema["definitions"]["Arrivals"]["properties"].as_object().unwrap();
+        // Tables have no one-line example in the schema; their errors describe them in words.
+        let tables = ["segment", "event", "audience", "arrivals"];
         let mut checked = 0;
-        for (field, property) in top.iter().chain(segment).chain(event) {
+        let all = top.iter().chain(segment).chain(event).chain(audience).chain(arrivals);
+        for (field, property) in all {
             let Some(value) = property["examples"].get(0) else {
-                assert!(field == "segment" || field == "event", "{field} has no example in the schema");
+                assert!(tables.contains(&field.as_str()), "{field} has no example in the schema");
                 continue;
             };
             assert_eq!(example(field), Some(format!("{field} = {value}").as_str()), "{field}");
             checked += 1;
         }
-        assert_eq!(checked, top.len() - 2 + segment.len() + event.len());
+        assert_eq!(checked, top.len() - 3 + segment.len() + event.len() + audience.len() - 1 + arrivals.len());
     }
 }
