@@ -545,3 +545,69 @@ fn the_funding_witness_orders_signatures_by_key_whichever_side_holds_the_commitm
     commitment.tx.input[0].witness = bolt3::funding_witness(&params, &other, &holder);
     assert!(interpreter(&commitment.tx, 0, &funding_output(&c)).is_err(), "signatures swapped must fail");
 }
+
+/// Appendix C's channel as paychan's revocable design sees it: the payer is BOLT #3's *local*
+/// (the opener, who pays the fee), the payee *remote*; each party's payment basepoint is its
+/// payout key.
+fn appendix_c_as_a_channel(c: &AppendixC) -> (paychan::channel::ChannelParams, paychan::channel::Split) {
+    use paychan::channel::revocable::{Basepoints, ChannelBasepoints};
+    let f = &c.f;
+    let settings = paychan::channel::Settings {
+        to_self_delay: u32::from(c.params.to_self_delay),
+        ..paychan::channel::Settings::default()
+    };
+    let design = paychan::channel::design("revocable", &settings).unwrap();
+    let local_payment = pubkey(get(f, "local_payment_basepoint"));
+    let remote_payment = pubkey(get(f, "remote_payment_basepoint"));
+    let params = paychan::channel::ChannelParams {
+        witness_script: design.funding_script(&c.params.local_funding_pubkey, &c.params.remote_funding_pubkey),
+        design,
+        funding_outpoint: c.params.funding_outpoint,
+        funding_amount: c.params.funding_amount,
+        payer_funding_key: c.params.local_funding_pubkey,
+        payee_funding_key: c.params.remote_funding_pubkey,
+        payer_payout: bolt3::to_remote_script_pubkey(&local_payment),
+        payee_payout: bolt3::to_remote_script_pubkey(&remote_payment),
+        fee_rate: bitcoin::FeeRate::from_sat_per_kwu(u64::from(c.state.feerate_per_kw)),
+        basepoints: Some(ChannelBasepoints {
+            payer: Basepoints {
+                payment: local_payment,
+                delayed_payment: pubkey(get(f, "local_delayed_payment_basepoint")),
+                // The local revocation basepoint only enters the remote party's versions.
+                revocation: pubkey(get(f, "remote_revocation_basepoint")),
+            },
+            payee: Basepoints {
+                payment: remote_payment,
+                delayed_payment: pubkey(get(f, "local_delayed_payment_basepoint")),
+                revocation: pubkey(get(f, "remote_revocation_basepoint")),
+            },
+        }),
+    };
+    let paid = bitcoin::Amount::from_sat(c.state.to_remote_msat / 1000);
+    let split = params.split(paid).unwrap();
+    (params, split)
+}
+
+#[test]
+fn appendix_c_is_reproduced_by_the_revocable_designs_own_builder() {
+    // The builder the simulation calls for every version (paychan::channel::revocable), not only
+    // the BOLT #3 module underneath it: same bytes, same signatures, same lock time and sequence
+    // as the design's `lock`.
+    let c = appendix_c();
+    let (params, split) = appendix_c_as_a_channel(&c);
+    let design = params.design.revocable().expect("the revocable design");
+    let point = bolt3::per_commitment_point(&Secp256k1::new(), &c.per_commitment_secret).unwrap();
+    let seq = c.state.commitment_number;
+    let version = design.version(&params, paychan::onchain::Who::Payer, seq, &split, &point).unwrap();
+    let msg = params.funding_sighash(&version.tx);
+    let secp = Secp256k1::new();
+    let (payer_sig, payee_sig) = (secp.sign_ecdsa(&msg, &c.local_funding), secp.sign_ecdsa(&msg, &c.remote_funding));
+    assert_eq!(hex_string(&payer_sig.serialize_der()), get(&c.f, "local_signature"));
+    assert_eq!(hex_string(&payee_sig.serialize_der()), get(&c.f, "remote_signature"));
+    let signed = params.with_signatures(version.tx.clone(), &payer_sig, &payee_sig);
+    assert_eq!(hex_string(&serialize(&signed)), get(&c.f, "output commit_tx"));
+    assert_eq!(params.design.lock(&params, Some(seq)), (signed.lock_time, signed.input[0].sequence));
+    assert_eq!(design.commitment_number(&params, &signed), Some(42));
+    assert_eq!(split.fee.to_sat().to_string(), get(&c.f, "actual commitment transaction fee"));
+    interpreter(&signed, 0, &funding_output(&c)).unwrap();
+}

@@ -14,6 +14,7 @@ pub mod bolt3;
 pub mod builders;
 pub mod naive;
 pub mod psbt;
+pub mod revocable;
 pub mod spilman;
 pub mod timelocked;
 
@@ -43,6 +44,9 @@ pub struct Settings {
     pub refund_after: u32,
     /// `spilman`: the payer's refund branch opens this many blocks after the funding's height.
     pub expiry: u32,
+    /// `revocable`: the blocks a party waits before it can sweep its own balance from its own
+    /// commitment (BOLT #3's `to_self_delay`, `OP_CHECKSEQUENCEVERIFY`); 1,000 by default.
+    pub to_self_delay: u32,
 }
 
 /// The book's height-free defaults: the funding at height 800,000, 30 days (4,320 blocks) of
@@ -53,7 +57,12 @@ pub const DEFAULT_WINDOW: u32 = 4_320;
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { funding_height: DEFAULT_FUNDING_HEIGHT, refund_after: DEFAULT_WINDOW, expiry: DEFAULT_WINDOW }
+        Settings {
+            funding_height: DEFAULT_FUNDING_HEIGHT,
+            refund_after: DEFAULT_WINDOW,
+            expiry: DEFAULT_WINDOW,
+            to_self_delay: revocable::DEFAULT_TO_SELF_DELAY,
+        }
     }
 }
 
@@ -65,6 +74,9 @@ pub enum Signing {
     /// The payer signs alone; the payee holds half-signed states and completes the one it
     /// broadcasts (Spilman).
     PayerOnly,
+    /// Each party holds its own version of every state and signs the other's (revocable): each
+    /// holds its own version signed by the other and completes it when it broadcasts.
+    Crossed,
 }
 
 /// How the payer gets her money back if the payee never closes.
@@ -94,6 +106,7 @@ pub const DESIGNS: &[Registration] = &[
     Registration { name: "naive", make: naive::make },
     Registration { name: "timelocked", make: timelocked::make },
     Registration { name: "spilman", make: spilman::make },
+    Registration { name: "revocable", make: revocable::make },
 ];
 
 /// The design registered as `name`, made with `settings`; `None` for an unknown name.
@@ -204,6 +217,19 @@ pub trait Design: fmt::Debug + Send + Sync {
     fn settings(&self) -> Option<Settings> {
         None
     }
+
+    /// The value below which a commitment output is left out (trimmed into the fee): Bitcoin
+    /// Core's P2WPKH dust limit by default.
+    fn dust_limit(&self) -> Amount {
+        P2WPKH_DUST
+    }
+
+    /// The revocable design's own builders (each party's version of a state, the sweep and the
+    /// penalty), for the parties and the chain; `None` for the designs with one shared
+    /// commitment per state.
+    fn revocable(&self) -> Option<&revocable::Revocable> {
+        None
+    }
 }
 
 /// A shared, cheaply cloned handle to a design, compared by name.
@@ -259,6 +285,8 @@ pub struct ChannelParams {
     pub payee_payout: ScriptBuf,
     /// The commitments' fee rate.
     pub fee_rate: FeeRate,
+    /// Both parties' public basepoints, in the revocable design; `None` otherwise.
+    pub basepoints: Option<revocable::ChannelBasepoints>,
 }
 
 impl ChannelParams {
@@ -416,7 +444,7 @@ pub struct Exhausted {
 /// so `paychan check` can plan a run without signing.
 ///
 /// The payee's output carries `paid`; the payer's carries the rest less the fee. An output
-/// below [`P2WPKH_DUST`] is left out and its value added to the fee, as BOLT #3 trims.
+/// below the design's dust limit ([`P2WPKH_DUST`] but for the revocable design) is left out and its value added to the fee, as BOLT #3 trims.
 ///
 /// # Errors
 ///
@@ -426,10 +454,11 @@ pub fn split(design: &dyn Design, funding: Amount, fee_rate: FeeRate, paid: Amou
     let fee2 = design.commitment_fee(fee_rate, 2).unwrap_or(Amount::MAX);
     let fee1 = design.commitment_fee(fee_rate, 1).unwrap_or(Amount::MAX);
     let exhausted = Exhausted { paid, funding, fee: fee1 };
+    let dust = design.dust_limit();
     let rest2 = funding.checked_sub(paid).and_then(|r| r.checked_sub(fee2));
     let rest1 = funding.checked_sub(paid).and_then(|r| r.checked_sub(fee1));
-    let split = match (paid >= P2WPKH_DUST, rest2) {
-        (true, Some(payer)) if payer >= P2WPKH_DUST => Split {
+    let split = match (paid >= dust, rest2) {
+        (true, Some(payer)) if payer >= dust => Split {
             paid,
             payer,
             payee: paid,
@@ -453,7 +482,7 @@ pub fn split(design: &dyn Design, funding: Amount, fee_rate: FeeRate, paid: Amou
         }
         (false, _) => {
             // The payee's payment is still dust: trim it; its value goes to the fee.
-            let payer = rest1.filter(|p| *p >= P2WPKH_DUST).ok_or(exhausted)?;
+            let payer = rest1.filter(|p| *p >= dust).ok_or(exhausted)?;
             Split {
                 paid,
                 payer,
@@ -511,6 +540,7 @@ mod tests {
             payer_payout: p2wpkh(&key(3)),
             payee_payout: p2wpkh(&key(4)),
             fee_rate,
+            basepoints: None,
         }
     }
 

@@ -145,7 +145,13 @@ impl Verifier {
             }
         }
         let half_signed = ch.params.as_ref().filter(|p| {
-            p.design.signing() == channel::Signing::PayerOnly && seq != Some(0) && half_signed_witness(p, tx)
+            let held_half_signed = match p.design.signing() {
+                channel::Signing::Both => false,
+                channel::Signing::PayerOnly => seq != Some(0),
+                // Each version is held signed by the other party; the cooperative close by both.
+                channel::Signing::Crossed => seq.is_some(),
+            };
+            held_half_signed && half_signed_witness(p, tx)
         });
         if let Some(params) = half_signed {
             // Held half-signed: the payer's signature must be over the real sighash; the payee
@@ -191,7 +197,27 @@ impl Verifier {
         if payee > 0 {
             expected.push((ch.payee_payout.clone(), payee));
         }
-        let actual: Vec<_> = tx.output.iter().map(|o| (o.script_pubkey.clone(), o.value.to_sat())).collect();
+        let mut actual: Vec<_> = tx.output.iter().map(|o| (o.script_pubkey.clone(), o.value.to_sat())).collect();
+        // The revocable log holds the payee's version: his balance in a P2WSH `to_local` output
+        // (its script needs his per-commitment point, which the files do not carry), outputs in
+        // BIP-0069 order.
+        let version =
+            ch.params.as_ref().is_some_and(|p| p.design.revocable().is_some()) && tx.lock_time.to_consensus_u32() != 0;
+        if version {
+            for (script, _) in actual.iter_mut().filter(|(s, _)| s.is_p2wsh()) {
+                *script = ch.payee_payout.clone();
+            }
+            actual.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| (a.0 != ch.payer_payout).cmp(&(b.0 != ch.payer_payout))));
+            expected
+                .sort_by(|a, b| a.1.cmp(&b.1).then_with(|| (a.0 != ch.payer_payout).cmp(&(b.0 != ch.payer_payout))));
+            let sorted = tx
+                .output
+                .windows(2)
+                .all(|w| (w[0].value, w[0].script_pubkey.as_bytes()) <= (w[1].value, w[1].script_pubkey.as_bytes()));
+            if !sorted {
+                self.fail(place, "bip69", "the outputs are not in BIP-0069 order");
+            }
+        }
         if actual != expected {
             let show = |v: &[(ScriptBuf, u64)]| {
                 v.iter()
@@ -215,6 +241,27 @@ impl Verifier {
             );
         }
     }
+}
+
+/// Both parties' basepoints as the summary lists them (revocable design); `None` when absent,
+/// a finding when they do not parse.
+fn basepoints(v: &mut Verifier, summary: &Summary) -> Option<channel::revocable::ChannelBasepoints> {
+    let one = |v: &mut Verifier, who: &str, b: Option<&crate::output::summary::BasepointsJson>| {
+        let b = b?;
+        let parse = |hex: &str| hex.parse::<PublicKey>().ok();
+        match (parse(&b.payment), parse(&b.delayed_payment), parse(&b.revocation)) {
+            (Some(payment), Some(delayed_payment), Some(revocation)) => {
+                Some(channel::revocable::Basepoints { payment, delayed_payment, revocation })
+            }
+            _ => {
+                v.fail("summary", "pubkey", format!("the {who}'s basepoints are not compressed public keys"));
+                None
+            }
+        }
+    };
+    let payer = one(v, "payer", summary.payer.basepoints.as_ref());
+    let payee = one(v, "payee", summary.payee.basepoints.as_ref());
+    Some(channel::revocable::ChannelBasepoints { payer: payer?, payee: payee? })
 }
 
 /// Whether `tx`'s witness is the design's half-signed form (the payee's slot still empty).
@@ -311,6 +358,7 @@ impl Verifier {
                 payer_payout: channel.payer_payout.clone(),
                 payee_payout: channel.payee_payout.clone(),
                 fee_rate: FeeRate::from_sat_per_kwu(summary.fee_rate_sat_per_kwu),
+                basepoints: basepoints(v, summary),
             });
         }
 
@@ -458,7 +506,19 @@ impl Verifier {
             if let Some(last) = last_tx {
                 let same_lock =
                     channel.params.as_ref().is_none_or(|p| p.design.lock(p, None) == p.design.lock(p, Some(s.seq)));
-                let differs = if same_lock { *last != t } else { last.output != t.output };
+                let values = |tx: &Transaction| {
+                    let mut v: Vec<_> = tx.output.iter().map(|o| o.value).collect();
+                    v.sort();
+                    v
+                };
+                let revocable = channel.params.as_ref().is_some_and(|p| p.design.revocable().is_some());
+                let differs = if revocable {
+                    values(last) != values(&t)
+                } else if same_lock {
+                    *last != t
+                } else {
+                    last.output != t.output
+                };
                 if differs {
                     v.fail("settlement", "final-state", "is not the last commitment of the log");
                 }

@@ -84,6 +84,9 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
     let mut payee = Payee::join(&keys, &channel).expect("the payer funds the script of the keys the payee gave");
     // A design whose refund the payee countersigns has it signed now, before the funding is
     // broadcast: the parties exchange it; the engine only carries the messages.
+    if let Some(point) = payee.announce(0) {
+        payer.learn_point(0, point);
+    }
     if let Some(proposal) = payer.propose_refund() {
         let reply = payee.review_refund(&proposal).expect("the payee countersigns the refund it rebuilt");
         payer.accept_refund(reply).expect("the payer accepts the payee's signature of her refund");
@@ -187,6 +190,8 @@ where
         }
         let mut signed = Vec::new();
         let mut sunk: Result<(), EngineError<E>> = Ok(());
+        // What each exchange revealed (revocable design), stored by the parties in order below.
+        let mut revealed: Vec<SignedCommitment> = Vec::new();
         let (payer_ref, payee_ref) = (&payer, &payee);
         let mut drain = |done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>| {
             for (tick, result) in done.drain(..) {
@@ -203,6 +208,10 @@ where
                 commitments += 1;
                 elapsed_s = tick.elapsed_s;
             }
+        };
+        let mut drain = |done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>| {
+            revealed.extend(done.iter().filter_map(|(_, r)| r.as_ref().ok().filter(|c| c.revealed.is_some()).cloned()));
+            drain(done);
         };
         match pool {
             // Sign the new chunk on the pool while this chunk's predecessor goes to the sink.
@@ -223,6 +232,10 @@ where
             }
         }
         sunk?;
+        for c in revealed.drain(..) {
+            payer.receive(&c)?;
+            payee.receive(&c)?;
+        }
         done = signed;
     }
     payer.resume(commitments, ledger.paid());
@@ -243,6 +256,9 @@ fn sign_one(
     p.resume(tick.seq - 1, *paid_before);
     q.resume(tick.seq - 1, *owed_before);
     let mut step = || {
+        if let Some(point) = q.announce(tick.seq) {
+            p.learn_point(tick.seq, point);
+        }
         let proposal = p.propose(tick.price).map_err(StepError::Exhausted)?;
         let reply = q.review(&proposal, tick.price).map_err(StepError::Protocol)?;
         p.accept(reply).map_err(StepError::Protocol)

@@ -25,17 +25,34 @@ pub struct SettingsJson {
     pub refund_after: u32,
     /// `spilman`: blocks from the funding to the payer's refund branch.
     pub expiry: u32,
+    /// `revocable`: blocks a party waits to sweep its own balance from its own version.
+    #[serde(default = "default_to_self_delay")]
+    pub to_self_delay: u32,
+}
+
+fn default_to_self_delay() -> u32 {
+    crate::channel::revocable::DEFAULT_TO_SELF_DELAY
 }
 
 impl From<Settings> for SettingsJson {
     fn from(s: Settings) -> SettingsJson {
-        SettingsJson { funding_height: s.funding_height, refund_after: s.refund_after, expiry: s.expiry }
+        SettingsJson {
+            funding_height: s.funding_height,
+            refund_after: s.refund_after,
+            expiry: s.expiry,
+            to_self_delay: s.to_self_delay,
+        }
     }
 }
 
 impl From<SettingsJson> for Settings {
     fn from(s: SettingsJson) -> Settings {
-        Settings { funding_height: s.funding_height, refund_after: s.refund_after, expiry: s.expiry }
+        Settings {
+            funding_height: s.funding_height,
+            refund_after: s.refund_after,
+            expiry: s.expiry,
+            to_self_delay: s.to_self_delay,
+        }
     }
 }
 

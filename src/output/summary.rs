@@ -87,6 +87,30 @@ pub struct PartyJson {
     pub script_pubkey_hex: String,
     /// That script as an address of the scenario's network.
     pub address: String,
+    /// The party's basepoints in the revocable design; absent in the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basepoints: Option<BasepointsJson>,
+}
+
+/// A party's public basepoints (BOLT #3 "Key Derivation"), compressed SEC hex.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BasepointsJson {
+    /// `payment_basepoint`: the key of the party's payout script (`option_static_remotekey`).
+    pub payment: String,
+    /// `delayed_payment_basepoint`.
+    pub delayed_payment: String,
+    /// `revocation_basepoint`.
+    pub revocation: String,
+}
+
+impl From<&crate::channel::revocable::Basepoints> for BasepointsJson {
+    fn from(b: &crate::channel::revocable::Basepoints) -> BasepointsJson {
+        BasepointsJson {
+            payment: b.payment.to_string(),
+            delayed_payment: b.delayed_payment.to_string(),
+            revocation: b.revocation.to_string(),
+        }
+    }
 }
 
 /// The funding transaction: the payer's coin into the P2WSH 2-of-2.
@@ -217,6 +241,10 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
         pubkey: key.to_string(),
         script_pubkey_hex: payout.to_hex_string(),
         address: address(payout, scenario.network),
+        basepoints: p.basepoints.map(|b| {
+            let who = if *key == p.payer_funding_key { &b.payer } else { &b.payee };
+            BasepointsJson::from(who)
+        }),
     };
     let s = &report.settlement;
     let mut start = 0;

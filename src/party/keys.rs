@@ -26,6 +26,18 @@ pub enum Role {
     PayeePayout,
     /// The txid of the synthetic prior transaction that created the payer's wallet coin.
     WalletCoin,
+    /// The payer's `revocation_basepoint` secret (revocable design).
+    PayerRevocationBase,
+    /// The payer's `delayed_payment_basepoint` secret (revocable design).
+    PayerDelayedBase,
+    /// The seed of the payer's per-commitment secrets (BOLT #3 `generate_from_seed`).
+    PayerCommitmentSeed,
+    /// The payee's `revocation_basepoint` secret (revocable design).
+    PayeeRevocationBase,
+    /// The payee's `delayed_payment_basepoint` secret (revocable design).
+    PayeeDelayedBase,
+    /// The seed of the payee's per-commitment secrets.
+    PayeeCommitmentSeed,
 }
 
 impl Role {
@@ -38,6 +50,12 @@ impl Role {
             Role::PayerPayout => "payer/payout",
             Role::PayeePayout => "payee/payout",
             Role::WalletCoin => "payer/wallet-coin-txid",
+            Role::PayerRevocationBase => "payer/revocation-basepoint",
+            Role::PayerDelayedBase => "payer/delayed-payment-basepoint",
+            Role::PayerCommitmentSeed => "payer/per-commitment-seed",
+            Role::PayeeRevocationBase => "payee/revocation-basepoint",
+            Role::PayeeDelayedBase => "payee/delayed-payment-basepoint",
+            Role::PayeeCommitmentSeed => "payee/per-commitment-seed",
         }
     }
 }

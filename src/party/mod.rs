@@ -9,6 +9,7 @@
 //! state with the pure builders of [`crate::channel`]; a proposal that differs by one byte is refused.
 
 pub mod keys;
+mod revocable;
 mod signer;
 
 use bitcoin::hashes::Hash as _;
@@ -16,10 +17,13 @@ use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{Message, PublicKey};
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
+use crate::channel::revocable::{half_signed, signature_of, Basepoints, ChannelBasepoints};
 use crate::channel::{
     self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Refund, Signing, Split, WalletCoin,
 };
+use crate::onchain::Who;
 use keys::{KeyChain, Role};
+pub use revocable::{Revealed, Revocation};
 pub use signer::Signer;
 
 /// The payer's signed offer of the next channel state.
@@ -31,6 +35,9 @@ pub struct Proposal {
     pub tx: Transaction,
     /// The payer's signature of its BIP-0143 sighash.
     pub payer_sig: Signature,
+    /// The revocable design: the payer's per-commitment point of her own version of this state,
+    /// so the payee can build the version he signs for her; `None` in the other designs.
+    pub point: Option<PublicKey>,
 }
 
 /// The payee's answer, sent back with the next second of video: its signature, or, in a design
@@ -41,7 +48,11 @@ pub struct Countersignature {
     /// The commitment number it answers.
     pub seq: u64,
     /// The payee's signature of the same sighash; `None` when the design does not ask for it.
+    /// In the revocable design, its signature of the payer's version of the state.
     pub payee_sig: Option<Signature>,
+    /// The revocable design: the payee's per-commitment secret of his previous version, which
+    /// revokes it; `None` for state 0 and in the other designs.
+    pub revocation: Option<[u8; 32]>,
 }
 
 /// A commitment both parties have signed, or, in a [`Signing::PayerOnly`] design, the payer has
@@ -52,8 +63,15 @@ pub struct SignedCommitment {
     pub seq: u64,
     /// The division of the funding amount.
     pub split: Split,
-    /// The transaction with its complete witness.
+    /// The transaction with its complete witness; in the revocable design, the payee's version
+    /// as he holds it (signed by the payer, his slot empty until he broadcasts it).
     pub tx: Transaction,
+    /// The revocable design: the payer's version as she holds it (signed by the payee, her slot
+    /// empty until she broadcasts it); `None` in the other designs.
+    pub held: Option<Transaction>,
+    /// The revocable design: the points and revocation secrets this state's exchange revealed,
+    /// which each party stores in order ([`Payer::receive`], [`Payee::receive`]).
+    pub revealed: Option<Revealed>,
 }
 
 /// A message one party refused.
@@ -96,6 +114,14 @@ pub enum ProtocolError {
     /// A countersignature arrived with no proposal outstanding.
     #[error("countersignature #{0} arrived with no proposal outstanding")]
     Unexpected(u64),
+    /// A revocation that does not revoke the previous version (revocable design).
+    #[error("commitment #{seq}: the revocation of the previous version is refused: {detail}")]
+    BadRevocation {
+        /// Commitment number.
+        seq: u64,
+        /// Why.
+        detail: String,
+    },
     /// A signature the design needs is missing from a message.
     #[error("commitment #{seq}: the {who}'s signature is missing")]
     Missing {
@@ -127,6 +153,9 @@ pub struct PayeeKeys {
     pub funding_key: PublicKey,
     /// The script the payee's payments go to.
     pub payout: ScriptBuf,
+    /// The payee's basepoints, used by the revocable design (the payment basepoint is the key
+    /// of `payout`).
+    pub basepoints: Basepoints,
 }
 
 /// The payer (Emma): opens the channel from her wallet, proposes each commitment and signs first.
@@ -136,8 +165,11 @@ pub struct Payer {
     params: ChannelParams,
     paid: Amount,
     seq: u64,
-    pending: Option<(Proposal, Split, Message)>,
+    pending: Option<(Proposal, Split, Message, bool)>,
     refund: Option<Transaction>,
+    rev: Option<Box<Revocation>>,
+    /// The payee's announced per-commitment point for the next version (revocable design).
+    their_next: Option<(u64, PublicKey)>,
 }
 
 impl Payer {
@@ -172,9 +204,23 @@ impl Payer {
             payer_payout: channel::p2wpkh(&refund),
             payee_payout: payee.payout.clone(),
             fee_rate: terms.fee_rate,
+            basepoints: None,
         };
-        let payer =
-            Payer { signer: funding, params: params.clone(), paid: Amount::ZERO, seq: 0, pending: None, refund: None };
+        let mut params = params;
+        let rev = terms.design.revocable().map(|_| Box::new(Revocation::new(keys, Who::Payer)));
+        if let Some(r) = &rev {
+            params.basepoints = Some(ChannelBasepoints { payer: r.basepoints(refund), payee: payee.basepoints });
+        }
+        let payer = Payer {
+            signer: funding,
+            params: params.clone(),
+            paid: Amount::ZERO,
+            seq: 0,
+            pending: None,
+            refund: None,
+            rev,
+            their_next: None,
+        };
         Ok((payer, Channel { params, coin, funding_tx }))
     }
 
@@ -218,14 +264,133 @@ impl Payer {
         self.offer(self.seq, self.paid, true)
     }
 
+    /// Learns the payee's per-commitment point of his version `seq` (revocable design): in
+    /// BOLT #2 it comes with his previous revocation; the payer needs it to build the version she
+    /// signs for him.
+    pub fn learn_point(&mut self, seq: u64, point: PublicKey) {
+        self.their_next = Some((seq, point));
+    }
+
     fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Proposal, Exhausted> {
         let split = self.params.split(paid)?;
         let p = &self.params;
-        let tx = if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) };
+        let (tx, point) = match (p.design.revocable(), &self.rev) {
+            (Some(design), Some(rev)) if !settlement => {
+                let (_, theirs) = self
+                    .their_next
+                    .filter(|(n, _)| *n == seq)
+                    .expect("the payee announces its point of a version before the payer proposes it");
+                let tx = design
+                    .version(p, Who::Payee, seq, &split, &theirs)
+                    .expect("a split the channel can pay builds a commitment with an output")
+                    .tx;
+                (tx, Some(rev.point(seq)))
+            }
+            _ => (if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) }, None),
+        };
         let (payer_sig, msg) = self.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
-        let proposal = Proposal { seq, tx, payer_sig };
-        self.pending = Some((proposal.clone(), split, msg));
+        let proposal = Proposal { seq, tx, payer_sig, point };
+        self.pending = Some((proposal.clone(), split, msg, settlement));
         Ok(proposal)
+    }
+
+    /// The revocable design: checks the payee's signature of the payer's own version of the
+    /// proposed state and keeps both versions half-signed as each party holds them.
+    fn accept_versions(
+        &mut self,
+        proposal: Proposal,
+        split: Split,
+        reply: Countersignature,
+    ) -> Result<SignedCommitment, ProtocolError> {
+        let p = &self.params;
+        let seq = proposal.seq;
+        let (design, rev) = (p.design.revocable().expect("a revocable design"), self.rev.as_ref().expect("keys"));
+        let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+        let mine = proposal.point.expect("the payer's own proposal carries her point");
+        let own = design.version(p, Who::Payer, seq, &split, &mine).map_err(|e| ProtocolError::Mismatch {
+            seq,
+            owed: split.paid,
+            detail: e.to_string(),
+        })?;
+        let msg = p.funding_sighash(&own.tx);
+        if !self.signer.verify(&msg, &payee_sig, &p.payee_funding_key) {
+            return Err(ProtocolError::BadSignature { seq, who: "payee" });
+        }
+        if seq > 0 && reply.revocation.is_none() {
+            return Err(ProtocolError::BadRevocation { seq, detail: "the payee revokes nothing".to_string() });
+        }
+        let theirs = self.their_next.filter(|(n, _)| *n == seq).map(|(_, pt)| pt).expect("announced before");
+        let mut held = own.tx;
+        held.input[0].witness = half_signed(p, Who::Payee, &bitcoin::ecdsa::Signature::sighash_all(payee_sig));
+        let mut tx = proposal.tx;
+        tx.input[0].witness = half_signed(p, Who::Payer, &bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig));
+        let revealed = Revealed {
+            payer_point: mine,
+            payee_point: theirs,
+            payer_secret: (seq > 0).then(|| rev.secret(seq - 1)),
+            payee_secret: reply.revocation,
+        };
+        self.paid = split.paid;
+        self.seq = seq;
+        Ok(SignedCommitment { seq, split, tx, held: Some(held), revealed: Some(revealed) })
+    }
+
+    /// Stores what the payee revealed in `c`'s exchange: his revocation of his previous version
+    /// (checked against the point of that version and the compact store) and his new point. The
+    /// engine calls it in order, on its sequential path. Nothing to do outside the revocable
+    /// design.
+    ///
+    /// # Errors
+    ///
+    /// [`ProtocolError::BadRevocation`] when the secret does not revoke his previous version.
+    pub fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
+        match &mut self.rev {
+            Some(rev) => rev.receive_from(c),
+            None => Ok(()),
+        }
+    }
+
+    /// The payer's revocable material, in the revocable design.
+    pub fn revocation(&self) -> Option<&Revocation> {
+        self.rev.as_deref()
+    }
+
+    /// The payer's own version of state `c` made complete to broadcast (revocable design):
+    /// rebuilt from her point and the state's split, the payee's signature checked, hers added.
+    /// In the other designs, `c`'s transaction as it is.
+    ///
+    /// # Errors
+    ///
+    /// [`ProtocolError`] when the held version is not the one she computes or the payee's
+    /// signature is missing or bad.
+    pub fn complete_own(&self, c: &SignedCommitment) -> Result<Transaction, ProtocolError> {
+        match (&c.held, self.params.design.revocable(), &self.rev) {
+            (Some(held), Some(design), Some(rev)) => {
+                let p = &self.params;
+                let seq = c.seq;
+                let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: c.split.paid, detail };
+                let own = design
+                    .version(p, Who::Payer, seq, &c.split, &rev.point(seq))
+                    .map_err(|e| mismatch(e.to_string()))?;
+                let mut bare = held.clone();
+                bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
+                if bare != own.tx {
+                    return Err(mismatch("the held version is not the one the payer computes".to_string()));
+                }
+                let theirs = signature_of(p, Who::Payee, &held.input[0].witness)
+                    .ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+                let sig =
+                    self.signer.sign_p2wsh_input_if(&own.tx, 0, &p.witness_script, p.funding_amount, |s, msg| {
+                        if s.verify(msg, &theirs.signature, &p.payee_funding_key) {
+                            Ok(())
+                        } else {
+                            Err(ProtocolError::BadSignature { seq, who: "payee" })
+                        }
+                    })?;
+                Ok(p.with_signatures(own.tx, &sig, &theirs.signature))
+            }
+            _ => Ok(c.tx.clone()),
+        }
     }
 
     /// Checks the payee's countersignature and completes the commitment (in a
@@ -236,11 +401,15 @@ impl Payer {
     /// [`ProtocolError`] when nothing is pending, the number differs or the signature is bad or
     /// missing; the pending proposal is then dropped and the state does not advance.
     pub fn accept(&mut self, reply: Countersignature) -> Result<SignedCommitment, ProtocolError> {
-        let (proposal, split, msg) = self.pending.take().ok_or(ProtocolError::Unexpected(reply.seq))?;
+        let (proposal, split, msg, settlement) = self.pending.take().ok_or(ProtocolError::Unexpected(reply.seq))?;
         if reply.seq != proposal.seq {
             return Err(ProtocolError::OutOfOrder { expected: proposal.seq, got: reply.seq });
         }
-        let cosigned = proposal.seq == 0 || self.params.design.signing() == Signing::Both;
+        if self.rev.is_some() && !settlement {
+            return self.accept_versions(proposal, split, reply);
+        }
+        let signing = self.params.design.signing();
+        let cosigned = proposal.seq == 0 || signing == Signing::Both || (signing == Signing::Crossed && settlement);
         let tx = if cosigned {
             let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq: proposal.seq, who: "payee" })?;
             if !self.signer.verify(&msg, &payee_sig, &self.params.payee_funding_key) {
@@ -255,7 +424,7 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = proposal.seq;
-        Ok(SignedCommitment { seq: proposal.seq, split, tx })
+        Ok(SignedCommitment { seq: proposal.seq, split, tx, held: None, revealed: None })
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
@@ -275,7 +444,10 @@ impl Payer {
     pub fn accept_refund(&mut self, reply: Countersignature) -> Result<(), ProtocolError> {
         let (seq, paid) = (self.seq, self.paid);
         let refund = self.accept(reply)?;
-        self.refund = Some(refund.tx);
+        if let Some(rev) = &mut self.rev {
+            rev.receive_from(&refund)?;
+        }
+        self.refund = Some(refund.held.unwrap_or(refund.tx));
         (self.seq, self.paid) = (seq, paid);
         Ok(())
     }
@@ -286,6 +458,17 @@ impl Payer {
     pub fn refund(&self) -> Option<Transaction> {
         match self.params.design.refund() {
             Refund::None => None,
+            Refund::CoSigned if self.rev.is_some() => {
+                let held = self.refund.clone()?;
+                let state = SignedCommitment {
+                    seq: 0,
+                    split: self.params.split(Amount::ZERO).ok()?,
+                    tx: held.clone(),
+                    held: Some(held),
+                    revealed: None,
+                };
+                self.complete_own(&state).ok()
+            }
             Refund::CoSigned => self.refund.clone(),
             Refund::PayerAlone => {
                 let p = &self.params;
@@ -305,14 +488,25 @@ pub struct Payee {
     params: ChannelParams,
     owed: Amount,
     seq: u64,
+    rev: Option<Box<Revocation>>,
+    /// The point of the payee's version last announced (revocable design), not derived twice.
+    announced: Option<(u64, PublicKey)>,
 }
 
 impl Payee {
     /// The payee's public keys for a new channel, derived from `keys`: what it tells the payer.
     pub fn keys(keys: &KeyChain) -> PayeeKeys {
+        let secp = crate::channel::revocable::secp();
+        let public = |role| PublicKey::from_secret_key(secp, &keys.secret_key(role));
+        let payout = public(Role::PayeePayout);
         PayeeKeys {
-            funding_key: Signer::new(keys.secret_key(Role::PayeeFunding)).public_key(),
-            payout: channel::p2wpkh(&Signer::new(keys.secret_key(Role::PayeePayout)).public_key()),
+            funding_key: public(Role::PayeeFunding),
+            payout: channel::p2wpkh(&payout),
+            basepoints: Basepoints {
+                payment: payout,
+                delayed_payment: public(Role::PayeeDelayedBase),
+                revocation: public(Role::PayeeRevocationBase),
+            },
         }
     }
 
@@ -335,6 +529,8 @@ impl Payee {
             || p.witness_script != script
             || p.payee_funding_key != ours.funding_key
             || p.payee_payout != ours.payout
+            || p.basepoints.is_some_and(|b| b.payee != ours.basepoints)
+            || p.design.revocable().is_some() != p.basepoints.is_some()
         {
             return Err(ProtocolError::Mismatch {
                 seq: 0,
@@ -342,7 +538,75 @@ impl Payee {
                 detail: "the funding output is not the agreed script of the payer's and the payee's keys".to_string(),
             });
         }
-        Ok(Payee { signer, params: p.clone(), owed: Amount::ZERO, seq: 0 })
+        let rev = p.design.revocable().map(|_| Box::new(Revocation::new(keys, Who::Payee)));
+        Ok(Payee { signer, params: p.clone(), owed: Amount::ZERO, seq: 0, rev, announced: None })
+    }
+
+    /// The payee's per-commitment point of his version `seq`, which he tells the payer before
+    /// she proposes that state (revocable design); `None` in the other designs.
+    pub fn announce(&mut self, seq: u64) -> Option<PublicKey> {
+        let point = self.rev.as_ref()?.point(seq);
+        self.announced = Some((seq, point));
+        Some(point)
+    }
+
+    fn own_point(&self, seq: u64) -> Option<PublicKey> {
+        match self.announced {
+            Some((n, point)) if n == seq => Some(point),
+            _ => self.rev.as_ref().map(|r| r.point(seq)),
+        }
+    }
+
+    /// Stores what the payer revealed in `c`'s exchange (see [`Payer::receive`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ProtocolError::BadRevocation`] when the secret does not revoke her previous version.
+    pub fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
+        match &mut self.rev {
+            Some(rev) => rev.receive_from(c),
+            None => Ok(()),
+        }
+    }
+
+    /// The payee's revocable material, in the revocable design.
+    pub fn revocation(&self) -> Option<&Revocation> {
+        self.rev.as_deref()
+    }
+
+    /// The payee's review in the revocable design: his own version rebuilt and the payer's
+    /// signature of it checked, then his signature of her version, and his revocation of his
+    /// previous version.
+    fn review_versions(
+        &mut self,
+        proposal: &Proposal,
+        seq: u64,
+        owed: Amount,
+        split: &Split,
+    ) -> Result<Countersignature, ProtocolError> {
+        let p = &self.params;
+        let design = p.design.revocable().expect("a revocable design");
+        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed, detail };
+        let mine = self.own_point(seq).expect("a revocable payee has keys");
+        let expected = design.version(p, Who::Payee, seq, split, &mine).map_err(|e| mismatch(e.to_string()))?.tx;
+        if proposal.tx != expected {
+            return Err(mismatch(describe_difference(p, &expected, &proposal.tx)));
+        }
+        let msg = p.funding_sighash(&expected);
+        if !self.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
+            return Err(ProtocolError::BadSignature { seq, who: "payer" });
+        }
+        let hers = proposal.point.ok_or_else(|| mismatch("the payer's per-commitment point is missing".to_string()))?;
+        let her_version = design.version(p, Who::Payer, seq, split, &hers).map_err(|e| mismatch(e.to_string()))?.tx;
+        let (payee_sig, _) = self.signer.sign_p2wsh_input(&her_version, 0, &p.witness_script, p.funding_amount);
+        let rev = self.rev.as_mut().expect("a revocable payee has keys");
+        let revocation = (seq > 0).then(|| rev.secret(seq - 1));
+        if seq == 0 {
+            rev.first(0, hers);
+        }
+        self.owed = owed;
+        self.seq = seq;
+        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation })
     }
 
     /// Puts this payee at the state after commitment `seq`, owed `owed` in total by its own count
@@ -392,7 +656,16 @@ impl Payee {
             return Ok(state.tx.clone());
         }
         let seq = state.seq;
-        let expected = p.commitment_tx(seq, &state.split);
+        let expected = match p.design.revocable() {
+            Some(design) => {
+                let point = self.own_point(seq).ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+                design
+                    .version(p, Who::Payee, seq, &state.split, &point)
+                    .map_err(|e| ProtocolError::Mismatch { seq, owed: state.split.paid, detail: e.to_string() })?
+                    .tx
+            }
+            None => p.commitment_tx(seq, &state.split),
+        };
         let mut bare = state.tx.clone();
         bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
         if bare != expected {
@@ -438,6 +711,9 @@ impl Payee {
         }
         let p = &self.params;
         let split = p.split(owed).map_err(|source| ProtocolError::Exhausted { seq, source })?;
+        if self.rev.is_some() && !settlement {
+            return self.review_versions(proposal, seq, owed, &split);
+        }
         let expected = if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) };
         if proposal.tx != expected {
             return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, &expected, &proposal.tx) });
@@ -451,7 +727,7 @@ impl Payee {
             }
             self.owed = owed;
             self.seq = seq;
-            return Ok(Countersignature { seq, payee_sig: None });
+            return Ok(Countersignature { seq, payee_sig: None, revocation: None });
         }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
@@ -465,7 +741,7 @@ impl Payee {
             })?;
         self.owed = owed;
         self.seq = seq;
-        Ok(Countersignature { seq, payee_sig: Some(payee_sig) })
+        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None })
     }
 }
 

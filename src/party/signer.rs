@@ -10,6 +10,7 @@ use bitcoin::secp256k1::{All, Message, PublicKey, Secp256k1, SecretKey};
 use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{Amount, Script, Transaction};
 
+use crate::channel::bolt3::{self, Bolt3Error};
 use crate::channel::{self, WalletCoin};
 
 /// Holds one secret key and signs transaction inputs with it.
@@ -80,6 +81,58 @@ impl Signer {
     /// Signs input `index` of `tx`, which spends the P2WPKH wallet `coin`, with SIGHASH_ALL.
     pub fn sign_wallet_input(&self, tx: &Transaction, index: usize, coin: &WalletCoin) -> Signature {
         self.secp.sign_ecdsa(&channel::p2wpkh_sighash(tx, index, coin), &self.secret)
+    }
+
+    /// Signs input `index` of `tx`, which spends a P2WSH output locked by `witness_script` and
+    /// holding `amount`, with the key BOLT #3 derives from this signer's basepoint secret and
+    /// `per_commitment_point` (`basepoint_secret + SHA256(per_commitment_point || basepoint)`):
+    /// how the owner of a version signs the delayed sweep of its `to_local` output. The digest is
+    /// computed here from the transaction, as for every other signature.
+    ///
+    /// # Errors
+    ///
+    /// [`Bolt3Error::InvalidKey`] in the negligible case of an invalid derived key.
+    ///
+    /// # Panics
+    ///
+    /// When `index` is not an input of `tx`: a caller's bug.
+    pub fn sign_p2wsh_input_derived(
+        &self,
+        tx: &Transaction,
+        index: usize,
+        witness_script: &Script,
+        amount: Amount,
+        per_commitment_point: &PublicKey,
+    ) -> Result<Signature, Bolt3Error> {
+        let key = bolt3::derive_privkey(&self.secp, &self.secret, per_commitment_point)?;
+        let msg = channel::p2wsh_sighash(tx, index, witness_script, amount, EcdsaSighashType::All)
+            .expect("the signed input exists");
+        Ok(self.secp.sign_ecdsa(&msg, &key))
+    }
+
+    /// Signs input `index` of `tx` as [`Signer::sign_p2wsh_input_derived`], with the revocation
+    /// private key BOLT #3 derives from this signer's revocation basepoint secret and the other
+    /// party's revealed `per_commitment_secret`: how the wronged party signs a penalty.
+    ///
+    /// # Errors
+    ///
+    /// [`Bolt3Error::InvalidKey`] when the revealed secret is not a valid key.
+    ///
+    /// # Panics
+    ///
+    /// When `index` is not an input of `tx`: a caller's bug.
+    pub fn sign_p2wsh_input_revocation(
+        &self,
+        tx: &Transaction,
+        index: usize,
+        witness_script: &Script,
+        amount: Amount,
+        per_commitment_secret: &[u8; 32],
+    ) -> Result<Signature, Bolt3Error> {
+        let key = bolt3::derive_revocation_privkey(&self.secp, &self.secret, per_commitment_secret)?;
+        let msg = channel::p2wsh_sighash(tx, index, witness_script, amount, EcdsaSighashType::All)
+            .expect("the signed input exists");
+        Ok(self.secp.sign_ecdsa(&msg, &key))
     }
 
     /// Whether `sig` is `key`'s valid signature of `msg` (verification needs no secret).

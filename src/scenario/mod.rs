@@ -10,7 +10,7 @@
 
 pub(crate) mod raw;
 mod units;
-mod validate;
+pub(crate) mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -29,9 +29,14 @@ pub(crate) struct RawScenario {
     pub(crate) name: Spanned<String>,
     /// How the channel is built: "naive" (the book's first channel, the default), "timelocked"
     /// (a refund the payee signs first, locked `refund_after` blocks; each commitment one block
-    /// earlier) or "spilman" (a refund branch for the payer after `expiry` blocks; commitments
-    /// signed by the payer alone).
-    #[schemars(with = "Option<String>", example = &"naive", extend("enum" = ["naive", "timelocked", "spilman"]))]
+    /// earlier), "spilman" (a refund branch for the payer after `expiry` blocks; commitments
+    /// signed by the payer alone) or "revocable" (BOLT #3: each party's own version, its balance
+    /// delayed `to_self_delay` blocks, revoked states punished).
+    #[schemars(
+        with = "Option<String>",
+        example = &"naive",
+        extend("enum" = ["naive", "timelocked", "spilman", "revocable"])
+    )]
     pub(crate) design: Option<Spanned<String>>,
     /// `timelocked` only: blocks from the funding's height to the refund's lock time (default the
     /// book's 30 days, 4320); commitment #k is locked k blocks earlier, so the schedule can hold
@@ -42,6 +47,11 @@ pub(crate) struct RawScenario {
     /// take everything back alone (default 4320); the payee must close before it.
     #[schemars(with = "Option<i64>", example = 4320, range(min = 1, max = 65535))]
     pub(crate) expiry: Option<Spanned<i64>>,
+    /// `revocable` only: blocks a party waits before it can sweep its own balance from its own
+    /// version of a state (BOLT #3's `to_self_delay`, default 1000); the other party's penalty
+    /// must confirm within them.
+    #[schemars(with = "Option<i64>", example = 1000, range(min = 1, max = 65535))]
+    pub(crate) to_self_delay: Option<Spanned<i64>>,
     /// The height of the simulated block that confirms the funding at scenario time 0 (default
     /// 800000); the designs' lock times count from it.
     #[schemars(with = "Option<i64>", example = 800000, range(min = 1, max = 499000000))]

@@ -154,6 +154,10 @@ impl Validator<'_> {
         if let Some(e) = &raw.expiry {
             settings.expiry = int("expiry", e, 1, 65_535, "blocks from the funding to the payer's refund branch")?;
         }
+        if let Some(d) = &raw.to_self_delay {
+            settings.to_self_delay =
+                int("to_self_delay", d, 1, 65_535, "blocks a party waits to sweep its own balance")?;
+        }
         if let Some(b) = &raw.block_interval {
             let s = parse_duration(b.get_ref()).map_err(|p| self.err("block_interval", b, p))?;
             if s == 0 {
@@ -175,6 +179,13 @@ impl Validator<'_> {
         }
         if let (Some(e), false) = (&raw.expiry, design == "spilman") {
             return Err(self.err("expiry", e, format!("applies to design = \"spilman\" only, not \"{design}\"")));
+        }
+        if let (Some(d), false) = (&raw.to_self_delay, design == "revocable") {
+            return Err(self.err(
+                "to_self_delay",
+                d,
+                format!("applies to design = \"revocable\" only, not \"{design}\""),
+            ));
         }
         Ok(())
     }
@@ -299,7 +310,7 @@ impl Validator<'_> {
                 Does::Broadcast { commitment } => {
                     let c = raw_ev.commitment.as_ref().expect("a broadcast names its state");
                     let refund = scenario.design.refund();
-                    let holds = self.holds(scenario, ev.who, commitment, refund);
+                    let holds = holds(scenario, ev.who, commitment, refund);
                     if let Err(problem) = holds {
                         return Err(self.err(&here("commitment"), c, problem));
                     }
@@ -329,33 +340,35 @@ impl Validator<'_> {
         }
         Ok(events.into_iter().map(|(ev, _)| ev).collect())
     }
+}
 
-    /// Whether `who` holds state `commitment` complete in `scenario`'s design.
-    fn holds(
-        &self,
-        scenario: &Scenario,
-        who: crate::onchain::Who,
-        commitment: u64,
-        refund: channel::Refund,
-    ) -> Result<(), String> {
-        use crate::onchain::Who;
-        let design = scenario.design.name();
-        let name = if who == Who::Payer { &scenario.payer } else { &scenario.payee };
-        match (commitment, who, refund, scenario.design.signing()) {
-            (0, _, channel::Refund::None, _) => Err(format!("the {design} design has no refund (state 0)")),
-            (0, Who::Payee, _, _) => Err(format!(
-                "{name} holds no complete refund in the {design} design: only {} can sign it complete",
-                scenario.payer
-            )),
-            (k, Who::Payer, _, channel::Signing::PayerOnly) if k > 0 => Err(format!(
-                "{name} holds no complete commitment in the {design} design: she signs each one alone and only {} can \
+/// Whether `who` holds state `commitment` complete in `scenario`'s design; the problem in words
+/// when not (what `check` reports, and what `compare` maps an event for).
+pub(crate) fn holds(
+    scenario: &Scenario,
+    who: crate::onchain::Who,
+    commitment: u64,
+    refund: channel::Refund,
+) -> Result<(), String> {
+    use crate::onchain::Who;
+    let design = scenario.design.name();
+    let name = if who == Who::Payer { &scenario.payer } else { &scenario.payee };
+    match (commitment, who, refund, scenario.design.signing()) {
+        (0, _, channel::Refund::None, _) => Err(format!("the {design} design has no refund (state 0)")),
+        (0, Who::Payee, _, _) => Err(format!(
+            "{name} holds no complete refund in the {design} design: only {} can sign it complete",
+            scenario.payer
+        )),
+        (k, Who::Payer, _, channel::Signing::PayerOnly) if k > 0 => Err(format!(
+            "{name} holds no complete commitment in the {design} design: she signs each one alone and only {} can \
                  complete it; she can broadcast only the refund (commitment = 0)",
-                scenario.payee
-            )),
-            _ => Ok(()),
-        }
+            scenario.payee
+        )),
+        _ => Ok(()),
     }
+}
 
+impl Validator<'_> {
     fn least_capacity(
         &self,
         design: &DesignRef,
@@ -365,7 +378,7 @@ impl Validator<'_> {
         let fee2 = design
             .commitment_fee(fee_rate, 2)
             .ok_or_else(|| self.err("fee_rate", raw_fee_rate, "the fee rate is so high that a fee overflows"))?;
-        Ok((channel::P2WPKH_DUST + channel::P2WPKH_DUST + fee2).to_sat())
+        Ok((design.dust_limit() + design.dust_limit() + fee2).to_sat())
     }
 
     fn audience(
@@ -758,6 +771,7 @@ fn example(field: &str) -> Option<&'static str> {
         "description" => "description = \"a line of text\"",
         "refund_after" => "refund_after = 4320",
         "expiry" => "expiry = 4320",
+        "to_self_delay" => "to_self_delay = 1000",
         "start_height" => "start_height = 800000",
         "block_interval" => "block_interval = \"10 min\"",
         "at" => "at = \"600 s\"",

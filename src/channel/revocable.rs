@@ -1,0 +1,382 @@
+//! The chapter's last repair: asymmetric, revocable commitments with a penalty, in BOLT #3's forms.
+//!
+//! The timelocked channel has a lifetime and the Spilman channel an expiry. Lightning's
+//! construction has neither: each party holds its *own* version of every state, in which its own
+//! balance (`to_local`) waits `to_self_delay` blocks (`OP_CHECKSEQUENCEVERIFY`) while the other
+//! party is paid at once (`to_remote`, P2WPKH). Moving to the next state, each party hands over
+//! the per-commitment secret of its previous version, which gives the other party that version's
+//! revocation key: a party that broadcasts a revoked version loses its delayed balance to a
+//! penalty transaction the other signs before the delay ends. The cooperative close is a final
+//! transaction without delays, signed by both.
+//!
+//! Every transaction here is built by [`super::bolt3`], the module checked against BOLT #3's own
+//! test vectors (Appendix C is reproduced byte for byte by the same [`super::bolt3::build_commitment`]
+//! this design calls). paychan's choices within BOLT #3: no HTLCs, no anchors,
+//! `option_static_remotekey` with each party's payment basepoint being its payout key (so
+//! `to_remote` pays the party's payout script), the payer (the opener) pays the commitment fee,
+//! and the dust limit is BOLT #2's smallest allowed `dust_limit_satoshis`, 354 sat.
+//!
+//! Like every design, this one holds no secret: each version is built from public basepoints and
+//! the holder's per-commitment point, which the parties exchange ([`crate::party`]).
+
+use std::sync::OnceLock;
+
+use bitcoin::absolute::LockTime;
+use bitcoin::secp256k1::{All, PublicKey, Secp256k1};
+use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, ScriptBuf, Sequence, Transaction, Weight, Witness};
+
+use super::bolt3::{self, Bolt3Error, CommitmentKeys, CommitmentState, Funder};
+use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_keys};
+use super::naive::Naive;
+use super::{ChannelParams, Design, Refund, Settings, Signing, Split};
+use crate::onchain::Who;
+use crate::scenario::thousands;
+
+/// The default `to_self_delay`: 1,000 blocks, about a week.
+pub const DEFAULT_TO_SELF_DELAY: u32 = 1_000;
+
+/// BOLT #2's smallest `dust_limit_satoshis` (354 sat): commitment outputs below it are trimmed.
+pub const DUST_LIMIT: Amount = Amount::from_sat(354);
+
+/// The largest weight of a signed spend of a `to_local` output (the delayed sweep or the
+/// penalty): non-witness version 4, input count 1, input 41, output count 1, P2WPKH output 31,
+/// lock time 4; witness marker and flag 2, item count 1, signature 1 + 72, the branch selector
+/// 1 + 1, the `to_local` script 1 + 79 at most.
+pub const TO_LOCAL_SPEND_WEIGHT: Weight = Weight::from_wu((4 + 1 + 41 + 1 + 31 + 4) * 4 + 2 + 1 + 73 + 2 + 80);
+
+/// One shared verification-and-signing context: building a version derives keys, and a context
+/// costs more to make than the derivation itself.
+pub fn secp() -> &'static Secp256k1<All> {
+    static SECP: OnceLock<Secp256k1<All>> = OnceLock::new();
+    SECP.get_or_init(Secp256k1::new)
+}
+
+/// One party's public basepoints (BOLT #3 "Key Derivation").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Basepoints {
+    /// `payment_basepoint`: paychan makes it the party's payout key, so under
+    /// `option_static_remotekey` the other party's version pays it to its payout script.
+    pub payment: PublicKey,
+    /// `delayed_payment_basepoint`: the party's delayed key in its own versions derives from it.
+    pub delayed_payment: PublicKey,
+    /// `revocation_basepoint`: the revocation key of the *other* party's versions derives from it.
+    pub revocation: PublicKey,
+}
+
+/// Both parties' basepoints, part of the channel's public parameters in the revocable design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelBasepoints {
+    /// The payer's (Emma's).
+    pub payer: Basepoints,
+    /// The payee's (Fabian's).
+    pub payee: Basepoints,
+}
+
+impl ChannelBasepoints {
+    /// `who`'s basepoints.
+    pub fn of(&self, who: Who) -> &Basepoints {
+        match who {
+            Who::Payer => &self.payer,
+            Who::Payee => &self.payee,
+        }
+    }
+}
+
+/// Why a version of a state cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevocableError {
+    /// The channel parameters carry no basepoints: not a revocable channel.
+    #[error("the channel has no revocation basepoints: it is not a revocable channel")]
+    NoBasepoints,
+    /// A BOLT #3 primitive refused.
+    #[error("{0}")]
+    Bolt3(#[from] Bolt3Error),
+}
+
+/// The revocable design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocable {
+    /// The funding's height.
+    pub funding_height: u32,
+    /// Blocks each party waits before sweeping its own balance from its own version.
+    pub to_self_delay: u16,
+}
+
+/// Registers the design under its name (see [`super::DESIGNS`]).
+pub(super) fn make(settings: &Settings) -> Box<dyn Design> {
+    Box::new(Revocable {
+        funding_height: settings.funding_height,
+        to_self_delay: u16::try_from(settings.to_self_delay).unwrap_or(u16::MAX),
+    })
+}
+
+fn key(params: &ChannelParams, who: Who) -> PublicKey {
+    match who {
+        Who::Payer => params.payer_funding_key,
+        Who::Payee => params.payee_funding_key,
+    }
+}
+
+/// The payout script of `who`.
+pub fn payout(params: &ChannelParams, who: Who) -> &ScriptBuf {
+    match who {
+        Who::Payer => &params.payer_payout,
+        Who::Payee => &params.payee_payout,
+    }
+}
+
+impl Revocable {
+    /// The BOLT #3 parameters of `holder`'s versions: the holder is *local*, the payer (the
+    /// opener) pays the fee.
+    ///
+    /// # Errors
+    ///
+    /// [`RevocableError::NoBasepoints`] outside a revocable channel.
+    pub fn bolt3_params(&self, params: &ChannelParams, holder: Who) -> Result<bolt3::ChannelParams, RevocableError> {
+        let b = params.basepoints.ok_or(RevocableError::NoBasepoints)?;
+        Ok(bolt3::ChannelParams {
+            funding_outpoint: params.funding_outpoint,
+            funding_amount: params.funding_amount,
+            local_funding_pubkey: key(params, holder),
+            remote_funding_pubkey: key(params, holder.other()),
+            obscuring_factor: bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment),
+            to_self_delay: self.to_self_delay,
+            dust_limit: DUST_LIMIT,
+            funder: if holder == Who::Payer { Funder::Local } else { Funder::Remote },
+        })
+    }
+
+    /// The public keys of `holder`'s version whose per-commitment point is `point`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Revocable::bolt3_params`], and [`Bolt3Error::InvalidKey`] in the negligible cases.
+    pub fn keys(
+        &self,
+        params: &ChannelParams,
+        holder: Who,
+        point: &PublicKey,
+    ) -> Result<CommitmentKeys, RevocableError> {
+        let b = params.basepoints.ok_or(RevocableError::NoBasepoints)?;
+        let (mine, theirs) = (b.of(holder), b.of(holder.other()));
+        Ok(CommitmentKeys::derive(secp(), point, &theirs.revocation, &mine.delayed_payment, &theirs.payment)?)
+    }
+
+    /// `holder`'s version of state `seq` dividing the funding as `split`, with the holder's
+    /// per-commitment point `point`: BOLT #3's commitment, built by [`bolt3::build_commitment`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Revocable::keys`] and [`bolt3::build_commitment`].
+    pub fn version(
+        &self,
+        params: &ChannelParams,
+        holder: Who,
+        seq: u64,
+        split: &Split,
+        point: &PublicKey,
+    ) -> Result<bolt3::Commitment, RevocableError> {
+        let b3 = self.bolt3_params(params, holder)?;
+        let keys = self.keys(params, holder, point)?;
+        let payer_msat = params.funding_amount.checked_sub(split.paid).unwrap_or(Amount::ZERO).to_sat() * 1000;
+        let payee_msat = split.paid.to_sat() * 1000;
+        let (to_local_msat, to_remote_msat) =
+            if holder == Who::Payer { (payer_msat, payee_msat) } else { (payee_msat, payer_msat) };
+        let state = CommitmentState {
+            commitment_number: seq,
+            to_local_msat,
+            to_remote_msat,
+            feerate_per_kw: feerate_per_kw(params.fee_rate),
+        };
+        Ok(bolt3::build_commitment(&b3, &keys, &state)?)
+    }
+
+    /// The commitment number a version carries in its lock time and sequence; `None` for a
+    /// transaction that carries none (the cooperative close).
+    pub fn commitment_number(&self, params: &ChannelParams, tx: &Transaction) -> Option<u64> {
+        let b = params.basepoints?;
+        bolt3::commitment_number_of(tx, bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment))
+    }
+
+    /// The `to_local` output of `holder`'s version `commitment` with per-commitment point
+    /// `point`: its outpoint, value and witness script; `None` if that version has none (trimmed)
+    /// or `commitment` is not that version.
+    pub fn to_local(
+        &self,
+        params: &ChannelParams,
+        holder: Who,
+        commitment: &Transaction,
+        point: &PublicKey,
+    ) -> Option<(OutPoint, Amount, ScriptBuf)> {
+        let keys = self.keys(params, holder, point).ok()?;
+        let script = bolt3::to_local_script(&keys.revocation_pubkey, self.to_self_delay, &keys.local_delayed_pubkey);
+        let spk = script.to_p2wsh();
+        let vout = commitment.output.iter().position(|o| o.script_pubkey == spk)?;
+        let outpoint = OutPoint { txid: commitment.compute_txid(), vout: u32::try_from(vout).ok()? };
+        Some((outpoint, commitment.output[vout].value, script))
+    }
+
+    /// The unsigned spend of a `to_local` output worth `amount` at `outpoint` to `to`'s payout:
+    /// the owner's delayed sweep (`penalty` false: sequence `to_self_delay`) or the other
+    /// party's penalty (`penalty` true), paying the scenario's fee rate on
+    /// [`TO_LOCAL_SPEND_WEIGHT`].
+    ///
+    /// # Errors
+    ///
+    /// [`Bolt3Error::FeeTooHigh`] when the fee would take the whole output.
+    pub fn spend(
+        &self,
+        params: &ChannelParams,
+        outpoint: OutPoint,
+        amount: Amount,
+        to: Who,
+        penalty: bool,
+    ) -> Result<Transaction, RevocableError> {
+        let fee = fee_for(params.fee_rate, TO_LOCAL_SPEND_WEIGHT).unwrap_or(Amount::MAX);
+        let dest = payout(params, to).clone();
+        Ok(if penalty {
+            bolt3::penalty_tx(outpoint, amount, dest, fee)?
+        } else {
+            bolt3::delayed_sweep_tx(outpoint, amount, self.to_self_delay, dest, fee)?
+        })
+    }
+}
+
+/// The scenario's fee rate in BOLT #3's unit, satoshis per 1,000 weight units.
+pub fn feerate_per_kw(rate: FeeRate) -> u32 {
+    u32::try_from(rate.to_sat_per_kwu()).unwrap_or(u32::MAX)
+}
+
+impl Design for Revocable {
+    fn name(&self) -> &'static str {
+        "revocable"
+    }
+
+    fn about(&self) -> &'static str {
+        "Lightning's construction (BOLT #3): each party holds its own version of every state, its own balance \
+         delayed, and revokes the previous version by handing over its secret, so a party that broadcasts a revoked \
+         state loses its balance to a penalty"
+    }
+
+    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
+        format!(
+            "{payer} and {payee} set up a 2-of-2 multisig address, {address}. Each will hold its own version of \
+             every state: in {payer}'s, her balance waits {} blocks while {payee} is paid at once, and the other way \
+             round in his. Each hands over the secret that revokes its previous version as the video goes on.",
+            thousands(u64::from(self.to_self_delay))
+        )
+    }
+
+    fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {
+        funding_witness_script(payer, payee)
+    }
+
+    /// BOLT #3's expected weight of a commitment without HTLCs, whatever its outputs.
+    fn commitment_weight(&self, _outputs: u64) -> Weight {
+        Weight::from_wu(bolt3::COMMITMENT_WEIGHT)
+    }
+
+    /// BOLT #3's base fee: 724 weight units at the fee rate, rounded down; the same with one
+    /// output as with two (a trimmed output's value goes to the fee on top).
+    fn commitment_fee(&self, rate: FeeRate, _outputs: u64) -> Option<Amount> {
+        let per_kw = u32::try_from(rate.to_sat_per_kwu()).ok()?;
+        Some(bolt3::base_fee(per_kw))
+    }
+
+    /// The state in plain outputs, both paid at once with no lock: the cooperative close signs
+    /// this form ([`Design::settlement_tx`]); each party's own version comes from
+    /// [`Revocable::version`].
+    fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
+        Naive.commitment_tx(params, seq, split)
+    }
+
+    /// A version carries its obscured commitment number (lock time 0x20…, sequence 0x80…); the
+    /// cooperative close none.
+    fn lock(&self, params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence) {
+        let factor = params.basepoints.map(|b| bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment));
+        match (seq, factor) {
+            (Some(seq), Some(factor)) => match bolt3::obscured_commitment_number(factor, seq) {
+                Ok(obscured) => (bolt3::commitment_lock_time(obscured), bolt3::commitment_sequence(obscured)),
+                Err(_) => (LockTime::ZERO, Sequence::MAX),
+            },
+            _ => (LockTime::ZERO, Sequence::MAX),
+        }
+    }
+
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
+        multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
+    }
+
+    fn signing(&self) -> Signing {
+        Signing::Crossed
+    }
+
+    /// The 2-of-2 witness with the payee's slot still empty: the payee's version as it holds it,
+    /// signed by the payer.
+    fn half_signed_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        half_signed(params, Who::Payer, payer)
+    }
+
+    /// State 0, the first versions, is exchanged before the funding is broadcast: the payer's
+    /// version pays her everything back.
+    fn refund(&self) -> Refund {
+        Refund::CoSigned
+    }
+
+    fn explain(&self, commitments: u64, _end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
+        let d = thousands(u64::from(self.to_self_delay));
+        vec![
+            format!(
+                "versions  each of the {} states exists twice: {payer}'s version (her balance waits {d} blocks, \
+                 {payee} paid at once) and {payee}'s (the other way round); each signs the other's",
+                thousands(commitments + 1)
+            ),
+            format!(
+                "revoke    moving on, each hands over the per-commitment secret of its previous version; whoever \
+                 broadcasts a revoked version loses its balance to the other's penalty within {d} blocks"
+            ),
+            "settle    the cooperative close is a final transaction without delays, signed by both; there is no \
+             lifetime and no expiry"
+                .to_string(),
+        ]
+    }
+
+    fn settings(&self) -> Option<Settings> {
+        Some(Settings {
+            funding_height: self.funding_height,
+            to_self_delay: u32::from(self.to_self_delay),
+            ..Settings::default()
+        })
+    }
+
+    fn dust_limit(&self) -> Amount {
+        DUST_LIMIT
+    }
+
+    fn revocable(&self) -> Option<&Revocable> {
+        Some(self)
+    }
+}
+
+/// The 2-of-2 witness with only `signer`'s signature, the other slot empty: a version as its
+/// holder keeps it until it completes it to broadcast.
+pub fn half_signed(params: &ChannelParams, signer: Who, sig: &ecdsa::Signature) -> Witness {
+    let signer_first = sorted_keys(&params.payer_funding_key, &params.payee_funding_key).0 == &key(params, signer);
+    let mut w = Witness::new();
+    w.push([0u8; 0]);
+    if signer_first {
+        w.push_ecdsa_signature(sig);
+        w.push([0u8; 0]);
+    } else {
+        w.push([0u8; 0]);
+        w.push_ecdsa_signature(sig);
+    }
+    w.push(params.witness_script.as_bytes());
+    w
+}
+
+/// The signature `who` put in a 2-of-2 witness (full or half-signed), by the order of the keys.
+pub fn signature_of(params: &ChannelParams, who: Who, witness: &Witness) -> Option<ecdsa::Signature> {
+    let first = sorted_keys(&params.payer_funding_key, &params.payee_funding_key).0 == &key(params, who);
+    ecdsa::Signature::from_slice(witness.nth(if first { 1 } else { 2 })?).ok()
+}
