@@ -140,3 +140,72 @@ fn verify_catches_a_false_outcome_and_a_tampered_chain() {
     let text = String::from_utf8_lossy(&v.stdout);
     assert!(!v.status.success() && text.contains("non-final"), "{text}");
 }
+
+/// The kinds and statuses of `chain.csv`'s rows, in order: "penalty:confirmed".
+fn kinds(rows: &[csv::StringRecord]) -> Vec<String> {
+    rows.iter().map(|r| format!("{}:{}:{}", &r[1], &r[2], &r[5])).collect()
+}
+
+#[test]
+fn the_revocable_scenarios_punish_wait_out_the_delay_and_fail_without_a_watcher() {
+    // Fee rate 1 sat/vB = 250 sat/kWU: BOLT #3's commitment fee is 724 × 250 / 1000 = 181 sat;
+    // a sweep or a penalty (487 WU at most) pays 122 sat.
+    let cases = [
+        // Emma's revoked #1 pays Fabian 1,000 sat at once; his penalty takes her 3,598,819 sat.
+        Expect {
+            name: "revocable-emma-cheats",
+            payer_received: 0,
+            payee_owed: 600_000,
+            payee_received: 3_600_000 - 181 - 122,
+            closed_by: Some("Emma"),
+            closed_at: Some(800_002),
+        },
+        // Fabian closes with #600: Emma paid at once, his 600,000 sat swept 1,000 blocks later.
+        Expect {
+            name: "revocable-emma-vanishes",
+            payer_received: 3_000_000 - 181,
+            payee_owed: 600_000,
+            payee_received: 600_000 - 122,
+            closed_by: Some("Fabian"),
+            closed_at: Some(800_002),
+        },
+        // Nobody punishes Emma's #1: she sweeps her 3,598,819 sat once the delay has passed.
+        Expect {
+            name: "revocable-fabian-stops-watching",
+            payer_received: 3_600_000 - 1_000 - 181 - 122,
+            payee_owed: 600_000,
+            payee_received: 1_000,
+            closed_by: Some("Emma"),
+            closed_at: Some(800_002),
+        },
+    ];
+    let out = tempfile::tempdir().unwrap();
+    for e in cases {
+        let (s, rows) = run(e.name, out.path());
+        let o = &s["outcome"];
+        assert_eq!(o["payer"]["received_sat"], e.payer_received, "{}: {o}", e.name);
+        assert_eq!(o["payee"]["owed_sat"], e.payee_owed, "{}: {o}", e.name);
+        assert_eq!(o["payee"]["received_sat"], e.payee_received, "{}: {o}", e.name);
+        assert_eq!(o["closed_by"].as_str(), e.closed_by, "{}: {o}", e.name);
+        assert_eq!(o["closed_at_height"].as_u64(), e.closed_at, "{}: {o}", e.name);
+        assert_eq!(s["settings"]["to_self_delay"], 1_000, "{}", e.name);
+        let k = kinds(&rows);
+        match e.name {
+            "revocable-emma-cheats" => {
+                assert!(k.contains(&"penalty:Fabian:confirmed".to_string()), "{k:?}");
+                assert!(k.contains(&"sweep:Emma:rejected".to_string()), "{k:?}");
+                assert_eq!(s["chain"]["end_height"], 800_003, "the penalty confirms in the next block");
+            }
+            "revocable-emma-vanishes" => {
+                let sweep = rows.iter().find(|r| &r[1] == "sweep").unwrap();
+                assert_eq!((&sweep[2], &sweep[5], &sweep[6]), ("Fabian", "confirmed", "801002"));
+                assert!(sweep[7].starts_with("relative lock: input 0 waits 1,000 blocks"), "{sweep:?}");
+            }
+            _ => {
+                assert!(!k.iter().any(|x| x.starts_with("penalty")), "{k:?}");
+                assert!(k.contains(&"sweep:Emma:confirmed".to_string()), "{k:?}");
+                assert_eq!(s["chain"]["end_height"], 801_002);
+            }
+        }
+    }
+}

@@ -14,7 +14,8 @@
 //! 1. **structure**: at least one input and one output, no input twice, outputs within 21 million
 //!    BTC; not already in the mempool or a block;
 //! 2. **finality** (consensus `IsFinalTx`, by height only): nLockTime is 0, or below the next
-//!    block's height, or every input's sequence is 0xFFFFFFFF;
+//!    block's height, or a Unix time before the genesis block, or every input's sequence is
+//!    0xFFFFFFFF;
 //! 3. **inputs exist and are unspent**: each input's coin is in the UTXO set or is an output of a
 //!    transaction already in the mempool; a coin spent by a block or by an earlier mempool
 //!    transaction is a double spend (the first to arrive wins, there is no replacement);
@@ -31,7 +32,8 @@
 //!
 //! What is **not** simulated: proof of work, block times and any time-based lock (nLockTime of
 //! 500,000,000 or more on a non-final transaction, and the BIP-0068 time flag 1 << 22 are rejected
-//! as such, never guessed); reorganisations; replacement (RBF) and eviction; a block size or
+//! as such, never guessed, except a Unix time before the genesis block's, [`GENESIS_TIME`], which
+//! every block's median time past has passed: BOLT #3's commitments carry such lock times); reorganisations; replacement (RBF) and eviction; a block size or
 //! sigop limit; coinbases, subsidy and maturity; propagation (every broadcast reaches the next
 //! block's mempool at once); standardness beyond the fee rate (dust, non-standard scripts); and
 //! Taproot (the interpreter's library interface cannot check BIP-0341 spends, so spending a
@@ -45,6 +47,9 @@ use bitcoin::{Amount, FeeRate, OutPoint, Transaction, TxOut, Txid};
 
 /// nLockTime values from here on are Unix times, not heights.
 pub const LOCKTIME_THRESHOLD: u32 = 500_000_000;
+/// The genesis block's timestamp (2009-01-03): every block's median time past is at least this,
+/// so a time-based nLockTime below it is final at any height without simulating block times.
+pub const GENESIS_TIME: u32 = 1_231_006_505;
 /// BIP-0068: a sequence with this bit set has no relative lock.
 pub const SEQUENCE_DISABLE_FLAG: u32 = 1 << 31;
 /// BIP-0068: a sequence with this bit set counts 512-second units, not blocks.
@@ -389,10 +394,12 @@ impl Chain {
         let lock_time = tx.lock_time.to_consensus_u32();
         let all_final = tx.input.iter().all(|i| i.sequence.0 == u32::MAX);
         if lock_time != 0 && !all_final {
-            if lock_time >= LOCKTIME_THRESHOLD {
+            // A Unix time before the genesis block is final at every height: every block's median
+            // time past is later (BOLT #3's commitments carry 0x20xxxxxx, i.e. 1987).
+            if lock_time >= GENESIS_TIME {
                 return Err(Rejection::TimeLock { lock_time });
             }
-            if lock_time >= next {
+            if lock_time < LOCKTIME_THRESHOLD && lock_time >= next {
                 return Err(Rejection::NonFinal { lock_time, next_height: next });
             }
         }

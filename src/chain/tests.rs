@@ -290,6 +290,16 @@ fn time_based_locks_are_refused_as_not_simulated() {
 }
 
 #[test]
+fn a_unix_time_before_the_genesis_block_is_final_at_any_height() {
+    // BOLT #3's commitments: lock time 0x20xxxxxx (1987), sequence 0x80xxxxxx (no relative lock).
+    let (mut chain, coin) = chain_with_coin();
+    let err = chain.submit(unsigned(coin, 0x8000_0000, GENESIS_TIME, pay(2, 999_000))).unwrap_err();
+    assert_eq!(err, Rejection::TimeLock { lock_time: GENESIS_TIME }, "the genesis time itself is not past");
+    let err = chain.submit(unsigned(coin, 0x8000_0000, 0x2000_0000, pay(2, 999_000))).unwrap_err();
+    assert_eq!(err.kind(), "script", "final and unlocked: only the missing signature stops it: {err}");
+}
+
+#[test]
 fn a_lock_time_is_ignored_when_every_sequence_is_final() {
     let (mut chain, coin) = chain_with_coin();
     let mut tx = spend_p2wpkh(1, coin, COIN, pay(2, 999_000));

@@ -29,6 +29,12 @@ pub enum Kind {
     Commitment(u64),
     /// The cooperative settlement of the final state.
     Settlement,
+    /// The wronged party takes a revoked version's delayed output with the revocation key
+    /// (revocable design); the number is the revoked state's.
+    Penalty(u64),
+    /// The owner of a confirmed version sweeps its delayed output once `to_self_delay` blocks
+    /// have passed (revocable design); the number is the version's state.
+    Sweep(u64),
 }
 
 impl Kind {
@@ -39,6 +45,8 @@ impl Kind {
             Kind::Refund => "refund",
             Kind::Commitment(_) => "commitment",
             Kind::Settlement => "settlement",
+            Kind::Penalty(_) => "penalty",
+            Kind::Sweep(_) => "sweep",
         }
     }
 
@@ -49,6 +57,8 @@ impl Kind {
             Kind::Refund => "the refund".to_string(),
             Kind::Commitment(k) => format!("commitment #{k}"),
             Kind::Settlement => "the settlement".to_string(),
+            Kind::Penalty(k) => format!("the penalty against commitment #{k}"),
+            Kind::Sweep(k) => format!("the delayed sweep of commitment #{k}"),
         }
     }
 }
@@ -146,6 +156,8 @@ struct Driver<'a> {
     vanished: [bool; 2],
     alarmed: [bool; 2],
     closed: bool,
+    /// Broadcasts confirmed by the last block, for the parties to react to.
+    fresh: Vec<usize>,
 }
 
 fn slot(who: Who) -> usize {
@@ -221,7 +233,8 @@ impl Driver<'_> {
         let block = self.chain.mine();
         for tx in &block.txs {
             let txid = tx.compute_txid();
-            if let Some(b) = self.broadcasts.iter_mut().find(|b| b.txid == txid) {
+            if let Some((i, b)) = self.broadcasts.iter_mut().enumerate().find(|(_, b)| b.txid == txid) {
+                self.fresh.push(i);
                 b.status = Status::Confirmed(block.height);
                 let text = format!("{} confirms at height {}", b.kind.describe(), group(u64::from(block.height)));
                 let clock_s = self.scenario.chain.time_of(block.height);
@@ -244,6 +257,7 @@ fn best_state(who: Who, payer: &Payer, payee: &Payee, states: &States) -> Option
             let complete = payer.params().design.signing() == Signing::Both;
             match latest {
                 Some(c) if complete => Some((c.tx.clone(), Kind::Commitment(c.seq))),
+                Some(c) if c.held.is_some() => payer.complete_own(c).ok().map(|tx| (tx, Kind::Commitment(c.seq))),
                 _ => payer.refund().map(|tx| (tx, Kind::Refund)),
             }
         }
@@ -258,7 +272,7 @@ fn held_state(who: Who, commitment: u64, payer: &Payer, payee: &Payee, states: &
     }
     let c = states.by_seq.get(&commitment)?;
     let tx = match who {
-        Who::Payer => c.tx.clone(),
+        Who::Payer => payer.complete_own(c).ok()?,
         Who::Payee => payee.complete(c).ok()?,
     };
     Some((tx, Kind::Commitment(commitment)))
@@ -288,6 +302,7 @@ pub fn play(
         vanished: [false; 2],
         alarmed: [false; 2],
         closed: false,
+        fresh: Vec::new(),
     };
     let coin = &channel.coin;
     d.chain
@@ -319,6 +334,9 @@ pub fn play(
                     if let Some((tx, kind)) = held_state(ev.who, commitment, payer, payee, states) {
                         d.broadcast(tx, kind, ev.who, t);
                     }
+                    // A party that broadcast a state has closed alone: it does not broadcast
+                    // another when the other side then vanishes.
+                    d.alarmed[slot(ev.who)] = true;
                     alarm(&mut d, ev.who.other(), t, payer, payee, states);
                 }
                 Does::Close => {
@@ -349,6 +367,7 @@ pub fn play(
         }
         if !d.chain.mempool().is_empty() {
             d.mine();
+            react(&mut d, payer, payee, states.latest);
             continue;
         }
         // Nothing to mine: jump to the next height at which something is due.
@@ -386,7 +405,7 @@ fn alarm(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, sta
 /// else by the other party, who completes it.
 fn cooperative(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, settlement: &SignedCommitment) {
     d.closed = true;
-    let complete_by_payer = payer.params().design.signing() == Signing::Both || settlement.seq == 0;
+    let complete_by_payer = payer.params().design.signing() != Signing::PayerOnly || settlement.seq == 0;
     let by = if who == Who::Payer && !complete_by_payer { Who::Payee } else { who };
     let tx = match by {
         Who::Payer => settlement.tx.clone(),
@@ -397,4 +416,49 @@ fn cooperative(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Paye
     };
     d.note(t, format!("the video stops; {} and {} close cooperatively", d.name(Who::Payer), d.name(Who::Payee)));
     d.broadcast(tx, Kind::Settlement, by, t);
+}
+
+/// The revocable design's watchers, after each block: a version that confirmed is answered by
+/// its owner with the delayed sweep of its own balance (valid `to_self_delay` blocks later) and,
+/// when the version was revoked, by the other party with the penalty, at once. A party that
+/// vanished does neither.
+fn react(d: &mut Driver<'_>, payer: &Payer, payee: &Payee, latest: u64) {
+    let fresh = std::mem::take(&mut d.fresh);
+    let p = payer.params();
+    let Some(design) = p.design.revocable() else { return };
+    for i in fresh {
+        let b = &d.broadcasts[i];
+        if !matches!(b.kind, Kind::Commitment(_) | Kind::Refund) {
+            continue;
+        }
+        let (tx, owner) = (b.tx.clone(), b.by);
+        let Some(seq) = design.commitment_number(p, &tx) else { continue };
+        let t = d.now_s();
+        let watcher = owner.other();
+        let revocation = |who: Who| match who {
+            Who::Payer => payer.revocation(),
+            Who::Payee => payee.revocation(),
+        };
+        if seq < latest && !d.vanished[slot(watcher)] {
+            let name = d.name(watcher).to_string();
+            match revocation(watcher).and_then(|r| r.penalty(design, p, seq, &tx)) {
+                Some(penalty) => {
+                    d.note(
+                        t,
+                        format!(
+                            "{name} sees revoked commitment #{seq} on the chain and takes its delayed output with \
+                             the revocation key"
+                        ),
+                    );
+                    d.broadcast(penalty, Kind::Penalty(seq), watcher, t);
+                }
+                None => d.note(t, format!("{name} sees commitment #{seq}, which pays {name} directly")),
+            }
+        }
+        if !d.vanished[slot(owner)] {
+            if let Some(sweep) = revocation(owner).and_then(|r| r.sweep(design, p, seq, &tx)) {
+                d.broadcast(sweep, Kind::Sweep(seq), owner, t);
+            }
+        }
+    }
 }

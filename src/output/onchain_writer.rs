@@ -12,7 +12,7 @@ use crate::onchain::strategy::States;
 use crate::onchain::{play, ChainRun, Does};
 use crate::output::summary::{summary_of, Summary};
 use crate::output::OutputError;
-use crate::party::SignedCommitment;
+use crate::party::{Payee, Payer, SignedCommitment};
 use crate::run::Writer;
 use crate::scenario::Scenario;
 
@@ -52,6 +52,10 @@ pub struct OnchainWriter {
     narrate: bool,
     wanted: BTreeSet<u64>,
     states: States,
+    /// The parties for the chain, from the same seed: they hold the keys that complete and sign
+    /// what they broadcast, and (revocable design) receive each state's revocations as the
+    /// states stream past, as the engine's parties do.
+    parties: Option<(Payer, Payee)>,
 }
 
 impl OnchainWriter {
@@ -74,12 +78,21 @@ impl OnchainWriter {
             narrate,
             wanted,
             states: States::default(),
+            parties: None,
         }
+    }
+}
+
+impl OnchainWriter {
+    fn failed(&self, detail: String) -> OutputError {
+        OutputError::Io { path: self.dir.join("chain.csv"), source: std::io::Error::other(detail) }
     }
 }
 
 impl Writer for OnchainWriter {
     fn opened(&mut self, _channel: &Channel) -> Result<(), OutputError> {
+        let (_, payer, payee) = engine::open(&self.streamed).map_err(|e| self.failed(e.to_string()))?;
+        self.parties = Some((payer, payee));
         Ok(())
     }
 
@@ -87,17 +100,27 @@ impl Writer for OnchainWriter {
         if self.wanted.contains(&c.seq) {
             self.states.by_seq.insert(c.seq, c.clone());
         }
+        if let Some((payer, payee)) = &mut self.parties {
+            let stored = payer.receive(c).and_then(|()| payee.receive(c));
+            stored.map_err(|e| OutputError::Io {
+                path: self.dir.join("chain.csv"),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        }
         Ok(())
     }
 
     fn finish(mut self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
         // The parties again, from the same seed: they hold the keys that complete and sign what
         // they broadcast (the refund, a half-signed state).
-        let (channel, payer, payee) = engine::open(&self.streamed).map_err(|e| OutputError::Io {
-            path: self.dir.join("chain.csv"),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        debug_assert_eq!(channel, report.channel);
+        let (payer, payee) = match self.parties.take() {
+            Some(parties) => parties,
+            None => {
+                let (_, payer, payee) = engine::open(&self.streamed).map_err(|e| self.failed(e.to_string()))?;
+                (payer, payee)
+            }
+        };
+        debug_assert_eq!(payer.params(), &report.channel.params);
         self.states.latest = report.commitments;
         let run = play(&self.scenario, &report.channel, (&payer, &payee), &self.states, &report.settlement);
         super::chain::write_chain_csv(&self.dir, &self.scenario, &run)?;
