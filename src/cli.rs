@@ -56,6 +56,21 @@ pub enum Command {
         #[arg(long, value_name = "none|all|LIST", value_parser = crate::audience::ViewerSelection::parse)]
         commitments: Option<crate::audience::ViewerSelection>,
     },
+    /// Run a scenario's session and events under every design and compare who ends with what:
+    /// compare.csv, a chart, compare.html and each design's own output folder.
+    Compare {
+        /// The scenario file, e.g. scenarios/cheating/naive-emma-cheats.toml.
+        scenario: PathBuf,
+        /// Folder that receives <name>-compare/ (replaced atomically on each run).
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Replace <out>/<name>-compare even if it is not a previous paychan output.
+        #[arg(long)]
+        force: bool,
+        /// Signing threads (default: every core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+    },
     /// Check an output folder from its files alone: every transaction under Bitcoin Core's
     /// interpreter and policy, and the log against the transactions (exit 0 all pass, 1 not).
     Verify {
@@ -177,6 +192,13 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             run(&scenario, &options, commitments, quiet)
         }
         Command::Check { scenario } => check(&scenario),
+        Command::Compare { scenario, out, force, threads } => {
+            let c = crate::compare::compare(&scenario, &out, force, threads.unwrap_or_else(default_threads))?;
+            for line in crate::compare::sentences(&c) {
+                println!("{line}");
+            }
+            Ok(0)
+        }
         Command::Bench { commitments, threads, repeat } => {
             bench(commitments, threads.unwrap_or_else(default_threads), repeat)
         }

@@ -21,6 +21,7 @@ pub mod chain;
 pub mod channel;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod engine;
 pub mod onchain;
 pub mod output;

@@ -51,7 +51,7 @@ fn spec() -> Spec {
 fn the_spec_sees_every_subcommand() {
     // A floor, so that a broken `spec()` (say, one that finds nothing) cannot pass the rest.
     let names: Vec<String> = spec().subcommands.into_iter().map(|(n, _)| n).collect();
-    for expected in ["run", "verify", "bench", "check", "completions", "man", "schema"] {
+    for expected in ["run", "verify", "bench", "check", "compare", "completions", "man", "schema"] {
         assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
     }
 }

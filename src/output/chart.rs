@@ -1293,7 +1293,9 @@ pub(crate) fn clock_label(s: u64) -> String {
     }
 }
 
+mod compare;
 mod outcome;
+pub use compare::{write_compare_chart, CompareBars, CompareInput};
 pub use outcome::{write_outcome_chart, OutcomeInput};
 
 #[cfg(test)]

@@ -127,6 +127,9 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
             s.payer.name.clone()
         } else if script == s.payee.script_pubkey_hex {
             s.payee.name.clone()
+        } else if s.design == "revocable" && script.starts_with("0020") {
+            // The revocable log holds the payee's version: his balance is its delayed to_local.
+            format!("{} (delayed to_local)", s.payee.name)
         } else {
             "unknown".to_string()
         }

@@ -1,0 +1,55 @@
+//! `paychan compare`: the chapter's table. "Emma broadcasts #1 after 600 s" under every design:
+//! naive loses Fabian's 599,000 sat, timelocked and Spilman pay him in full, revocable gives him
+//! the whole channel; every design's folder passes `paychan verify`.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+use paychan::compare::{CompareRow, COMPARE_COLUMNS};
+
+#[test]
+fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
+    let out = tempfile::tempdir().unwrap();
+    let o = paychan(&["compare", "scenarios/cheating/naive-emma-cheats.toml", "--out", out.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let dir = out.path().join("naive-emma-cheats-compare");
+    let mut reader = csv::Reader::from_path(dir.join("compare.csv")).unwrap();
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), COMPARE_COLUMNS);
+    let rows: Vec<CompareRow> = reader.deserialize().map(|r| r.unwrap()).collect();
+    let designs: Vec<&str> = rows.iter().map(|r| r.design.as_str()).collect();
+    assert_eq!(designs, ["naive", "timelocked", "spilman", "revocable"]);
+    let row = |d: &str| rows.iter().find(|r| r.design == d).unwrap();
+    // Naive: Fabian is paid one second of the 600 he is owed: 599,000 sat lost.
+    let naive = row("naive");
+    assert_eq!((naive.payee_owed_sat, naive.payee_received_sat), (600_000, Some(1_000)));
+    // Timelocked and Spilman: paid in full.
+    for d in ["timelocked", "spilman"] {
+        assert_eq!(row(d).payee_received_sat, Some(600_000), "{d}");
+        assert_eq!(row(d).payer_received_sat, Some(row(d).payer_owed_sat), "{d}");
+    }
+    assert!(row("spilman").verdict.contains("she broadcasts her refund instead"), "{}", row("spilman").verdict);
+    assert_eq!(row("spilman").events, "600 s Emma broadcasts the refund");
+    // Revocable: the whole channel but the commitment's 181-sat fee and the penalty's 122.
+    let rev = row("revocable");
+    assert_eq!((rev.payer_received_sat, rev.payee_received_sat), (Some(0), Some(3_600_000 - 181 - 122)));
+    assert_eq!((rev.onchain_txs, rev.closed_at_height), (3, Some(800_002)));
+    assert_eq!(rev.onchain_fees_sat, 153 + 181 + 122, "funding, commitment and penalty fees");
+    for r in &rows {
+        let v = paychan(&["verify", dir.join(&r.design).to_str().unwrap()]);
+        assert!(v.status.success(), "{}: {}", r.design, String::from_utf8_lossy(&v.stdout));
+        assert_eq!(r.scenario, "naive-emma-cheats");
+    }
+    for f in ["compare.png", "compare.svg", "compare.html"] {
+        assert!(fs::metadata(dir.join(f)).unwrap().len() > 1_000, "{f}");
+    }
+    let html = fs::read_to_string(dir.join("compare.html")).unwrap();
+    assert!(html.contains("<a href=\"revocable/report.html\">revocable</a>"), "links each design's report");
+    assert!(
+        stdout.contains("Fabian ends whole (received ≥ owed) under timelocked, spilman, revocable; not under naive."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Emma ends whole (received ≥ owed) under naive, timelocked, spilman; not under revocable."));
+}
