@@ -91,6 +91,11 @@ pub enum Command {
         /// Runs per measurement; the best is kept.
         #[arg(long, default_value_t = 3)]
         repeat: u32,
+        /// Instead: each design's cost per state (one thread) against the bare secp256k1
+        /// operations that state needs (signatures, verifications, the point multiplications of
+        /// BOLT #3's key derivation).
+        #[arg(long)]
+        designs: bool,
     },
     /// Run a grid of scenarios (every channel real) into one tidy sweep.csv, or one shard of it.
     Sweep {
@@ -199,7 +204,14 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             }
             Ok(0)
         }
-        Command::Bench { commitments, threads, repeat } => {
+        Command::Bench { commitments, repeat, designs: true, .. } => {
+            let scratch = std::env::temp_dir().join(format!("paychan-bench-designs-{}", std::process::id()));
+            let figures = crate::commands::bench_designs::measure(commitments, repeat, &scratch)?;
+            print!("{}", crate::commands::bench_designs::describe(commitments, &figures));
+            let _ = std::fs::remove_dir_all(&scratch);
+            Ok(0)
+        }
+        Command::Bench { commitments, threads, repeat, designs: false } => {
             bench(commitments, threads.unwrap_or_else(default_threads), repeat)
         }
         Command::Sweep { grid, out, shard, shards, threads, quiet } => {

@@ -273,9 +273,10 @@ impl Payer {
 
     fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Proposal, Exhausted> {
         let split = self.params.split(paid)?;
+        let mine = self.rev.as_mut().filter(|_| !settlement).map(|rev| rev.next_point(seq));
         let p = &self.params;
-        let (tx, point) = match (p.design.revocable(), &self.rev) {
-            (Some(design), Some(rev)) if !settlement => {
+        let (tx, point) = match (p.design.revocable(), mine) {
+            (Some(design), Some(mine)) => {
                 let (_, theirs) = self
                     .their_next
                     .filter(|(n, _)| *n == seq)
@@ -284,7 +285,7 @@ impl Payer {
                     .version(p, Who::Payee, seq, &split, &theirs)
                     .expect("a split the channel can pay builds a commitment with an output")
                     .tx;
-                (tx, Some(rev.point(seq)))
+                (tx, Some(mine))
             }
             _ => (if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) }, None),
         };
@@ -304,7 +305,7 @@ impl Payer {
     ) -> Result<SignedCommitment, ProtocolError> {
         let p = &self.params;
         let seq = proposal.seq;
-        let (design, rev) = (p.design.revocable().expect("a revocable design"), self.rev.as_ref().expect("keys"));
+        let design = p.design.revocable().expect("a revocable design");
         let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq, who: "payee" })?;
         let mine = proposal.point.expect("the payer's own proposal carries her point");
         let own = design.version(p, Who::Payer, seq, &split, &mine).map_err(|e| ProtocolError::Mismatch {
@@ -324,10 +325,11 @@ impl Payer {
         held.input[0].witness = half_signed(p, Who::Payee, &bitcoin::ecdsa::Signature::sighash_all(payee_sig));
         let mut tx = proposal.tx;
         tx.input[0].witness = half_signed(p, Who::Payer, &bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig));
+        let rev = self.rev.as_mut().expect("a revocable payer has keys");
         let revealed = Revealed {
             payer_point: mine,
             payee_point: theirs,
-            payer_secret: (seq > 0).then(|| rev.secret(seq - 1)),
+            payer_secret: (seq > 0).then(|| rev.next_secret(seq - 1)),
             payee_secret: reply.revocation,
         };
         self.paid = split.paid;
@@ -545,7 +547,7 @@ impl Payee {
     /// The payee's per-commitment point of his version `seq`, which he tells the payer before
     /// she proposes that state (revocable design); `None` in the other designs.
     pub fn announce(&mut self, seq: u64) -> Option<PublicKey> {
-        let point = self.rev.as_ref()?.point(seq);
+        let point = self.rev.as_mut()?.next_point(seq);
         self.announced = Some((seq, point));
         Some(point)
     }
@@ -600,7 +602,7 @@ impl Payee {
         let her_version = design.version(p, Who::Payer, seq, split, &hers).map_err(|e| mismatch(e.to_string()))?.tx;
         let (payee_sig, _) = self.signer.sign_p2wsh_input(&her_version, 0, &p.witness_script, p.funding_amount);
         let rev = self.rev.as_mut().expect("a revocable payee has keys");
-        let revocation = (seq > 0).then(|| rev.secret(seq - 1));
+        let revocation = (seq > 0).then(|| rev.next_secret(seq - 1));
         if seq == 0 {
             rev.first(0, hers);
         }

@@ -40,7 +40,7 @@ pub struct Revocation {
     who: Who,
     revocation: Signer,
     delayed: Signer,
-    seed: [u8; 32],
+    secrets: bolt3::SecretGenerator,
     received: SecretStore,
     /// The other party's point of its latest unrevoked version, and that version's number.
     theirs: Option<(u64, PublicKey)>,
@@ -57,7 +57,7 @@ impl Revocation {
             who,
             revocation: Signer::new(keys.secret_key(r)),
             delayed: Signer::new(keys.secret_key(d)),
-            seed: keys.bytes32(s),
+            secrets: bolt3::SecretGenerator::new(keys.bytes32(s)),
             received: SecretStore::new(),
             theirs: None,
         }
@@ -70,12 +70,24 @@ impl Revocation {
 
     /// The per-commitment secret of the party's version `seq`.
     pub fn secret(&self, seq: u64) -> [u8; 32] {
-        bolt3::generate_from_seed(self.seed, bolt3::FIRST_SECRET_INDEX - seq.min(bolt3::FIRST_SECRET_INDEX))
+        self.secrets.clone().secret(bolt3::FIRST_SECRET_INDEX - seq.min(bolt3::FIRST_SECRET_INDEX))
+    }
+
+    /// As [`Revocation::secret`], keeping the partial secret of the current run of indices, so
+    /// the next states' secrets cost a few hashes (the per-state path).
+    pub fn next_secret(&mut self, seq: u64) -> [u8; 32] {
+        self.secrets.secret(bolt3::FIRST_SECRET_INDEX - seq.min(bolt3::FIRST_SECRET_INDEX))
     }
 
     /// The per-commitment point of the party's version `seq`.
     pub fn point(&self, seq: u64) -> PublicKey {
         bolt3::per_commitment_point(secp(), &self.secret(seq))
+            .expect("a SHA-256 output is a valid secret key but with probability 2^-128")
+    }
+
+    /// As [`Revocation::point`], on the per-state path ([`Revocation::next_secret`]).
+    pub fn next_point(&mut self, seq: u64) -> PublicKey {
+        bolt3::per_commitment_point(secp(), &self.next_secret(seq))
             .expect("a SHA-256 output is a valid secret key but with probability 2^-128")
     }
 

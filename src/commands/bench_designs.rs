@@ -1,0 +1,189 @@
+//! `paychan bench --designs`: each design's cost per state against the bare secp256k1 operations
+//! that state needs.
+//!
+//! The designs need different cryptography per state. The naive and timelocked channels: two
+//! ECDSA signatures and two verifications. Spilman: the payer's signature and the payee's check.
+//! The revocable channel (BOLT #3) on top of its two signatures and two verifications derives keys
+//! for four built versions (each party builds its own version and the one it signs for the other):
+//! per version the revocation key (two variable-base point multiplications and a point addition)
+//! and the delayed key (a generator multiplication and an addition); plus four per-commitment
+//! points (a generator multiplication each: the payee's announced point, the payer's own, and each
+//! party's check of the secret the other revealed). This module times exactly those operations
+//! bare, with the same library, then the real engine (one thread, the CSV log written) per design,
+//! and prints the ratios. It measures; it asserts nothing.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::secp256k1::{Message, PublicKey, Scalar, Secp256k1, SecretKey};
+
+use crate::channel::DESIGNS;
+use crate::engine;
+use crate::output::{CommitmentLog, OutputError};
+use crate::scenario::Scenario;
+
+/// The secp256k1 operations one state of a design needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operations {
+    /// ECDSA signatures.
+    pub signs: u32,
+    /// ECDSA verifications.
+    pub verifies: u32,
+    /// Variable-base point multiplications (`PublicKey::mul_tweak`).
+    pub point_muls: u32,
+    /// Generator multiplications (`PublicKey::from_secret_key`, `add_exp_tweak`).
+    pub generator_muls: u32,
+    /// Point additions (`PublicKey::combine`, and the addition of `add_exp_tweak`).
+    pub additions: u32,
+}
+
+/// What one state of `design` needs, counted from the protocol (see the module's docs).
+pub fn operations(design: &str) -> Operations {
+    match design {
+        "spilman" => Operations { signs: 1, verifies: 1, point_muls: 0, generator_muls: 0, additions: 0 },
+        // Four versions built: each a revocation key (2 point multiplications, 1 addition) and a
+        // delayed key (1 generator multiplication, 1 addition); four per-commitment points.
+        "revocable" => Operations { signs: 2, verifies: 2, point_muls: 8, generator_muls: 8, additions: 8 },
+        _ => Operations { signs: 2, verifies: 2, point_muls: 0, generator_muls: 0, additions: 0 },
+    }
+}
+
+/// One design's figures.
+#[derive(Debug, Clone)]
+pub struct DesignFigures {
+    /// The design's name.
+    pub design: &'static str,
+    /// What a state needs.
+    pub operations: Operations,
+    /// Those operations, bare, per state (best of the repeats).
+    pub raw_per_state: Duration,
+    /// The engine with the CSV log, one thread, per state (best of the repeats).
+    pub run_per_state: Duration,
+}
+
+impl DesignFigures {
+    /// The run's cost over the bare operations'.
+    pub fn ratio(&self) -> f64 {
+        self.run_per_state.as_secs_f64() / self.raw_per_state.as_secs_f64()
+    }
+}
+
+/// Times `n` rounds of `ops`, bare: fresh messages and tweaks each round, nothing else.
+pub fn raw(ops: Operations, n: u64) -> Duration {
+    let secp = Secp256k1::new();
+    let a = SecretKey::from_slice(&[0x11; 32]).expect("a valid scalar");
+    let pa = PublicKey::from_secret_key(&secp, &a);
+    let pb = PublicKey::from_secret_key(&secp, &SecretKey::from_slice(&[0x22; 32]).expect("a valid scalar"));
+    let mut ok = true;
+    let start = Instant::now();
+    for i in 0..n {
+        let digest = sha256::Hash::hash(&i.to_le_bytes()).to_byte_array();
+        let msg = Message::from_digest(digest);
+        let mut sig = None;
+        for _ in 0..ops.signs {
+            sig = Some(secp.sign_ecdsa(&msg, &a));
+        }
+        for _ in 0..ops.verifies {
+            ok &= sig.is_some_and(|sig| secp.verify_ecdsa(&msg, &sig, &pa).is_ok());
+        }
+        let tweak = Scalar::from_be_bytes(digest).unwrap_or(Scalar::ONE);
+        let mut point = pb;
+        for _ in 0..ops.point_muls {
+            point = point.mul_tweak(&secp, &tweak).unwrap_or(pb);
+        }
+        for _ in 0..ops.generator_muls / 2 {
+            point = point.add_exp_tweak(&secp, &tweak).unwrap_or(pb);
+        }
+        for _ in 0..ops.generator_muls - ops.generator_muls / 2 {
+            let k = SecretKey::from_slice(&digest).unwrap_or(a);
+            ok &= PublicKey::from_secret_key(&secp, &k) != point;
+        }
+        for _ in 0..ops.additions.saturating_sub(ops.generator_muls / 2) {
+            point = point.combine(&pa).unwrap_or(pb);
+        }
+    }
+    let took = start.elapsed();
+    assert!(ok, "every bare signature verifies");
+    took
+}
+
+/// The scenario a design's benchmark runs: the book's price, a channel big enough for `n` seconds.
+fn scenario(design: &str, n: u64) -> Scenario {
+    // The timelocked window must hold every commitment.
+    let window = if design == "timelocked" { format!("refund_after = {}\n", n + 1) } else { String::new() };
+    let text = format!(
+        "name = \"bench\"\nseed = 1\npayer = \"Emma\"\npayee = \"Fabian\"\ncapacity = \"20 BTC\"\n\
+         fee_rate = \"1 sat/vB\"\ndesign = \"{design}\"\n{window}[[segment]]\nrate = \"1000 sat/s\"\n\
+         duration = \"{n} s\"\n"
+    );
+    Scenario::from_toml(Path::new("bench.toml"), &text).expect("the benchmark scenario is valid")
+}
+
+/// Times the engine on one thread over `n` states of `design`, each written as a CSV row into
+/// `dir`.
+///
+/// # Errors
+///
+/// [`OutputError`] when the CSV cannot be written.
+pub fn run(design: &str, n: u64, dir: &Path) -> Result<Duration, OutputError> {
+    let s = scenario(design, n);
+    let mut log = CommitmentLog::create(dir, s.capacity, 1, true)?;
+    let start = Instant::now();
+    let report = engine::run(&s, 1, |tick, c| log.append(tick, c)).map_err(|e| match e {
+        engine::EngineError::Sink { source, .. } => source,
+        other => OutputError::Io { path: dir.to_path_buf(), source: std::io::Error::other(other.to_string()) },
+    })?;
+    log.finish()?;
+    let took = start.elapsed();
+    assert_eq!(report.commitments, n, "the benchmark channel never runs out");
+    Ok(took)
+}
+
+/// Measures every design: `n` states, the best of `repeat` interleaved repeats of each figure.
+///
+/// # Errors
+///
+/// [`OutputError`] when the scratch folder or a CSV cannot be written.
+pub fn measure(n: u64, repeat: u32, scratch: &Path) -> Result<Vec<DesignFigures>, OutputError> {
+    std::fs::create_dir_all(scratch).map_err(|source| OutputError::Io { path: scratch.to_path_buf(), source })?;
+    let per = |d: Duration| d / u32::try_from(n.max(1)).unwrap_or(u32::MAX);
+    let mut out = Vec::new();
+    for r in DESIGNS {
+        let ops = operations(r.name);
+        let (mut best_raw, mut best_run) = (Duration::MAX, Duration::MAX);
+        for _ in 0..repeat.max(1) {
+            best_raw = best_raw.min(raw(ops, n));
+            best_run = best_run.min(run(r.name, n, scratch)?);
+        }
+        out.push(DesignFigures {
+            design: r.name,
+            operations: ops,
+            raw_per_state: per(best_raw),
+            run_per_state: per(best_run),
+        });
+    }
+    Ok(out)
+}
+
+/// The figures as `paychan bench --designs` prints them.
+pub fn describe(n: u64, figures: &[DesignFigures]) -> String {
+    let mut s = format!("paychan bench --designs: {n} states per design, one thread, best of the runs\n");
+    for f in figures {
+        let o = f.operations;
+        s += &format!(
+            "  {:<11} {} signs + {} verifies + {} point mults + {} generator mults + {} additions: raw {:>6.1} µs, \
+             run {:>6.1} µs/state, ratio {:.3}\n",
+            f.design,
+            o.signs,
+            o.verifies,
+            o.point_muls,
+            o.generator_muls,
+            o.additions,
+            f.raw_per_state.as_secs_f64() * 1e6,
+            f.run_per_state.as_secs_f64() * 1e6,
+            f.ratio()
+        );
+    }
+    s
+}
