@@ -73,6 +73,124 @@ pub struct CompareRow {
     pub verdict: String,
 }
 
+/// The columns of `whatif.csv`, in [`WhatIfRow`]'s order.
+pub const WHATIF_COLUMNS: [&str; 10] = [
+    "commitment",
+    "clock_s",
+    "broadcast_s",
+    "design",
+    "payer_owed_sat",
+    "payer_received_sat",
+    "payee_owed_sat",
+    "payee_received_sat",
+    "closed_at_height",
+    "verdict",
+];
+
+/// One row of `whatif.csv`: what happens under one design if the payer, when the session stops,
+/// broadcasts commitment `commitment` (and the payee keeps watching), from a run made for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatIfRow {
+    /// The state the payer broadcasts.
+    pub commitment: u64,
+    /// The scenario clock at which it was signed.
+    pub clock_s: u64,
+    /// The scenario clock at which the payer broadcasts it: when the session stops.
+    pub broadcast_s: u64,
+    /// The design's name.
+    pub design: String,
+    /// What the payer is owed.
+    pub payer_owed_sat: u64,
+    /// What the chain paid the payer.
+    pub payer_received_sat: u64,
+    /// What the payee is owed.
+    pub payee_owed_sat: u64,
+    /// What the chain paid the payee.
+    pub payee_received_sat: u64,
+    /// When the funding output was spent; empty if never.
+    pub closed_at_height: Option<u32>,
+    /// One sentence, with any mapping of the broadcast for the design.
+    pub verdict: String,
+}
+
+/// How many commitments the what-if stepper samples at most.
+pub const WHATIF_SAMPLES: u64 = 12;
+
+/// The commitments the what-if runs sample: #1, the last, and evenly between.
+fn samples(total: u64) -> Vec<u64> {
+    if total == 0 {
+        return Vec::new();
+    }
+    let n = WHATIF_SAMPLES.min(total);
+    let mut out: Vec<u64> = (0..n).map(|i| 1 + i * (total - 1) / (n - 1).max(1)).collect();
+    out.dedup();
+    out
+}
+
+/// The what-if runs: for each sampled commitment, the scenario's session (stopped where its first
+/// event stops it), the payer broadcasting that commitment then instead of closing, the payee
+/// watching, under every design; in memory (the engine and the chain), each party receiving the
+/// revocations as in a run.
+fn what_if(scenario: &Scenario, threads: usize) -> Result<Vec<WhatIfRow>, Error> {
+    let end = scenario.stream_end_s();
+    let mut base = scenario.cut_at(end);
+    base.events.clear();
+    let ticks: Vec<(u64, u64)> = crate::engine::Ledger::new(&base).map(|e| (e.tick.seq, e.tick.clock_s)).collect();
+    let wanted = samples(ticks.len() as u64);
+    let mut rows = Vec::new();
+    for k in wanted {
+        let clock_s = ticks.iter().find(|(seq, _)| *seq == k).map_or(0, |(_, c)| *c);
+        let mut s = base.clone();
+        s.events = vec![Event {
+            at: crate::onchain::At::Seconds(end),
+            who: Who::Payer,
+            does: Does::Broadcast { commitment: k },
+        }];
+        for r in DESIGNS {
+            let Ok((v, notes)) = variant(&s, r.name) else { continue };
+            let streamed = v.cut_at(v.stream_end_s());
+            let failed = |source| Error::Engine { scenario: PathBuf::from(&scenario.name), source };
+            let (channel, mut payer, mut payee) =
+                crate::engine::open(&streamed).map_err(|e| failed(crate::engine::EngineError::Funding(e)))?;
+            let mut states = crate::onchain::strategy::States::default();
+            let report = crate::engine::run::<crate::party::ProtocolError, _>(&streamed, threads, |_, c| {
+                // Keep the broadcast state and the latest (the watcher's best).
+                states.by_seq.insert(c.seq, c.clone());
+                states.by_seq.retain(|seq, _| *seq == k || *seq == c.seq);
+                payer.receive(c)?;
+                payee.receive(c)
+            })
+            .map_err(|e| match e {
+                crate::engine::EngineError::Sink { source, .. } => failed(crate::engine::EngineError::Protocol(source)),
+                crate::engine::EngineError::Funding(f) => failed(crate::engine::EngineError::Funding(f)),
+                crate::engine::EngineError::Protocol(p) => failed(crate::engine::EngineError::Protocol(p)),
+                crate::engine::EngineError::Unpayable(x) => failed(crate::engine::EngineError::Unpayable(x)),
+                crate::engine::EngineError::Threads(t) => failed(crate::engine::EngineError::Threads(t)),
+            })?;
+            states.latest = report.commitments;
+            let run = crate::onchain::play(&v, &channel, (&payer, &payee), &states, &report.settlement);
+            let o = &run.outcome;
+            let mut verdict = o.verdict.clone();
+            for note in notes {
+                verdict = format!("{verdict} ({note})");
+            }
+            rows.push(WhatIfRow {
+                commitment: k,
+                clock_s,
+                broadcast_s: end,
+                design: r.name.to_string(),
+                payer_owed_sat: o.payer.owed.to_sat(),
+                payer_received_sat: o.payer.received.to_sat(),
+                payee_owed_sat: o.payee.owed.to_sat(),
+                payee_received_sat: o.payee.received.to_sat(),
+                closed_at_height: o.closed_at_height,
+                verdict,
+            });
+        }
+    }
+    Ok(rows)
+}
+
 /// What a comparison wrote and found.
 #[derive(Debug, Clone)]
 pub struct Comparison {
@@ -82,6 +200,8 @@ pub struct Comparison {
     pub dir: PathBuf,
     /// One row per design, in the registry's order.
     pub rows: Vec<CompareRow>,
+    /// The what-if runs: per sampled commitment, per design.
+    pub what_if: Vec<WhatIfRow>,
 }
 
 /// The scenario under `design`: its settings carried over, the events mapped to what each party
@@ -233,6 +353,8 @@ pub fn compare(path: &Path, out: &Path, force: bool, threads: usize) -> Result<C
         rows.push(row);
     }
     write_csv(&dir.join("compare.csv"), &rows)?;
+    let what_if = what_if(&scenario, threads)?;
+    write_csv(&dir.join("whatif.csv"), &what_if)?;
     let bars: Vec<CompareBars<'_>> = rows
         .iter()
         .map(|r| CompareBars {
@@ -255,9 +377,10 @@ pub fn compare(path: &Path, out: &Path, force: bool, threads: usize) -> Result<C
     )
     .map_err(OutputError::from)?;
     let html = dir.join("compare.html");
-    std::fs::write(&html, page(&scenario, &rows)).map_err(|source| OutputError::Io { path: html.clone(), source })?;
+    std::fs::write(&html, page(&scenario, &rows, &what_if))
+        .map_err(|source| OutputError::Io { path: html.clone(), source })?;
     let dir = staging.commit()?;
-    Ok(Comparison { scenario, dir, rows })
+    Ok(Comparison { scenario, dir, rows, what_if })
 }
 
 /// The number of confirmed transactions and their fees (inputs less outputs; the funding's input
@@ -280,7 +403,7 @@ fn confirmed_fees(channel: &channel::Channel, broadcasts: &[crate::onchain::Broa
     (count, fees)
 }
 
-fn write_csv(path: &Path, rows: &[CompareRow]) -> Result<(), OutputError> {
+fn write_csv<T: Serialize>(path: &Path, rows: &[T]) -> Result<(), OutputError> {
     let io = |source| OutputError::Io { path: path.to_path_buf(), source };
     let mut w = csv::Writer::from_path(path).map_err(|e| io(std::io::Error::other(e)))?;
     for r in rows {
@@ -326,7 +449,7 @@ fn escape(text: &str) -> String {
 }
 
 /// `compare.html`: the table, the chart, and a link to each design's own report.
-fn page(s: &Scenario, rows: &[CompareRow]) -> String {
+fn page(s: &Scenario, rows: &[CompareRow], what_if: &[WhatIfRow]) -> String {
     let sat = |v: Option<u64>| v.map_or("–".to_string(), thousands);
     let mut html = String::new();
     let _ = write!(
@@ -367,6 +490,45 @@ fn page(s: &Scenario, rows: &[CompareRow]) -> String {
             d = escape(&r.design),
         );
     }
-    html += "</table></section>\n</body></html>\n";
+    html += "</table></section>\n";
+    html += &what_if_section(s, what_if);
+    html += "</body></html>\n";
     html
+}
+
+/// The what-if stepper of `compare.html`: a slider over the sampled commitments; for the one on
+/// screen, what each design's run gave when the payer broadcast it then. The figures are the
+/// runs' (embedded as JSON), not computed in the page.
+fn what_if_section(s: &Scenario, rows: &[WhatIfRow]) -> String {
+    let data = serde_json::to_string(rows).unwrap_or_else(|_| "[]".to_string()).replace("</", "<\\/");
+    format!(
+        "<section id=\"whatif\"><h2>What if {payer} broadcast this commitment when the session stops?</h2>\n\
+         <p>For each sampled commitment, the same session, {payer} broadcasting that commitment when it stops \
+         instead of closing, {payee} watching, played under every design (runs made for this page; \
+         <code>whatif.csv</code>). The last commitment is the honest close alone.</p>\n\
+         <p><button id=\"wprev\">◀</button> <input id=\"wslider\" type=\"range\" min=\"0\" value=\"0\"> \
+         <button id=\"wnext\">▶</button> <b id=\"wpos\"></b></p>\n<table id=\"wtable\"></table>\n\
+         <script type=\"application/json\" id=\"wdata\">{data}</script>\n<script>\n(function () {{\n\
+         var R = JSON.parse(document.getElementById('wdata').textContent);\n\
+         var ks = []; R.forEach(function (r) {{ if (ks.indexOf(r.commitment) < 0) ks.push(r.commitment); }});\n\
+         var i = 0, sl = document.getElementById('wslider'); sl.max = Math.max(0, ks.length - 1);\n\
+         function n(v) {{ return v === null ? '–' : String(v).replace(/\\B(?=(\\d{{3}})+(?!\\d))/g, ','); }}\n\
+         function esc(t) {{ return String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;'); }}\n\
+         function show() {{\n  if (!ks.length) return; var k = ks[i]; sl.value = i;\n\
+           var rs = R.filter(function (r) {{ return r.commitment === k; }});\n\
+           document.getElementById('wpos').textContent = 'commitment #' + k + ' (signed at ' + rs[0].clock_s + ' s)';\n\
+           var h = '<tr><th class=\"t\">design</th><th>{payer} owed</th><th>{payer} received</th><th>{payee} owed</th>' +\n\
+             '<th>{payee} received</th><th class=\"t\">verdict</th></tr>';\n\
+           rs.forEach(function (r) {{ h += '<tr><td class=\"t\">' + esc(r.design) + '</td><td>' + n(r.payer_owed_sat) +\n\
+             '</td><td>' + n(r.payer_received_sat) + '</td><td>' + n(r.payee_owed_sat) + '</td><td' +\n\
+             (r.payee_received_sat < r.payee_owed_sat ? ' class=\"short\"' : '') + '>' + n(r.payee_received_sat) +\n\
+             '</td><td class=\"t\">' + esc(r.verdict) + '</td></tr>'; }});\n\
+           document.getElementById('wtable').innerHTML = h;\n}}\n\
+         sl.addEventListener('input', function () {{ i = Number(this.value); show(); }});\n\
+         document.getElementById('wprev').onclick = function () {{ i = Math.max(0, i - 1); show(); }};\n\
+         document.getElementById('wnext').onclick = function () {{ i = Math.min(ks.length - 1, i + 1); show(); }};\n\
+         show();\n}})();\n</script></section>\n",
+        payer = escape(&s.payer),
+        payee = escape(&s.payee),
+    )
 }

@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 
 use common::*;
-use paychan::compare::{CompareRow, COMPARE_COLUMNS};
+use paychan::compare::{CompareRow, WhatIfRow, COMPARE_COLUMNS, WHATIF_COLUMNS};
 
 #[test]
 fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
@@ -42,11 +42,36 @@ fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
         assert!(v.status.success(), "{}: {}", r.design, String::from_utf8_lossy(&v.stdout));
         assert_eq!(r.scenario, "naive-emma-cheats");
     }
-    for f in ["compare.png", "compare.svg", "compare.html"] {
+    for f in ["compare.png", "compare.svg", "compare.html", "whatif.csv"] {
         assert!(fs::metadata(dir.join(f)).unwrap().len() > 1_000, "{f}");
+    }
+    // The what-if runs: each sampled commitment broadcast by Emma when the session stops.
+    let mut reader = csv::Reader::from_path(dir.join("whatif.csv")).unwrap();
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), WHATIF_COLUMNS);
+    let what_if: Vec<WhatIfRow> = reader.deserialize().map(|r| r.unwrap()).collect();
+    let ks: std::collections::BTreeSet<u64> = what_if.iter().map(|w| w.commitment).collect();
+    assert_eq!((ks.len(), ks.first(), ks.last()), (12, Some(&1), Some(&600)));
+    for w in &what_if {
+        assert_eq!(w.broadcast_s, 600);
+        if w.commitment == 1 {
+            // The same cheat as compare.csv's, from its own run: the same figures.
+            let r = row(&w.design);
+            assert_eq!(
+                (Some(w.payer_received_sat), Some(w.payee_received_sat)),
+                (r.payer_received_sat, r.payee_received_sat)
+            );
+        }
+        match (w.design.as_str(), w.commitment) {
+            // The latest state is the honest close alone: Fabian whole everywhere.
+            (_, 600) => assert!(w.payee_received_sat >= w.payee_owed_sat - 122, "{w:?}"),
+            ("naive", k) => assert_eq!(w.payee_received_sat, k * 1_000, "{w:?}"),
+            ("revocable", _) => assert_eq!((w.payer_received_sat, w.payee_received_sat), (0, 3_599_697), "{w:?}"),
+            _ => assert_eq!(w.payee_received_sat, 600_000, "{w:?}"),
+        }
     }
     let html = fs::read_to_string(dir.join("compare.html")).unwrap();
     assert!(html.contains("<a href=\"revocable/report.html\">revocable</a>"), "links each design's report");
+    assert!(html.contains("id=\"whatif\"") && html.contains("\"commitment\":545"), "the what-if stepper and its runs");
     assert!(
         stdout.contains("Fabian ends whole (received ≥ owed) under timelocked, spilman, revocable; not under naive."),
         "{stdout}"

@@ -117,11 +117,28 @@ impl<W: Write> Narrator<W> {
     fn tell(&mut self, tick: &Tick, c: &SignedCommitment) -> io::Result<()> {
         let s = &self.scenario;
         let split = &c.split;
+        let dust = s.design.dust_limit().to_sat();
         let trimmed = match (split.payer_trimmed, split.payee_trimmed) {
-            (_, true) => format!(" ({}'s output is below the 294-sat dust limit and left out)", s.payee),
-            (true, _) => format!(" ({}'s refund is below the 294-sat dust limit and left out)", s.payer),
+            (_, true) => format!(" ({}'s output is below the {dust}-sat dust limit and left out)", s.payee),
+            (true, _) => format!(" ({}'s refund is below the {dust}-sat dust limit and left out)", s.payer),
             _ => String::new(),
         };
+        let unit = if s.interval_s == 1 { "second".to_string() } else { format!("{} seconds", s.interval_s) };
+        if s.design.signing() == crate::channel::Signing::Crossed {
+            let revoke = if c.seq > 0 { format!(", revokes his #{}", c.seq - 1) } else { String::new() };
+            let hers = if c.seq > 0 { format!(" and revokes her #{}", c.seq - 1) } else { String::new() };
+            return writeln!(
+                self.out,
+                "{p} signs {q}'s version of commitment #{}: {} to {q}, {} back to {p}{trimmed}; {q} checks it, signs \
+                 {p}'s version{revoke} and sends the next {unit} of video; {p} checks his signature{hers}. [{} s]",
+                c.seq,
+                self.amt(split.paid),
+                self.amt(split.payer),
+                tick.clock_s,
+                p = s.payer,
+                q = s.payee,
+            );
+        }
         writeln!(
             self.out,
             "{} signs commitment #{}: {} to {}, {} back to {}{trimmed}; {} checks it, adds the second signature and \
@@ -133,7 +150,7 @@ impl<W: Write> Narrator<W> {
             self.amt(split.payer),
             s.payer,
             s.payee,
-            if s.interval_s == 1 { "second".to_string() } else { format!("{} seconds", s.interval_s) },
+            unit,
             tick.clock_s
         )
     }

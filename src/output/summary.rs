@@ -345,12 +345,21 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
         format_fee_rate(scenario.fee_rate),
     );
     out += &format!(
-        "  streamed {} s of video: {} commitments, each signed by {} and {} by {}\n",
+        "  streamed {} s of video: {} commitments, {}\n",
         report.elapsed_s,
         report.commitments,
-        scenario.payer,
-        if scenario.design.signing() == crate::channel::Signing::Both { "countersigned" } else { "checked" },
-        scenario.payee
+        match scenario.design.signing() {
+            crate::channel::Signing::Both =>
+                format!("each signed by {} and countersigned by {}", scenario.payer, scenario.payee),
+            crate::channel::Signing::PayerOnly =>
+                format!("each signed by {} and checked by {}", scenario.payer, scenario.payee),
+            // Revocable: two versions per state, each signed by one party for the other.
+            crate::channel::Signing::Crossed => format!(
+                "each in two versions ({p} signs {q}'s, {q} signs {p}'s), the previous ones revoked",
+                p = scenario.payer,
+                q = scenario.payee
+            ),
+        }
     );
     if let Some(e) = &report.exhausted {
         out += &format!(
