@@ -276,13 +276,28 @@ fn describe_events(s: &Scenario) -> String {
     }
 }
 
+/// A scenario `compare` cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// The scenario has an `[audience]`: many channels, not one session.
+    #[error(
+        "{0}: compare plays one channel's session under every design; this scenario has an [audience] of many \
+         channels: give compare a single-channel scenario"
+    )]
+    Audience(PathBuf),
+}
+
 /// Runs `path`'s scenario under every design into `out/<scenario>-compare/`, replaced atomically.
 ///
 /// # Errors
 ///
-/// [`Error`] when the scenario is invalid, a run fails or a file cannot be written.
+/// [`Error`] when the scenario is invalid or has an `[audience]` ([`CompareError`]), a run fails
+/// or a file cannot be written.
 pub fn compare(path: &Path, out: &Path, force: bool, threads: usize) -> Result<Comparison, Error> {
     let scenario = Scenario::load(path)?;
+    if scenario.audience.is_some() {
+        return Err(CompareError::Audience(path.to_path_buf()).into());
+    }
     let staging = Staging::prepare(out, &format!("{}-compare", scenario.name), force)?;
     let dir = staging.path().to_path_buf();
     let options = RunOptions {

@@ -55,6 +55,9 @@ pub enum Error {
     /// A generated completion script, man page or schema could not be written.
     #[error(transparent)]
     Docs(#[from] commands::docs::DocsError),
+    /// A comparison cannot run the scenario.
+    #[error(transparent)]
+    Compare(#[from] compare::CompareError),
     /// An audience run failed.
     #[error(transparent)]
     Audience(#[from] audience::AudienceError),
@@ -73,7 +76,7 @@ impl Error {
     /// The process exit code: 2 for bad input or usage, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Scenario(_) | Error::Verify(_) => 2,
+            Error::Scenario(_) | Error::Verify(_) | Error::Compare(_) => 2,
             Error::Output(e) => {
                 if e.is_usage() {
                     2

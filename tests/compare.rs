@@ -78,3 +78,13 @@ fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
     );
     assert!(stdout.contains("Emma ends whole (received ≥ owed) under naive, timelocked, spilman; not under revocable."));
 }
+
+#[test]
+fn an_audience_is_refused_with_exit_2_and_nothing_written() {
+    let out = tempfile::tempdir().unwrap();
+    let o = paychan(&["compare", "scenarios/audience/day.toml", "--out", out.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("has an [audience] of many channels"), "{err}");
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
+}
