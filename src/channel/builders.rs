@@ -281,12 +281,9 @@ pub fn multisig_witness(
     (key_b, sig_b): (&PublicKey, &ecdsa::Signature),
 ) -> Witness {
     let (first, second) = if sorted_keys(key_a, key_b).0 == key_a { (sig_a, sig_b) } else { (sig_b, sig_a) };
-    let mut witness = Witness::new();
-    witness.push([0u8; 0]);
-    witness.push_ecdsa_signature(first);
-    witness.push_ecdsa_signature(second);
-    witness.push(script.as_bytes());
-    witness
+    // One allocation of the right size, rather than four pushes.
+    let (first, second) = (first.serialize(), second.serialize());
+    Witness::from_slice(&[&[][..], first.as_ref(), second.as_ref(), script.as_bytes()])
 }
 
 #[cfg(test)]

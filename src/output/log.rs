@@ -47,11 +47,15 @@ pub(crate) fn txid_into(txid: &bitcoin::Txid, out: &mut String) {
 /// Appends the lower-case hex of `bytes` to `out`.
 pub(crate) fn hex_into(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    // Two stores a byte into room made once, rather than a checked push a digit.
+    let mut buf = std::mem::take(out).into_bytes();
+    let start = buf.len();
+    buf.resize(start + bytes.len() * 2, 0);
+    for (pair, b) in buf[start..].chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
+    *out = String::from_utf8(buf).expect("hex digits are ASCII");
 }
 
 /// The columns of `commitments.csv`, in [`LogRow`]'s field order.
