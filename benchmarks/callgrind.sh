@@ -20,5 +20,5 @@ for n in 1800 21600; do
   raw=$(count "raw-$n" "$bin" bench --commitments "$n" --raw-only)
   whole=$(count "run-$n" "$bin" run "benchmarks/book-$n.toml" --out "$work/out" -q --threads 1)
   awk -v n="$n" -v r="$raw" -v w="$whole" \
-    'BEGIN { printf "%-8d %16d %16d %14.0f %14.0f %7.3f\n", n, r, w, r / n, w / n, w / r }'
+    'BEGIN { printf "%-8d %16.0f %16.0f %14.0f %14.0f %7.3f\n", n, r, w, r / n, w / n, w / r }'
 done
