@@ -76,6 +76,10 @@ pub enum Command {
         /// Runs per measurement; the best is kept.
         #[arg(long, default_value_t = 3)]
         repeat: u32,
+        /// Only the bare four operations, once, on one thread: the loop whose instructions
+        /// benchmarks/callgrind.sh counts against a whole run's.
+        #[arg(long)]
+        raw_only: bool,
     },
     /// Run a grid of scenarios (every channel real) into one tidy sweep.csv, or one shard of it.
     Sweep {
@@ -177,7 +181,15 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             run(&scenario, &options, commitments, quiet)
         }
         Command::Check { scenario } => check(&scenario),
-        Command::Bench { commitments, threads, repeat } => {
+        Command::Bench { commitments, raw_only: true, .. } => {
+            let took = crate::commands::bench::raw(commitments);
+            println!(
+                "paychan bench: raw 4 ops (2 ECDSA signs + 2 verifies), {commitments} commitments: {:.1} µs/commitment",
+                took.as_secs_f64() * 1e6 / commitments.max(1) as f64
+            );
+            Ok(0)
+        }
+        Command::Bench { commitments, threads, repeat, raw_only: false } => {
             bench(commitments, threads.unwrap_or_else(default_threads), repeat)
         }
         Command::Sweep { grid, out, shard, shards, threads, quiet } => {

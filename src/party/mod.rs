@@ -14,8 +14,10 @@ mod signer;
 use bitcoin::hashes::Hash as _;
 use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{Message, PublicKey};
+use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
+use crate::channel::builders::FundingSighash;
 use crate::channel::{
     self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Refund, Signing, Split, WalletCoin,
 };
@@ -54,6 +56,9 @@ pub struct SignedCommitment {
     pub split: Split,
     /// The transaction with its complete witness.
     pub tx: Transaction,
+    /// Its txid, computed once by the payer that completed it (on the signing thread), for
+    /// everything that records it.
+    pub txid: Txid,
 }
 
 /// A message one party refused.
@@ -138,6 +143,7 @@ pub struct Payer {
     seq: u64,
     pending: Option<(Proposal, Split, Message)>,
     refund: Option<Transaction>,
+    sighash: FundingSighash,
 }
 
 impl Payer {
@@ -173,8 +179,15 @@ impl Payer {
             payee_payout: payee.payout.clone(),
             fee_rate: terms.fee_rate,
         };
-        let payer =
-            Payer { signer: funding, params: params.clone(), paid: Amount::ZERO, seq: 0, pending: None, refund: None };
+        let payer = Payer {
+            signer: funding,
+            sighash: commitment_sighash(&params),
+            params: params.clone(),
+            paid: Amount::ZERO,
+            seq: 0,
+            pending: None,
+            refund: None,
+        };
         Ok((payer, Channel { params, coin, funding_tx }))
     }
 
@@ -222,7 +235,7 @@ impl Payer {
         let split = self.params.split(paid)?;
         let p = &self.params;
         let tx = if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) };
-        let (payer_sig, msg) = self.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
+        let (payer_sig, msg) = self.signer.sign_funding_input(&tx, &self.sighash);
         let proposal = Proposal { seq, tx, payer_sig };
         self.pending = Some((proposal.clone(), split, msg));
         Ok(proposal)
@@ -255,7 +268,7 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = proposal.seq;
-        Ok(SignedCommitment { seq: proposal.seq, split, tx })
+        Ok(SignedCommitment { seq: proposal.seq, split, txid: tx.compute_txid(), tx })
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
@@ -305,6 +318,7 @@ pub struct Payee {
     params: ChannelParams,
     owed: Amount,
     seq: u64,
+    sighash: FundingSighash,
 }
 
 impl Payee {
@@ -342,7 +356,7 @@ impl Payee {
                 detail: "the funding output is not the agreed script of the payer's and the payee's keys".to_string(),
             });
         }
-        Ok(Payee { signer, params: p.clone(), owed: Amount::ZERO, seq: 0 })
+        Ok(Payee { signer, sighash: commitment_sighash(p), params: p.clone(), owed: Amount::ZERO, seq: 0 })
     }
 
     /// Puts this payee at the state after commitment `seq`, owed `owed` in total by its own count
@@ -455,18 +469,25 @@ impl Payee {
         }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
-        let payee_sig =
-            self.signer.sign_p2wsh_input_if(&expected, 0, &p.witness_script, p.funding_amount, |signer, msg| {
-                if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
-                    Ok(())
-                } else {
-                    Err(ProtocolError::BadSignature { seq, who: "payer" })
-                }
-            })?;
+        let payee_sig = self.signer.sign_funding_input_if(&expected, &self.sighash, |signer, msg| {
+            if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
+                Ok(())
+            } else {
+                Err(ProtocolError::BadSignature { seq, who: "payer" })
+            }
+        })?;
         self.owed = owed;
         self.seq = seq;
         Ok(Countersignature { seq, payee_sig: Some(payee_sig) })
     }
+}
+
+/// The BIP-0143 part every commitment of the channel shares, for the version 2 transactions with
+/// the sequence the design gives its commitments; a commitment it does not describe gets the full
+/// computation ([`FundingSighash::digest`]), so this only decides how fast the digest is.
+fn commitment_sighash(p: &ChannelParams) -> FundingSighash {
+    let (_, sequence) = p.design.lock(p, Some(1));
+    FundingSighash::new(Version::TWO, p.funding_outpoint, sequence, &p.witness_script, p.funding_amount)
 }
 
 /// A short account of how `got` differs from `expected`, for error messages.
