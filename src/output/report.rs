@@ -379,7 +379,11 @@ transaction per {interval} s of video, each signed by {payer} and countersigned 
         interval = s.interval_s,
         fee_rate = esc(&s.fee_rate),
         count = s.commitments,
-        stopped = if s.stopped_by == "exhaustion" { "ran out of capacity" } else { "closed when the schedule ended" },
+        stopped = match s.stopped_by.as_str() {
+            "exhaustion" => "ran out of capacity",
+            "event" => "was stopped by a scripted event (see <a href=\"#chain\">on the chain</a>)",
+            _ => "closed when the schedule ended",
+        },
     );
 
     // Parties and the funding transaction.
@@ -427,7 +431,18 @@ transaction per {interval} s of video, each signed by {payer} and countersigned 
     );
 
     // The chart and the stepper.
-    let settle_text = format!(
+    let settle_text = if s.stopped_by == "event" {
+        format!(
+            "No cooperative settlement: a scripted event stopped the video. The last state both hold is commitment \
+             #{}: <b>{}</b> to {}, <b>{}</b> to {}. What confirmed instead is <a href=\"#chain\">on the chain</a> below.",
+            s.settlement.seq,
+            amount(s.settlement.payee_sat),
+            esc(&s.payee.name),
+            amount(s.settlement.payer_sat),
+            esc(&s.payer.name),
+        )
+    } else {
+        format!(
             "{} — the last state, commitment #{}, signed by both, at {} s: <b>{}</b> to {}, <b>{}</b> back to {}, fee {} sat. \
              Either of them can broadcast it.",
             if s.stopped_by == "exhaustion" { "The channel ran out" } else { "Emma pressed stop" }
@@ -439,7 +454,8 @@ transaction per {interval} s of video, each signed by {payer} and countersigned 
             amount(s.settlement.payer_sat),
             esc(&s.payer.name),
             s.settlement.fee_sat
-        );
+        )
+    };
     let _ = write!(
         html,
         r#"<section class="chart">{svg}</section>
