@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use super::summary::{PartyJson as Party, Summary};
 use super::LogRow as Row;
+use crate::channel::{DesignRef, Signing};
 use crate::engine::{Channel, Ledger, RunReport, Tick};
 use crate::party::SignedCommitment;
 use crate::scenario::Scenario;
@@ -353,6 +354,17 @@ fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
     let amount = |sat: u64| crate::scenario::format_sat(sat, sat_per_unit, &s.unit);
     let mut html = String::with_capacity(json.len() + svg.len() + 16_384);
+    let design = crate::channel::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
+    head(&mut html, &s, design.as_ref(), &amount);
+    cards(&mut html, &s, design.as_ref(), &funding_tx, &amount);
+    stepper_and_settlement(&mut html, &s, svg, &json, &amount);
+    let html = super::report_chain::insert(dir, &s, html);
+    let path = dir.join("report.html");
+    fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
+}
+
+/// The page's head and its lead paragraph.
+fn head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount: &dyn Fn(u64) -> String) {
     let title = format!("{} — seed {}: a payment channel, step by step", esc(&s.scenario), s.seed);
     let _ = write!(
         html,
@@ -367,13 +379,15 @@ fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
 <body>
 <header>
 <h1>{title}</h1>
-<p class="lead">{payer} pays {payee} through a 2-of-2 payment channel of <b>{capacity}</b> on {network}: one commitment
-transaction per {interval} s of video, each signed by {payer} and countersigned by {payee}, at a fee rate of
+<p class="lead">{payer} pays {payee} through a {noun} payment channel of <b>{capacity}</b> on {network}: one commitment
+transaction per {interval} s of video, each signed by {payer} and {second} by {payee}, at a fee rate of
 {fee_rate}. {count} commitments; the channel {stopped}.</p>
 </header>
 "#,
         payer = esc(&s.payer.name),
         payee = esc(&s.payee.name),
+        noun = esc(design.map_or("2-of-2", |d| d.funding_noun())),
+        second = if design.is_some_and(|d| d.signing() == Signing::PayerOnly) { "checked" } else { "countersigned" },
         capacity = amount(s.capacity_sat),
         network = esc(&s.network),
         interval = s.interval_s,
@@ -385,24 +399,34 @@ transaction per {interval} s of video, each signed by {payer} and countersigned 
             _ => "closed when the schedule ended",
         },
     );
+}
 
-    // Parties and the funding transaction.
+/// The parties' cards and the funding transaction's.
+fn cards(
+    html: &mut String,
+    s: &Summary,
+    design: Option<&DesignRef>,
+    funding_tx: &Transaction,
+    amount: &dyn Fn(u64) -> String,
+) {
     let script_words = decode_script(&s.funding.witness_script_hex, &s.payer, &s.payee);
     let _ = write!(
         html,
         r#"<section class="cards">
 <div class="card payer"><h2>{payer_name} <span>payer</span></h2>
-<dl><dt>2-of-2 key</dt><dd class="mono">{payer_key}</dd><dt>refund address</dt><dd class="mono">{payer_addr}</dd></dl></div>
+<dl><dt>{noun} key</dt><dd class="mono">{payer_key}</dd><dt>refund address</dt><dd class="mono">{payer_addr}</dd></dl></div>
 <div class="card payee"><h2>{payee_name} <span>payee</span></h2>
-<dl><dt>2-of-2 key</dt><dd class="mono">{payee_key}</dd><dt>payment address</dt><dd class="mono">{payee_addr}</dd></dl></div>
+<dl><dt>{noun} key</dt><dd class="mono">{payee_key}</dd><dt>payment address</dt><dd class="mono">{payee_addr}</dd></dl></div>
 <div class="card funding"><h2>Funding (anchor) transaction</h2>
 <dl><dt>txid</dt><dd class="mono">{ftxid}</dd>
 <dt>input</dt><dd>{payer_name}'s coin <span class="mono">{in_txid}:{in_vout}</span>, {in_amount}</dd>
-<dt>output {vout}</dt><dd><b>{capacity}</b> to the 2-of-2 <span class="mono">{faddr}</span></dd>
+<dt>output {vout}</dt><dd><b>{capacity}</b> to the {short} <span class="mono">{faddr}</span></dd>
 {change}<dt>fee</dt><dd>{ffee} sat</dd>
 <dt>witness script</dt><dd class="mono script">{script_words}</dd></dl></div>
 </section>
 "#,
+        noun = if design.is_none_or(|d| d.funding_noun() == "2-of-2") { "2-of-2" } else { "funding" },
+        short = if design.is_none_or(|d| d.funding_noun() == "2-of-2") { "2-of-2" } else { "channel's output" },
         payer_name = esc(&s.payer.name),
         payer_key = esc(&s.payer.pubkey),
         payer_addr = esc(&s.payer.address),
@@ -429,8 +453,10 @@ transaction per {interval} s of video, each signed by {payer} and countersigned 
             .collect::<String>(),
         ffee = s.funding.fee_sat,
     );
+}
 
-    // The chart and the stepper.
+/// The balance chart, the stepper over the commitments and the settlement.
+fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, json: &str, amount: &dyn Fn(u64) -> String) {
     let settle_text = if s.stopped_by == "event" {
         format!(
             "No cooperative settlement: a scripted event stopped the video. The last state both hold is commitment \
@@ -485,9 +511,6 @@ check the folder with <code>paychan verify</code>.</footer>
         settle_text = settle_text,
         stxid = esc(&s.settlement.txid),
     );
-    let html = super::report_chain::insert(dir, &s, html);
-    let path = dir.join("report.html");
-    fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
 }
 
 /// `data`'s JSON with `steps` (serialized steps joined by commas) as its last field, `steps`:
