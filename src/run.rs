@@ -14,8 +14,9 @@ use crate::engine::{self, EngineError, RunReport, Tick};
 use crate::output::chart::{self, BalancePoint, ChartInput, SegmentMark};
 use crate::output::narrate::Narrator;
 use crate::output::progress::Progress;
+use crate::output::report::ReportBuilder;
 use crate::output::series::Series;
-use crate::output::{report, CommitmentLog, OutputError, Staging};
+use crate::output::{CommitmentLog, OutputError, Staging};
 use crate::party::SignedCommitment;
 use crate::scenario::{self, Scenario};
 use crate::Error;
@@ -46,6 +47,12 @@ pub trait Writer: Send {
     /// [`OutputError`] when the writer cannot write.
     fn finish(self: Box<Self>, _report: &RunReport) -> Result<(), OutputError> {
         Ok(())
+    }
+
+    /// Whether [`Writer::finish`] reads what the other writers' `finish` writes, and so must run
+    /// after all of them (the others may finish at the same time, on several threads).
+    fn finishes_last(&self) -> bool {
+        false
     }
 }
 
@@ -109,7 +116,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let chain_slot = crate::output::onchain_writer::Slot::default();
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
     writers.push(Box::new(CommitmentLog::create(&dir, scenario.capacity, scenario.interval_s, options.tx_hex)?));
-    writers.push(Box::new(Charts::new(&scenario, &dir)));
+    writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1)));
     if let Some(selection) =
         options.psbt.as_ref().filter(|_| scenario.design.signing() == crate::channel::Signing::Both)
     {
@@ -131,8 +138,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
         writers.push(Box::new(w));
     }
     writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone(), chain: chain_slot.clone() }));
-    // Last: the page is built from the files the writers before it wrote.
-    writers.push(Box::new(ReportPage { dir: dir.clone() }));
+    writers.push(Box::new(ReportPage { dir: dir.clone(), builder: ReportBuilder::new(&streamed, options.tx_hex) }));
     let report = stream_to(&streamed, path, options.threads, writers)?;
     let dir = staging.commit()?;
     let chain = chain_slot.take();
@@ -140,7 +146,10 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
 }
 
 /// Opens the channel of `scenario`, streams every commitment on `threads` threads to `writers` in
-/// order, settles, and lets each writer finish, in the order given.
+/// order, settles, and lets each writer finish: in the order given on one thread; on more, the
+/// writers that do not [finish last](Writer::finishes_last) at the same time, each on its own
+/// thread (the charts, the CSV's sync and the summary), then the others in order. An error is the
+/// first failing writer's in the order given, whatever the timing.
 ///
 /// # Errors
 ///
@@ -178,10 +187,23 @@ pub fn stream_on<'a>(
     let report =
         engine::stream_on(pool, scenario, opened, |tick, c| writers.iter_mut().try_for_each(|w| w.commitment(tick, c)))
             .map_err(failed)?;
-    for w in writers {
-        w.finish(&report)?;
-    }
+    finish(writers, &report, pool.is_some_and(|p| p.current_num_threads() > 1))?;
     Ok(report)
+}
+
+/// Lets every writer finish (see [`stream_to`]); at the same time on scoped threads if
+/// `parallel`.
+fn finish<'a>(writers: Vec<Box<dyn Writer + 'a>>, report: &RunReport, parallel: bool) -> Result<(), OutputError> {
+    if !parallel {
+        return writers.into_iter().try_for_each(|w| w.finish(report));
+    }
+    let (last, first): (Vec<_>, Vec<_>) = writers.into_iter().partition(|w| w.finishes_last());
+    let results: Vec<Result<(), OutputError>> = std::thread::scope(|s| {
+        let running: Vec<_> = first.into_iter().map(|w| s.spawn(move || w.finish(report))).collect();
+        running.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    results.into_iter().try_for_each(|r| r)?;
+    last.into_iter().try_for_each(|w| w.finish(report))
 }
 
 impl Writer for CommitmentLog {
@@ -265,34 +287,57 @@ impl Writer for SummaryFile {
             None => crate::output::write_summary(&self.dir, &self.scenario, report),
         }
     }
+
+    /// With a chain, the summary carries the outcome the on-chain writer's `finish` plays out.
+    fn finishes_last(&self) -> bool {
+        self.scenario.onchain()
+    }
 }
 
-/// `report.html`, built from the files written before it.
+/// `report.html`: its steps kept as the commitments stream past, its header and chart taken from
+/// the summary and the balance chart the writers before it wrote.
 struct ReportPage {
     dir: PathBuf,
+    builder: ReportBuilder,
 }
 
 impl Writer for ReportPage {
-    fn commitment(&mut self, _: &Tick, _: &SignedCommitment) -> Result<(), OutputError> {
+    fn opened(&mut self, channel: &Channel) -> Result<(), OutputError> {
+        self.builder.opened(channel);
         Ok(())
     }
 
-    fn finish(self: Box<Self>, _: &RunReport) -> Result<(), OutputError> {
-        report::write_report(&self.dir).map_err(OutputError::from)
+    fn commitment(&mut self, tick: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
+        self.builder.commitment(tick, c);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
+        self.builder.write(&self.dir, report).map_err(OutputError::from)
+    }
+
+    fn finishes_last(&self) -> bool {
+        true
     }
 }
 
 /// The balance and payment charts: a bounded sample of the balances as they stream past, drawn
-/// at the end.
+/// at the end (the two at the same time, on two threads, if `parallel`).
 struct Charts {
     dir: PathBuf,
     scenario: Scenario,
     series: Series,
+    parallel: bool,
 }
 
 impl Charts {
-    fn new(scenario: &Scenario, dir: &Path) -> Charts {
-        Charts { dir: dir.to_path_buf(), scenario: scenario.clone(), series: Series::new(scenario.total_duration_s()) }
+    fn new(scenario: &Scenario, dir: &Path, parallel: bool) -> Charts {
+        Charts {
+            dir: dir.to_path_buf(),
+            scenario: scenario.clone(),
+            series: Series::new(scenario.total_duration_s()),
+            parallel,
+        }
     }
 }
 
@@ -308,7 +353,7 @@ impl Writer for Charts {
     }
 
     fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
-        let Charts { dir, scenario, series } = *self;
+        let Charts { dir, scenario, series, parallel } = *self;
         let points = series.into_points();
         let mut start = 0;
         let segments: Vec<SegmentMark> = scenario
@@ -334,8 +379,19 @@ impl Writer for Charts {
             exhausted_at_s: report.exhausted.map(|e| e.clock_s),
             settlement_s: report.settled_at_s,
         };
-        chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"))?;
-        chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"))?;
+        let balance = || chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"));
+        let payment = || chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"));
+        if parallel {
+            let (b, p) = std::thread::scope(|s| {
+                let p = s.spawn(payment);
+                (balance(), p.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            });
+            b?;
+            p?;
+        } else {
+            balance()?;
+            payment()?;
+        }
         Ok(())
     }
 }

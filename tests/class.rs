@@ -59,3 +59,38 @@ fn narration_tells_the_book_story_and_summarises_long_runs() {
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(text.contains("the channel is exhausted: commitment #3600"), "{text}");
 }
+
+/// report.html is built in one pass as the commitments stream past; it must be the page built
+/// before that from the files alone (pinned by SHA-256 from commit 2a15ec2), and the page
+/// `report::write_report` still builds from the files, on one thread and on two, sampled or not,
+/// with and without the hex column.
+#[test]
+fn the_one_pass_report_is_the_page_built_from_the_files() {
+    use bitcoin::hashes::{sha256, Hash};
+    let golden = include_str!("data/golden-report-sha256.txt");
+    let pinned: Vec<(&str, &str)> = golden
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split_once(char::is_whitespace).expect("a name and a hash"))
+        .collect();
+    assert_eq!(pinned.len(), 3);
+    for (case, hash) in pinned {
+        let (name, flag) = case.split_once('+').unwrap_or((case, ""));
+        let scenario =
+            if name == "emma-fabian" { format!("scenarios/{name}.toml") } else { format!("tests/data/{name}.toml") };
+        for threads in ["1", "2"] {
+            let out = tempfile::tempdir().unwrap();
+            let mut args = vec!["run", &scenario, "--out", out.path().to_str().unwrap(), "-q", "--threads", threads];
+            if !flag.is_empty() {
+                args.push(flag);
+            }
+            let o = paychan(&args);
+            assert!(o.status.success(), "{case}: {}", String::from_utf8_lossy(&o.stderr));
+            let dir = out.path().join(name);
+            let streamed = fs::read(dir.join("report.html")).unwrap();
+            assert_eq!(sha256::Hash::hash(&streamed).to_string(), hash.trim(), "{case} on {threads} threads");
+            paychan::output::report::write_report(&dir).unwrap();
+            assert!(fs::read(dir.join("report.html")).unwrap() == streamed, "{case}: the files give another page");
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! The CSV's bytes pinned to the sequential engine's: the parallel engine, the chunking and the
 //! hand-written hex must change nothing, on any number of threads. The SHA-256s in
 //! `tests/data/golden-commitments-sha256.txt` come from commit ba9c924, before any of them. And
-//! `paychan bench` prints what BENCHMARKS.md quotes (its figures are measured there, not here).
+//! `paychan bench` prints what BENCHMARKS.md quotes, the whole command's lines included (its
+//! figures are measured there, not here).
 
 mod common;
 
@@ -54,6 +55,9 @@ fn bench_prints_the_ratio_the_speed_up_and_how_busy_the_machine_was() {
     };
     assert!(figure("end-to-end, 1 thread", "ratio ") > 0.0, "{text}");
     assert!(figure("end-to-end, 2 threads", "speed-up ") > 0.0, "{text}");
+    // The whole command, every file written, against the same bare operations.
+    assert!(figure("whole run (every file), 1 thread", "ratio ") > 0.0, "{text}");
+    assert!(figure("whole run (every file), 2 threads", "speed-up ") > 0.0, "{text}");
     if std::path::Path::new("/proc/self/stat").exists() {
         assert!(text.contains("cores the best runs had"), "{text}");
         let line = text.lines().map(str::trim).find(|l| l.starts_with("raw ") && l.contains(" of 1,")).expect(&text);
@@ -61,5 +65,10 @@ fn bench_prints_the_ratio_the_speed_up_and_how_busy_the_machine_was() {
             line.split(", ").filter_map(|part| part.split(" of ").next()?.rsplit(' ').next()?.parse().ok()).collect();
         assert_eq!(cores.len(), 4, "{line}");
         assert!(cores.iter().all(|c| *c >= 0.0), "{line}");
+        let line =
+            text.lines().map(str::trim).find(|l| l.starts_with("whole run ") && l.contains(" of 1,")).expect(&text);
+        let cores: Vec<f64> =
+            line.split(", ").filter_map(|part| part.split(" of ").next()?.rsplit(' ').next()?.parse().ok()).collect();
+        assert_eq!(cores.len(), 2, "{line}");
     }
 }

@@ -6,7 +6,7 @@
 //! draws, for each viewer, an arrival ([`arrivals`]), a watch time, a capacity and a price
 //! ([`distributions`]), each from its own ChaCha20 stream keyed by the scenario's seed and the
 //! viewer's index (`audience/viewer/k/watch`, …), so viewer k is the same whatever the number of
-//! viewers or threads. Each viewer's channel is then a real run — the same [`crate::run`] path
+//! viewers or threads. Each viewer's channel is then a real run — the same [`crate::run`](mod@crate::run) path
 //! `paychan run` takes, with the scenario's design: funded, every commitment signed by both
 //! parties, settled — on one worker thread, without a pool of its own. Workers take viewers in
 //! index order; their results pass through a bounded reorder buffer and are written in index

@@ -265,6 +265,65 @@ fn where_(height: Option<u32>) -> String {
     }
 }
 
+/// Rule 2, finality at height `next` (Bitcoin Core's IsFinalTx, heights only, and Unix times
+/// before the genesis block, which every block's median time past has passed).
+fn final_at(tx: &Transaction, next: u32) -> Result<(), Rejection> {
+    let lock_time = tx.lock_time.to_consensus_u32();
+    let all_final = tx.input.iter().all(|i| i.sequence.0 == u32::MAX);
+    if lock_time != 0 && !all_final {
+        // A Unix time before the genesis block is final at every height: every block's median
+        // time past is later (BOLT #3's commitments carry 0x20xxxxxx, i.e. 1987).
+        if lock_time >= GENESIS_TIME {
+            return Err(Rejection::TimeLock { lock_time });
+        }
+        if lock_time < LOCKTIME_THRESHOLD && lock_time >= next {
+            return Err(Rejection::NonFinal { lock_time, next_height: next });
+        }
+    }
+    Ok(())
+}
+
+/// Rule 4, BIP-0068 relative locks in blocks, judged at height `next`; the version compares
+/// unsigned, as in Bitcoin Core, and a coin still in the mempool counts as confirmed at `next`.
+fn relative_locks(tx: &Transaction, coins: &[Found], next: u32) -> Result<(), Rejection> {
+    if (tx.version.0 as u32) < 2 {
+        return Ok(());
+    }
+    for (i, (input, found)) in tx.input.iter().zip(coins).enumerate() {
+        let seq = input.sequence.0;
+        if seq & SEQUENCE_DISABLE_FLAG != 0 {
+            continue;
+        }
+        if seq & SEQUENCE_TYPE_FLAG != 0 {
+            return Err(Rejection::RelativeTimeLock { input: i, sequence: seq });
+        }
+        let blocks = (seq & SEQUENCE_MASK) as u16;
+        let coin_height = match found {
+            Found::Confirmed(c) => c.height,
+            Found::InMempool(_) => next,
+        };
+        if u64::from(next) < u64::from(coin_height) + u64::from(blocks) {
+            return Err(Rejection::RelativeLock { input: i, blocks, coin_height });
+        }
+    }
+    Ok(())
+}
+
+/// Rule 7, every input through Bitcoin Core's interpreter with all consensus flags; witness
+/// versions above 0 are refused, since the interpreter here has no Taproot flag.
+fn scripts(tx: &Transaction, txouts: &[&TxOut]) -> Result<(), Rejection> {
+    let bytes = serialize(tx);
+    for (i, txout) in txouts.iter().enumerate() {
+        let spk = &txout.script_pubkey;
+        if let Some(v) = spk.witness_version().filter(|v| v.to_num() != 0) {
+            return Err(Rejection::Unsupported { input: i, version: v.to_num() });
+        }
+        bitcoinconsensus::verify_with_flags(spk.as_bytes(), txout.value.to_sat(), &bytes, i, SCRIPT_FLAGS)
+            .map_err(|e| Rejection::Script { input: i, verdict: verdict(e) })?;
+    }
+    Ok(())
+}
+
 /// `n` with thousands separators: 804319 → "804,319".
 fn group(n: u64) -> String {
     crate::scenario::thousands(n)
@@ -365,7 +424,38 @@ impl Chain {
     pub fn submit(&mut self, tx: Transaction) -> Result<Txid, Rejection> {
         let txid = tx.compute_txid();
         let next = self.next_height();
-        // 1. Structure.
+        let outputs = self.structure(&tx, txid)?;
+        final_at(&tx, next)?;
+        let coins = tx
+            .input
+            .iter()
+            .enumerate()
+            .map(|(i, input)| self.find(i, input.previous_output))
+            .collect::<Result<Vec<_>, _>>()?;
+        relative_locks(&tx, &coins, next)?;
+        let txouts: Vec<&TxOut> = coins
+            .iter()
+            .map(|f| match f {
+                Found::Confirmed(c) => &c.txout,
+                Found::InMempool(o) => o,
+            })
+            .collect();
+        self.value_and_fee(&tx, &txouts, outputs)?;
+        scripts(&tx, &txouts)?;
+        for (vout, out) in tx.output.iter().enumerate() {
+            self.mempool_outputs.insert(OutPoint { txid, vout: vout as u32 }, out.clone());
+        }
+        for input in &tx.input {
+            self.mempool_spent.insert(input.previous_output, txid);
+        }
+        self.mempool_txids.insert(txid);
+        self.mempool.push(tx);
+        Ok(txid)
+    }
+
+    /// Rule 1, structure: inputs and outputs, not already known, no input twice, outputs within
+    /// 21 million BTC; returns the outputs' total.
+    fn structure(&self, tx: &Transaction, txid: Txid) -> Result<Amount, Rejection> {
         if tx.input.is_empty() {
             return Err(Rejection::Empty("inputs"));
         }
@@ -385,86 +475,25 @@ impl Chain {
             }
             seen.insert(input.previous_output, i);
         }
-        let outputs = tx
-            .output
+        tx.output
             .iter()
             .try_fold(Amount::ZERO, |sum, o| sum.checked_add(o.value).filter(|s| *s <= Amount::MAX_MONEY))
-            .ok_or(Rejection::OutputsTooLarge)?;
-        // 2. Finality at the next height (IsFinalTx).
-        let lock_time = tx.lock_time.to_consensus_u32();
-        let all_final = tx.input.iter().all(|i| i.sequence.0 == u32::MAX);
-        if lock_time != 0 && !all_final {
-            // A Unix time before the genesis block is final at every height: every block's median
-            // time past is later (BOLT #3's commitments carry 0x20xxxxxx, i.e. 1987).
-            if lock_time >= GENESIS_TIME {
-                return Err(Rejection::TimeLock { lock_time });
-            }
-            if lock_time < LOCKTIME_THRESHOLD && lock_time >= next {
-                return Err(Rejection::NonFinal { lock_time, next_height: next });
-            }
-        }
-        // 3. Inputs exist and are unspent.
-        let mut coins = Vec::with_capacity(tx.input.len());
-        for (i, input) in tx.input.iter().enumerate() {
-            coins.push(self.find(i, input.previous_output)?);
-        }
-        // 4. BIP-0068 relative locks; the version compares unsigned, as in Bitcoin Core.
-        if tx.version.0 as u32 >= 2 {
-            for (i, (input, found)) in tx.input.iter().zip(&coins).enumerate() {
-                let seq = input.sequence.0;
-                if seq & SEQUENCE_DISABLE_FLAG != 0 {
-                    continue;
-                }
-                if seq & SEQUENCE_TYPE_FLAG != 0 {
-                    return Err(Rejection::RelativeTimeLock { input: i, sequence: seq });
-                }
-                let blocks = (seq & SEQUENCE_MASK) as u16;
-                let coin_height = match found {
-                    Found::Confirmed(c) => c.height,
-                    Found::InMempool(_) => next,
-                };
-                if u64::from(next) < u64::from(coin_height) + u64::from(blocks) {
-                    return Err(Rejection::RelativeLock { input: i, blocks, coin_height });
-                }
-            }
-        }
-        // 5. Value.
-        let txouts: Vec<&TxOut> = coins
-            .iter()
-            .map(|f| match f {
-                Found::Confirmed(c) => &c.txout,
-                Found::InMempool(o) => o,
-            })
-            .collect();
+            .ok_or(Rejection::OutputsTooLarge)
+    }
+
+    /// Rules 5 and 6, value and fee rate: inputs cover outputs, and the fee over the real vsize
+    /// meets the minimum relay rate (1 sat/vB = 250 sat/kwu), in integers.
+    fn value_and_fee(&self, tx: &Transaction, txouts: &[&TxOut], outputs: Amount) -> Result<(), Rejection> {
         let inputs = txouts
             .iter()
             .try_fold(Amount::ZERO, |sum, o| sum.checked_add(o.value))
             .expect("every coin in the chain is within 21 million BTC, so a few add up");
         let fee = inputs.checked_sub(outputs).ok_or(Rejection::Value { inputs, outputs })?;
-        // 6. Fee rate: fee / vsize >= min sat/vB, in integers (1 sat/vB = 250 sat/kwu).
         let vsize = tx.vsize();
         if u128::from(fee.to_sat()) * 1000 < u128::from(self.min_relay.to_sat_per_kwu()) * 4 * vsize as u128 {
             return Err(Rejection::FeeRate { fee, vsize, min: self.min_relay });
         }
-        // 7. Scripts.
-        let bytes = serialize(&tx);
-        for (i, txout) in txouts.iter().enumerate() {
-            let spk = &txout.script_pubkey;
-            if let Some(v) = spk.witness_version().filter(|v| v.to_num() != 0) {
-                return Err(Rejection::Unsupported { input: i, version: v.to_num() });
-            }
-            bitcoinconsensus::verify_with_flags(spk.as_bytes(), txout.value.to_sat(), &bytes, i, SCRIPT_FLAGS)
-                .map_err(|e| Rejection::Script { input: i, verdict: verdict(e) })?;
-        }
-        for (vout, out) in tx.output.iter().enumerate() {
-            self.mempool_outputs.insert(OutPoint { txid, vout: vout as u32 }, out.clone());
-        }
-        for input in &tx.input {
-            self.mempool_spent.insert(input.previous_output, txid);
-        }
-        self.mempool_txids.insert(txid);
-        self.mempool.push(tx);
-        Ok(txid)
+        Ok(())
     }
 
     fn find(&self, input: usize, outpoint: OutPoint) -> Result<Found, Rejection> {

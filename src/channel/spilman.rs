@@ -67,7 +67,7 @@ impl Design for Spilman {
     }
 
     fn funding_noun(&self) -> &'static str {
-        "Spilman output (2-of-2, or the payer alone after the expiry)"
+        "Spilman (CLTV refund)"
     }
 
     fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {

@@ -4,8 +4,9 @@
 //! signs, the payer verifies. That is the floor. Everything else — building the transaction twice
 //! (each party builds its own), the BIP-0143 sighashes, the witness, hex, the CSV row — should
 //! vanish beside it. This module times the bare four operations with the same library and context,
-//! then the real engine writing the real CSV, single-threaded and on every core, and prints the
-//! ratios. It measures; it asserts nothing.
+//! then the real engine writing the real CSV, then the whole `paychan run` (every file: the CSV with
+//! the hex, the summary, both charts, the report, the folder swapped into place), single-threaded
+//! and on every core, and prints the ratios. It measures; it asserts nothing.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use bitcoin::secp256k1::{Message, PublicKey, Secp256k1, SecretKey};
 use crate::engine;
 use crate::output::{CommitmentLog, OutputError};
 use crate::scenario::Scenario;
+use crate::{Error, RunOptions};
 
 /// The measured figures.
 #[derive(Debug, Clone)]
@@ -33,11 +35,16 @@ pub struct Figures {
     /// The bare four operations on `threads` threads at once, each thread doing its share: the
     /// machine's own limit on the speed-up.
     pub raw_many_per_commitment: Duration,
+    /// The whole `paychan run` with every file, one thread, per commitment.
+    pub whole_one_per_commitment: Duration,
+    /// The same on `threads` threads.
+    pub whole_many_per_commitment: Duration,
     /// Cores the process had, on average, during the best repeat of each measurement (bare
-    /// operations on 1 thread, end-to-end on 1 and on `threads`, bare on `threads`): CPU time over
-    /// wall time, from `/proc/self/stat` (none elsewhere). Near 1 or `threads` means the machine
-    /// left the measurement alone; less means other work took turns on the cores.
-    pub cores_used: Option<[f64; 4]>,
+    /// operations on 1 thread, end-to-end on 1 and on `threads`, bare on `threads`, the whole run on
+    /// 1 and on `threads`): CPU time over wall time, from `/proc/self/stat` (none elsewhere). Near 1
+    /// or `threads` means the machine left the measurement alone; less means other work took turns
+    /// on the cores.
+    pub cores_used: Option<[f64; 6]>,
 }
 
 impl Figures {
@@ -51,6 +58,16 @@ impl Figures {
         self.one_thread_per_commitment.as_secs_f64() / self.many_threads_per_commitment.as_secs_f64()
     }
 
+    /// The whole run's single-threaded cost over the bare four operations.
+    pub fn whole_ratio(&self) -> f64 {
+        self.whole_one_per_commitment.as_secs_f64() / self.raw_per_commitment.as_secs_f64()
+    }
+
+    /// The whole run's speed-up from one thread to `threads`.
+    pub fn whole_speedup(&self) -> f64 {
+        self.whole_one_per_commitment.as_secs_f64() / self.whole_many_per_commitment.as_secs_f64()
+    }
+
     /// The bare operations' own speed-up from one thread to `threads`.
     pub fn raw_speedup(&self) -> f64 {
         self.raw_per_commitment.as_secs_f64() / self.raw_many_per_commitment.as_secs_f64()
@@ -58,7 +75,7 @@ impl Figures {
 }
 
 /// The scenario the benchmark runs: the book's price, a channel big enough for `n` seconds.
-fn scenario(n: u64) -> Scenario {
+pub fn scenario(n: u64) -> Scenario {
     let text = format!(
         "name = \"bench\"\nseed = 1\npayer = \"Emma\"\npayee = \"Fabian\"\ncapacity = \"20 BTC\"\n\
          fee_rate = \"1 sat/vB\"\n[[segment]]\nrate = \"1000 sat/s\"\nduration = \"{n} s\"\n"
@@ -119,6 +136,30 @@ pub fn end_to_end(n: u64, threads: usize, dir: &Path) -> Result<Duration, Output
     Ok(took)
 }
 
+/// Times the whole `paychan run` of the benchmark scenario over `n` commitments on `threads`
+/// threads, every file written, into `dir/bench/` (replaced on each call): what a user times.
+///
+/// # Errors
+///
+/// [`Error`] when the run fails.
+pub fn whole_run(n: u64, threads: usize, dir: &Path) -> Result<Duration, Error> {
+    let s = scenario(n);
+    let options = RunOptions {
+        out: dir.to_path_buf(),
+        force: true,
+        psbt: None,
+        threads,
+        tx_hex: true,
+        progress: false,
+        narrate: false,
+    };
+    let start = Instant::now();
+    let outcome = crate::run::run_scenario(s, Path::new("bench.toml"), &options)?;
+    let took = start.elapsed();
+    assert_eq!(outcome.report.commitments, n, "the benchmark channel never runs out");
+    Ok(took)
+}
+
 /// The process's CPU time so far (user and system, every thread, exited ones included), from
 /// `/proc/self/stat` in clock ticks of 10 ms; none where that file is not there.
 fn process_cpu() -> Option<Duration> {
@@ -176,25 +217,28 @@ pub fn chart(points: u64, dir: &Path) -> Result<Duration, OutputError> {
 ///
 /// # Errors
 ///
-/// [`OutputError`] when the scratch folder or the CSV cannot be written.
-pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Figures, OutputError> {
+/// [`Error`] when the scratch folder, the CSV or the whole run's files cannot be written.
+pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Figures, Error> {
     std::fs::create_dir_all(scratch).map_err(|source| OutputError::Path { path: scratch.to_path_buf(), source })?;
     // Interleaved, best of `repeat`: a busy moment on the machine then hurts every figure alike.
     // Per measurement: the best wall time and the cores the process had during it.
-    let mut best = [(Duration::MAX, None::<f64>); 4];
+    let mut best = [(Duration::MAX, None::<f64>); 6];
     let mut keep = |i: usize, measured: (Duration, Option<f64>)| {
         if measured.0 < best[i].0 {
             best[i] = measured;
         }
     };
-    let infallible = |d: Duration| Ok::<_, OutputError>(d);
+    let infallible = |d: Duration| Ok::<_, Error>(d);
+    let log = |r: Result<Duration, OutputError>| r.map_err(Error::from);
     for _ in 0..repeat.max(1) {
         keep(0, with_cores(|| infallible(raw(n)))?);
-        keep(1, with_cores(|| end_to_end(n, 1, scratch))?);
-        keep(2, with_cores(|| end_to_end(n, threads, scratch))?);
+        keep(1, with_cores(|| log(end_to_end(n, 1, scratch)))?);
+        keep(2, with_cores(|| log(end_to_end(n, threads, scratch)))?);
         keep(3, with_cores(|| infallible(raw_parallel(n, threads)))?);
+        keep(4, with_cores(|| whole_run(n, 1, scratch))?);
+        keep(5, with_cores(|| whole_run(n, threads, scratch))?);
     }
-    let [(raw1, c0), (one, c1), (many, c2), (raw_many, c3)] = best;
+    let [(raw1, c0), (one, c1), (many, c2), (raw_many, c3), (whole1, c4), (whole_many, c5)] = best;
     let per = |d: Duration| d / u32::try_from(n).unwrap_or(u32::MAX).max(1);
     let (raw, one, many) = (raw1, one, many);
     let _ = std::fs::remove_dir_all(scratch);
@@ -205,8 +249,10 @@ pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Fi
         threads,
         many_threads_per_commitment: per(many),
         raw_many_per_commitment: per(raw_many),
-        cores_used: match (c0, c1, c2, c3) {
-            (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+        whole_one_per_commitment: per(whole1),
+        whole_many_per_commitment: per(whole_many),
+        cores_used: match (c0, c1, c2, c3, c4, c5) {
+            (Some(a), Some(b), Some(c), Some(d), Some(e), Some(f)) => Some([a, b, c, d, e, f]),
             _ => None,
         },
     })
@@ -215,11 +261,12 @@ pub fn measure(n: u64, threads: usize, repeat: u32, scratch: &Path) -> Result<Fi
 /// The figures as `paychan bench` prints them.
 pub fn describe(f: &Figures) -> String {
     let us = |d: Duration| d.as_secs_f64() * 1e6;
-    let cores = f.cores_used.map_or(String::new(), |[raw1, one, many, raw_many]| {
+    let cores = f.cores_used.map_or(String::new(), |[raw1, one, many, raw_many, whole1, whole_many]| {
         let t = f.threads;
         format!(
             "  cores the best runs had (CPU time / wall time; less means the machine was busy):\n    \
-             raw {raw1:.2} of 1, end-to-end {one:.2} of 1, end-to-end {many:.2} of {t}, raw {raw_many:.2} of {t}\n"
+             raw {raw1:.2} of 1, end-to-end {one:.2} of 1, end-to-end {many:.2} of {t}, raw {raw_many:.2} of {t}\n    \
+             whole run {whole1:.2} of 1, whole run {whole_many:.2} of {t}\n"
         )
     });
     format!(
@@ -227,7 +274,9 @@ pub fn describe(f: &Figures) -> String {
          raw 4 ops (2 ECDSA signs + 2 verifies): {:8.1} µs/commitment\n  \
          end-to-end, 1 thread:                    {:8.1} µs/commitment  ratio {:.3}\n  \
          end-to-end, {} threads:                   {:8.1} µs/commitment  speed-up {:.2}x\n  \
-         raw 4 ops, {} threads at once:            {:8.1} µs/commitment  speed-up {:.2}x (the machine's limit)\n",
+         raw 4 ops, {} threads at once:            {:8.1} µs/commitment  speed-up {:.2}x (the machine's limit)\n  \
+         whole run (every file), 1 thread:        {:8.1} µs/commitment  ratio {:.3}\n  \
+         whole run (every file), {} threads:       {:8.1} µs/commitment  speed-up {:.2}x\n",
         f.commitments,
         us(f.raw_per_commitment),
         us(f.one_thread_per_commitment),
@@ -237,6 +286,11 @@ pub fn describe(f: &Figures) -> String {
         f.speedup(),
         f.threads,
         us(f.raw_many_per_commitment),
-        f.raw_speedup()
+        f.raw_speedup(),
+        us(f.whole_one_per_commitment),
+        f.whole_ratio(),
+        f.threads,
+        us(f.whole_many_per_commitment),
+        f.whole_speedup()
     ) + &cores
 }

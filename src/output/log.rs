@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use bitcoin::hashes::Hash as _;
 use bitcoin::Amount;
 use serde::{Deserialize, Serialize};
 
@@ -19,19 +20,42 @@ pub struct CommitmentLog {
     funding: Amount,
     interval_s: u64,
     with_hex: bool,
-    /// Reused buffers: the consensus encoding and its hex, one allocation for the whole run.
+    /// Reused buffers: the consensus encoding, its hex and the txid's hex, one allocation each for
+    /// the whole run.
     raw: Vec<u8>,
     hex: String,
+    txid: String,
+}
+
+/// The `trimmed` column: whose output `split` leaves out as dust ("payer", "payee" or "none").
+pub(crate) fn trimmed_name(split: &crate::channel::Split) -> &'static str {
+    match (split.payer_trimmed, split.payee_trimmed) {
+        (true, _) => "payer",
+        (_, true) => "payee",
+        _ => "none",
+    }
+}
+
+/// Appends `txid` as Bitcoin Core shows it (its bytes reversed, in lower-case hex) to `out`: what
+/// its `Display` writes, without the formatter.
+pub(crate) fn txid_into(txid: &bitcoin::Txid, out: &mut String) {
+    let mut bytes = txid.to_byte_array();
+    bytes.reverse();
+    hex_into(&bytes, out);
 }
 
 /// Appends the lower-case hex of `bytes` to `out`.
-fn hex_into(bytes: &[u8], out: &mut String) {
+pub(crate) fn hex_into(bytes: &[u8], out: &mut String) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    // Two stores a byte into room made once, rather than a checked push a digit.
+    let mut buf = std::mem::take(out).into_bytes();
+    let start = buf.len();
+    buf.resize(start + bytes.len() * 2, 0);
+    for (pair, b) in buf[start..].chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0x0f)];
     }
+    *out = String::from_utf8(buf).expect("hex digits are ASCII");
 }
 
 /// The columns of `commitments.csv`, in [`LogRow`]'s field order.
@@ -107,6 +131,7 @@ impl CommitmentLog {
             with_hex,
             raw: Vec::with_capacity(512),
             hex: String::with_capacity(1024),
+            txid: String::with_capacity(64),
         })
     }
 
@@ -125,24 +150,21 @@ impl CommitmentLog {
                 .expect("writing into a Vec cannot fail");
             hex_into(&self.raw, &mut self.hex);
         }
-        let txid = commitment.tx.compute_txid().to_string();
+        self.txid.clear();
+        txid_into(&commitment.txid, &mut self.txid);
         let row = LogRow::<&str> {
             seq: commitment.seq,
             elapsed_s: tick.elapsed_s,
             payer_sat: split.payer.to_sat(),
             payee_sat: split.payee.to_sat(),
             fee_sat: split.fee.to_sat(),
-            txid: &txid,
+            txid: &self.txid,
             tx_hex: &self.hex,
             clock_s: tick.clock_s,
             segment: tick.segment as u64 + 1,
             rate_sat_per_s: tick.price.to_sat() / self.interval_s,
             trimmed_sat: split.trimmed.to_sat(),
-            trimmed: match (split.payer_trimmed, split.payee_trimmed) {
-                (true, _) => "payer",
-                (_, true) => "payee",
-                _ => "none",
-            },
+            trimmed: trimmed_name(split),
             vsize: commitment.tx.vsize() as u64,
         };
         self.writer.serialize(row).map_err(|source| OutputError::Csv { path: self.path.clone(), source })
@@ -159,5 +181,25 @@ impl CommitmentLog {
             self.writer.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
         inner.flush().map_err(io_err(&path))?;
         inner.get_ref().sync_all().map_err(io_err(&path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bitcoin::hashes::sha256d;
+
+    #[test]
+    fn txids_and_bytes_are_written_as_display_and_format_write_them() {
+        for i in 0u32..64 {
+            let txid = bitcoin::Txid::from_raw_hash(sha256d::Hash::hash(&i.to_le_bytes()));
+            let mut out = String::from("x");
+            txid_into(&txid, &mut out);
+            assert_eq!(out, format!("x{txid}"));
+            let bytes = txid.to_byte_array();
+            let mut hex = String::new();
+            hex_into(&bytes[..i as usize % 33], &mut hex);
+            assert_eq!(hex, bytes[..i as usize % 33].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        }
     }
 }

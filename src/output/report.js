@@ -26,7 +26,7 @@
     $("position").textContent = "commitment #" + s.seq + " of " + D.total;
     var outs = s.outs.map(function (o) { return "<li>" + who(o[0]) + ": " + units(o[1]) + "</li>"; }).join("");
     var sig = function (k, name) {
-      return s.sigs.length ? '<li>' + who(name) + "'s signature <span class=\"mono\">" + (esc(s.sigs[k]) || "(empty: added when broadcast)") + "</span></li>" : "";
+      return s.sigs.length ? '<li>' + who(name) + "'s signature <span class=\"mono\">" + esc(s.sigs[k]) + "</span></li>" : "";
     };
     var trimmed = s.trimmed === "none" ? "" :
       " <i>(" + (s.trimmed === "payee" ? esc(D.payee) : esc(D.payer)) + "'s output is below the 294-sat dust limit and left out)</i>";

@@ -6,9 +6,12 @@
 //! parties and their keys, the funding transaction, the balance chart, and a stepper over the
 //! commitments that shows each one decoded — the input spending the funding output, the two
 //! outputs and their owners, the witness with Emma's and Fabian's signatures labelled, and the
-//! witness script. Like `paychan verify` it is built from the output files alone, so what it shows
-//! is what the folder holds. A run of more than [`MAX_STEPS`] commitments is sampled, and the page
-//! says so.
+//! witness script. A run builds it in one pass as the commitments stream past ([`ReportBuilder`]:
+//! each step is decoded from the signed commitment the CSV row is written from, and kept only if
+//! the page shows it), then takes the header from `summary.json` and the chart from
+//! `balance.svg`; [`write_report`] builds the same page from the output files alone, byte for
+//! byte, as `paychan verify` reads them. A run of more than [`MAX_STEPS`] commitments is sampled,
+//! and the page says so.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -21,6 +24,10 @@ use serde::Serialize;
 
 use super::summary::{PartyJson as Party, Summary};
 use super::LogRow as Row;
+use crate::channel::{DesignRef, Signing};
+use crate::engine::{Channel, Ledger, RunReport, Tick};
+use crate::party::SignedCommitment;
+use crate::scenario::Scenario;
 
 /// The most commitments the report embeds; above this it samples evenly.
 pub const MAX_STEPS: u64 = 5_000;
@@ -45,6 +52,15 @@ pub enum ReportError {
         path: PathBuf,
         /// What is wrong.
         detail: String,
+    },
+    /// The run signed another number of commitments than the ledger planned, so the sample the
+    /// report kept as they streamed past is not the one it would take from the files: a bug.
+    #[error("the report sampled {planned} planned commitments but the run signed {signed}")]
+    Plan {
+        /// What the ledger planned.
+        planned: u64,
+        /// What the run signed.
+        signed: u64,
     },
 }
 
@@ -83,7 +99,8 @@ struct Data<'a> {
     funding_outpoint: String,
     witness_script: &'a str,
     total: u64,
-    steps: Vec<Step>,
+    /// Last, so the steps, serialized one by one as they are kept, are spliced in after it.
+    steps: [(); 0],
 }
 
 fn read(path: &Path) -> Result<String, ReportError> {
@@ -104,7 +121,146 @@ fn wanted(seq: u64, total: u64, segment_starts: &[u64]) -> bool {
     seq == 1 || seq == total || (seq - 1) % stride == 0 || segment_starts.contains(&seq)
 }
 
-/// Writes `dir/report.html` from `dir/summary.json`, `dir/commitments.csv` and `dir/balance.svg`.
+/// The steps a report shows, serialized as they are kept: the JSON objects of [`Step`] joined by
+/// commas, in order.
+#[derive(Debug, Default)]
+struct Steps {
+    json: Vec<u8>,
+}
+
+impl Steps {
+    fn push(&mut self, step: &Step) {
+        if !self.json.is_empty() {
+            self.json.push(b',');
+        }
+        serde_json::to_writer(&mut self.json, step).expect("a step has only strings and integers");
+    }
+}
+
+/// The owner of an output script: the payer's or the payee's name, or "unknown".
+fn owner_of<'n>(script: &[u8], names: [(&[u8], &'n str); 2]) -> &'n str {
+    names.iter().find(|(s, _)| *s == script).map_or("unknown", |(_, name)| name)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    super::log::hex_into(bytes, &mut out);
+    out
+}
+
+/// The witness signatures of `tx` (items 1 and 2 of its first input's witness) and its outputs
+/// with their owners.
+fn decode(tx: &Transaction, names: [(&[u8], &str); 2]) -> (Vec<String>, Vec<(String, u64)>) {
+    let w = &tx.input[0].witness;
+    let sig = |i: usize| w.nth(i).map(hex).unwrap_or_default();
+    let outs = tx.output.iter().map(|o| (owner_of(o.script_pubkey.as_bytes(), names).to_string(), o.value.to_sat()));
+    (vec![sig(1), sig(2)], outs.collect())
+}
+
+/// `report.html` built as the commitments stream past: one pass, and memory for the steps the page
+/// shows only.
+///
+/// Which commitments a long run's page shows depends on how many there are and where each segment
+/// starts; the ledger knows both before anything is signed (it is the engine's own walk, pure
+/// arithmetic), so the builder walks it once at the start when the schedule is longer than
+/// [`MAX_STEPS`] and keeps exactly the commitments [`write_report`] would pick from the CSV.
+#[derive(Debug)]
+pub struct ReportBuilder {
+    /// The number of commitments and the segments' first ones, when the page samples.
+    plan: Option<(u64, Vec<u64>)>,
+    with_hex: bool,
+    interval_s: u64,
+    payer: (ScriptBuf, String),
+    payee: (ScriptBuf, String),
+    steps: Steps,
+}
+
+impl ReportBuilder {
+    /// A builder for a run of `scenario`, whose CSV has the `tx_hex` column filled if `with_hex`
+    /// (without it the page shows no signatures or outputs, as when built from such a CSV).
+    pub fn new(scenario: &Scenario, with_hex: bool) -> ReportBuilder {
+        let interval = scenario.interval_s.max(1);
+        let scheduled: u64 = scenario.segments.iter().filter(|s| !s.is_pause()).map(|s| s.duration_s / interval).sum();
+        let plan = (scheduled > MAX_STEPS).then(|| {
+            let (mut total, mut starts, mut last) = (0, Vec::new(), None);
+            for entry in Ledger::new(scenario) {
+                total += 1;
+                if last != Some(entry.tick.segment) {
+                    starts.push(entry.tick.seq);
+                    last = Some(entry.tick.segment);
+                }
+            }
+            (total, starts)
+        });
+        ReportBuilder {
+            plan,
+            with_hex,
+            interval_s: interval,
+            payer: (ScriptBuf::new(), scenario.payer.clone()),
+            payee: (ScriptBuf::new(), scenario.payee.clone()),
+            steps: Steps::default(),
+        }
+    }
+
+    /// The channel is open: its payout scripts name the outputs' owners.
+    pub fn opened(&mut self, channel: &Channel) {
+        self.payer.0 = channel.params.payer_payout.clone();
+        self.payee.0 = channel.params.payee_payout.clone();
+    }
+
+    /// Commitment `c`, paid for by `tick`: kept as a step if the page shows it.
+    pub fn commitment(&mut self, tick: &Tick, c: &SignedCommitment) {
+        if let Some((total, starts)) = &self.plan {
+            if !wanted(c.seq, *total, starts) {
+                return;
+            }
+        }
+        let (sigs, outs) = if self.with_hex {
+            decode(&c.tx, [(self.payer.0.as_bytes(), &self.payer.1), (self.payee.0.as_bytes(), &self.payee.1)])
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let split = &c.split;
+        self.steps.push(&Step {
+            seq: c.seq,
+            clock: tick.clock_s,
+            elapsed: tick.elapsed_s,
+            segment: tick.segment as u64 + 1,
+            rate: tick.price.to_sat() / self.interval_s,
+            payer: split.payer.to_sat(),
+            payee: split.payee.to_sat(),
+            fee: split.fee.to_sat(),
+            trimmed: super::log::trimmed_name(split).to_string(),
+            txid: {
+                let mut txid = String::with_capacity(64);
+                super::log::txid_into(&c.txid, &mut txid);
+                txid
+            },
+            vsize: c.tx.vsize() as u64,
+            sigs,
+            outs,
+        });
+    }
+
+    /// Writes `dir/report.html` with the kept steps, the header from `dir/summary.json` and the
+    /// chart from `dir/balance.svg`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written, or
+    /// when `report` signed another number of commitments than the ledger planned.
+    pub fn write(self, dir: &Path, report: &RunReport) -> Result<(), ReportError> {
+        if let Some((planned, _)) = self.plan {
+            if planned != report.commitments {
+                return Err(ReportError::Plan { planned, signed: report.commitments });
+            }
+        }
+        write_page(dir, &self.steps)
+    }
+}
+
+/// Writes `dir/report.html` from `dir/summary.json`, `dir/commitments.csv` and `dir/balance.svg`
+/// alone: the page a run writes, byte for byte.
 ///
 /// # Errors
 ///
@@ -113,27 +269,9 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
     let summary_path = dir.join("summary.json");
     let s: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| format_err(&summary_path, e))?;
     let csv_path = dir.join("commitments.csv");
-    let svg_path = dir.join("balance.svg");
-    let svg = read(&svg_path)?;
-    let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-
-    let payer_first = match (s.payer.pubkey.parse::<PublicKey>(), s.payee.pubkey.parse::<PublicKey>()) {
-        (Ok(a), Ok(b)) => crate::channel::sorted_keys(&a, &b).0 == &a,
-        _ => true,
-    };
-    let (first, second) = if payer_first { (&s.payer.name, &s.payee.name) } else { (&s.payee.name, &s.payer.name) };
-    let owner = |script: &str| {
-        if script == s.payer.script_pubkey_hex {
-            s.payer.name.clone()
-        } else if script == s.payee.script_pubkey_hex {
-            s.payee.name.clone()
-        } else if s.design == "revocable" && script.starts_with("0020") {
-            // The revocable log holds the payee's version: his balance is its delayed to_local.
-            format!("{} (delayed to_local)", s.payee.name)
-        } else {
-            "unknown".to_string()
-        }
-    };
+    let payer_script = ScriptBuf::from_hex(&s.payer.script_pubkey_hex).unwrap_or_default();
+    let payee_script = ScriptBuf::from_hex(&s.payee.script_pubkey_hex).unwrap_or_default();
+    let names = [(payer_script.as_bytes(), s.payer.name.as_str()), (payee_script.as_bytes(), s.payee.name.as_str())];
 
     // The segments' first commitments, found in a first pass over the log's small columns.
     let mut segment_starts = Vec::new();
@@ -148,7 +286,7 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
             }
         }
     }
-    let mut steps = Vec::new();
+    let mut steps = Steps::default();
     let mut reader = csv::Reader::from_path(&csv_path).map_err(|e| format_err(&csv_path, e))?;
     for row in reader.deserialize::<Row>() {
         let row = row.map_err(|e| format_err(&csv_path, e))?;
@@ -159,12 +297,9 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
             (Vec::new(), Vec::new())
         } else {
             let tx: Transaction = deserialize_hex(&row.tx_hex).map_err(|e| format_err(&csv_path, e))?;
-            let w = &tx.input[0].witness;
-            let hex = |i: usize| w.nth(i).map(|b| b.iter().map(|x| format!("{x:02x}")).collect()).unwrap_or_default();
-            let outs = tx.output.iter().map(|o| (owner(&o.script_pubkey.to_hex_string()), o.value.to_sat())).collect();
-            (vec![hex(1), hex(2)], outs)
+            decode(&tx, names)
         };
-        steps.push(Step {
+        steps.push(&Step {
             seq: row.seq,
             clock: row.clock_s,
             elapsed: row.elapsed_s,
@@ -180,6 +315,24 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
             outs,
         });
     }
+    write_page(dir, &steps)
+}
+
+/// Writes `dir/report.html` with `steps`, the header from `dir/summary.json` and the chart from
+/// `dir/balance.svg`.
+fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
+    let summary_path = dir.join("summary.json");
+    let s: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| format_err(&summary_path, e))?;
+    let svg_path = dir.join("balance.svg");
+    let svg = read(&svg_path)?;
+    let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+
+    let payer_first = match (s.payer.pubkey.parse::<PublicKey>(), s.payee.pubkey.parse::<PublicKey>()) {
+        (Ok(a), Ok(b)) => crate::channel::sorted_keys(&a, &b).0 == &a,
+        _ => true,
+    };
+    let (first, second) = if payer_first { (&s.payer.name, &s.payee.name) } else { (&s.payee.name, &s.payer.name) };
+
     let sat_per_unit = crate::scenario::parse_unit(&s.unit).map_or(1, crate::scenario::sat_per_unit);
     let data = Data {
         scenario: &s.scenario,
@@ -193,16 +346,25 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
         funding_outpoint: format!("{}:{}", s.funding.txid, s.funding.vout),
         witness_script: &s.funding.witness_script_hex,
         total: s.commitments,
-        steps,
+        steps: [],
     };
-    let json = serde_json::to_string(&data).expect("the report data has only strings and integers");
-    // Inside <script>, "</" could end the element: escape it the way JSON allows.
-    let json = json.replace("</", "<\\/");
+    let json = splice(&data, &steps.json);
 
     let funding_tx: Transaction =
         deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
     let amount = |sat: u64| crate::scenario::format_sat(sat, sat_per_unit, &s.unit);
     let mut html = String::with_capacity(json.len() + svg.len() + 16_384);
+    let design = crate::channel::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
+    head(&mut html, &s, design.as_ref(), &amount);
+    cards(&mut html, &s, design.as_ref(), &funding_tx, &amount);
+    stepper_and_settlement(&mut html, &s, svg, &json, &amount);
+    let html = super::report_chain::insert(dir, &s, html);
+    let path = dir.join("report.html");
+    fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
+}
+
+/// The page's head and its lead paragraph.
+fn head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount: &dyn Fn(u64) -> String) {
     let title = format!("{} — seed {}: a payment channel, step by step", esc(&s.scenario), s.seed);
     let _ = write!(
         html,
@@ -217,38 +379,54 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
 <body>
 <header>
 <h1>{title}</h1>
-<p class="lead">{payer} pays {payee} through a 2-of-2 payment channel of <b>{capacity}</b> on {network}: one commitment
-transaction per {interval} s of video, each signed by {payer} and countersigned by {payee}, at a fee rate of
+<p class="lead">{payer} pays {payee} through a {noun} payment channel of <b>{capacity}</b> on {network}: one commitment
+transaction per {interval} s of video, each signed by {payer} and {second} by {payee}, at a fee rate of
 {fee_rate}. {count} commitments; the channel {stopped}.</p>
 </header>
 "#,
         payer = esc(&s.payer.name),
         payee = esc(&s.payee.name),
+        noun = esc(design.map_or("2-of-2", |d| d.funding_noun())),
+        second = if design.is_some_and(|d| d.signing() == Signing::PayerOnly) { "checked" } else { "countersigned" },
         capacity = amount(s.capacity_sat),
         network = esc(&s.network),
         interval = s.interval_s,
         fee_rate = esc(&s.fee_rate),
         count = s.commitments,
-        stopped = if s.stopped_by == "exhaustion" { "ran out of capacity" } else { "closed when the schedule ended" },
+        stopped = match s.stopped_by.as_str() {
+            "exhaustion" => "ran out of capacity",
+            "event" => "was stopped by a scripted event (see <a href=\"#chain\">on the chain</a>)",
+            _ => "closed when the schedule ended",
+        },
     );
+}
 
-    // Parties and the funding transaction.
+/// The parties' cards and the funding transaction's.
+fn cards(
+    html: &mut String,
+    s: &Summary,
+    design: Option<&DesignRef>,
+    funding_tx: &Transaction,
+    amount: &dyn Fn(u64) -> String,
+) {
     let script_words = decode_script(&s.funding.witness_script_hex, &s.payer, &s.payee);
     let _ = write!(
         html,
         r#"<section class="cards">
 <div class="card payer"><h2>{payer_name} <span>payer</span></h2>
-<dl><dt>2-of-2 key</dt><dd class="mono">{payer_key}</dd><dt>refund address</dt><dd class="mono">{payer_addr}</dd></dl></div>
+<dl><dt>{noun} key</dt><dd class="mono">{payer_key}</dd><dt>refund address</dt><dd class="mono">{payer_addr}</dd></dl></div>
 <div class="card payee"><h2>{payee_name} <span>payee</span></h2>
-<dl><dt>2-of-2 key</dt><dd class="mono">{payee_key}</dd><dt>payment address</dt><dd class="mono">{payee_addr}</dd></dl></div>
+<dl><dt>{noun} key</dt><dd class="mono">{payee_key}</dd><dt>payment address</dt><dd class="mono">{payee_addr}</dd></dl></div>
 <div class="card funding"><h2>Funding (anchor) transaction</h2>
 <dl><dt>txid</dt><dd class="mono">{ftxid}</dd>
 <dt>input</dt><dd>{payer_name}'s coin <span class="mono">{in_txid}:{in_vout}</span>, {in_amount}</dd>
-<dt>output {vout}</dt><dd><b>{capacity}</b> to the 2-of-2 <span class="mono">{faddr}</span></dd>
+<dt>output {vout}</dt><dd><b>{capacity}</b> to the {short} <span class="mono">{faddr}</span></dd>
 {change}<dt>fee</dt><dd>{ffee} sat</dd>
 <dt>witness script</dt><dd class="mono script">{script_words}</dd></dl></div>
 </section>
 "#,
+        noun = if design.is_none_or(|d| d.funding_noun() == "2-of-2") { "2-of-2" } else { "funding" },
+        short = if design.is_none_or(|d| d.funding_noun() == "2-of-2") { "2-of-2" } else { "channel's output" },
         payer_name = esc(&s.payer.name),
         payer_key = esc(&s.payer.pubkey),
         payer_addr = esc(&s.payer.address),
@@ -275,9 +453,22 @@ transaction per {interval} s of video, each signed by {payer} and countersigned 
             .collect::<String>(),
         ffee = s.funding.fee_sat,
     );
+}
 
-    // The chart and the stepper.
-    let settle_text = format!(
+/// The balance chart, the stepper over the commitments and the settlement.
+fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, json: &str, amount: &dyn Fn(u64) -> String) {
+    let settle_text = if s.stopped_by == "event" {
+        format!(
+            "No cooperative settlement: a scripted event stopped the video. The last state both hold is commitment \
+             #{}: <b>{}</b> to {}, <b>{}</b> to {}. What confirmed instead is <a href=\"#chain\">on the chain</a> below.",
+            s.settlement.seq,
+            amount(s.settlement.payee_sat),
+            esc(&s.payee.name),
+            amount(s.settlement.payer_sat),
+            esc(&s.payer.name),
+        )
+    } else {
+        format!(
             "{} — the last state, commitment #{}, signed by both, at {} s: <b>{}</b> to {}, <b>{}</b> back to {}, fee {} sat. \
              Either of them can broadcast it.",
             if s.stopped_by == "exhaustion" { "The channel ran out" } else { "Emma pressed stop" }
@@ -289,7 +480,8 @@ transaction per {interval} s of video, each signed by {payer} and countersigned 
             amount(s.settlement.payer_sat),
             esc(&s.payer.name),
             s.settlement.fee_sat
-        );
+        )
+    };
     let _ = write!(
         html,
         r#"<section class="chart">{svg}</section>
@@ -319,9 +511,25 @@ check the folder with <code>paychan verify</code>.</footer>
         settle_text = settle_text,
         stxid = esc(&s.settlement.txid),
     );
-    let html = super::report_chain::insert(dir, &s, html);
-    let path = dir.join("report.html");
-    fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
+}
+
+/// `data`'s JSON with `steps` (serialized steps joined by commas) as its last field, `steps`:
+/// what serializing the data with the steps in it gives. Inside `<script>`, "</" could end the
+/// element, so it is escaped the way JSON allows (no "</" can straddle two pieces: the steps are
+/// objects, and the prefix ends with `[`).
+fn splice(data: &Data<'_>, steps: &[u8]) -> String {
+    let head = serde_json::to_string(data).expect("the report data has only strings and integers");
+    let head = head.strip_suffix("[]}").expect("the steps are the data's last field");
+    let steps = std::str::from_utf8(steps).expect("serde_json writes UTF-8");
+    let mut json = String::with_capacity(head.len() + steps.len() + 2);
+    json.push_str(head);
+    json.push('[');
+    json.push_str(steps);
+    json.push_str("]}");
+    if json.contains("</") {
+        json = json.replace("</", "<\\/");
+    }
+    json
 }
 
 /// The funding script in words, keys named by their owners and each key's hex in its title:

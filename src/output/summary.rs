@@ -55,7 +55,8 @@ pub struct Summary {
     pub commitments: u64,
     /// Seconds of video streamed (and paid for) by the last commitment.
     pub elapsed_s: u64,
-    /// Why the stream stopped: "schedule-end" or "exhaustion".
+    /// Why the stream stopped: "schedule-end", "exhaustion", or "event" (a scripted event: then
+    /// no cooperative settlement, and `outcome` says what the chain made of it).
     pub stopped_by: String,
     /// The commitment that could not be paid when the channel ran out; null if it never did.
     pub exhausted: Option<ExhaustedJson>,
@@ -287,7 +288,14 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
         },
         commitments: report.commitments,
         elapsed_s: report.elapsed_s,
-        stopped_by: if report.exhausted.is_some() { "exhaustion" } else { "schedule-end" }.to_string(),
+        stopped_by: if report.exhausted.is_some() {
+            "exhaustion"
+        } else if stopping_event(scenario).is_some() {
+            "event"
+        } else {
+            "schedule-end"
+        }
+        .to_string(),
         exhausted: report.exhausted.map(|e| ExhaustedJson {
             clock_s: e.clock_s,
             unpaid_seq: e.tick.seq,

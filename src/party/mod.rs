@@ -15,8 +15,10 @@ mod signer;
 use bitcoin::hashes::Hash as _;
 use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{Message, PublicKey};
+use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
+use crate::channel::builders::FundingSighash;
 use crate::channel::revocable::{half_signed, signature_of, Basepoints, ChannelBasepoints};
 use crate::channel::{
     self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Refund, Signing, Split, WalletCoin,
@@ -66,6 +68,9 @@ pub struct SignedCommitment {
     /// The transaction with its complete witness; in the revocable design, the payee's version
     /// as he holds it (signed by the payer, his slot empty until he broadcasts it).
     pub tx: Transaction,
+    /// Its txid, computed once by the payer that completed it (on the signing thread), for
+    /// everything that records it.
+    pub txid: Txid,
     /// The revocable design: the payer's version as she holds it (signed by the payee, her slot
     /// empty until she broadcasts it); `None` in the other designs.
     pub held: Option<Transaction>,
@@ -167,6 +172,7 @@ pub struct Payer {
     seq: u64,
     pending: Option<(Proposal, Split, Message, bool)>,
     refund: Option<Transaction>,
+    sighash: FundingSighash,
     rev: Option<Box<Revocation>>,
     /// The payee's announced per-commitment point for the next version (revocable design).
     their_next: Option<(u64, PublicKey)>,
@@ -213,6 +219,7 @@ impl Payer {
         }
         let payer = Payer {
             signer: funding,
+            sighash: commitment_sighash(&params),
             params: params.clone(),
             paid: Amount::ZERO,
             seq: 0,
@@ -289,7 +296,7 @@ impl Payer {
             }
             _ => (if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) }, None),
         };
-        let (payer_sig, msg) = self.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
+        let (payer_sig, msg) = self.signer.sign_funding_input(&tx, &self.sighash);
         let proposal = Proposal { seq, tx, payer_sig, point };
         self.pending = Some((proposal.clone(), split, msg, settlement));
         Ok(proposal)
@@ -334,7 +341,7 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = seq;
-        Ok(SignedCommitment { seq, split, tx, held: Some(held), revealed: Some(revealed) })
+        Ok(SignedCommitment { seq, split, txid: tx.compute_txid(), tx, held: Some(held), revealed: Some(revealed) })
     }
 
     /// Stores what the payee revealed in `c`'s exchange: his revocation of his previous version
@@ -426,7 +433,7 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = proposal.seq;
-        Ok(SignedCommitment { seq: proposal.seq, split, tx, held: None, revealed: None })
+        Ok(SignedCommitment { seq: proposal.seq, split, txid: tx.compute_txid(), tx, held: None, revealed: None })
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
@@ -465,6 +472,7 @@ impl Payer {
                 let state = SignedCommitment {
                     seq: 0,
                     split: self.params.split(Amount::ZERO).ok()?,
+                    txid: held.compute_txid(),
                     tx: held.clone(),
                     held: Some(held),
                     revealed: None,
@@ -490,6 +498,7 @@ pub struct Payee {
     params: ChannelParams,
     owed: Amount,
     seq: u64,
+    sighash: FundingSighash,
     rev: Option<Box<Revocation>>,
     /// The point of the payee's version last announced (revocable design), not derived twice.
     announced: Option<(u64, PublicKey)>,
@@ -541,7 +550,15 @@ impl Payee {
             });
         }
         let rev = p.design.revocable().map(|_| Box::new(Revocation::new(keys, Who::Payee)));
-        Ok(Payee { signer, params: p.clone(), owed: Amount::ZERO, seq: 0, rev, announced: None })
+        Ok(Payee {
+            signer,
+            sighash: commitment_sighash(p),
+            params: p.clone(),
+            owed: Amount::ZERO,
+            seq: 0,
+            rev,
+            announced: None,
+        })
     }
 
     /// The payee's per-commitment point of his version `seq`, which he tells the payer before
@@ -733,18 +750,25 @@ impl Payee {
         }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
-        let payee_sig =
-            self.signer.sign_p2wsh_input_if(&expected, 0, &p.witness_script, p.funding_amount, |signer, msg| {
-                if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
-                    Ok(())
-                } else {
-                    Err(ProtocolError::BadSignature { seq, who: "payer" })
-                }
-            })?;
+        let payee_sig = self.signer.sign_funding_input_if(&expected, &self.sighash, |signer, msg| {
+            if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
+                Ok(())
+            } else {
+                Err(ProtocolError::BadSignature { seq, who: "payer" })
+            }
+        })?;
         self.owed = owed;
         self.seq = seq;
         Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None })
     }
+}
+
+/// The BIP-0143 part every commitment of the channel shares, for the version 2 transactions with
+/// the sequence the design gives its commitments; a commitment it does not describe gets the full
+/// computation ([`FundingSighash::digest`]), so this only decides how fast the digest is.
+fn commitment_sighash(p: &ChannelParams) -> FundingSighash {
+    let (_, sequence) = p.design.lock(p, Some(1));
+    FundingSighash::new(Version::TWO, p.funding_outpoint, sequence, &p.witness_script, p.funding_amount)
 }
 
 /// A short account of how `got` differs from `expected`, for error messages.

@@ -11,6 +11,7 @@ use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{Amount, Script, Transaction};
 
 use crate::channel::bolt3::{self, Bolt3Error};
+use crate::channel::builders::FundingSighash;
 use crate::channel::{self, WalletCoin};
 
 /// Holds one secret key and signs transaction inputs with it.
@@ -74,6 +75,40 @@ impl Signer {
     ) -> Result<Signature, E> {
         let msg = channel::p2wsh_sighash(tx, index, witness_script, amount, EcdsaSighashType::All)
             .expect("the signed input exists");
+        check(self, &msg)?;
+        Ok(self.secp.sign_ecdsa(&msg, &self.secret))
+    }
+
+    /// As [`Signer::sign_p2wsh_input`] for input 0 of a commitment spending the funding output
+    /// that `sighash` describes: the signer still computes the digest of `tx` itself, from the
+    /// part every commitment of the channel shares (a [`FundingSighash`] holds only public data),
+    /// so it still signs transactions, never a digest it is handed.
+    ///
+    /// # Panics
+    ///
+    /// When `tx` has no input: a caller's bug.
+    pub fn sign_funding_input(&self, tx: &Transaction, sighash: &FundingSighash) -> (Signature, Message) {
+        let msg = sighash.digest(tx, 0).expect("the signed input exists");
+        (self.secp.sign_ecdsa(&msg, &self.secret), msg)
+    }
+
+    /// As [`Signer::sign_p2wsh_input_if`] for input 0 of a commitment spending the funding output
+    /// that `sighash` describes (see [`Signer::sign_funding_input`]).
+    ///
+    /// # Errors
+    ///
+    /// `check`'s error; nothing is signed then.
+    ///
+    /// # Panics
+    ///
+    /// When `tx` has no input: a caller's bug.
+    pub fn sign_funding_input_if<E>(
+        &self,
+        tx: &Transaction,
+        sighash: &FundingSighash,
+        check: impl FnOnce(&Self, &Message) -> Result<(), E>,
+    ) -> Result<Signature, E> {
+        let msg = sighash.digest(tx, 0).expect("the signed input exists");
         check(self, &msg)?;
         Ok(self.secp.sign_ecdsa(&msg, &self.secret))
     }

@@ -67,39 +67,7 @@ impl Validator<'_> {
                 s
             }
         };
-        let (segments, audience) = match (&raw.segment, &raw.audience) {
-            (Some(segment), None) => (self.segments(segment, capacity, unit, interval_s)?, None),
-            (None, Some(audience)) => {
-                if let Some(w) = &raw.wallet {
-                    return Err(self.err(
-                        "wallet",
-                        w,
-                        "in an audience each viewer's wallet coin is its capacity, the funding fee and 1 mBTC of \
-                         change; remove wallet",
-                    ));
-                }
-                let least = self.least_capacity(&design, fee_rate, &raw.fee_rate)?;
-                (Vec::new(), Some(std::sync::Arc::new(self.audience(audience, least, &raw.capacity)?)))
-            }
-            (Some(segment), Some(_)) => {
-                return Err(self.err_at(
-                    "segment",
-                    segment.span().start,
-                    "an audience draws each viewer's schedule (its price for its watch time) from [audience]; \
-                     remove the [[segment]] tables",
-                ))
-            }
-            (None, None) => {
-                let add = example("segment").unwrap_or_default();
-                return Err(ScenarioError {
-                    field: Some("segment".to_string()),
-                    ..ScenarioError::whole_file(
-                        self.path,
-                        format!("this required field is missing; add a line such as {add}"),
-                    )
-                });
-            }
-        };
+        let (segments, audience) = self.schedule(&raw, &design, fee_rate, capacity, unit, interval_s)?;
         let mut scenario = Scenario {
             name,
             design,
@@ -369,6 +337,51 @@ pub(crate) fn holds(
 }
 
 impl Validator<'_> {
+    /// The rate schedule of a single channel, or an audience (whose viewers draw their own).
+    fn schedule(
+        &self,
+        raw: &RawScenario,
+        design: &DesignRef,
+        fee_rate: FeeRate,
+        capacity: Amount,
+        unit: Denomination,
+        interval_s: u64,
+    ) -> Result<(Vec<Segment>, Option<std::sync::Arc<crate::audience::Audience>>), ScenarioError> {
+        Ok(match (&raw.segment, &raw.audience) {
+            (Some(segment), None) => (self.segments(segment, capacity, unit, interval_s)?, None),
+            (None, Some(audience)) => {
+                if let Some(w) = &raw.wallet {
+                    return Err(self.err(
+                        "wallet",
+                        w,
+                        "in an audience each viewer's wallet coin is its capacity, the funding fee and 1 mBTC of \
+                         change; remove wallet",
+                    ));
+                }
+                let least = self.least_capacity(design, fee_rate, &raw.fee_rate)?;
+                (Vec::new(), Some(std::sync::Arc::new(self.audience(audience, least, &raw.capacity)?)))
+            }
+            (Some(segment), Some(_)) => {
+                return Err(self.err_at(
+                    "segment",
+                    segment.span().start,
+                    "an audience draws each viewer's schedule (its price for its watch time) from [audience]; \
+                     remove the [[segment]] tables",
+                ))
+            }
+            (None, None) => {
+                let add = example("segment").unwrap_or_default();
+                return Err(ScenarioError {
+                    field: Some("segment".to_string()),
+                    ..ScenarioError::whole_file(
+                        self.path,
+                        format!("this required field is missing; add a line such as {add}"),
+                    )
+                });
+            }
+        })
+    }
+
     fn least_capacity(
         &self,
         design: &DesignRef,
