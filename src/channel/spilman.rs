@@ -87,8 +87,11 @@ impl Design for Spilman {
     /// signatures 1 + 72 each, the IF selector 1 + 1, the witness script (1 + its length).
     fn commitment_weight(&self, outputs: u64) -> Weight {
         let base = 4 + 1 + 41 + 1 + 31 * outputs + 4;
-        let key = PublicKey::from_slice(&[2; 33]).ok();
-        let script_len = key.map_or(80, |k| self.script(&k, &k).len() as u64);
+        // The script's length without parsing a key (that costs a square root per call, and the
+        // ledger asks for fees twice a state): two 33-byte pushes, the expiry's push and seven
+        // one-byte opcodes.
+        let expiry = Builder::new().push_int(i64::from(self.expiry_height())).into_script().len() as u64;
+        let script_len = 2 * 34 + expiry + 7;
         Weight::from_wu(base * 4 + 2 + 1 + 73 + 73 + 2 + 1 + script_len)
     }
 
@@ -186,5 +189,24 @@ impl Design for Spilman {
 
     fn settings(&self) -> Option<Settings> {
         Some(Settings { funding_height: self.funding_height, expiry: self.expiry, ..Settings::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weight_counts_the_scripts_real_length() {
+        let secp = bitcoin::secp256k1::Secp256k1::new();
+        let key = PublicKey::from_secret_key(&secp, &bitcoin::secp256k1::SecretKey::from_slice(&[1; 32]).unwrap());
+        for (funding_height, expiry) in [(800_000, 4_320), (100, 1), (1, 65_535)] {
+            let d = Spilman { funding_height, expiry };
+            let script = d.script(&key, &key).len() as u64;
+            for outputs in [1, 2] {
+                let base = 4 + 1 + 41 + 1 + 31 * outputs + 4;
+                assert_eq!(d.commitment_weight(outputs).to_wu(), base * 4 + 2 + 1 + 73 + 73 + 2 + 1 + script);
+            }
+        }
     }
 }
