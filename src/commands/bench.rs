@@ -123,10 +123,19 @@ pub fn raw_parallel(n: u64, threads: usize) -> Duration {
 ///
 /// [`OutputError`] when the CSV cannot be written.
 pub fn end_to_end(n: u64, threads: usize, dir: &Path) -> Result<Duration, OutputError> {
-    let s = scenario(n);
+    engine_over(&scenario(n), n, threads, dir)
+}
+
+/// Times the engine on `threads` threads over the `n` commitments of `s`, each written as a CSV
+/// row into `dir`: the figure `bench` and `bench --designs` compare with the bare operations.
+///
+/// # Errors
+///
+/// [`OutputError`] when the CSV cannot be written.
+pub(crate) fn engine_over(s: &Scenario, n: u64, threads: usize, dir: &Path) -> Result<Duration, OutputError> {
     let mut log = CommitmentLog::create(dir, s.capacity, 1, true)?;
     let start = Instant::now();
-    let report = engine::run(&s, threads, |tick, c| log.append(tick, c)).map_err(|e| match e {
+    let report = engine::run(s, threads, |tick, c| log.append(tick, c)).map_err(|e| match e {
         engine::EngineError::Sink { source, .. } => source,
         other => OutputError::Io { path: dir.to_path_buf(), source: std::io::Error::other(other.to_string()) },
     })?;

@@ -19,8 +19,7 @@ use bitcoin::hashes::{sha256, Hash};
 use bitcoin::secp256k1::{Message, PublicKey, Scalar, Secp256k1, SecretKey};
 
 use crate::channel::DESIGNS;
-use crate::engine;
-use crate::output::{CommitmentLog, OutputError};
+use crate::output::OutputError;
 use crate::scenario::Scenario;
 
 /// The secp256k1 operations one state of a design needs.
@@ -127,17 +126,7 @@ fn scenario(design: &str, n: u64) -> Scenario {
 ///
 /// [`OutputError`] when the CSV cannot be written.
 pub fn run(design: &str, n: u64, dir: &Path) -> Result<Duration, OutputError> {
-    let s = scenario(design, n);
-    let mut log = CommitmentLog::create(dir, s.capacity, 1, true)?;
-    let start = Instant::now();
-    let report = engine::run(&s, 1, |tick, c| log.append(tick, c)).map_err(|e| match e {
-        engine::EngineError::Sink { source, .. } => source,
-        other => OutputError::Io { path: dir.to_path_buf(), source: std::io::Error::other(other.to_string()) },
-    })?;
-    log.finish()?;
-    let took = start.elapsed();
-    assert_eq!(report.commitments, n, "the benchmark channel never runs out");
-    Ok(took)
+    super::bench::engine_over(&scenario(design, n), n, 1, dir)
 }
 
 /// Measures every design: `n` states, the best of `repeat` interleaved repeats of each figure.
