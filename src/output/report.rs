@@ -137,9 +137,18 @@ impl Steps {
     }
 }
 
-/// The owner of an output script: the payer's or the payee's name, or "unknown".
-fn owner_of<'n>(script: &[u8], names: [(&[u8], &'n str); 2]) -> &'n str {
-    names.iter().find(|(s, _)| *s == script).map_or("unknown", |(_, name)| name)
+/// The owner of an output: the payer's or the payee's name by its payout script; an output to
+/// another script (the revocable design's delayed `to_local`, a key derived per commitment) by
+/// the amount the state owes each party (`amounts`: the payer's, the payee's); else "unknown".
+fn owner_of<'n>(script: &[u8], value: u64, names: [(&[u8], &'n str); 2], amounts: (u64, u64)) -> &'n str {
+    if let Some((_, name)) = names.iter().find(|(s, _)| *s == script) {
+        return name;
+    }
+    match value {
+        v if v == amounts.1 => names[1].1,
+        v if v == amounts.0 => names[0].1,
+        _ => "unknown",
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -150,10 +159,13 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The witness signatures of `tx` (items 1 and 2 of its first input's witness) and its outputs
 /// with their owners.
-fn decode(tx: &Transaction, names: [(&[u8], &str); 2]) -> (Vec<String>, Vec<(String, u64)>) {
+fn decode(tx: &Transaction, names: [(&[u8], &str); 2], amounts: (u64, u64)) -> (Vec<String>, Vec<(String, u64)>) {
     let w = &tx.input[0].witness;
     let sig = |i: usize| w.nth(i).map(hex).unwrap_or_default();
-    let outs = tx.output.iter().map(|o| (owner_of(o.script_pubkey.as_bytes(), names).to_string(), o.value.to_sat()));
+    let outs = tx.output.iter().map(|o| {
+        let value = o.value.to_sat();
+        (owner_of(o.script_pubkey.as_bytes(), value, names, amounts).to_string(), value)
+    });
     (vec![sig(1), sig(2)], outs.collect())
 }
 
@@ -216,7 +228,11 @@ impl ReportBuilder {
             }
         }
         let (sigs, outs) = if self.with_hex {
-            decode(&c.tx, [(self.payer.0.as_bytes(), &self.payer.1), (self.payee.0.as_bytes(), &self.payee.1)])
+            decode(
+                &c.tx,
+                [(self.payer.0.as_bytes(), &self.payer.1), (self.payee.0.as_bytes(), &self.payee.1)],
+                (c.split.payer.to_sat(), c.split.payee.to_sat()),
+            )
         } else {
             (Vec::new(), Vec::new())
         };
@@ -297,7 +313,7 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
             (Vec::new(), Vec::new())
         } else {
             let tx: Transaction = deserialize_hex(&row.tx_hex).map_err(|e| format_err(&csv_path, e))?;
-            decode(&tx, names)
+            decode(&tx, names, (row.payer_sat, row.payee_sat))
         };
         steps.push(&Step {
             seq: row.seq,
