@@ -16,12 +16,12 @@ use toml::Spanned;
 
 use crate::scenario::{self, line_col, Scenario, ScenarioError};
 
-/// The channel designs a grid may name, in the order they are listed in errors.
-///
-/// The one place to extend when a design is added: a grid's `design` values are checked against
-/// this list, and a base scenario that has a `design` field gets each point's value written into
-/// it.
-pub const DESIGNS: &[&str] = &["naive"];
+/// The channel designs a grid may name, in the order they are listed in errors: the registry's
+/// ([`crate::channel::DESIGNS`]), so a design added there can be swept at once. A point's design is
+/// written into the base scenario's `design` field.
+pub fn designs() -> Vec<&'static str> {
+    crate::channel::DESIGNS.iter().map(|r| r.name).collect()
+}
 
 /// The design of a base scenario that has no `design` field: the book's channel.
 pub const DEFAULT_DESIGN: &str = "naive";
@@ -253,10 +253,10 @@ impl Grid {
             Ok(Axis { values: list.into_inner() })
         };
         let design = strings("design", raw.design, &|s| {
-            if DESIGNS.contains(&s) {
+            if designs().contains(&s) {
                 Ok(s.to_string())
             } else {
-                Err(format!("unknown design \"{s}\"; the known designs are {}", DESIGNS.join(", ")))
+                Err(format!("unknown design \"{s}\"; the known designs are {}", designs().join(", ")))
             }
         })?;
         let fee_rate = strings("fee_rate", raw.fee_rate, &|s| {
@@ -265,6 +265,29 @@ impl Grid {
         let capacity =
             strings("capacity", raw.capacity, &|s| scenario::parse_amount(s).map(|(a, _)| a.to_sat().to_string()))?;
         let rate = strings("rate", raw.rate, &|s| scenario::parse_rate(s).map(|a| a.to_sat().to_string()))?;
+        if base_spans.design.is_none() {
+            if let Some((i, d)) = design.values.iter().enumerate().find(|(_, v)| v.get_ref() != DEFAULT_DESIGN) {
+                return Err(err(
+                    d.span(),
+                    &format!("design[{}]", i + 1),
+                    format!(
+                        "the base scenario {base_name} has no design field to write each point's design into; add \
+                         design = \"naive\" to it"
+                    ),
+                ));
+            }
+        }
+        if base.audience.is_some() || !base.events.is_empty() {
+            return Err(err(
+                raw.base.span(),
+                "base",
+                format!(
+                    "{base_name} has {}; a sweep runs one honest channel per point: sweep a single-channel \
+                     scenario without events",
+                    if base.audience.is_some() { "an [audience]" } else { "[[event]] tables" }
+                ),
+            ));
+        }
         let seed = match raw.seed {
             None => Seeds::Base(base.seed),
             Some(s) => seeds(&s).map_err(|p| err(s.span(), "seed", p))?,

@@ -23,7 +23,7 @@ use crate::engine::{EngineError, RunReport};
 use crate::output::OutputError;
 use crate::scenario::{format_fee_rate, Scenario, ScenarioError};
 
-pub use grid::{Grid, Point, DESIGNS};
+pub use grid::{designs, Grid, Point};
 pub use merge::{merge, Merged};
 pub use shard::{Shard, ShardError, ShardSpec};
 pub use table::{PartInfo, SweepRow, COLUMNS};
