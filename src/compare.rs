@@ -300,15 +300,7 @@ pub fn compare(path: &Path, out: &Path, force: bool, threads: usize) -> Result<C
     }
     let staging = Staging::prepare(out, &format!("{}-compare", scenario.name), force)?;
     let dir = staging.path().to_path_buf();
-    let options = RunOptions {
-        out: dir.clone(),
-        force: true,
-        psbt: None,
-        threads,
-        tx_hex: true,
-        progress: false,
-        narrate: false,
-    };
+    let options = RunOptions::files_only(dir.clone(), threads);
     let mut rows = Vec::new();
     for r in DESIGNS {
         let (s, notes) = match variant(&scenario, r.name) {

@@ -88,6 +88,14 @@ pub struct RunOptions {
     pub narrate: bool,
 }
 
+impl RunOptions {
+    /// Every file into `out`, replacing what is there, on `threads` threads, with nothing on the
+    /// terminal (no progress, no narration, no PSBTs): how `bench` and `compare` run a scenario.
+    pub fn files_only(out: PathBuf, threads: usize) -> RunOptions {
+        RunOptions { out, force: true, psbt: None, threads, tx_hex: true, progress: false, narrate: false }
+    }
+}
+
 /// Runs the scenario at `path`: validates it, replays the channel, writes every file atomically.
 ///
 /// # Errors

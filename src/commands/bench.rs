@@ -153,15 +153,7 @@ pub(crate) fn engine_over(s: &Scenario, n: u64, threads: usize, dir: &Path) -> R
 /// [`Error`] when the run fails.
 pub fn whole_run(n: u64, threads: usize, dir: &Path) -> Result<Duration, Error> {
     let s = scenario(n);
-    let options = RunOptions {
-        out: dir.to_path_buf(),
-        force: true,
-        psbt: None,
-        threads,
-        tx_hex: true,
-        progress: false,
-        narrate: false,
-    };
+    let options = RunOptions::files_only(dir.to_path_buf(), threads);
     let start = Instant::now();
     let outcome = crate::run::run_scenario(s, Path::new("bench.toml"), &options)?;
     let took = start.elapsed();
