@@ -112,12 +112,13 @@ impl Plan {
         let unit = scenario.unit;
         let amt = |a: Amount| format_amount(a, unit);
         let mut out = format!(
-            "{} (seed {}, {}): {} pays {} through a 2-of-2 of {}\n",
+            "{} (seed {}, {}): {} pays {} through a {} of {}\n",
             scenario.name,
             scenario.seed,
             crate::output::network_name(scenario.network),
             scenario.payer,
             scenario.payee,
+            scenario.design.funding_noun(),
             amt(scenario.capacity)
         );
         out += &format!(
