@@ -11,9 +11,11 @@
 //! are thinned to the first, lowest, highest and last state of each pixel column before anything
 //! is drawn, which keeps every step the eye could see.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use ab_glyph::{Font as _, ScaleFont as _};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -74,7 +76,7 @@ pub struct ChartInput<'a> {
 /// The chart could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
-    /// Drawing failed, or plotters could not encode or save the file.
+    /// Drawing failed.
     #[error("cannot draw {path}: {message}")]
     Draw {
         /// The file being drawn.
@@ -96,8 +98,8 @@ pub enum ChartError {
 ///
 /// # Errors
 ///
-/// [`ChartError::Draw`] when plotters fails (plotters saves the PNG, so an unwritable PNG path
-/// shows up here), [`ChartError::Io`] when the SVG cannot be written.
+/// [`ChartError::Draw`] when plotters fails to draw, [`ChartError::Io`] naming the PNG or the SVG
+/// when it cannot be written.
 pub fn write_balance_chart(input: &ChartInput<'_>, png: &Path, svg: &Path) -> Result<(), ChartError> {
     let shapes = register_fonts().and_then(|()| balance_chart(input)).map_err(draw_error(png))?;
     write_files(&shapes, png, svg)
@@ -160,13 +162,17 @@ pub(crate) fn draw_error(path: &Path) -> impl FnOnce(String) -> ChartError + '_ 
     move |message| ChartError::Draw { path: path.to_path_buf(), message }
 }
 
-/// Replays `shapes` into the PNG (saved by plotters) and the SVG (built in memory, then written).
+/// Replays `shapes` into the PNG (drawn in memory, then encoded by [`png`]) and the SVG (built in
+/// memory, then written).
 pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartError> {
+    // White already: the bitmap skips `render`'s background fill.
+    let mut pixels = vec![0xffu8; WIDTH as usize * HEIGHT as usize * 3];
     {
-        let root = BitMapBackend::new(png, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
         render(&root, shapes, Backend::Bitmap).map_err(draw_error(png))?;
         root.present().map_err(|e| e.to_string()).map_err(draw_error(png))?;
     }
+    write_png(&pixels, png)?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
@@ -174,6 +180,14 @@ pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<()
         root.present().map_err(|e| e.to_string()).map_err(draw_error(svg))?;
     }
     std::fs::write(svg, text).map_err(|source| ChartError::Io { path: svg.to_path_buf(), source })
+}
+
+/// Encodes 8-bit RGB `pixels` (`WIDTH` × `HEIGHT`) as a PNG at `path`.
+fn write_png(pixels: &[u8], path: &Path) -> Result<(), ChartError> {
+    let io = |source: std::io::Error| ChartError::Io { path: path.to_path_buf(), source };
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    png::write_rgb(&mut file, WIDTH, HEIGHT, pixels).map_err(io)?;
+    std::io::Write::flush(&mut file).map_err(io)
 }
 
 /// One thing to draw, in pixels, in drawing order.
@@ -392,7 +406,10 @@ enum Backend {
 
 fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], backend: Backend) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    root.fill(&WHITE).map_err(e)?;
+    let mut glyphs = Glyphs::default();
+    if backend == Backend::Svg {
+        root.fill(&WHITE).map_err(e)?;
+    }
     for shape in shapes {
         match shape {
             Shape::Rect { from, to, color } => root.draw(&Rectangle::new([*from, *to], color.filled())),
@@ -402,7 +419,10 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], b
             Shape::Line { points, color, width, dash: Some((on, off)) } => {
                 root.draw(&DashedPathElement::new(points.iter().copied(), *on, *off, color.stroke_width(*width)))
             }
-            Shape::Area { points, color } => root.draw(&Polygon::new(points.clone(), color.filled())),
+            Shape::Area { points, color } => match step_rects(points).filter(|_| backend == Backend::Bitmap) {
+                Some(rects) => rects.iter().try_for_each(|r| root.draw(&Rectangle::new(*r, color.filled()))),
+                None => root.draw(&Polygon::new(points.clone(), color.filled())),
+            },
             Shape::Dot { at, radius, color } => root
                 .draw(&Circle::new(*at, *radius + 2, WHITE.filled()))
                 .and_then(|()| root.draw(&Circle::new(*at, *radius, color.filled()))),
@@ -414,7 +434,7 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], b
                     if label.rotated { (label.at.0 + shift, label.at.1) } else { (label.at.0, label.at.1 + shift) };
                 let style = TextStyle::from(label.font()).color(&label.color);
                 match Metrics::of(label.bold).filter(|_| backend == Backend::Bitmap) {
-                    Some(metrics) => draw_glyphs(root, label, metrics, at, style),
+                    Some(metrics) => draw_glyphs(root, label, metrics, at, &mut glyphs),
                     None => {
                         root.draw(&Text::new(label.text.as_str(), at, style.pos(Pos::new(label.anchor, VPos::Top))))
                     }
@@ -426,32 +446,89 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], b
     Ok(())
 }
 
+/// The rectangles that make up `area` when it is a step over a flat base (its first and last
+/// points on the base, every edge level or upright, left to right): one per level run, from the
+/// run down to the base. A bitmap fills a rectangle row by row, while plotters sweeps a wide
+/// polygon column by column, one pixel at a time.
+fn step_rects(area: &[(i32, i32)]) -> Option<Vec<[(i32, i32); 2]>> {
+    let (first, last) = (*area.first()?, *area.last()?);
+    let base = first.1;
+    if area.len() < 4 || last.1 != base {
+        return None;
+    }
+    let mut rects = Vec::new();
+    for pair in area.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a.0 != b.0 && a.1 != b.1 || b.0 < a.0 {
+            return None;
+        }
+        if a.1 == b.1 && a.0 < b.0 && a.1 != base {
+            rects.push([(a.0, a.1.min(base)), (b.0, a.1.max(base))]);
+        }
+    }
+    Some(rects)
+}
+
 /// Draws `label` one glyph at a time at the places [`Metrics::layout`] gives.
 fn draw_glyphs<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     label: &Label,
     metrics: &Metrics,
     at: (i32, i32),
-    style: TextStyle<'_>,
+    glyphs: &mut Glyphs,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let (glyphs, width) = metrics.layout(&label.text, label.size);
+    let (layout, width) = metrics.layout(&label.text, label.size);
     let start = match label.anchor {
         HPos::Left => 0.0,
         HPos::Right => -width,
         HPos::Center => -width / 2.0,
     };
-    let style = style.pos(Pos::new(HPos::Left, VPos::Top));
-    let mut buffer = [0u8; 4];
-    for (c, x) in glyphs {
+    for (c, x) in layout {
         if c.is_whitespace() {
             continue;
         }
         let offset = (start + x).round() as i32;
         // Rotated text reads upwards: its pen moves up the page.
         let pos = if label.rotated { (at.0, at.1 - offset) } else { (at.0 + offset, at.1) };
-        root.draw(&Text::new(&*c.encode_utf8(&mut buffer), pos, style.clone()))?;
+        for &(x, y, coverage) in glyphs.coverage(c, label.bold, label.size) {
+            let (x, y) = if label.rotated { (y, -x) } else { (x, y) };
+            root.draw_pixel((pos.0 + x, pos.1 + y), &label.color.mix(f64::from(coverage)))?;
+        }
     }
     Ok(())
+}
+
+/// Each glyph's coverage, worked out once a chart: the pixels (from the pen's position, for text
+/// anchored at its top left) and alphas with which plotters sets a one-character text in a
+/// bitmap (`FontDataInternal::draw` of its `ab_glyph` font, then `DrawingBackend::draw_text`).
+/// A chart's labels repeat few glyphs; outlining and rasterising each one again cost more than
+/// drawing it.
+#[derive(Default)]
+struct Glyphs {
+    /// By character, boldness and size.
+    known: BTreeMap<(char, bool, u32), Coverage>,
+}
+
+/// A glyph's pixels from the pen, each with the share of it the glyph covers.
+type Coverage = Vec<(i32, i32, f32)>;
+
+impl Glyphs {
+    fn coverage(&mut self, c: char, bold: bool, size: u32) -> &[(i32, i32, f32)] {
+        self.known.entry((c, bold, size)).or_insert_with(|| {
+            let data = if bold { dejavu::sans::bold() } else { dejavu::sans::regular() };
+            let mut pixels = Vec::new();
+            let Ok(face) = ab_glyph::FontRef::try_from_slice(data) else { return pixels };
+            let font = face.as_scaled(f64::from(size) as f32);
+            if let Some(outline) = font.outline_glyph(font.scaled_glyph(c)) {
+                // plotters's placement, to the pixel: the glyph's top half a size below the pen.
+                let bounds = outline.px_bounds();
+                let y_shift = ((f64::from(size) as f32) / 2.0 + bounds.min.y) as i32;
+                pixels.reserve((bounds.width() * bounds.height()) as usize);
+                outline.draw(|x, y, coverage| pixels.push((x as i32, y as i32 + y_shift, coverage)));
+            }
+            pixels
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1393,6 +1470,7 @@ pub(crate) fn clock_label(s: u64) -> String {
 
 mod compare;
 mod outcome;
+mod png;
 pub use compare::{write_compare_chart, CompareBars, CompareInput};
 pub use outcome::{write_outcome_chart, OutcomeInput};
 
@@ -1543,7 +1621,7 @@ mod tests {
         let dir = scratch("missing");
         let png = dir.join("no/such/folder/b.png");
         let err = write_balance_chart(&book(&[], &[]), &png, &dir.join("b.svg")).expect_err("the folder is missing");
-        assert!(matches!(&err, ChartError::Draw { path, .. } if path == &png), "{err:?}");
+        assert!(matches!(&err, ChartError::Io { path, .. } if path == &png), "{err:?}");
         let svg = dir.join("no/such/folder/b.svg");
         let err = write_balance_chart(&book(&[], &[]), &dir.join("b.png"), &svg).expect_err("the folder is missing");
         assert!(matches!(&err, ChartError::Io { path, .. } if path == &svg), "{err:?}");
