@@ -152,9 +152,9 @@ fn owner_of<'n>(script: &[u8], value: u64, names: [(&[u8], &'n str); 2], amounts
 }
 
 fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    super::log::hex_into(bytes, &mut out);
-    out
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    super::plain::push_hex(bytes, &mut out);
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// The witness signatures of `tx` (items 1 and 2 of its first input's witness) and its outputs
@@ -248,9 +248,9 @@ impl ReportBuilder {
             fee: split.fee.to_sat(),
             trimmed: super::log::trimmed_name(split).to_string(),
             txid: {
-                let mut txid = String::with_capacity(64);
-                super::log::txid_into(&c.txid, &mut txid);
-                txid
+                let mut txid = Vec::with_capacity(64);
+                super::plain::push_txid(&c.txid, &mut txid);
+                String::from_utf8(txid).expect("hex digits are ASCII")
             },
             vsize: c.tx.vsize() as u64,
             sigs,
