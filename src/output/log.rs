@@ -15,7 +15,7 @@ use crate::party::SignedCommitment;
 
 /// The CSV log of commitments, one row per commitment, written as they come.
 ///
-/// The rows are written by hand ([`LogRow::push_csv`]) rather than through the csv crate: every
+/// The rows are written by hand (`LogRow::push_csv`) rather than through the csv crate: every
 /// cell is a number, hex or a fixed word, which CSV never quotes, so the crate's per-byte scan of
 /// each field for characters to quote would find nothing. The bytes are the crate's (a test
 /// holds them equal, the golden tests pin them).
