@@ -263,4 +263,33 @@ mod tests {
         let by_csv = by_csv.into_inner().unwrap();
         assert_eq!(String::from_utf8(by_hand).unwrap(), String::from_utf8(by_csv).unwrap());
     }
+
+    #[test]
+    fn vsize_from_the_encodings_length_is_the_transactions_vsize() {
+        use bitcoin::{absolute::LockTime, transaction::Version, OutPoint, ScriptBuf, Sequence, TxIn, TxOut, Witness};
+        let input = |witness: &[&[u8]]| TxIn {
+            previous_output: OutPoint::null(),
+            script_sig: ScriptBuf::from_bytes(vec![0x51; witness.len()]),
+            sequence: Sequence::MAX,
+            witness: Witness::from_slice(witness),
+        };
+        let output = TxOut { value: Amount::from_sat(1000), script_pubkey: ScriptBuf::from_bytes(vec![0x00; 34]) };
+        let sig = [0x30u8; 72];
+        let shapes: [Vec<TxIn>; 4] = [
+            vec![],
+            vec![input(&[])],
+            vec![input(&[&[], &sig, &sig, &[0x52; 71]])],
+            vec![input(&[]), input(&[&sig[..1]]), input(&[&sig[..], &sig, &sig])],
+        ];
+        for (i, inputs) in shapes.into_iter().enumerate() {
+            let tx = bitcoin::Transaction {
+                version: Version::TWO,
+                lock_time: LockTime::ZERO,
+                input: inputs,
+                output: vec![output.clone(); i],
+            };
+            let raw = bitcoin::consensus::serialize(&tx);
+            assert_eq!(vsize_of(&tx, raw.len()), tx.vsize() as u64, "shape {i}");
+        }
+    }
 }
