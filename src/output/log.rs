@@ -5,26 +5,30 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use bitcoin::hashes::Hash as _;
 use bitcoin::Amount;
 use serde::{Deserialize, Serialize};
 
+use super::plain::{push_u64, Plain};
 use super::{io_err, OutputError};
 use crate::engine::Tick;
 use crate::party::SignedCommitment;
 
 /// The CSV log of commitments, one row per commitment, written as they come.
+///
+/// The rows are written by hand (`LogRow::push_csv`) rather than through the csv crate: every
+/// cell is a number, hex or a fixed word, which CSV never quotes, so the crate's per-byte scan of
+/// each field for characters to quote would find nothing. The bytes are the crate's (a test
+/// holds them equal, the golden tests pin them).
 pub struct CommitmentLog {
     path: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
+    writer: BufWriter<File>,
     funding: Amount,
     interval_s: u64,
     with_hex: bool,
-    /// Reused buffers: the consensus encoding, its hex and the txid's hex, one allocation each for
-    /// the whole run.
+    /// Reused buffers: the transaction's consensus encoding and the row's text, one allocation
+    /// each for the whole run.
     raw: Vec<u8>,
-    hex: String,
-    txid: String,
+    row: Vec<u8>,
 }
 
 /// The `trimmed` column: whose output `split` leaves out as dust ("payer", "payee" or "none").
@@ -34,28 +38,6 @@ pub(crate) fn trimmed_name(split: &crate::channel::Split) -> &'static str {
         (_, true) => "payee",
         _ => "none",
     }
-}
-
-/// Appends `txid` as Bitcoin Core shows it (its bytes reversed, in lower-case hex) to `out`: what
-/// its `Display` writes, without the formatter.
-pub(crate) fn txid_into(txid: &bitcoin::Txid, out: &mut String) {
-    let mut bytes = txid.to_byte_array();
-    bytes.reverse();
-    hex_into(&bytes, out);
-}
-
-/// Appends the lower-case hex of `bytes` to `out`.
-pub(crate) fn hex_into(bytes: &[u8], out: &mut String) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // Two stores a byte into room made once, rather than a checked push a digit.
-    let mut buf = std::mem::take(out).into_bytes();
-    let start = buf.len();
-    buf.resize(start + bytes.len() * 2, 0);
-    for (pair, b) in buf[start..].chunks_exact_mut(2).zip(bytes) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 0x0f)];
-    }
-    *out = String::from_utf8(buf).expect("hex digits are ASCII");
 }
 
 /// The columns of `commitments.csv`, in [`LogRow`]'s field order.
@@ -108,6 +90,59 @@ pub struct LogRow<S = String> {
     pub vsize: u64,
 }
 
+impl LogRow<Plain<'_>> {
+    /// Appends the row as csv's `Writer::serialize` writes the [`LogRow<&str>`] of the same text
+    /// (a test holds them equal): the cells joined by commas, none quoted since none can need
+    /// it, and a `\n`. Destructured, so a new column cannot be left out.
+    pub(crate) fn push_csv(&self, out: &mut Vec<u8>) {
+        let LogRow {
+            seq,
+            elapsed_s,
+            payer_sat,
+            payee_sat,
+            fee_sat,
+            txid,
+            tx_hex,
+            clock_s,
+            segment,
+            rate_sat_per_s,
+            trimmed_sat,
+            trimmed,
+            vsize,
+        } = *self;
+        for n in [seq, elapsed_s, payer_sat, payee_sat, fee_sat] {
+            push_u64(n, out);
+            out.push(b',');
+        }
+        for cell in [txid, tx_hex] {
+            cell.push(out);
+            out.push(b',');
+        }
+        for n in [clock_s, segment, rate_sat_per_s, trimmed_sat] {
+            push_u64(n, out);
+            out.push(b',');
+        }
+        trimmed.push(out);
+        out.push(b',');
+        push_u64(vsize, out);
+        out.push(b'\n');
+    }
+}
+
+/// The header line of `commitments.csv`, as csv writes [`LOG_COLUMNS`] (no name needs quoting).
+fn header() -> Vec<u8> {
+    let mut line = LOG_COLUMNS.join(",").into_bytes();
+    line.push(b'\n');
+    line
+}
+
+/// The virtual size of `tx`, whose consensus encoding is `total_size` bytes long: what
+/// [`bitcoin::Transaction::vsize`] gives, without walking the witness again to size it.
+fn vsize_of(tx: &bitcoin::Transaction, total_size: usize) -> u64 {
+    debug_assert_eq!(total_size, tx.total_size());
+    bitcoin::Weight::from_wu_usize(tx.base_size() * 3 + total_size).to_vbytes_ceil()
+}
+
 impl CommitmentLog {
     /// Creates `dir/commitments.csv`; without `with_hex` the `tx_hex` column stays (so the
     /// columns never move) but is left empty.
@@ -118,11 +153,10 @@ impl CommitmentLog {
     pub fn create(dir: &Path, funding: Amount, interval_s: u64, with_hex: bool) -> Result<CommitmentLog, OutputError> {
         let path = dir.join("commitments.csv");
         let file = File::create(&path).map_err(io_err(&path))?;
+        let mut writer = BufWriter::with_capacity(1 << 16, file);
         // The header is written here, not on the first row, so a run without a commitment still
         // gives a CSV that pandas reads (an empty frame with the right columns).
-        let mut writer =
-            csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, file));
-        writer.write_record(LOG_COLUMNS).map_err(|source| OutputError::Csv { path: path.clone(), source })?;
+        writer.write_all(&header()).map_err(io_err(&path))?;
         Ok(CommitmentLog {
             path,
             writer,
@@ -130,8 +164,7 @@ impl CommitmentLog {
             interval_s,
             with_hex,
             raw: Vec::with_capacity(512),
-            hex: String::with_capacity(1024),
-            txid: String::with_capacity(64),
+            row: Vec::with_capacity(1024),
         })
     }
 
@@ -139,35 +172,36 @@ impl CommitmentLog {
     ///
     /// # Errors
     ///
-    /// [`OutputError::Csv`] when the write fails.
+    /// [`OutputError::Io`] when the write fails.
     pub fn append(&mut self, tick: &Tick, commitment: &SignedCommitment) -> Result<(), OutputError> {
         let split = &commitment.split;
         debug_assert_eq!(split.payer + split.payee + split.fee, self.funding);
-        self.hex.clear();
-        if self.with_hex {
-            self.raw.clear();
+        self.raw.clear();
+        let vsize = if self.with_hex {
             bitcoin::consensus::Encodable::consensus_encode(&commitment.tx, &mut self.raw)
                 .expect("writing into a Vec cannot fail");
-            hex_into(&self.raw, &mut self.hex);
-        }
-        self.txid.clear();
-        txid_into(&commitment.txid, &mut self.txid);
-        let row = LogRow::<&str> {
+            vsize_of(&commitment.tx, self.raw.len())
+        } else {
+            commitment.tx.vsize() as u64
+        };
+        let row = LogRow {
             seq: commitment.seq,
             elapsed_s: tick.elapsed_s,
             payer_sat: split.payer.to_sat(),
             payee_sat: split.payee.to_sat(),
             fee_sat: split.fee.to_sat(),
-            txid: &self.txid,
-            tx_hex: &self.hex,
+            txid: Plain::Txid(&commitment.txid),
+            tx_hex: Plain::Hex(&self.raw),
             clock_s: tick.clock_s,
             segment: tick.segment as u64 + 1,
             rate_sat_per_s: tick.price.to_sat() / self.interval_s,
             trimmed_sat: split.trimmed.to_sat(),
-            trimmed: trimmed_name(split),
-            vsize: commitment.tx.vsize() as u64,
+            trimmed: Plain::Word(trimmed_name(split)),
+            vsize,
         };
-        self.writer.serialize(row).map_err(|source| OutputError::Csv { path: self.path.clone(), source })
+        self.row.clear();
+        row.push_csv(&mut self.row);
+        self.writer.write_all(&self.row).map_err(io_err(&self.path))
     }
 
     /// Flushes and closes the file.
@@ -177,29 +211,85 @@ impl CommitmentLog {
     /// [`OutputError::Io`] when the flush fails.
     pub fn finish(self) -> Result<(), OutputError> {
         let path = self.path;
-        let mut inner =
-            self.writer.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
-        inner.flush().map_err(io_err(&path))?;
-        inner.get_ref().sync_all().map_err(io_err(&path))
+        let mut writer = self.writer;
+        writer.flush().map_err(io_err(&path))?;
+        writer.get_ref().sync_all().map_err(io_err(&path))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bitcoin::hashes::sha256d;
+    use bitcoin::hashes::{sha256d, Hash as _};
+
+    fn txid(i: u32) -> bitcoin::Txid {
+        bitcoin::Txid::from_raw_hash(sha256d::Hash::hash(&i.to_le_bytes()))
+    }
+
+    /// A row with numbers made from `n` and the given text cells.
+    fn row<S>(n: u64, txid: S, tx_hex: S, word: S) -> LogRow<S> {
+        LogRow {
+            seq: n,
+            elapsed_s: n / 2,
+            payer_sat: n,
+            payee_sat: 0,
+            fee_sat: n % 1000,
+            txid,
+            tx_hex,
+            clock_s: n.saturating_add(1),
+            segment: 1,
+            rate_sat_per_s: n / 3,
+            trimmed_sat: n % 7,
+            trimmed: word,
+            vsize: n % 500,
+        }
+    }
 
     #[test]
-    fn txids_and_bytes_are_written_as_display_and_format_write_them() {
-        for i in 0u32..64 {
-            let txid = bitcoin::Txid::from_raw_hash(sha256d::Hash::hash(&i.to_le_bytes()));
-            let mut out = String::from("x");
-            txid_into(&txid, &mut out);
-            assert_eq!(out, format!("x{txid}"));
-            let bytes = txid.to_byte_array();
-            let mut hex = String::new();
-            hex_into(&bytes[..i as usize % 33], &mut hex);
-            assert_eq!(hex, bytes[..i as usize % 33].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    fn rows_written_by_hand_are_the_bytes_csv_writes() {
+        let numbers = [0, 1, 9, 10, 99, 100, 12_345, 3_598_831, u64::from(u32::MAX), u64::MAX - 1, u64::MAX];
+        let txs: [&[u8]; 4] = [&[], &[0], &[0x00, 0x0f, 0xf0, 0xff, 0x2c, 0x22, 0x0a], &[0xab; 335]];
+        let mut by_csv = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        by_csv.write_record(LOG_COLUMNS).unwrap();
+        let mut by_hand = header();
+        for (i, n) in numbers.into_iter().enumerate() {
+            for (j, tx) in txs.into_iter().enumerate() {
+                let (id, word) = (txid((i * 4 + j) as u32), ["none", "payer", "payee"][(i + j) % 3]);
+                let (id_text, tx_text) = (id.to_string(), tx.iter().map(|b| format!("{b:02x}")).collect::<String>());
+                by_csv.serialize(row(n, id_text.as_str(), tx_text.as_str(), word)).unwrap();
+                row(n, Plain::Txid(&id), Plain::Hex(tx), Plain::Word(word)).push_csv(&mut by_hand);
+            }
+        }
+        let by_csv = by_csv.into_inner().unwrap();
+        assert_eq!(String::from_utf8(by_hand).unwrap(), String::from_utf8(by_csv).unwrap());
+    }
+
+    #[test]
+    fn vsize_from_the_encodings_length_is_the_transactions_vsize() {
+        use bitcoin::{absolute::LockTime, transaction::Version, OutPoint, ScriptBuf, Sequence, TxIn, TxOut, Witness};
+        let input = |witness: &[&[u8]]| TxIn {
+            previous_output: OutPoint::null(),
+            script_sig: ScriptBuf::from_bytes(vec![0x51; witness.len()]),
+            sequence: Sequence::MAX,
+            witness: Witness::from_slice(witness),
+        };
+        let output = TxOut { value: Amount::from_sat(1000), script_pubkey: ScriptBuf::from_bytes(vec![0x00; 34]) };
+        let sig = [0x30u8; 72];
+        let shapes: [Vec<TxIn>; 4] = [
+            vec![],
+            vec![input(&[])],
+            vec![input(&[&[], &sig, &sig, &[0x52; 71]])],
+            vec![input(&[]), input(&[&sig[..1]]), input(&[&sig[..], &sig, &sig])],
+        ];
+        for (i, inputs) in shapes.into_iter().enumerate() {
+            let tx = bitcoin::Transaction {
+                version: Version::TWO,
+                lock_time: LockTime::ZERO,
+                input: inputs,
+                output: vec![output.clone(); i],
+            };
+            let raw = bitcoin::consensus::serialize(&tx);
+            assert_eq!(vsize_of(&tx, raw.len()), tx.vsize() as u64, "shape {i}");
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod log;
 pub mod narrate;
 pub mod onchain_writer;
+mod plain;
 pub mod progress;
 pub mod psbt;
 pub mod report;

@@ -22,6 +22,7 @@ use bitcoin::secp256k1::PublicKey;
 use bitcoin::{ScriptBuf, Transaction};
 use serde::Serialize;
 
+use super::plain::{push_hex, push_u64, Plain};
 use super::summary::{PartyJson as Party, Summary};
 use super::LogRow as Row;
 use crate::channel::{DesignRef, Signing};
@@ -129,32 +130,137 @@ struct Steps {
 }
 
 impl Steps {
+    /// Appends `step`, serialized by serde_json: the steps read back from the files.
     fn push(&mut self, step: &Step) {
         if !self.json.is_empty() {
             self.json.push(b',');
         }
         serde_json::to_writer(&mut self.json, step).expect("a step has only strings and integers");
     }
+
+    /// Appends `step`, written by hand: the bytes [`Steps::push`] writes for the [`Step`] that
+    /// [`decode`] and the same values make (a test holds them equal), without serde_json's scan of
+    /// every character of the hex for one to escape, and without a `String` a field.
+    fn push_signed(&mut self, step: &SignedStep<'_>, owners: &Owners<'_>) {
+        let SignedStep { seq, clock, elapsed, segment, rate, payer, payee, fee, trimmed, txid, vsize, tx } = *step;
+        let out = &mut self.json;
+        if !out.is_empty() {
+            out.push(b',');
+        }
+        push_number(out, b"{\"seq\":", seq);
+        push_number(out, b",\"clock\":", clock);
+        push_number(out, b",\"elapsed\":", elapsed);
+        push_number(out, b",\"segment\":", segment);
+        push_number(out, b",\"rate\":", rate);
+        push_number(out, b",\"payer\":", payer);
+        push_number(out, b",\"payee\":", payee);
+        push_number(out, b",\"fee\":", fee);
+        push_text(out, b",\"trimmed\":", trimmed);
+        push_text(out, b",\"txid\":", txid);
+        push_number(out, b",\"vsize\":", vsize);
+        out.extend_from_slice(b",\"sigs\":[");
+        if let Some(tx) = tx {
+            push_sigs(out, tx);
+        }
+        out.extend_from_slice(b"],\"outs\":[");
+        if let Some(tx) = tx {
+            push_outs(out, tx, owners);
+        }
+        out.extend_from_slice(b"]}");
+    }
 }
 
-/// The owner of an output: the payer's or the payee's name by its payout script; an output to
-/// another script (the revocable design's delayed `to_local`, a key derived per commitment) by
-/// the amount the state owes each party (`amounts`: the payer's, the payee's); else "unknown".
-fn owner_of<'n>(script: &[u8], value: u64, names: [(&[u8], &'n str); 2], amounts: (u64, u64)) -> &'n str {
-    if let Some((_, name)) = names.iter().find(|(s, _)| *s == script) {
-        return name;
+/// Appends `key` (the JSON before a value, such as `,"seq":`) and `n`. The key's length is part
+/// of its type, so copying it is a few moves rather than a call.
+fn push_number<const N: usize>(out: &mut Vec<u8>, key: &[u8; N], n: u64) {
+    out.extend_from_slice(key);
+    push_u64(n, out);
+}
+
+/// Appends `key` (as in [`push_number`]) and `text` as a JSON string.
+fn push_text<const N: usize>(out: &mut Vec<u8>, key: &[u8; N], text: Plain<'_>) {
+    out.extend_from_slice(key);
+    out.push(b'"');
+    text.push(out);
+    out.push(b'"');
+}
+
+/// Appends the two witness signatures of `tx` as [`decode`] takes them, as JSON strings of hex
+/// joined by a comma.
+fn push_sigs(out: &mut Vec<u8>, tx: &Transaction) {
+    let w = &tx.input[0].witness;
+    for i in [1, 2] {
+        out.extend_from_slice(if i == 1 { b"\"" } else { b",\"" });
+        if let Some(sig) = w.nth(i) {
+            Plain::Hex(sig).push(out);
+        }
+        out.push(b'"');
+    }
+}
+
+/// Appends the outputs of `tx` as [`decode`] gives them, each `[owner, sat]`, joined by commas.
+fn push_outs(out: &mut Vec<u8>, tx: &Transaction, owners: &Owners<'_>) {
+    for (i, o) in tx.output.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
+        let value = o.value.to_sat();
+        let owner = owner_of(o.script_pubkey.as_bytes(), value, owners.scripts, owners.amounts);
+        out.extend_from_slice(owner.map_or(UNKNOWN_JSON, |i| owners.json[i]));
+        out.push(b',');
+        push_u64(value, out);
+        out.push(b']');
+    }
+}
+
+/// A step read off a signed commitment, as [`Steps::push_signed`] writes it: [`Step`]'s values,
+/// its strings plain hex or words, its signatures and outputs still in the transaction.
+#[derive(Clone, Copy)]
+struct SignedStep<'a> {
+    seq: u64,
+    clock: u64,
+    elapsed: u64,
+    segment: u64,
+    rate: u64,
+    payer: u64,
+    payee: u64,
+    fee: u64,
+    trimmed: Plain<'a>,
+    txid: Plain<'a>,
+    vsize: u64,
+    /// The signed transaction, when the page shows its signatures and outputs.
+    tx: Option<&'a Transaction>,
+}
+
+/// What names the outputs' owners in [`Steps::push_signed`]: the payer's and the payee's payout
+/// scripts, their names as JSON strings (serialized once, by serde_json, since a name is free
+/// text), and the amounts the state owes each.
+struct Owners<'a> {
+    scripts: [&'a [u8]; 2],
+    json: [&'a [u8]; 2],
+    amounts: (u64, u64),
+}
+
+/// The owner of an output none of the parties is known to own, as a JSON string.
+const UNKNOWN_JSON: &[u8] = b"\"unknown\"";
+
+/// The owner of an output, 0 for the payer and 1 for the payee: by its payout script (`scripts`:
+/// the payer's, the payee's); an output to another script (the revocable design's delayed
+/// `to_local`, a key derived per commitment) by the amount the state owes each party (`amounts`:
+/// the payer's, the payee's); else `None` ("unknown").
+fn owner_of(script: &[u8], value: u64, scripts: [&[u8]; 2], amounts: (u64, u64)) -> Option<usize> {
+    if let Some(i) = scripts.iter().position(|s| *s == script) {
+        return Some(i);
     }
     match value {
-        v if v == amounts.1 => names[1].1,
-        v if v == amounts.0 => names[0].1,
-        _ => "unknown",
+        v if v == amounts.1 => Some(1),
+        v if v == amounts.0 => Some(0),
+        _ => None,
     }
 }
 
 fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    super::log::hex_into(bytes, &mut out);
-    out
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    push_hex(bytes, &mut out);
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// The witness signatures of `tx` (items 1 and 2 of its first input's witness) and its outputs
@@ -164,7 +270,8 @@ fn decode(tx: &Transaction, names: [(&[u8], &str); 2], amounts: (u64, u64)) -> (
     let sig = |i: usize| w.nth(i).map(hex).unwrap_or_default();
     let outs = tx.output.iter().map(|o| {
         let value = o.value.to_sat();
-        (owner_of(o.script_pubkey.as_bytes(), value, names, amounts).to_string(), value)
+        let owner = owner_of(o.script_pubkey.as_bytes(), value, [names[0].0, names[1].0], amounts);
+        (owner.map_or("unknown", |i| names[i].1).to_string(), value)
     });
     (vec![sig(1), sig(2)], outs.collect())
 }
@@ -182,8 +289,10 @@ pub struct ReportBuilder {
     plan: Option<(u64, Vec<u64>)>,
     with_hex: bool,
     interval_s: u64,
-    payer: (ScriptBuf, String),
-    payee: (ScriptBuf, String),
+    /// The payer's and the payee's payout scripts, set when the channel opens.
+    scripts: [ScriptBuf; 2],
+    /// The payer's and the payee's names as JSON strings.
+    names_json: [Vec<u8>; 2],
     steps: Steps,
 }
 
@@ -208,16 +317,16 @@ impl ReportBuilder {
             plan,
             with_hex,
             interval_s: interval,
-            payer: (ScriptBuf::new(), scenario.payer.clone()),
-            payee: (ScriptBuf::new(), scenario.payee.clone()),
+            scripts: [ScriptBuf::new(), ScriptBuf::new()],
+            names_json: [&scenario.payer, &scenario.payee]
+                .map(|name| serde_json::to_vec(name).expect("a string serializes")),
             steps: Steps::default(),
         }
     }
 
     /// The channel is open: its payout scripts name the outputs' owners.
     pub fn opened(&mut self, channel: &Channel) {
-        self.payer.0 = channel.params.payer_payout.clone();
-        self.payee.0 = channel.params.payee_payout.clone();
+        self.scripts = [channel.params.payer_payout.clone(), channel.params.payee_payout.clone()];
     }
 
     /// Commitment `c`, paid for by `tick`: kept as a step if the page shows it.
@@ -227,17 +336,8 @@ impl ReportBuilder {
                 return;
             }
         }
-        let (sigs, outs) = if self.with_hex {
-            decode(
-                &c.tx,
-                [(self.payer.0.as_bytes(), &self.payer.1), (self.payee.0.as_bytes(), &self.payee.1)],
-                (c.split.payer.to_sat(), c.split.payee.to_sat()),
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
         let split = &c.split;
-        self.steps.push(&Step {
+        let step = SignedStep {
             seq: c.seq,
             clock: tick.clock_s,
             elapsed: tick.elapsed_s,
@@ -246,16 +346,17 @@ impl ReportBuilder {
             payer: split.payer.to_sat(),
             payee: split.payee.to_sat(),
             fee: split.fee.to_sat(),
-            trimmed: super::log::trimmed_name(split).to_string(),
-            txid: {
-                let mut txid = String::with_capacity(64);
-                super::log::txid_into(&c.txid, &mut txid);
-                txid
-            },
+            trimmed: Plain::Word(super::log::trimmed_name(split)),
+            txid: Plain::Txid(&c.txid),
             vsize: c.tx.vsize() as u64,
-            sigs,
-            outs,
-        });
+            tx: self.with_hex.then_some(&c.tx),
+        };
+        let owners = Owners {
+            scripts: [self.scripts[0].as_bytes(), self.scripts[1].as_bytes()],
+            json: [&self.names_json[0], &self.names_json[1]],
+            amounts: (step.payer, step.payee),
+        };
+        self.steps.push_signed(&step, &owners);
     }
 
     /// Writes `dir/report.html` with the kept steps, the header from `dir/summary.json` and the
@@ -577,6 +678,86 @@ const JS: &str = include_str!("report.js");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bitcoin::hashes::{sha256d, Hash as _};
+    use bitcoin::{absolute::LockTime, transaction::Version, Amount, OutPoint, Sequence, TxIn, TxOut, Txid, Witness};
+
+    fn tx(witness: &[&[u8]], outputs: &[(&ScriptBuf, u64)]) -> Transaction {
+        Transaction {
+            version: Version::TWO,
+            lock_time: LockTime::ZERO,
+            input: vec![TxIn {
+                previous_output: OutPoint::null(),
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::MAX,
+                witness: Witness::from_slice(witness),
+            }],
+            output: outputs
+                .iter()
+                .map(|(script, sat)| TxOut { value: Amount::from_sat(*sat), script_pubkey: (*script).clone() })
+                .collect(),
+        }
+    }
+
+    /// Steps written by hand and by serde_json from the same values, for names JSON must escape,
+    /// zero and the largest amounts, missing signatures, unknown owners and no transaction.
+    #[test]
+    fn steps_written_by_hand_are_the_bytes_serde_json_writes() {
+        let names = ["Emma \"the\" <b>payer</b>, & co", "Fa\\bian é 漢字 🦀\n\t\u{1}\u{7f}</script>"];
+        let scripts = [ScriptBuf::from_bytes(vec![0x00, 0x14, 1, 2, 3]), ScriptBuf::from_bytes(vec![0x51])];
+        let (other, empty) = (ScriptBuf::from_bytes(vec![0x6a, 0x2c, 0x22]), ScriptBuf::new());
+        let sig = [0x30u8, 0x45, 0x02, 0x21, 0x00, 0xff, 0x2c, 0x22, 0x5c, 0x01];
+        let txs = [
+            tx(&[&[], &sig, &sig[..3], &[0x52, 0xae]], &[(&scripts[0], 0), (&scripts[1], u64::MAX)]),
+            tx(&[], &[(&other, 7), (&other, 8), (&other, 9), (&empty, 0)]),
+            tx(&[&[], &sig], &[(&scripts[1], 1), (&other, 0)]),
+            tx(&[&sig], &[]),
+        ];
+        let names_json = names.map(|n| serde_json::to_vec(n).unwrap());
+        let (mut by_serde, mut by_hand) = (Steps::default(), Steps::default());
+        for (i, n) in [0, 1, 7, 9, 10, 99, 100, 1_000_000, u64::MAX].into_iter().enumerate() {
+            let txid = Txid::from_raw_hash(sha256d::Hash::hash(&n.to_le_bytes()));
+            let word = ["none", "payer", "payee"][i % 3];
+            let tx = (i % 5 != 4).then(|| &txs[i % txs.len()]);
+            let amounts = (n, [7, 8, 0][i % 3]);
+            let owner_scripts =
+                if i == 3 { [empty.as_bytes(); 2] } else { [scripts[0].as_bytes(), scripts[1].as_bytes()] };
+            let (sigs, outs) = tx.map_or_else(Default::default, |tx| {
+                decode(tx, [(owner_scripts[0], names[0]), (owner_scripts[1], names[1])], amounts)
+            });
+            by_serde.push(&Step {
+                seq: n,
+                clock: n / 2,
+                elapsed: n / 3,
+                segment: n % 4,
+                rate: n / 5,
+                payer: amounts.0,
+                payee: amounts.1,
+                fee: 0,
+                trimmed: word.to_string(),
+                txid: txid.to_string(),
+                vsize: n % 500,
+                sigs,
+                outs,
+            });
+            let step = SignedStep {
+                seq: n,
+                clock: n / 2,
+                elapsed: n / 3,
+                segment: n % 4,
+                rate: n / 5,
+                payer: amounts.0,
+                payee: amounts.1,
+                fee: 0,
+                trimmed: Plain::Word(word),
+                txid: Plain::Txid(&txid),
+                vsize: n % 500,
+                tx,
+            };
+            let owners = Owners { scripts: owner_scripts, json: [&names_json[0], &names_json[1]], amounts };
+            by_hand.push_signed(&step, &owners);
+        }
+        assert_eq!(String::from_utf8(by_hand.json).unwrap(), String::from_utf8(by_serde.json).unwrap());
+    }
 
     #[test]
     fn sampling_keeps_first_last_and_segment_starts_within_the_bound() {
