@@ -57,11 +57,17 @@ pub fn funding_witness_script(a: &PublicKey, b: &PublicKey) -> ScriptBuf {
 
 /// `a` and `b` in BIP-0067 order.
 pub fn sorted_keys<'k>(a: &'k PublicKey, b: &'k PublicKey) -> (&'k PublicKey, &'k PublicKey) {
-    if a.serialize() <= b.serialize() {
+    if sorts_first(a, b) {
         (a, b)
     } else {
         (b, a)
     }
+}
+
+/// Whether `a` comes first of `a` and `b` in BIP-0067 order (`sorted_keys(a, b).0` is `a`): one
+/// serialization of each key, where comparing the sorted key with `==` would serialize both again.
+pub fn sorts_first(a: &PublicKey, b: &PublicKey) -> bool {
+    a.serialize() <= b.serialize()
 }
 
 /// Total value of `tx`'s outputs.
@@ -280,8 +286,8 @@ pub fn multisig_witness(
     (key_a, sig_a): (&PublicKey, &ecdsa::Signature),
     (key_b, sig_b): (&PublicKey, &ecdsa::Signature),
 ) -> Witness {
-    let (first, second) = if sorted_keys(key_a, key_b).0 == key_a { (sig_a, sig_b) } else { (sig_b, sig_a) };
-    // One allocation of the right size, rather than four pushes.
+    let (first, second) = if sorts_first(key_a, key_b) { (sig_a, sig_b) } else { (sig_b, sig_a) };
+    // The DER encodings on the stack, then one allocation of the right size, rather than four pushes.
     let (first, second) = (first.serialize(), second.serialize());
     Witness::from_slice(&[&[][..], first.as_ref(), second.as_ref(), script.as_bytes()])
 }

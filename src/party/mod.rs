@@ -251,10 +251,14 @@ impl Payer {
 
     /// Proposes the next commitment, paying `price` more than the last.
     ///
+    /// The payer keeps the proposal until the payee's answer arrives; what is returned is the
+    /// message itself, borrowed, for the caller to carry to the payee (one copy that both read,
+    /// not a clone per reader).
+    ///
     /// # Errors
     ///
     /// [`Exhausted`] when the channel cannot pay the new total: the stream must stop.
-    pub fn propose(&mut self, price: Amount) -> Result<Proposal, Exhausted> {
+    pub fn propose(&mut self, price: Amount) -> Result<&Proposal, Exhausted> {
         let paid = self.paid.checked_add(price).unwrap_or(Amount::MAX);
         self.offer(self.seq + 1, paid, false)
     }
@@ -267,7 +271,7 @@ impl Payer {
     /// # Errors
     ///
     /// [`Exhausted`] only if the capacity cannot even refund the payer (rejected by validation).
-    pub fn propose_settlement(&mut self) -> Result<Proposal, Exhausted> {
+    pub fn propose_settlement(&mut self) -> Result<&Proposal, Exhausted> {
         self.offer(self.seq, self.paid, true)
     }
 
@@ -278,7 +282,7 @@ impl Payer {
         self.their_next = Some((seq, point));
     }
 
-    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Proposal, Exhausted> {
+    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<&Proposal, Exhausted> {
         let split = self.params.split(paid)?;
         let mine = self.rev.as_mut().filter(|_| !settlement).map(|rev| rev.next_point(seq));
         let p = &self.params;
@@ -297,9 +301,8 @@ impl Payer {
             _ => (if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) }, None),
         };
         let (payer_sig, msg) = self.signer.sign_funding_input(&tx, &self.sighash);
-        let proposal = Proposal { seq, tx, payer_sig, point };
-        self.pending = Some((proposal.clone(), split, msg, settlement));
-        Ok(proposal)
+        let pending = self.pending.insert((Proposal { seq, tx, payer_sig, point }, split, msg, settlement));
+        Ok(&pending.0)
     }
 
     /// The revocable design: checks the payee's signature of the payer's own version of the
@@ -438,7 +441,7 @@ impl Payer {
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
     /// the funding is broadcast, in a design with a [`Refund::CoSigned`] refund; `None` otherwise.
-    pub fn propose_refund(&mut self) -> Option<Proposal> {
+    pub fn propose_refund(&mut self) -> Option<&Proposal> {
         if self.params.design.refund() != Refund::CoSigned {
             return None;
         }
@@ -855,7 +858,7 @@ mod tests {
     #[test]
     fn payee_refuses_a_bad_signature_and_payer_a_bad_countersignature() {
         let (mut payer, mut payee) = pair();
-        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap();
+        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap().clone();
         let good = p.payer_sig;
         p.payer_sig = payer.clone().propose(Amount::from_sat(2_000)).unwrap().payer_sig;
         assert!(matches!(
@@ -872,7 +875,7 @@ mod tests {
     #[test]
     fn out_of_order_proposals_are_refused() {
         let (mut payer, mut payee) = pair();
-        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap();
+        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap().clone();
         p.seq = 2;
         assert!(matches!(
             payee.review(&p, Amount::from_sat(1_000)),
