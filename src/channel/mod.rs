@@ -29,7 +29,7 @@ use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, Script, ScriptBuf, Sequence, Tra
 
 pub use builders::{
     fee_for, funding_fee, funding_tx, funding_weight, funding_witness_script, multisig_witness, output_total, p2wpkh,
-    p2wpkh_sighash, p2wsh_sighash, sorted_keys, sorts_first, FundingError, WalletCoin, P2WPKH_DUST,
+    p2wpkh_sighash, p2wsh_sighash, sorted_keys, sorts_first, txid, FundingError, WalletCoin, P2WPKH_DUST,
 };
 
 /// The settings a scenario gives its design (lock windows, delays); each design reads the ones it

@@ -344,7 +344,7 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = seq;
-        Ok(SignedCommitment { seq, split, txid: tx.compute_txid(), tx, held: Some(held), revealed: Some(revealed) })
+        Ok(SignedCommitment { seq, split, txid: channel::txid(&tx), tx, held: Some(held), revealed: Some(revealed) })
     }
 
     /// Stores what the payee revealed in `c`'s exchange: his revocation of his previous version
@@ -436,7 +436,7 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = proposal.seq;
-        Ok(SignedCommitment { seq: proposal.seq, split, txid: tx.compute_txid(), tx, held: None, revealed: None })
+        Ok(SignedCommitment { seq: proposal.seq, split, txid: channel::txid(&tx), tx, held: None, revealed: None })
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
