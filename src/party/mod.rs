@@ -189,7 +189,7 @@ impl Payer {
     pub fn open(keys: &KeyChain, terms: &Terms, payee: &PayeeKeys) -> Result<(Payer, Channel), FundingError> {
         let funding = Signer::new(keys.secret_key(Role::PayerFunding));
         let wallet = Signer::new(keys.secret_key(Role::PayerWallet));
-        let refund = Signer::new(keys.secret_key(Role::PayerPayout)).public_key();
+        let refund = public_key(keys, Role::PayerPayout);
         let coin = WalletCoin {
             outpoint: OutPoint { txid: Txid::from_byte_array(keys.bytes32(Role::WalletCoin)), vout: 0 },
             amount: terms.wallet,
@@ -510,17 +510,20 @@ pub struct Payee {
 impl Payee {
     /// The payee's public keys for a new channel, derived from `keys`: what it tells the payer.
     pub fn keys(keys: &KeyChain) -> PayeeKeys {
-        let secp = crate::channel::revocable::secp();
-        let public = |role| PublicKey::from_secret_key(secp, &keys.secret_key(role));
-        let payout = public(Role::PayeePayout);
+        let payout = public_key(keys, Role::PayeePayout);
         PayeeKeys {
-            funding_key: public(Role::PayeeFunding),
+            funding_key: public_key(keys, Role::PayeeFunding),
             payout: channel::p2wpkh(&payout),
-            basepoints: Basepoints {
-                payment: payout,
-                delayed_payment: public(Role::PayeeDelayedBase),
-                revocation: public(Role::PayeeRevocationBase),
-            },
+            basepoints: Payee::basepoints(keys, payout),
+        }
+    }
+
+    /// The payee's basepoints, whose payment basepoint is its `payout` key.
+    fn basepoints(keys: &KeyChain, payout: PublicKey) -> Basepoints {
+        Basepoints {
+            payment: payout,
+            delayed_payment: public_key(keys, Role::PayeeDelayedBase),
+            revocation: public_key(keys, Role::PayeeRevocationBase),
         }
     }
 
@@ -533,17 +536,19 @@ impl Payee {
     /// [`ProtocolError::Mismatch`] when the channel is not the one the payee agreed to.
     pub fn join(keys: &KeyChain, channel: &Channel) -> Result<Payee, ProtocolError> {
         let signer = Signer::new(keys.secret_key(Role::PayeeFunding));
-        let ours = Payee::keys(keys);
         let p = &channel.params;
         let script = p.design.funding_script(&p.payer_funding_key, &signer.public_key());
         let out = channel.funding_tx.output.get(p.funding_outpoint.vout as usize);
         let funded = out.is_some_and(|o| o.script_pubkey == script.to_p2wsh() && o.value == p.funding_amount)
             && p.funding_outpoint.txid == channel.funding_tx.compute_txid();
+        // Its own keys, each derived once: the funding key is its signer's, and the basepoints
+        // other than the payout key are derived only for a channel that has basepoints.
+        let payout = public_key(keys, Role::PayeePayout);
         if !funded
             || p.witness_script != script
-            || p.payee_funding_key != ours.funding_key
-            || p.payee_payout != ours.payout
-            || p.basepoints.is_some_and(|b| b.payee != ours.basepoints)
+            || p.payee_funding_key != signer.public_key()
+            || p.payee_payout != channel::p2wpkh(&payout)
+            || p.basepoints.is_some_and(|b| b.payee != Payee::basepoints(keys, payout))
             || p.design.revocable().is_some() != p.basepoints.is_some()
         {
             return Err(ProtocolError::Mismatch {
@@ -764,6 +769,11 @@ impl Payee {
         self.seq = seq;
         Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None })
     }
+}
+
+/// The public key of `role`'s secret in `keys`.
+fn public_key(keys: &KeyChain, role: Role) -> PublicKey {
+    PublicKey::from_secret_key(crate::channel::revocable::secp(), &keys.secret_key(role))
 }
 
 /// The BIP-0143 part every commitment of the channel shares, for the version 2 transactions with
