@@ -42,6 +42,20 @@ pub struct Proposal {
     pub point: Option<PublicKey>,
 }
 
+/// A [`Proposal`] as the payer sends it: the one she keeps until the payee answers, lent to
+/// whoever carries it to him (it dereferences to the proposal). Carrying the message is reading
+/// it, so the payer's transaction is not copied for every commitment.
+#[derive(Debug)]
+pub struct Sent<'p>(&'p Proposal);
+
+impl std::ops::Deref for Sent<'_> {
+    type Target = Proposal;
+
+    fn deref(&self) -> &Proposal {
+        self.0
+    }
+}
+
 /// The payee's answer, sent back with the next second of video: its signature, or, in a design
 /// where the payer signs alone ([`Signing::PayerOnly`]), none (the payee has checked the payer's
 /// and keeps the half-signed state).
@@ -249,16 +263,13 @@ impl Payer {
         self.pending = None;
     }
 
-    /// Proposes the next commitment, paying `price` more than the last.
-    ///
-    /// The payer keeps the proposal until the payee's answer arrives; what is returned is the
-    /// message itself, borrowed, for the caller to carry to the payee (one copy that both read,
-    /// not a clone per reader).
+    /// Proposes the next commitment, paying `price` more than the last: the [`Sent`] proposal,
+    /// which the payer keeps until the payee's answer.
     ///
     /// # Errors
     ///
     /// [`Exhausted`] when the channel cannot pay the new total: the stream must stop.
-    pub fn propose(&mut self, price: Amount) -> Result<&Proposal, Exhausted> {
+    pub fn propose(&mut self, price: Amount) -> Result<Sent<'_>, Exhausted> {
         let paid = self.paid.checked_add(price).unwrap_or(Amount::MAX);
         self.offer(self.seq + 1, paid, false)
     }
@@ -271,7 +282,7 @@ impl Payer {
     /// # Errors
     ///
     /// [`Exhausted`] only if the capacity cannot even refund the payer (rejected by validation).
-    pub fn propose_settlement(&mut self) -> Result<&Proposal, Exhausted> {
+    pub fn propose_settlement(&mut self) -> Result<Sent<'_>, Exhausted> {
         self.offer(self.seq, self.paid, true)
     }
 
@@ -282,7 +293,7 @@ impl Payer {
         self.their_next = Some((seq, point));
     }
 
-    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<&Proposal, Exhausted> {
+    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Sent<'_>, Exhausted> {
         let split = self.params.split(paid)?;
         let mine = self.rev.as_mut().filter(|_| !settlement).map(|rev| rev.next_point(seq));
         let p = &self.params;
@@ -302,7 +313,7 @@ impl Payer {
         };
         let (payer_sig, msg) = self.signer.sign_funding_input(&tx, &self.sighash);
         let pending = self.pending.insert((Proposal { seq, tx, payer_sig, point }, split, msg, settlement));
-        Ok(&pending.0)
+        Ok(Sent(&pending.0))
     }
 
     /// The revocable design: checks the payee's signature of the payer's own version of the
@@ -441,7 +452,7 @@ impl Payer {
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
     /// the funding is broadcast, in a design with a [`Refund::CoSigned`] refund; `None` otherwise.
-    pub fn propose_refund(&mut self) -> Option<&Proposal> {
+    pub fn propose_refund(&mut self) -> Option<Sent<'_>> {
         if self.params.design.refund() != Refund::CoSigned {
             return None;
         }
