@@ -16,7 +16,9 @@ use bitcoin::hashes::{sha256, sha256d, Hash as _, HashEngine as _};
 use bitcoin::secp256k1::{Message, PublicKey};
 use bitcoin::sighash::{EcdsaSighashType, SighashCache};
 use bitcoin::transaction::Version;
-use bitcoin::{Amount, FeeRate, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Weight, Witness};
+use bitcoin::{
+    Amount, FeeRate, OutPoint, Script, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Txid, Weight, Witness,
+};
 
 /// Bitcoin Core's dust limit for a P2WPKH output at the default dust relay fee (3 sat/vB).
 pub const P2WPKH_DUST: Amount = Amount::from_sat(294);
@@ -57,11 +59,17 @@ pub fn funding_witness_script(a: &PublicKey, b: &PublicKey) -> ScriptBuf {
 
 /// `a` and `b` in BIP-0067 order.
 pub fn sorted_keys<'k>(a: &'k PublicKey, b: &'k PublicKey) -> (&'k PublicKey, &'k PublicKey) {
-    if a.serialize() <= b.serialize() {
+    if sorts_first(a, b) {
         (a, b)
     } else {
         (b, a)
     }
+}
+
+/// Whether `a` comes first of `a` and `b` in BIP-0067 order (`sorted_keys(a, b).0` is `a`): one
+/// serialization of each key, where comparing the sorted key with `==` would serialize both again.
+pub fn sorts_first(a: &PublicKey, b: &PublicKey) -> bool {
+    a.serialize() <= b.serialize()
 }
 
 /// Total value of `tx`'s outputs.
@@ -234,14 +242,22 @@ impl FundingSighash {
         if !self.applies(tx, index) {
             return p2wsh_sighash(tx, index, &self.witness_script, self.amount, EcdsaSighashType::All);
         }
-        let mut outputs = sha256::HashEngine::default();
-        for out in &tx.output {
-            absorb(&mut outputs, out);
-        }
+        let mut outputs = StackBytes::new();
+        let hash_outputs = match outputs.outputs(&tx.output) {
+            Some(()) => sha256d::Hash::hash(outputs.as_bytes()),
+            None => {
+                let mut engine = sha256::HashEngine::default();
+                tx.output.iter().for_each(|out| absorb(&mut engine, out));
+                sha256d::Hash::from_engine(engine)
+            }
+        };
+        // hashOutputs, nLockTime and the sighash type: the 40 bytes after the shared part.
+        let mut tail = [0u8; 40];
+        tail[..32].copy_from_slice(hash_outputs.as_byte_array());
+        tail[32..36].copy_from_slice(&tx.lock_time.to_consensus_u32().to_le_bytes());
+        tail[36..].copy_from_slice(&EcdsaSighashType::All.to_u32().to_le_bytes());
         let mut e = self.prefix.clone();
-        e.input(sha256d::Hash::from_engine(outputs).as_byte_array());
-        e.input(&tx.lock_time.to_consensus_u32().to_le_bytes());
-        e.input(&EcdsaSighashType::All.to_u32().to_le_bytes());
+        e.input(&tail);
         Ok(Message::from_digest(sha256d::Hash::from_engine(e).to_byte_array()))
     }
 
@@ -253,6 +269,85 @@ impl FundingSighash {
     /// The funding output's value.
     pub fn amount(&self) -> Amount {
         self.amount
+    }
+}
+
+/// The txid of `tx`, exactly [`Transaction::compute_txid`]'s: the double SHA-256 of its encoding
+/// without witness, written on the stack first when it fits (as a commitment's does) and hashed in
+/// one call, rather than fed to the hash field by field.
+pub fn txid(tx: &Transaction) -> Txid {
+    let mut bytes = StackBytes::new();
+    match bytes.transaction_base(tx) {
+        Some(()) => Txid::from_raw_hash(sha256d::Hash::hash(bytes.as_bytes())),
+        None => tx.compute_txid(),
+    }
+}
+
+/// Room on the stack for the consensus encodings hashed with every commitment.
+const STACK_BYTES: usize = 256;
+
+/// Consensus-encoded bytes on the stack: what [`txid`] and [`FundingSighash::digest`] hash, in
+/// one call. A write that would not fit returns `None` and the caller takes the general path.
+struct StackBytes {
+    buf: [u8; STACK_BYTES],
+    len: usize,
+}
+
+impl StackBytes {
+    fn new() -> StackBytes {
+        StackBytes { buf: [0; STACK_BYTES], len: 0 }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Option<()> {
+        let end = self.len.checked_add(bytes.len()).filter(|end| *end <= STACK_BYTES)?;
+        self.buf[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+        Some(())
+    }
+
+    /// A length as Bitcoin's CompactSize (`VarInt`).
+    #[inline]
+    fn put_len(&mut self, n: usize) -> Option<()> {
+        match u64::try_from(n).ok()? {
+            n @ 0..=0xFC => self.put(&[n as u8]),
+            n @ 0xFD..=0xFFFF => self.put(&[0xFD]).and_then(|()| self.put(&(n as u16).to_le_bytes())),
+            n @ 0x1_0000..=0xFFFF_FFFF => self.put(&[0xFE]).and_then(|()| self.put(&(n as u32).to_le_bytes())),
+            n => self.put(&[0xFF]).and_then(|()| self.put(&n.to_le_bytes())),
+        }
+    }
+
+    fn script(&mut self, script: &Script) -> Option<()> {
+        self.put_len(script.len())?;
+        self.put(script.as_bytes())
+    }
+
+    /// Each output's value and script, without their count: BIP-0143's hashOutputs preimage.
+    fn outputs(&mut self, outputs: &[TxOut]) -> Option<()> {
+        for out in outputs {
+            self.put(&out.value.to_sat().to_le_bytes())?;
+            self.script(&out.script_pubkey)?;
+        }
+        Some(())
+    }
+
+    /// The transaction without its witness: version, inputs, outputs, lock time.
+    fn transaction_base(&mut self, tx: &Transaction) -> Option<()> {
+        self.put(&tx.version.0.to_le_bytes())?;
+        self.put_len(tx.input.len())?;
+        for input in &tx.input {
+            self.put(input.previous_output.txid.as_byte_array())?;
+            self.put(&input.previous_output.vout.to_le_bytes())?;
+            self.script(&input.script_sig)?;
+            self.put(&input.sequence.to_consensus_u32().to_le_bytes())?;
+        }
+        self.put_len(tx.output.len())?;
+        self.outputs(&tx.output)?;
+        self.put(&tx.lock_time.to_consensus_u32().to_le_bytes())
     }
 }
 
@@ -280,8 +375,8 @@ pub fn multisig_witness(
     (key_a, sig_a): (&PublicKey, &ecdsa::Signature),
     (key_b, sig_b): (&PublicKey, &ecdsa::Signature),
 ) -> Witness {
-    let (first, second) = if sorted_keys(key_a, key_b).0 == key_a { (sig_a, sig_b) } else { (sig_b, sig_a) };
-    // One allocation of the right size, rather than four pushes.
+    let (first, second) = if sorts_first(key_a, key_b) { (sig_a, sig_b) } else { (sig_b, sig_a) };
+    // The DER encodings on the stack, then one allocation of the right size, rather than four pushes.
     let (first, second) = (first.serialize(), second.serialize());
     Witness::from_slice(&[&[][..], first.as_ref(), second.as_ref(), script.as_bytes()])
 }
@@ -291,7 +386,6 @@ mod tests {
     use super::*;
     use bitcoin::hashes::sha256d;
     use bitcoin::secp256k1::{Secp256k1, SecretKey};
-    use bitcoin::Txid;
     use rand_chacha::rand_core::{RngCore, SeedableRng};
     use rand_chacha::ChaCha20Rng;
 
@@ -300,8 +394,9 @@ mod tests {
     }
 
     /// 3,000 random transactions against `SighashCache::p2wsh_signature_hash`: versions, inputs,
-    /// outpoints, sequences, lock times, outputs (none to four, scripts of any length) and input
-    /// indexes drawn so that about a fifth are ones the shared part describes and the rest fall back.
+    /// outpoints, sequences, lock times, outputs (none to four, scripts of any length, now and then
+    /// too long for the outputs to be encoded on the stack) and input indexes drawn so that about a
+    /// fifth are ones the shared part describes and the rest fall back.
     #[test]
     fn the_shared_midstate_gives_the_full_bip143_digest_for_any_transaction() {
         let secp = Secp256k1::new();
@@ -312,7 +407,7 @@ mod tests {
         let cache = FundingSighash::new(Version::TWO, funding, Sequence::MAX, &script, amount);
         let mut rng = ChaCha20Rng::seed_from_u64(143);
         let mut pick = |n: u32| rng.next_u32() % n;
-        let (mut fast, mut slow) = (0, 0);
+        let (mut fast, mut slow, mut unstacked) = (0, 0, 0);
         for _ in 0..3_000 {
             let version = [Version::TWO, Version::TWO, Version::TWO, Version::ONE, Version(3)][pick(5) as usize];
             let inputs = if pick(4) == 0 { 2 + pick(2) as usize } else { 1 };
@@ -332,11 +427,17 @@ mod tests {
             let output = (0..pick(5))
                 .map(|_| TxOut {
                     value: Amount::from_sat(u64::from(pick(u32::MAX))),
-                    script_pubkey: ScriptBuf::from_bytes((0..pick(80)).map(|_| pick(256) as u8).collect()),
+                    script_pubkey: {
+                        let len = if pick(8) == 0 { 200 + pick(400) } else { pick(80) };
+                        ScriptBuf::from_bytes((0..len).map(|_| pick(256) as u8).collect())
+                    },
                 })
                 .collect();
             let lock_time = LockTime::from_consensus(if pick(2) == 0 { 0 } else { pick(u32::MAX) });
             let tx = Transaction { version, lock_time, input, output };
+            if StackBytes::new().outputs(&tx.output).is_none() {
+                unstacked += 1;
+            }
             let index = if pick(6) == 0 { pick(inputs as u32) as usize } else { 0 };
             let want = p2wsh_sighash(&tx, index, &script, amount, EcdsaSighashType::All).unwrap();
             if cache.applies(&tx, index) {
@@ -347,7 +448,58 @@ mod tests {
             assert_eq!(cache.digest(&tx, index).unwrap(), want, "{tx:?} input {index}");
         }
         assert!(fast > 500 && slow > 500, "both paths are exercised: {fast} cached, {slow} full");
+        assert!(unstacked > 100, "outputs too long for the stack are hashed too: {unstacked}");
         let tx = Transaction { version: Version::TWO, lock_time: LockTime::ZERO, input: vec![], output: vec![] };
         assert!(cache.digest(&tx, 0).is_err(), "a missing input is an error, as in SighashCache");
+    }
+
+    /// 2,000 random transactions against `Transaction::compute_txid`: no input to three, input
+    /// scripts and output scripts of lengths either side of the CompactSize steps (253 bytes) and
+    /// of the stack's room, witnesses (which the txid leaves out), lock times and versions.
+    #[test]
+    fn txid_is_compute_txid_for_any_transaction() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2_000);
+        let mut pick = |n: u32| rng.next_u32() % n;
+        let bytes =
+            |len: u32, pick: &mut dyn FnMut(u32) -> u32| -> Vec<u8> { (0..len).map(|_| pick(256) as u8).collect() };
+        let (mut stacked, mut unstacked) = (0, 0);
+        for _ in 0..2_000 {
+            let input = (0..pick(4))
+                .map(|_| TxIn {
+                    previous_output: OutPoint {
+                        txid: Txid::from_byte_array([pick(256) as u8; 32]),
+                        vout: pick(u32::MAX),
+                    },
+                    script_sig: ScriptBuf::from_bytes(bytes(
+                        [0, 0, pick(40), 250 + pick(10), pick(700)][pick(5) as usize],
+                        &mut pick,
+                    )),
+                    sequence: Sequence(pick(u32::MAX)),
+                    witness: Witness::from_slice(&[bytes(pick(80), &mut pick)]),
+                })
+                .collect();
+            let output = (0..pick(4))
+                .map(|_| TxOut {
+                    value: Amount::from_sat(u64::from(pick(u32::MAX)) << pick(20)),
+                    script_pubkey: ScriptBuf::from_bytes(bytes(
+                        [22, 34, pick(40), 250 + pick(10), pick(700)][pick(5) as usize],
+                        &mut pick,
+                    )),
+                })
+                .collect();
+            let tx = Transaction {
+                version: Version(pick(4) as i32 - 1),
+                lock_time: LockTime::from_consensus(pick(u32::MAX)),
+                input,
+                output,
+            };
+            if StackBytes::new().transaction_base(&tx).is_some() {
+                stacked += 1;
+            } else {
+                unstacked += 1;
+            }
+            assert_eq!(txid(&tx), tx.compute_txid(), "{tx:?}");
+        }
+        assert!(stacked > 300 && unstacked > 300, "both paths are exercised: {stacked} on the stack, {unstacked} not");
     }
 }

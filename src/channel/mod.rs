@@ -29,7 +29,7 @@ use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, Script, ScriptBuf, Sequence, Tra
 
 pub use builders::{
     fee_for, funding_fee, funding_tx, funding_weight, funding_witness_script, multisig_witness, output_total, p2wpkh,
-    p2wpkh_sighash, p2wsh_sighash, sorted_keys, FundingError, WalletCoin, P2WPKH_DUST,
+    p2wpkh_sighash, p2wsh_sighash, sorted_keys, sorts_first, txid, FundingError, WalletCoin, P2WPKH_DUST,
 };
 
 /// The settings a scenario gives its design (lock windows, delays); each design reads the ones it
@@ -182,7 +182,7 @@ pub trait Design: fmt::Debug + Send + Sync {
     /// how the payee completes a state and how `verify` checks a half-signed one. By default the
     /// 2-of-2's, found by the order of the keys in the script.
     fn payer_signature(&self, params: &ChannelParams, witness: &Witness) -> Option<ecdsa::Signature> {
-        let first = sorted_keys(&params.payer_funding_key, &params.payee_funding_key).0 == &params.payer_funding_key;
+        let first = sorts_first(&params.payer_funding_key, &params.payee_funding_key);
         let item = witness.nth(if first { 1 } else { 2 })?;
         ecdsa::Signature::from_slice(item).ok()
     }

@@ -335,7 +335,8 @@ fee_rate = "1 sat/vB"
             out.push((tick, payer.accept(reply).unwrap()));
         }
         let proposal = payer.propose_settlement().unwrap();
-        let settlement = payer.accept(payee.review_settlement(&proposal).unwrap()).unwrap();
+        let reply = payee.review_settlement(&proposal).unwrap();
+        let settlement = payer.accept(reply).unwrap();
         (out, exhausted, settlement)
     }
 

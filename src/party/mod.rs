@@ -42,6 +42,20 @@ pub struct Proposal {
     pub point: Option<PublicKey>,
 }
 
+/// A [`Proposal`] as the payer sends it: the one she keeps until the payee answers, lent to
+/// whoever carries it to him (it dereferences to the proposal). Carrying the message is reading
+/// it, so the payer's transaction is not copied for every commitment.
+#[derive(Debug)]
+pub struct Sent<'p>(&'p Proposal);
+
+impl std::ops::Deref for Sent<'_> {
+    type Target = Proposal;
+
+    fn deref(&self) -> &Proposal {
+        self.0
+    }
+}
+
 /// The payee's answer, sent back with the next second of video: its signature, or, in a design
 /// where the payer signs alone ([`Signing::PayerOnly`]), none (the payee has checked the payer's
 /// and keeps the half-signed state).
@@ -189,7 +203,7 @@ impl Payer {
     pub fn open(keys: &KeyChain, terms: &Terms, payee: &PayeeKeys) -> Result<(Payer, Channel), FundingError> {
         let funding = Signer::new(keys.secret_key(Role::PayerFunding));
         let wallet = Signer::new(keys.secret_key(Role::PayerWallet));
-        let refund = Signer::new(keys.secret_key(Role::PayerPayout)).public_key();
+        let refund = public_key(keys, Role::PayerPayout);
         let coin = WalletCoin {
             outpoint: OutPoint { txid: Txid::from_byte_array(keys.bytes32(Role::WalletCoin)), vout: 0 },
             amount: terms.wallet,
@@ -249,12 +263,13 @@ impl Payer {
         self.pending = None;
     }
 
-    /// Proposes the next commitment, paying `price` more than the last.
+    /// Proposes the next commitment, paying `price` more than the last: the [`Sent`] proposal,
+    /// which the payer keeps until the payee's answer.
     ///
     /// # Errors
     ///
     /// [`Exhausted`] when the channel cannot pay the new total: the stream must stop.
-    pub fn propose(&mut self, price: Amount) -> Result<Proposal, Exhausted> {
+    pub fn propose(&mut self, price: Amount) -> Result<Sent<'_>, Exhausted> {
         let paid = self.paid.checked_add(price).unwrap_or(Amount::MAX);
         self.offer(self.seq + 1, paid, false)
     }
@@ -267,7 +282,7 @@ impl Payer {
     /// # Errors
     ///
     /// [`Exhausted`] only if the capacity cannot even refund the payer (rejected by validation).
-    pub fn propose_settlement(&mut self) -> Result<Proposal, Exhausted> {
+    pub fn propose_settlement(&mut self) -> Result<Sent<'_>, Exhausted> {
         self.offer(self.seq, self.paid, true)
     }
 
@@ -278,7 +293,7 @@ impl Payer {
         self.their_next = Some((seq, point));
     }
 
-    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Proposal, Exhausted> {
+    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Sent<'_>, Exhausted> {
         let split = self.params.split(paid)?;
         let mine = self.rev.as_mut().filter(|_| !settlement).map(|rev| rev.next_point(seq));
         let p = &self.params;
@@ -297,9 +312,8 @@ impl Payer {
             _ => (if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) }, None),
         };
         let (payer_sig, msg) = self.signer.sign_funding_input(&tx, &self.sighash);
-        let proposal = Proposal { seq, tx, payer_sig, point };
-        self.pending = Some((proposal.clone(), split, msg, settlement));
-        Ok(proposal)
+        let pending = self.pending.insert((Proposal { seq, tx, payer_sig, point }, split, msg, settlement));
+        Ok(Sent(&pending.0))
     }
 
     /// The revocable design: checks the payee's signature of the payer's own version of the
@@ -341,7 +355,7 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = seq;
-        Ok(SignedCommitment { seq, split, txid: tx.compute_txid(), tx, held: Some(held), revealed: Some(revealed) })
+        Ok(SignedCommitment { seq, split, txid: channel::txid(&tx), tx, held: Some(held), revealed: Some(revealed) })
     }
 
     /// Stores what the payee revealed in `c`'s exchange: his revocation of his previous version
@@ -433,12 +447,12 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = proposal.seq;
-        Ok(SignedCommitment { seq: proposal.seq, split, txid: tx.compute_txid(), tx, held: None, revealed: None })
+        Ok(SignedCommitment { seq: proposal.seq, split, txid: channel::txid(&tx), tx, held: None, revealed: None })
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
     /// the funding is broadcast, in a design with a [`Refund::CoSigned`] refund; `None` otherwise.
-    pub fn propose_refund(&mut self) -> Option<Proposal> {
+    pub fn propose_refund(&mut self) -> Option<Sent<'_>> {
         if self.params.design.refund() != Refund::CoSigned {
             return None;
         }
@@ -507,17 +521,20 @@ pub struct Payee {
 impl Payee {
     /// The payee's public keys for a new channel, derived from `keys`: what it tells the payer.
     pub fn keys(keys: &KeyChain) -> PayeeKeys {
-        let secp = crate::channel::revocable::secp();
-        let public = |role| PublicKey::from_secret_key(secp, &keys.secret_key(role));
-        let payout = public(Role::PayeePayout);
+        let payout = public_key(keys, Role::PayeePayout);
         PayeeKeys {
-            funding_key: public(Role::PayeeFunding),
+            funding_key: public_key(keys, Role::PayeeFunding),
             payout: channel::p2wpkh(&payout),
-            basepoints: Basepoints {
-                payment: payout,
-                delayed_payment: public(Role::PayeeDelayedBase),
-                revocation: public(Role::PayeeRevocationBase),
-            },
+            basepoints: Payee::basepoints(keys, payout),
+        }
+    }
+
+    /// The payee's basepoints, whose payment basepoint is its `payout` key.
+    fn basepoints(keys: &KeyChain, payout: PublicKey) -> Basepoints {
+        Basepoints {
+            payment: payout,
+            delayed_payment: public_key(keys, Role::PayeeDelayedBase),
+            revocation: public_key(keys, Role::PayeeRevocationBase),
         }
     }
 
@@ -530,17 +547,19 @@ impl Payee {
     /// [`ProtocolError::Mismatch`] when the channel is not the one the payee agreed to.
     pub fn join(keys: &KeyChain, channel: &Channel) -> Result<Payee, ProtocolError> {
         let signer = Signer::new(keys.secret_key(Role::PayeeFunding));
-        let ours = Payee::keys(keys);
         let p = &channel.params;
         let script = p.design.funding_script(&p.payer_funding_key, &signer.public_key());
         let out = channel.funding_tx.output.get(p.funding_outpoint.vout as usize);
         let funded = out.is_some_and(|o| o.script_pubkey == script.to_p2wsh() && o.value == p.funding_amount)
             && p.funding_outpoint.txid == channel.funding_tx.compute_txid();
+        // Its own keys, each derived once: the funding key is its signer's, and the basepoints
+        // other than the payout key are derived only for a channel that has basepoints.
+        let payout = public_key(keys, Role::PayeePayout);
         if !funded
             || p.witness_script != script
-            || p.payee_funding_key != ours.funding_key
-            || p.payee_payout != ours.payout
-            || p.basepoints.is_some_and(|b| b.payee != ours.basepoints)
+            || p.payee_funding_key != signer.public_key()
+            || p.payee_payout != channel::p2wpkh(&payout)
+            || p.basepoints.is_some_and(|b| b.payee != Payee::basepoints(keys, payout))
             || p.design.revocable().is_some() != p.basepoints.is_some()
         {
             return Err(ProtocolError::Mismatch {
@@ -763,6 +782,11 @@ impl Payee {
     }
 }
 
+/// The public key of `role`'s secret in `keys`.
+fn public_key(keys: &KeyChain, role: Role) -> PublicKey {
+    PublicKey::from_secret_key(crate::channel::revocable::secp(), &keys.secret_key(role))
+}
+
 /// The BIP-0143 part every commitment of the channel shares, for the version 2 transactions with
 /// the sequence the design gives its commitments; a commitment it does not describe gets the full
 /// computation ([`FundingSighash::digest`]), so this only decides how fast the digest is.
@@ -855,7 +879,7 @@ mod tests {
     #[test]
     fn payee_refuses_a_bad_signature_and_payer_a_bad_countersignature() {
         let (mut payer, mut payee) = pair();
-        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap();
+        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap().clone();
         let good = p.payer_sig;
         p.payer_sig = payer.clone().propose(Amount::from_sat(2_000)).unwrap().payer_sig;
         assert!(matches!(
@@ -872,7 +896,7 @@ mod tests {
     #[test]
     fn out_of_order_proposals_are_refused() {
         let (mut payer, mut payee) = pair();
-        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap();
+        let mut p = payer.propose(Amount::from_sat(1_000)).unwrap().clone();
         p.seq = 2;
         assert!(matches!(
             payee.review(&p, Amount::from_sat(1_000)),
