@@ -114,13 +114,13 @@ fn a_version_built_on_another_point_is_not_signed() {
     let wrong = PublicKey::from_secret_key(&Secp256k1::new(), &SecretKey::from_slice(&[3; 32]).unwrap());
     payer.learn_point(1, wrong);
     let proposal = payer.propose(price).unwrap();
-    let e = payee.review(&proposal, price).unwrap_err();
+    let e = payee.review(proposal, price).unwrap_err();
     assert!(matches!(e, ProtocolError::Mismatch { seq: 1, .. }), "{e}");
     // With his announced point, the same state is signed, and he revokes his version #0.
     let point = payee.announce(1).unwrap();
     payer.learn_point(1, point);
     let proposal = payer.propose(price).unwrap();
-    let reply = payee.review(&proposal, price).unwrap();
+    let reply = payee.review(proposal, price).unwrap();
     assert_eq!(reply.revocation, Some(payee.revocation().unwrap().secret(0)));
     let c = payer.accept(reply).unwrap();
     assert_eq!(c.revealed.unwrap().payer_secret, Some(payer.revocation().unwrap().secret(0)));

@@ -88,7 +88,7 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
         payer.learn_point(0, point);
     }
     if let Some(proposal) = payer.propose_refund() {
-        let reply = payee.review_refund(&proposal).expect("the payee countersigns the refund it rebuilt");
+        let reply = payee.review_refund(proposal).expect("the payee countersigns the refund it rebuilt");
         payer.accept_refund(reply).expect("the payer accepts the payee's signature of her refund");
     }
     Ok((channel, payer, payee))
@@ -243,7 +243,7 @@ where
     let exhausted = ledger.exhausted().copied();
     let settled_at_s = exhausted.map_or(scenario.total_duration_s(), |e| e.clock_s);
     let proposal = payer.propose_settlement().map_err(EngineError::Unpayable)?;
-    let reply = payee.review_settlement(&proposal)?;
+    let reply = payee.review_settlement(proposal)?;
     let settlement = payer.accept(reply)?;
     Ok(RunReport { channel, commitments, elapsed_s, settled_at_s, settlement, exhausted })
 }
@@ -260,7 +260,7 @@ fn sign_one(
             p.learn_point(tick.seq, point);
         }
         let proposal = p.propose(tick.price).map_err(StepError::Exhausted)?;
-        let reply = q.review(&proposal, tick.price).map_err(StepError::Protocol)?;
+        let reply = q.review(proposal, tick.price).map_err(StepError::Protocol)?;
         p.accept(reply).map_err(StepError::Protocol)
     };
     (*tick, step())
@@ -331,11 +331,11 @@ fee_rate = "1 sat/vB"
                     break;
                 }
             };
-            let reply = payee.review(&proposal, tick.price).unwrap();
+            let reply = payee.review(proposal, tick.price).unwrap();
             out.push((tick, payer.accept(reply).unwrap()));
         }
         let proposal = payer.propose_settlement().unwrap();
-        let reply = payee.review_settlement(&proposal).unwrap();
+        let reply = payee.review_settlement(proposal).unwrap();
         let settlement = payer.accept(reply).unwrap();
         (out, exhausted, settlement)
     }

@@ -42,20 +42,6 @@ pub struct Proposal {
     pub point: Option<PublicKey>,
 }
 
-/// A [`Proposal`] as the payer sends it: the one she keeps until the payee answers, lent to
-/// whoever carries it to him (it dereferences to the proposal). Carrying the message is reading
-/// it, so the payer's transaction is not copied for every commitment.
-#[derive(Debug)]
-pub struct Sent<'p>(&'p Proposal);
-
-impl std::ops::Deref for Sent<'_> {
-    type Target = Proposal;
-
-    fn deref(&self) -> &Proposal {
-        self.0
-    }
-}
-
 /// The payee's answer, sent back with the next second of video: its signature, or, in a design
 /// where the payer signs alone ([`Signing::PayerOnly`]), none (the payee has checked the payer's
 /// and keeps the half-signed state).
@@ -263,13 +249,13 @@ impl Payer {
         self.pending = None;
     }
 
-    /// Proposes the next commitment, paying `price` more than the last: the [`Sent`] proposal,
+    /// Proposes the next commitment, paying `price` more than the last: the proposal, lent,
     /// which the payer keeps until the payee's answer.
     ///
     /// # Errors
     ///
     /// [`Exhausted`] when the channel cannot pay the new total: the stream must stop.
-    pub fn propose(&mut self, price: Amount) -> Result<Sent<'_>, Exhausted> {
+    pub fn propose(&mut self, price: Amount) -> Result<&Proposal, Exhausted> {
         let paid = self.paid.checked_add(price).unwrap_or(Amount::MAX);
         self.offer(self.seq + 1, paid, false)
     }
@@ -282,7 +268,7 @@ impl Payer {
     /// # Errors
     ///
     /// [`Exhausted`] only if the capacity cannot even refund the payer (rejected by validation).
-    pub fn propose_settlement(&mut self) -> Result<Sent<'_>, Exhausted> {
+    pub fn propose_settlement(&mut self) -> Result<&Proposal, Exhausted> {
         self.offer(self.seq, self.paid, true)
     }
 
@@ -293,7 +279,7 @@ impl Payer {
         self.their_next = Some((seq, point));
     }
 
-    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<Sent<'_>, Exhausted> {
+    fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<&Proposal, Exhausted> {
         let split = self.params.split(paid)?;
         let mine = self.rev.as_mut().filter(|_| !settlement).map(|rev| rev.next_point(seq));
         let p = &self.params;
@@ -313,7 +299,7 @@ impl Payer {
         };
         let (payer_sig, msg) = self.signer.sign_funding_input(&tx, &self.sighash);
         let pending = self.pending.insert((Proposal { seq, tx, payer_sig, point }, split, msg, settlement));
-        Ok(Sent(&pending.0))
+        Ok(&pending.0)
     }
 
     /// The revocable design: checks the payee's signature of the payer's own version of the
@@ -452,7 +438,7 @@ impl Payer {
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
     /// the funding is broadcast, in a design with a [`Refund::CoSigned`] refund; `None` otherwise.
-    pub fn propose_refund(&mut self) -> Option<Sent<'_>> {
+    pub fn propose_refund(&mut self) -> Option<&Proposal> {
         if self.params.design.refund() != Refund::CoSigned {
             return None;
         }
@@ -858,12 +844,12 @@ mod tests {
         let (mut payer, mut payee) = pair();
         let second = Amount::from_sat(1_000);
         let p = payer.propose(second).unwrap();
-        let c = payee.review(&p, second).unwrap();
+        let c = payee.review(p, second).unwrap();
         let signed = payer.accept(c).unwrap();
         assert_eq!(signed.seq, 1);
         assert_eq!(signed.split.payee, second);
         let s = payer.propose_settlement().unwrap();
-        let c = payee.review_settlement(&s).unwrap();
+        let c = payee.review_settlement(s).unwrap();
         assert_eq!(payer.accept(c).unwrap().tx, signed.tx);
     }
 
@@ -871,7 +857,7 @@ mod tests {
     fn payee_refuses_to_be_underpaid() {
         let (mut payer, mut payee) = pair();
         let p = payer.propose(Amount::from_sat(900)).unwrap();
-        let e = payee.review(&p, Amount::from_sat(1_000)).unwrap_err();
+        let e = payee.review(p, Amount::from_sat(1_000)).unwrap_err();
         assert!(matches!(e, ProtocolError::Mismatch { .. }), "{e}");
         assert!(e.to_string().contains("output 1 pays the payee 900 sat, expected 1000 sat"), "{e}");
     }
