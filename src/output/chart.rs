@@ -167,11 +167,7 @@ pub(crate) fn draw_error(path: &Path) -> impl FnOnce(String) -> ChartError + '_ 
 pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartError> {
     // White already: the bitmap skips `render`'s background fill.
     let mut pixels = vec![0xffu8; WIDTH as usize * HEIGHT as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        render(&root, shapes, Backend::Bitmap).map_err(draw_error(png))?;
-        root.present().map_err(|e| e.to_string()).map_err(draw_error(png))?;
-    }
+    draw_bitmap(&mut pixels, shapes).map_err(draw_error(png))?;
     write_png(&pixels, png)?;
     let mut text = String::new();
     {
@@ -180,6 +176,35 @@ pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<()
         root.present().map_err(|e| e.to_string()).map_err(draw_error(svg))?;
     }
     std::fs::write(svg, text).map_err(|source| ChartError::Io { path: svg.to_path_buf(), source })
+}
+
+/// Draws `shapes` in order into the RGB `pixels` (`WIDTH` × `HEIGHT`): plotters draws each run
+/// of shapes up to a label, and the labels are set here from a cache of glyphs.
+fn draw_bitmap(pixels: &mut [u8], shapes: &[Shape]) -> Result<(), String> {
+    let mut glyphs = Glyphs::default();
+    let mut rest = shapes;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|shape| text(shape).is_some()).unwrap_or(rest.len());
+        if run > 0 {
+            let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
+            render(&root, &rest[..run], Backend::Bitmap)?;
+            root.present().map_err(|e| e.to_string())?;
+        }
+        rest = &rest[run..];
+        while let Some((label, metrics)) = rest.first().and_then(text) {
+            set_text(pixels, label, metrics, &mut glyphs);
+            rest = &rest[1..];
+        }
+    }
+    Ok(())
+}
+
+/// A label this module sets in a bitmap itself, with its face's metrics.
+fn text(shape: &Shape) -> Option<(&Label, &'static Metrics)> {
+    match shape {
+        Shape::Text(label) => Metrics::of(label.bold).map(|metrics| (label, metrics)),
+        _ => None,
+    }
 }
 
 /// Encodes 8-bit RGB `pixels` (`WIDTH` × `HEIGHT`) as a PNG at `path`.
@@ -406,7 +431,6 @@ enum Backend {
 
 fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], backend: Backend) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let mut glyphs = Glyphs::default();
     if backend == Backend::Svg {
         root.fill(&WHITE).map_err(e)?;
     }
@@ -426,19 +450,11 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], b
             Shape::Dot { at, radius, color } => root
                 .draw(&Circle::new(*at, *radius + 2, WHITE.filled()))
                 .and_then(|()| root.draw(&Circle::new(*at, *radius, color.filled()))),
+            // A bitmap's labels are set by `set_text`, unless the font's metrics cannot be read.
             Shape::Text(label) => {
-                // plotters puts the baseline of top-anchored text half a size down in a bitmap and
-                // 0.61 sizes down in an SVG: move the bitmap's so both files set text alike.
-                let shift = if backend == Backend::Bitmap { (f64::from(label.size) * 0.11).round() as i32 } else { 0 };
-                let at =
-                    if label.rotated { (label.at.0 + shift, label.at.1) } else { (label.at.0, label.at.1 + shift) };
+                let at = if backend == Backend::Bitmap { bitmap_text_origin(label) } else { label.at };
                 let style = TextStyle::from(label.font()).color(&label.color);
-                match Metrics::of(label.bold).filter(|_| backend == Backend::Bitmap) {
-                    Some(metrics) => draw_glyphs(root, label, metrics, at, &mut glyphs),
-                    None => {
-                        root.draw(&Text::new(label.text.as_str(), at, style.pos(Pos::new(label.anchor, VPos::Top))))
-                    }
-                }
+                root.draw(&Text::new(label.text.as_str(), at, style.pos(Pos::new(label.anchor, VPos::Top))))
             }
         }
         .map_err(e)?;
@@ -469,62 +485,98 @@ fn step_rects(area: &[(i32, i32)]) -> Option<Vec<[(i32, i32); 2]>> {
     Some(rects)
 }
 
-/// Draws `label` one glyph at a time at the places [`Metrics::layout`] gives.
-fn draw_glyphs<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    label: &Label,
-    metrics: &Metrics,
-    at: (i32, i32),
-    glyphs: &mut Glyphs,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+/// Sets `label` into the RGB `pixels` one glyph at a time, at the places [`Metrics::layout`]
+/// gives, blending each glyph pixel as plotters' bitmap does.
+fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics, glyphs: &mut Glyphs) {
+    let at = bitmap_text_origin(label);
     let (layout, width) = metrics.layout(&label.text, label.size);
     let start = match label.anchor {
         HPos::Left => 0.0,
         HPos::Right => -width,
         HPos::Center => -width / 2.0,
     };
+    let rgb = [label.color.0, label.color.1, label.color.2];
     for (c, x) in layout {
         if c.is_whitespace() {
             continue;
         }
         let offset = (start + x).round() as i32;
         // Rotated text reads upwards: its pen moves up the page.
-        let pos = if label.rotated { (at.0, at.1 - offset) } else { (at.0 + offset, at.1) };
-        for &(x, y, coverage) in glyphs.coverage(c, label.bold, label.size) {
+        let pen = if label.rotated { (at.0, at.1 - offset) } else { (at.0 + offset, at.1) };
+        for &(x, y, share) in glyphs.coverage(c, label.bold, label.size) {
             let (x, y) = if label.rotated { (y, -x) } else { (x, y) };
-            root.draw_pixel((pos.0 + x, pos.1 + y), &label.color.mix(f64::from(coverage)))?;
+            blend_pixel(pixels, (pen.0 + x, pen.1 + y), rgb, share);
         }
     }
-    Ok(())
 }
 
-/// Each glyph's coverage, worked out once a chart: the pixels (from the pen's position, for text
-/// anchored at its top left) and alphas with which plotters sets a one-character text in a
-/// bitmap (`FontDataInternal::draw` of its `ab_glyph` font, then `DrawingBackend::draw_text`).
-/// A chart's labels repeat few glyphs; outlining and rasterising each one again cost more than
-/// drawing it.
+/// plotters puts the baseline of top-anchored text half a size down in a bitmap and 0.61 sizes
+/// down in an SVG: where a bitmap sets `label` so that both files set text alike.
+fn bitmap_text_origin(label: &Label) -> (i32, i32) {
+    let shift = (f64::from(label.size) * 0.11).round() as i32;
+    if label.rotated {
+        (label.at.0 + shift, label.at.1)
+    } else {
+        (label.at.0, label.at.1 + shift)
+    }
+}
+
+/// Blends `rgb` over the pixel at `at` by `share` 256ths (256: replaces it), as plotters'
+/// `RGBPixel::draw_pixel` blends a colour of alpha `share / 256`; off the image, nothing.
+fn blend_pixel(pixels: &mut [u8], at: (i32, i32), rgb: [u8; 3], share: u16) {
+    if at.0 < 0 || at.1 < 0 || at.0 >= W || at.1 >= H {
+        return;
+    }
+    let base = (at.1 as usize * WIDTH as usize + at.0 as usize) * 3;
+    let pixel = &mut pixels[base..base + 3];
+    if share >= 256 {
+        pixel.copy_from_slice(&rgb);
+        return;
+    }
+    let a = u64::from(share);
+    for (old, new) in pixel.iter_mut().zip(rgb) {
+        *old = if new > *old {
+            *old + (u64::from(new - *old) * a / 256) as u8
+        } else {
+            *old - (u64::from(*old - new) * a / 256) as u8
+        };
+    }
+}
+
+/// Each glyph's pixels, worked out once a chart: where (from the pen, for text anchored at its
+/// top left) and how much plotters would blend in (`FontDataInternal::draw` of its `ab_glyph`
+/// font, then `DrawingBackend::draw_text` and `RGBPixel::draw_pixel`). A chart's labels repeat
+/// few glyphs; outlining and rasterising each one again cost more than setting it.
 #[derive(Default)]
 struct Glyphs {
     /// By character, boldness and size.
     known: BTreeMap<(char, bool, u32), Coverage>,
 }
 
-/// A glyph's pixels from the pen, each with the share of it the glyph covers.
-type Coverage = Vec<(i32, i32, f32)>;
+/// A glyph's pixels from the pen, each with the share of the text's colour it takes, in 256ths
+/// (256: all of it).
+type Coverage = Vec<(i32, i32, u16)>;
 
 impl Glyphs {
-    fn coverage(&mut self, c: char, bold: bool, size: u32) -> &[(i32, i32, f32)] {
+    fn coverage(&mut self, c: char, bold: bool, size: u32) -> &[(i32, i32, u16)] {
         self.known.entry((c, bold, size)).or_insert_with(|| {
             let data = if bold { dejavu::sans::bold() } else { dejavu::sans::regular() };
             let mut pixels = Vec::new();
             let Ok(face) = ab_glyph::FontRef::try_from_slice(data) else { return pixels };
             let font = face.as_scaled(f64::from(size) as f32);
             if let Some(outline) = font.outline_glyph(font.scaled_glyph(c)) {
-                // plotters's placement, to the pixel: the glyph's top half a size below the pen.
                 let bounds = outline.px_bounds();
+                // plotters's placement, to the pixel: the glyph's top half a size below the pen.
                 let y_shift = ((f64::from(size) as f32) / 2.0 + bounds.min.y) as i32;
                 pixels.reserve((bounds.width() * bounds.height()) as usize);
-                outline.draw(|x, y, coverage| pixels.push((x as i32, y as i32 + y_shift, coverage)));
+                outline.draw(|x, y, coverage| {
+                    // plotters' alpha rule: nearly opaque is opaque, and 256ths rounded down.
+                    let alpha = f64::from(coverage);
+                    let share = if alpha >= 1.0 - 1.0 / 256.0 { 256 } else { (alpha * 256.0).floor() as u16 };
+                    if alpha > 0.0 {
+                        pixels.push((x as i32, y as i32 + y_shift, share));
+                    }
+                });
             }
             pixels
         })
