@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ab_glyph::{Font as _, ScaleFont as _};
 use plotters::coord::Shift;
@@ -181,7 +181,6 @@ pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<()
 /// Draws `shapes` in order into the RGB `pixels` (`WIDTH` × `HEIGHT`): plotters draws each run
 /// of shapes up to a label, and the labels are set here from a cache of glyphs.
 fn draw_bitmap(pixels: &mut [u8], shapes: &[Shape]) -> Result<(), String> {
-    let mut glyphs = Glyphs::default();
     let mut rest = shapes;
     while !rest.is_empty() {
         let run = rest.iter().position(|shape| text(shape).is_some()).unwrap_or(rest.len());
@@ -192,7 +191,7 @@ fn draw_bitmap(pixels: &mut [u8], shapes: &[Shape]) -> Result<(), String> {
         }
         rest = &rest[run..];
         while let Some((label, metrics)) = rest.first().and_then(text) {
-            set_text(pixels, label, metrics, &mut glyphs);
+            set_text(pixels, label, metrics);
             rest = &rest[1..];
         }
     }
@@ -487,7 +486,7 @@ fn step_rects(area: &[(i32, i32)]) -> Option<Vec<[(i32, i32); 2]>> {
 
 /// Sets `label` into the RGB `pixels` one glyph at a time, at the places [`Metrics::layout`]
 /// gives, blending each glyph pixel as plotters' bitmap does.
-fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics, glyphs: &mut Glyphs) {
+fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics) {
     let at = bitmap_text_origin(label);
     let (layout, width) = metrics.layout(&label.text, label.size);
     let start = match label.anchor {
@@ -503,7 +502,7 @@ fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics, glyphs: &mut Gl
         let offset = (start + x).round() as i32;
         // Rotated text reads upwards: its pen moves up the page.
         let pen = if label.rotated { (at.0, at.1 - offset) } else { (at.0 + offset, at.1) };
-        for &(x, y, share) in glyphs.coverage(c, label.bold, label.size) {
+        for &(x, y, share) in Glyphs::coverage(c, label.bold, label.size).iter() {
             let (x, y) = if label.rotated { (y, -x) } else { (x, y) };
             blend_pixel(pixels, (pen.0 + x, pen.1 + y), rgb, share);
         }
@@ -543,43 +542,48 @@ fn blend_pixel(pixels: &mut [u8], at: (i32, i32), rgb: [u8; 3], share: u16) {
     }
 }
 
-/// Each glyph's pixels, worked out once a chart: where (from the pen, for text anchored at its
+/// Each glyph's pixels, worked out once a process (every chart sets the same few): where (from the pen, for text anchored at its
 /// top left) and how much plotters would blend in (`FontDataInternal::draw` of its `ab_glyph`
 /// font, then `DrawingBackend::draw_text` and `RGBPixel::draw_pixel`). A chart's labels repeat
 /// few glyphs; outlining and rasterising each one again cost more than setting it.
-#[derive(Default)]
-struct Glyphs {
-    /// By character, boldness and size.
-    known: BTreeMap<(char, bool, u32), Coverage>,
-}
+struct Glyphs;
 
 /// A glyph's pixels from the pen, each with the share of the text's colour it takes, in 256ths
 /// (256: all of it).
-type Coverage = Vec<(i32, i32, u16)>;
+type Coverage = Arc<[(i32, i32, u16)]>;
 
 impl Glyphs {
-    fn coverage(&mut self, c: char, bold: bool, size: u32) -> &[(i32, i32, u16)] {
-        self.known.entry((c, bold, size)).or_insert_with(|| {
-            let data = if bold { dejavu::sans::bold() } else { dejavu::sans::regular() };
-            let mut pixels = Vec::new();
-            let Ok(face) = ab_glyph::FontRef::try_from_slice(data) else { return pixels };
-            let font = face.as_scaled(f64::from(size) as f32);
-            if let Some(outline) = font.outline_glyph(font.scaled_glyph(c)) {
-                let bounds = outline.px_bounds();
-                // plotters's placement, to the pixel: the glyph's top half a size below the pen.
-                let y_shift = ((f64::from(size) as f32) / 2.0 + bounds.min.y) as i32;
-                pixels.reserve((bounds.width() * bounds.height()) as usize);
-                outline.draw(|x, y, coverage| {
-                    // plotters' alpha rule: nearly opaque is opaque, and 256ths rounded down.
-                    let alpha = f64::from(coverage);
-                    let share = if alpha >= 1.0 - 1.0 / 256.0 { 256 } else { (alpha * 256.0).floor() as u16 };
-                    if alpha > 0.0 {
-                        pixels.push((x as i32, y as i32 + y_shift, share));
-                    }
-                });
-            }
-            pixels
-        })
+    /// The coverage of `c` in the regular or bold face at `size` pixels, from the process's
+    /// cache (charts drawn at the same time share it; a glyph's pixels are the same whoever
+    /// rasterises them first).
+    fn coverage(c: char, bold: bool, size: u32) -> Coverage {
+        static KNOWN: Mutex<BTreeMap<(char, bool, u32), Coverage>> = Mutex::new(BTreeMap::new());
+        let mut known = KNOWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(known.entry((c, bold, size)).or_insert_with(|| Glyphs::rasterise(c, bold, size)))
+    }
+
+    /// Outlines and rasterises `c` as plotters' `ab_glyph` font does (no pixels if the face
+    /// cannot be read: plotters would set nothing either).
+    fn rasterise(c: char, bold: bool, size: u32) -> Coverage {
+        let data = if bold { dejavu::sans::bold() } else { dejavu::sans::regular() };
+        let mut pixels = Vec::new();
+        let Ok(face) = ab_glyph::FontRef::try_from_slice(data) else { return pixels.into() };
+        let font = face.as_scaled(f64::from(size) as f32);
+        if let Some(outline) = font.outline_glyph(font.scaled_glyph(c)) {
+            let bounds = outline.px_bounds();
+            // plotters's placement, to the pixel: the glyph's top half a size below the pen.
+            let y_shift = ((f64::from(size) as f32) / 2.0 + bounds.min.y) as i32;
+            pixels.reserve((bounds.width() * bounds.height()) as usize);
+            outline.draw(|x, y, coverage| {
+                // plotters' alpha rule: nearly opaque is opaque, and 256ths rounded down.
+                let alpha = f64::from(coverage);
+                let share = if alpha >= 1.0 - 1.0 / 256.0 { 256 } else { (alpha * 256.0).floor() as u16 };
+                if alpha > 0.0 {
+                    pixels.push((x as i32, y as i32 + y_shift, share));
+                }
+            });
+        }
+        pixels.into()
     }
 }
 

@@ -27,12 +27,20 @@ pub(crate) fn write_rgb(out: &mut impl Write, width: u32, height: u32, pixels: &
 
     let mut zlib = fdeflate::Compressor::new(Vec::with_capacity(pixels.len() / 16))?;
     let mut filtered = vec![0u8; 1 + stride];
+    // Paeth (filter type 4) of a row equal to the one above it: every byte predicted exactly. A
+    // chart has many such rows (margins, flat bands).
+    let mut repeat = vec![0u8; 1 + stride];
+    repeat[0] = 4;
     let zeros = vec![0u8; stride];
     let mut above: &[u8] = &zeros;
     for row in pixels.chunks_exact(stride) {
-        filtered[0] = 4; // Paeth
-        paeth(row, above, &mut filtered[1..]);
-        zlib.write_data(&filtered)?;
+        if row == above {
+            zlib.write_data(&repeat)?;
+        } else {
+            filtered[0] = 4;
+            paeth(row, above, &mut filtered[1..]);
+            zlib.write_data(&filtered)?;
+        }
         above = row;
     }
     let idat = zlib.finish()?;
@@ -140,6 +148,14 @@ mod tests {
         let mut file = Vec::new();
         write_rgb(&mut file, w, h, &pixels).unwrap();
         assert_eq!(decode(&file), (w, h, pixels));
+    }
+
+    #[test]
+    fn a_repeated_row_is_filtered_as_paeth_would() {
+        let row: Vec<u8> = (0..3 * 50).map(|i| (i * 7919 % 253) as u8).collect();
+        let mut out = vec![0xaa; row.len()];
+        paeth(&row, &row, &mut out);
+        assert!(out.iter().all(|&b| b == 0), "{out:?}");
     }
 
     #[test]
