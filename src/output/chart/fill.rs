@@ -281,13 +281,31 @@ fn fill_line<DB: DrawingBackend, S: BackendStyle>(
         if a_ends && to - from > 1.0 {
             continue;
         }
-        back.draw_line(at(from.ceil() as i32), at(to.floor() as i32), &style.color())?;
-        back.draw_pixel(at(from.floor() as i32), style.color().mix(from.ceil() - from))?;
+        let ((from_floor, from_ceil), (to_floor, to_ceil)) = (floor_ceil(from), floor_ceil(to));
+        back.draw_line(at(from_ceil as i32), at(to_floor as i32), &style.color())?;
+        back.draw_pixel(at(from_floor as i32), style.color().mix(from_ceil - from))?;
         // plotters' own asymmetry, kept: the far pixel of an upright sweep gets a negative share.
-        let far = if horizontal { to - to.floor() } else { to.floor() - to };
-        back.draw_pixel(at(to.ceil() as i32), style.color().mix(far))?;
+        let far = if horizontal { to - to_floor } else { to_floor - to };
+        back.draw_pixel(at(to_ceil as i32), style.color().mix(far))?;
     }
     Ok(())
+}
+
+/// Below this every `f64` has a fraction to drop; from it on, every one is a whole number.
+const WHOLE: f64 = 4_503_599_627_370_496.0; // 2^52
+
+/// `(x.floor(), x.ceil())`, bit for bit, inline: without SSE4.1 the standard ones are calls into
+/// a software routine, and the sweep takes four a line. Truncation through `i64` is exact below
+/// [`WHOLE`]; `copysign` gives -0.0 its sign back (and (-1, 0) its ceiling's).
+fn floor_ceil(x: f64) -> (f64, f64) {
+    if x.abs() < WHOLE {
+        let truncated = x as i64 as f64;
+        let floor = if truncated > x { truncated - 1.0 } else { truncated };
+        let ceil = if truncated < x { truncated + 1.0 } else { truncated };
+        (floor.copysign(x), ceil.copysign(x))
+    } else {
+        (x, x) // whole already, infinite or NaN
+    }
 }
 
 #[cfg(test)]
@@ -298,7 +316,7 @@ mod tests {
     use plotters::style::RGBAColor;
     use proptest::prelude::*;
 
-    use super::FastFill;
+    use super::{floor_ceil, FastFill, WHOLE};
 
     /// Small, so that many shapes run off it.
     const SIZE: (u32, u32) = (160, 100);
@@ -348,8 +366,11 @@ mod tests {
         Stroke { points: points.to_vec(), width, dash, color }
     }
 
+    /// A polyline's points and its dashes, if any.
+    type Line = (Vec<(i32, i32)>, Option<(u32, u32)>);
+
     /// Shallow, steep, zigzag, stepped, dashed, a dot, crossing and partly or wholly off the image.
-    fn lines() -> Vec<(Vec<(i32, i32)>, Option<(u32, u32)>)> {
+    fn lines() -> Vec<Line> {
         let zigzag: Vec<_> = (0..40).map(|i| (i * 4 - 3, if i % 2 == 0 { 10 } else { 85 })).collect();
         let steps: Vec<_> = (0..30).flat_map(|i| [(i * 6, 90 - i * 3), (i * 6 + 6, 90 - i * 3)]).collect();
         let fine: Vec<_> = (0..200).map(|i| (i - 20, 50 + (i * 7 % 13) - (i / 9))).collect();
@@ -393,6 +414,35 @@ mod tests {
         assert!(pixels(&strokes, false) == pixels(&strokes, true));
     }
 
+    fn assert_same(x: f64) {
+        let (floor, ceil) = floor_ceil(x);
+        assert_eq!(floor.to_bits(), x.floor().to_bits(), "floor({x:e})");
+        assert_eq!(ceil.to_bits(), x.ceil().to_bits(), "ceil({x:e})");
+    }
+
+    #[test]
+    fn inline_floor_and_ceil_are_the_standard_ones_bit_for_bit() {
+        let edges = [0.0, 0.5, 1.0, 1.5, 2.0, 1e-300, 0.999_999_999_999_999_9, 4.0e9, WHOLE - 0.5, WHOLE, 1e300];
+        for x in edges.into_iter().chain((1..50_000).map(|i| f64::from(i) / 7.0 + f64::from(i % 13) * 0.0001)) {
+            assert_same(x);
+            assert_same(-x);
+        }
+        // Edge positions as the sweep makes them: begin + (end - begin) * epoch / total.
+        for total in 1..60u32 {
+            for epoch in 0..=total {
+                for (begin, end) in [(-40, 130), (130, -40), (0, -1), (-1, 0), (7, 7), (-700, -699)] {
+                    let x = f64::from(begin) + (i64::from(end - begin) * i64::from(epoch)) as f64 / f64::from(total);
+                    assert_same(x);
+                }
+            }
+        }
+        for x in [f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, f64::MIN_POSITIVE, -0.0] {
+            assert_same(x);
+        }
+        let (floor, ceil) = floor_ceil(f64::NAN);
+        assert!(floor.is_nan() && ceil.is_nan());
+    }
+
     fn any_stroke() -> impl Strategy<Value = Stroke> {
         let point = (-40i32..200, -40i32..140);
         let dash = prop::option::of((1u32..12, 1u32..12));
@@ -402,6 +452,13 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+        #[test]
+        fn inline_floor_and_ceil_agree_on_any_number(
+            x in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO
+        ) {
+            assert_same(x);
+        }
 
         #[test]
         fn any_strokes_are_drawn_pixel_for_pixel_as_plotters_draws_them(
