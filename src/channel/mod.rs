@@ -28,8 +28,9 @@ use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, Script, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
 pub use builders::{
-    fee_for, funding_fee, funding_tx, funding_weight, funding_witness_script, multisig_witness, output_total, p2wpkh,
-    p2wpkh_sighash, p2wsh_sighash, sorted_keys, sorts_first, txid, FundingError, WalletCoin, P2WPKH_DUST,
+    encode, fee_for, funding_fee, funding_tx, funding_weight, funding_witness_script, multisig_witness, output_total,
+    p2wpkh, p2wpkh_sighash, p2wsh_sighash, sorted_keys, sorts_first, txid, vsize, FundingError, WalletCoin,
+    P2WPKH_DUST,
 };
 
 /// The settings a scenario gives its design (lock windows, delays); each design reads the ones it

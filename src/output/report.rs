@@ -348,7 +348,7 @@ impl ReportBuilder {
             fee: split.fee.to_sat(),
             trimmed: Plain::Word(super::log::trimmed_name(split)),
             txid: Plain::Txid(&c.txid),
-            vsize: c.tx.vsize() as u64,
+            vsize: c.vsize,
             tx: self.with_hex.then_some(&c.tx),
         };
         let owners = Owners {

@@ -71,6 +71,8 @@ pub struct SignedCommitment {
     /// Its txid, computed once by the payer that completed it (on the signing thread), for
     /// everything that records it.
     pub txid: Txid,
+    /// Its virtual size, computed once with the txid, for everything that records it.
+    pub vsize: u64,
     /// The revocable design: the payer's version as she holds it (signed by the payee, her slot
     /// empty until she broadcasts it); `None` in the other designs.
     pub held: Option<Transaction>,
@@ -341,7 +343,15 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = seq;
-        Ok(SignedCommitment { seq, split, txid: channel::txid(&tx), tx, held: Some(held), revealed: Some(revealed) })
+        Ok(SignedCommitment {
+            seq,
+            split,
+            txid: channel::txid(&tx),
+            vsize: channel::vsize(&tx),
+            tx,
+            held: Some(held),
+            revealed: Some(revealed),
+        })
     }
 
     /// Stores what the payee revealed in `c`'s exchange: his revocation of his previous version
@@ -433,7 +443,15 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = proposal.seq;
-        Ok(SignedCommitment { seq: proposal.seq, split, txid: channel::txid(&tx), tx, held: None, revealed: None })
+        Ok(SignedCommitment {
+            seq: proposal.seq,
+            split,
+            txid: channel::txid(&tx),
+            vsize: channel::vsize(&tx),
+            tx,
+            held: None,
+            revealed: None,
+        })
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
@@ -473,6 +491,7 @@ impl Payer {
                     seq: 0,
                     split: self.params.split(Amount::ZERO).ok()?,
                     txid: held.compute_txid(),
+                    vsize: channel::vsize(&held),
                     tx: held.clone(),
                     held: Some(held),
                     revealed: None,
@@ -848,6 +867,7 @@ mod tests {
         let signed = payer.accept(c).unwrap();
         assert_eq!(signed.seq, 1);
         assert_eq!(signed.split.payee, second);
+        assert_eq!((signed.txid, signed.vsize), (signed.tx.compute_txid(), signed.tx.vsize() as u64));
         let s = payer.propose_settlement().unwrap();
         let c = payee.review_settlement(s).unwrap();
         assert_eq!(payer.accept(c).unwrap().tx, signed.tx);
