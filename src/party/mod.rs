@@ -12,6 +12,7 @@ pub mod keys;
 mod revocable;
 mod signer;
 
+use bitcoin::absolute::LockTime;
 use bitcoin::hashes::Hash as _;
 use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{Message, PublicKey};
@@ -521,6 +522,9 @@ pub struct Payee {
     rev: Option<Box<Revocation>>,
     /// The point of the payee's version last announced (revocable design), not derived twice.
     announced: Option<(u64, PublicKey)>,
+    /// The transaction it rebuilds each proposed commitment into to compare it, kept so that
+    /// every rebuild reuses its vectors and scripts.
+    rebuilt: Transaction,
 }
 
 impl Payee {
@@ -582,6 +586,7 @@ impl Payee {
             seq: 0,
             rev,
             announced: None,
+            rebuilt: Transaction { version: Version::TWO, lock_time: LockTime::ZERO, input: vec![], output: vec![] },
         })
     }
 
@@ -757,14 +762,20 @@ impl Payee {
         if self.rev.is_some() && !settlement {
             return self.review_versions(proposal, seq, owed, &split);
         }
-        let expected = if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) };
-        if proposal.tx != expected {
-            return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, &expected, &proposal.tx) });
+        let expected = &mut self.rebuilt;
+        if settlement {
+            *expected = p.settlement_tx(seq, &split);
+        } else {
+            p.commitment_tx_into(seq, &split, expected);
+        }
+        let expected = &*expected;
+        if proposal.tx != *expected {
+            return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, expected, &proposal.tx) });
         }
         // In a design where the payer signs alone, the payee checks her signature and keeps the
         // half-signed state; the refund (state 0) it always countersigns.
         if seq != 0 && p.design.signing() == Signing::PayerOnly {
-            let msg = p.funding_sighash(&expected);
+            let msg = p.funding_sighash(expected);
             if !self.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
                 return Err(ProtocolError::BadSignature { seq, who: "payer" });
             }
@@ -774,7 +785,7 @@ impl Payee {
         }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
-        let payee_sig = self.signer.sign_funding_input_if(&expected, &self.sighash, |signer, msg| {
+        let payee_sig = self.signer.sign_funding_input_if(expected, &self.sighash, |signer, msg| {
             if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
                 Ok(())
             } else {
