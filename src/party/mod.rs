@@ -161,9 +161,9 @@ pub struct PayeeKeys {
     pub funding_key: PublicKey,
     /// The script the payee's payments go to.
     pub payout: ScriptBuf,
-    /// The payee's basepoints, used by the revocable design (the payment basepoint is the key
-    /// of `payout`).
-    pub basepoints: Basepoints,
+    /// The payee's basepoints when the terms' design is revocable, the one design that uses them
+    /// (the payment basepoint is the key of `payout`); `None` otherwise.
+    pub basepoints: Option<Basepoints>,
 }
 
 /// The payer (Emma): opens the channel from her wallet, proposes each commitment and signs first.
@@ -217,8 +217,9 @@ impl Payer {
         };
         let mut params = params;
         let rev = terms.design.revocable().map(|_| Box::new(Revocation::new(keys, Who::Payer)));
-        if let Some(r) = &rev {
-            params.basepoints = Some(ChannelBasepoints { payer: r.basepoints(refund), payee: payee.basepoints });
+        // Without the payee's basepoints the channel has none, and the payee refuses to join it.
+        if let (Some(r), Some(theirs)) = (&rev, payee.basepoints) {
+            params.basepoints = Some(ChannelBasepoints { payer: r.basepoints(refund), payee: theirs });
         }
         let payer = Payer {
             signer: funding,
@@ -528,13 +529,14 @@ pub struct Payee {
 }
 
 impl Payee {
-    /// The payee's public keys for a new channel, derived from `keys`: what it tells the payer.
-    pub fn keys(keys: &KeyChain) -> PayeeKeys {
+    /// The payee's public keys for a new channel on `terms`, derived from `keys`: what it tells
+    /// the payer. Its basepoints are derived only for a design that uses them.
+    pub fn keys(keys: &KeyChain, terms: &Terms) -> PayeeKeys {
         let payout = public_key(keys, Role::PayeePayout);
         PayeeKeys {
             funding_key: public_key(keys, Role::PayeeFunding),
             payout: channel::p2wpkh(&payout),
-            basepoints: Payee::basepoints(keys, payout),
+            basepoints: terms.design.revocable().map(|_| Payee::basepoints(keys, payout)),
         }
     }
 
@@ -855,14 +857,14 @@ mod tests {
 
     fn pair() -> (Payer, Payee) {
         let keys = KeyChain::new(7);
-        let (payer, channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys)).unwrap();
+        let (payer, channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys, &terms())).unwrap();
         (payer, Payee::join(&keys, &channel).unwrap())
     }
 
     #[test]
     fn the_payee_joins_only_the_channel_of_its_own_keys() {
         let keys = KeyChain::new(7);
-        let (payer, mut channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys)).unwrap();
+        let (payer, mut channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys, &terms())).unwrap();
         assert!(Payee::join(&keys, &channel).is_ok());
         assert!(Payee::join(&KeyChain::new(8), &channel).is_err(), "another payee's keys");
         channel.params.payee_payout = payer.params.payer_payout.clone();
