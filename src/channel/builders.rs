@@ -283,6 +283,38 @@ pub fn txid(tx: &Transaction) -> Txid {
     }
 }
 
+/// The virtual size of `tx`, exactly [`Transaction::vsize`]'s: its weight is four times its size
+/// without witness plus the BIP-0144 marker, flag and witnesses, each witness sized by the length
+/// of its encoding (which [`Witness`] keeps) rather than by walking its items.
+pub fn vsize(tx: &Transaction) -> u64 {
+    let segwit = tx.input.is_empty() || tx.input.iter().any(|input| !input.witness.is_empty());
+    let witness = if segwit { 2 + tx.input.iter().map(|input| witness_size(&input.witness)).sum::<usize>() } else { 0 };
+    Weight::from_wu_usize(tx.base_size() * 4 + witness).to_vbytes_ceil()
+}
+
+/// The length of `witness`'s consensus encoding, counted by encoding it into nothing.
+fn witness_size(witness: &Witness) -> usize {
+    witness.consensus_encode(&mut bitcoin::io::sink()).expect("a sink takes every byte")
+}
+
+/// Appends `tx`'s consensus encoding to `out`: exactly [`bitcoin::consensus::serialize`]'s bytes
+/// (BIP-0144's marker, flag and witnesses when an input has a witness or there is no input), each
+/// fixed-size field copied with its length known in advance and each witness in one piece.
+pub fn encode(tx: &Transaction, out: &mut Vec<u8>) {
+    let segwit = tx.input.is_empty() || tx.input.iter().any(|input| !input.witness.is_empty());
+    out.extend_from_slice(&tx.version.0.to_le_bytes());
+    if segwit {
+        out.extend_from_slice(&[0x00, 0x01]);
+    }
+    out.inputs_and_outputs(tx).expect("a vector takes every byte");
+    if segwit {
+        for input in &tx.input {
+            input.witness.consensus_encode(out).expect("writing into a Vec cannot fail");
+        }
+    }
+    out.extend_from_slice(&tx.lock_time.to_consensus_u32().to_le_bytes());
+}
+
 /// Room on the stack for the consensus encodings hashed with every commitment.
 const STACK_BYTES: usize = 256;
 
@@ -301,14 +333,13 @@ impl StackBytes {
     fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
+}
 
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) -> Option<()> {
-        let end = self.len.checked_add(bytes.len()).filter(|end| *end <= STACK_BYTES)?;
-        self.buf[self.len..end].copy_from_slice(bytes);
-        self.len = end;
-        Some(())
-    }
+/// Where the hand-written consensus encoders write: the room on the stack ([`StackBytes`], which
+/// refuses what does not fit) or a vector ([`encode`], which takes everything).
+trait Bytes {
+    /// Appends `bytes`; `None` when they do not fit.
+    fn put(&mut self, bytes: &[u8]) -> Option<()>;
 
     /// A length as Bitcoin's CompactSize (`VarInt`).
     #[inline]
@@ -321,12 +352,15 @@ impl StackBytes {
         }
     }
 
+    /// A script with its length.
+    #[inline]
     fn script(&mut self, script: &Script) -> Option<()> {
         self.put_len(script.len())?;
         self.put(script.as_bytes())
     }
 
     /// Each output's value and script, without their count: BIP-0143's hashOutputs preimage.
+    #[inline]
     fn outputs(&mut self, outputs: &[TxOut]) -> Option<()> {
         for out in outputs {
             self.put(&out.value.to_sat().to_le_bytes())?;
@@ -335,9 +369,9 @@ impl StackBytes {
         Some(())
     }
 
-    /// The transaction without its witness: version, inputs, outputs, lock time.
-    fn transaction_base(&mut self, tx: &Transaction) -> Option<()> {
-        self.put(&tx.version.0.to_le_bytes())?;
+    /// The inputs (without witnesses) and the outputs, each list after its count.
+    #[inline]
+    fn inputs_and_outputs(&mut self, tx: &Transaction) -> Option<()> {
         self.put_len(tx.input.len())?;
         for input in &tx.input {
             self.put(input.previous_output.txid.as_byte_array())?;
@@ -346,8 +380,32 @@ impl StackBytes {
             self.put(&input.sequence.to_consensus_u32().to_le_bytes())?;
         }
         self.put_len(tx.output.len())?;
-        self.outputs(&tx.output)?;
+        self.outputs(&tx.output)
+    }
+
+    /// The transaction without its witness: version, inputs, outputs, lock time.
+    fn transaction_base(&mut self, tx: &Transaction) -> Option<()> {
+        self.put(&tx.version.0.to_le_bytes())?;
+        self.inputs_and_outputs(tx)?;
         self.put(&tx.lock_time.to_consensus_u32().to_le_bytes())
+    }
+}
+
+impl Bytes for StackBytes {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Option<()> {
+        let end = self.len.checked_add(bytes.len()).filter(|end| *end <= STACK_BYTES)?;
+        self.buf[self.len..end].copy_from_slice(bytes);
+        self.len = end;
+        Some(())
+    }
+}
+
+impl Bytes for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Option<()> {
+        self.extend_from_slice(bytes);
+        Some(())
     }
 }
 
@@ -501,5 +559,63 @@ mod tests {
             assert_eq!(txid(&tx), tx.compute_txid(), "{tx:?}");
         }
         assert!(stacked > 300 && unstacked > 300, "both paths are exercised: {stacked} on the stack, {unstacked} not");
+    }
+
+    /// 2,000 random transactions against `consensus::serialize` and `Transaction::vsize`: no input
+    /// to three, each with no witness or one of up to five items (empty ones and ones longer than
+    /// the CompactSize step among them), so that the legacy, the BIP-0144 and the no-input
+    /// encodings all come up; scripts either side of the CompactSize step.
+    #[test]
+    fn encode_and_vsize_are_serialize_and_vsize_for_any_transaction() {
+        let mut rng = ChaCha20Rng::seed_from_u64(144);
+        let mut pick = |n: u32| rng.next_u32() % n;
+        let bytes =
+            |len: u32, pick: &mut dyn FnMut(u32) -> u32| -> Vec<u8> { (0..len).map(|_| pick(256) as u8).collect() };
+        let (mut legacy, mut segwit, mut empty) = (0, 0, 0);
+        for _ in 0..2_000 {
+            let input: Vec<TxIn> = (0..pick(4))
+                .map(|_| TxIn {
+                    previous_output: OutPoint { txid: Txid::from_byte_array([pick(256) as u8; 32]), vout: pick(9) },
+                    script_sig: ScriptBuf::from_bytes(bytes(
+                        [0, 0, pick(40), 250 + pick(10)][pick(4) as usize],
+                        &mut pick,
+                    )),
+                    sequence: Sequence(pick(u32::MAX)),
+                    witness: if pick(2) == 0 {
+                        Witness::new()
+                    } else {
+                        let items: Vec<Vec<u8>> = (0..1 + pick(5))
+                            .map(|_| bytes([0, 33, 72, pick(80), 250 + pick(10)][pick(5) as usize], &mut pick))
+                            .collect();
+                        Witness::from_slice(&items)
+                    },
+                })
+                .collect();
+            let output = (0..pick(4))
+                .map(|_| TxOut {
+                    value: Amount::from_sat(u64::from(pick(u32::MAX))),
+                    script_pubkey: ScriptBuf::from_bytes(bytes(
+                        [22, 34, pick(40), 250 + pick(10)][pick(4) as usize],
+                        &mut pick,
+                    )),
+                })
+                .collect();
+            let tx = Transaction {
+                version: Version(pick(4) as i32 - 1),
+                lock_time: LockTime::from_consensus(pick(u32::MAX)),
+                input,
+                output,
+            };
+            match (tx.input.is_empty(), tx.input.iter().all(|i| i.witness.is_empty())) {
+                (true, _) => empty += 1,
+                (false, true) => legacy += 1,
+                (false, false) => segwit += 1,
+            }
+            let mut out = vec![0xab];
+            encode(&tx, &mut out);
+            assert_eq!(out[1..], bitcoin::consensus::serialize(&tx), "{tx:?}");
+            assert_eq!(vsize(&tx), tx.vsize() as u64, "{tx:?}");
+        }
+        assert!(legacy > 200 && segwit > 500 && empty > 200, "{legacy} legacy, {segwit} segwit, {empty} without input");
     }
 }

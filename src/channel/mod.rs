@@ -28,8 +28,9 @@ use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, Script, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
 pub use builders::{
-    fee_for, funding_fee, funding_tx, funding_weight, funding_witness_script, multisig_witness, output_total, p2wpkh,
-    p2wpkh_sighash, p2wsh_sighash, sorted_keys, sorts_first, txid, FundingError, WalletCoin, P2WPKH_DUST,
+    encode, fee_for, funding_fee, funding_tx, funding_weight, funding_witness_script, multisig_witness, output_total,
+    p2wpkh, p2wpkh_sighash, p2wsh_sighash, sorted_keys, sorts_first, txid, vsize, FundingError, WalletCoin,
+    P2WPKH_DUST,
 };
 
 /// The settings a scenario gives its design (lock windows, delays); each design reads the ones it
@@ -152,6 +153,13 @@ pub trait Design: fmt::Debug + Send + Sync {
 
     /// The unsigned commitment number `seq` dividing the funding amount as `split`.
     fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction;
+
+    /// Makes `tx` [`Design::commitment_tx`]'s transaction, reusing its vectors and scripts where
+    /// the design can: how a party that rebuilds every proposed commitment to compare it keeps one
+    /// transaction for all of them. By default, built anew.
+    fn commitment_tx_into(&self, params: &ChannelParams, seq: u64, split: &Split, tx: &mut Transaction) {
+        *tx = self.commitment_tx(params, seq, split);
+    }
 
     /// The unsigned cooperative settlement of state `seq`: by default the commitment itself.
     fn settlement_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
@@ -302,6 +310,12 @@ impl ChannelParams {
     /// The unsigned commitment number `seq` for `split`, as the design builds it.
     pub fn commitment_tx(&self, seq: u64, split: &Split) -> Transaction {
         self.design.commitment_tx(self, seq, split)
+    }
+
+    /// Makes `tx` the unsigned commitment number `seq` for `split`, in place: see
+    /// [`Design::commitment_tx_into`].
+    pub fn commitment_tx_into(&self, seq: u64, split: &Split, tx: &mut Transaction) {
+        self.design.commitment_tx_into(self, seq, split, tx);
     }
 
     /// The unsigned settlement of state `seq`, as the design builds it.
@@ -541,6 +555,40 @@ mod tests {
             payee_payout: p2wpkh(&key(4)),
             fee_rate,
             basepoints: None,
+        }
+    }
+
+    /// Every design's commitment rebuilt into one transaction, state after state and shape after
+    /// shape (two outputs, the payee's trimmed, the payer's trimmed, a transaction that held
+    /// something else), is the one it builds anew.
+    #[test]
+    fn a_commitment_rebuilt_in_place_is_the_one_built_anew() {
+        let p = params(FeeRate::from_sat_per_kwu(250));
+        let paid = [1_000, 293, 3_599_700, 2_000, 0, 3_599_700, 3_599_000, 100, 1_500_000];
+        for registration in DESIGNS {
+            let design = DesignRef(Arc::from((registration.make)(&Settings::default())));
+            let p = ChannelParams { design, ..p.clone() };
+            let spend = |vout| bitcoin::TxIn {
+                previous_output: OutPoint { vout, ..p.funding_outpoint },
+                script_sig: ScriptBuf::from_bytes(vec![0x51; 3]),
+                sequence: Sequence::ZERO,
+                witness: Witness::from_slice(&[[0x30; 72]]),
+            };
+            let pay = |sat| bitcoin::TxOut {
+                value: Amount::from_sat(sat),
+                script_pubkey: ScriptBuf::from_bytes(vec![0x6a; 40]),
+            };
+            let mut tx = Transaction {
+                version: bitcoin::transaction::Version::ONE,
+                lock_time: LockTime::from_consensus(7),
+                input: vec![spend(1), spend(2)],
+                output: vec![pay(1), pay(2), pay(3)],
+            };
+            for (seq, sat) in paid.into_iter().enumerate() {
+                let split = p.split(Amount::from_sat(sat)).unwrap();
+                p.commitment_tx_into(seq as u64, &split, &mut tx);
+                assert_eq!(tx, p.commitment_tx(seq as u64, &split), "{} #{seq}", registration.name);
+            }
         }
     }
 

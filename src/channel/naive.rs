@@ -52,25 +52,11 @@ impl Design for Naive {
     }
 
     fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
-        let mut output = Vec::with_capacity(2);
-        if !split.payer_trimmed {
-            output.push(TxOut { value: split.payer, script_pubkey: params.payer_payout.clone() });
-        }
-        if !split.payee_trimmed {
-            output.push(TxOut { value: split.payee, script_pubkey: params.payee_payout.clone() });
-        }
-        let (lock_time, sequence) = self.lock(params, Some(seq));
-        Transaction {
-            version: Version::TWO,
-            lock_time,
-            input: vec![TxIn {
-                previous_output: params.funding_outpoint,
-                script_sig: ScriptBuf::new(),
-                sequence,
-                witness: Witness::new(),
-            }],
-            output,
-        }
+        commitment(params, split, self.lock(params, Some(seq)))
+    }
+
+    fn commitment_tx_into(&self, params: &ChannelParams, seq: u64, split: &Split, tx: &mut Transaction) {
+        write_commitment(params, split, self.lock(params, Some(seq)), tx);
     }
 
     fn lock(&self, _params: &ChannelParams, _seq: Option<u64>) -> (LockTime, Sequence) {
@@ -80,4 +66,68 @@ impl Design for Naive {
     fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
         multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
     }
+}
+
+/// The commitment dividing the funding amount as `split` with `lock`'s lock time and sequence:
+/// see [`write_commitment`].
+pub(super) fn commitment(params: &ChannelParams, split: &Split, lock: (LockTime, Sequence)) -> Transaction {
+    let (input, output) = (Vec::with_capacity(1), Vec::with_capacity(2));
+    let mut tx = Transaction { version: Version::TWO, lock_time: LockTime::ZERO, input, output };
+    write_commitment(params, split, lock, &mut tx);
+    tx
+}
+
+/// Writes into `tx` the commitment dividing the funding amount as `split` (the payer's output,
+/// then the payee's, either left out when trimmed) with `lock`'s lock time and sequence, reusing
+/// `tx`'s vectors and output scripts: the same transaction whatever `tx` held before. An empty
+/// `tx` gets vectors of the exact sizes. The naive layout, which the timelocked and Spilman
+/// designs share.
+pub(super) fn write_commitment(
+    params: &ChannelParams,
+    split: &Split,
+    (lock_time, sequence): (LockTime, Sequence),
+    tx: &mut Transaction,
+) {
+    tx.version = Version::TWO;
+    tx.lock_time = lock_time;
+    let input = TxIn {
+        previous_output: params.funding_outpoint,
+        script_sig: ScriptBuf::new(),
+        sequence,
+        witness: Witness::new(),
+    };
+    if let [only] = tx.input.as_mut_slice() {
+        *only = input;
+    } else {
+        tx.input.clear();
+        tx.input.reserve_exact(1);
+        tx.input.push(input);
+    }
+    let outputs = [
+        (!split.payer_trimmed, split.payer, &params.payer_payout),
+        (!split.payee_trimmed, split.payee, &params.payee_payout),
+    ];
+    let mut count = 0;
+    for (_, value, script) in outputs.into_iter().filter(|(kept, _, _)| *kept) {
+        match tx.output.get_mut(count) {
+            Some(out) => {
+                out.value = value;
+                copy_script(&mut out.script_pubkey, script);
+            }
+            None => {
+                tx.output.reserve_exact(2 - count);
+                tx.output.push(TxOut { value, script_pubkey: script.clone() });
+            }
+        }
+        count += 1;
+    }
+    tx.output.truncate(count);
+}
+
+/// Makes `to` a copy of `from` in `to`'s own buffer.
+fn copy_script(to: &mut ScriptBuf, from: &ScriptBuf) {
+    let mut bytes = std::mem::take(to).into_bytes();
+    bytes.clear();
+    bytes.extend_from_slice(from.as_bytes());
+    *to = ScriptBuf::from_bytes(bytes);
 }

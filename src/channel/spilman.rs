@@ -15,7 +15,7 @@ use bitcoin::blockdata::script::Builder;
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
-use super::naive::Naive;
+use super::naive::{commitment, write_commitment};
 use super::timelocked::LOCKED;
 use super::{ChannelParams, Design, Refund, Settings, Signing, Split};
 use crate::scenario::thousands;
@@ -96,11 +96,11 @@ impl Design for Spilman {
     }
 
     fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
-        let mut tx = Naive.commitment_tx(params, seq, split);
-        let (lock_time, sequence) = self.lock(params, Some(seq));
-        tx.lock_time = lock_time;
-        tx.input[0].sequence = sequence;
-        tx
+        commitment(params, split, self.lock(params, Some(seq)))
+    }
+
+    fn commitment_tx_into(&self, params: &ChannelParams, seq: u64, split: &Split, tx: &mut Transaction) {
+        write_commitment(params, split, self.lock(params, Some(seq)), tx);
     }
 
     /// State 0, the refund, waits for the expiry; every other state is valid at once.

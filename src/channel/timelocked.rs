@@ -16,7 +16,7 @@ use bitcoin::secp256k1::PublicKey;
 use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
 use super::builders::{funding_witness_script, multisig_witness};
-use super::naive::Naive;
+use super::naive::{commitment, write_commitment, Naive};
 use super::{ChannelParams, Design, Refund, Settings, Split};
 use crate::scenario::thousands;
 
@@ -75,20 +75,16 @@ impl Design for Timelocked {
     }
 
     fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
-        let mut tx = Naive.commitment_tx(params, seq, split);
-        let (lock_time, sequence) = self.lock(params, Some(seq));
-        tx.lock_time = lock_time;
-        tx.input[0].sequence = sequence;
-        tx
+        commitment(params, split, self.lock(params, Some(seq)))
+    }
+
+    fn commitment_tx_into(&self, params: &ChannelParams, seq: u64, split: &Split, tx: &mut Transaction) {
+        write_commitment(params, split, self.lock(params, Some(seq)), tx);
     }
 
     /// The final state with no lock time: valid at once, since both parties sign it together.
-    fn settlement_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
-        let mut tx = Naive.commitment_tx(params, seq, split);
-        let (lock_time, sequence) = self.lock(params, None);
-        tx.lock_time = lock_time;
-        tx.input[0].sequence = sequence;
-        tx
+    fn settlement_tx(&self, params: &ChannelParams, _seq: u64, split: &Split) -> Transaction {
+        commitment(params, split, self.lock(params, None))
     }
 
     fn lock(&self, _params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence) {

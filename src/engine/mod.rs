@@ -80,7 +80,7 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
         wallet: scenario.wallet,
         fee_rate: scenario.fee_rate,
     };
-    let (mut payer, channel) = Payer::open(&keys, &terms, &Payee::keys(&keys))?;
+    let (mut payer, channel) = Payer::open(&keys, &terms, &Payee::keys(&keys, &terms))?;
     let mut payee = Payee::join(&keys, &channel).expect("the payer funds the script of the keys the payee gave");
     // A design whose refund the payee countersigns has it signed now, before the funding is
     // broadcast: the parties exchange it; the engine only carries the messages.

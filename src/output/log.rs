@@ -136,13 +136,6 @@ fn header() -> Vec<u8> {
     line
 }
 
-/// The virtual size of `tx`, whose consensus encoding is `total_size` bytes long: what
-/// [`bitcoin::Transaction::vsize`] gives, without walking the witness again to size it.
-fn vsize_of(tx: &bitcoin::Transaction, total_size: usize) -> u64 {
-    debug_assert_eq!(total_size, tx.total_size());
-    bitcoin::Weight::from_wu_usize(tx.base_size() * 3 + total_size).to_vbytes_ceil()
-}
-
 impl CommitmentLog {
     /// Creates `dir/commitments.csv`; without `with_hex` the `tx_hex` column stays (so the
     /// columns never move) but is left empty.
@@ -177,13 +170,9 @@ impl CommitmentLog {
         let split = &commitment.split;
         debug_assert_eq!(split.payer + split.payee + split.fee, self.funding);
         self.raw.clear();
-        let vsize = if self.with_hex {
-            bitcoin::consensus::Encodable::consensus_encode(&commitment.tx, &mut self.raw)
-                .expect("writing into a Vec cannot fail");
-            vsize_of(&commitment.tx, self.raw.len())
-        } else {
-            commitment.tx.vsize() as u64
-        };
+        if self.with_hex {
+            crate::channel::encode(&commitment.tx, &mut self.raw);
+        }
         let row = LogRow {
             seq: commitment.seq,
             elapsed_s: tick.elapsed_s,
@@ -197,7 +186,7 @@ impl CommitmentLog {
             rate_sat_per_s: tick.price.to_sat() / self.interval_s,
             trimmed_sat: split.trimmed.to_sat(),
             trimmed: Plain::Word(trimmed_name(split)),
-            vsize,
+            vsize: commitment.vsize,
         };
         self.row.clear();
         row.push_csv(&mut self.row);
@@ -262,34 +251,5 @@ mod tests {
         }
         let by_csv = by_csv.into_inner().unwrap();
         assert_eq!(String::from_utf8(by_hand).unwrap(), String::from_utf8(by_csv).unwrap());
-    }
-
-    #[test]
-    fn vsize_from_the_encodings_length_is_the_transactions_vsize() {
-        use bitcoin::{absolute::LockTime, transaction::Version, OutPoint, ScriptBuf, Sequence, TxIn, TxOut, Witness};
-        let input = |witness: &[&[u8]]| TxIn {
-            previous_output: OutPoint::null(),
-            script_sig: ScriptBuf::from_bytes(vec![0x51; witness.len()]),
-            sequence: Sequence::MAX,
-            witness: Witness::from_slice(witness),
-        };
-        let output = TxOut { value: Amount::from_sat(1000), script_pubkey: ScriptBuf::from_bytes(vec![0x00; 34]) };
-        let sig = [0x30u8; 72];
-        let shapes: [Vec<TxIn>; 4] = [
-            vec![],
-            vec![input(&[])],
-            vec![input(&[&[], &sig, &sig, &[0x52; 71]])],
-            vec![input(&[]), input(&[&sig[..1]]), input(&[&sig[..], &sig, &sig])],
-        ];
-        for (i, inputs) in shapes.into_iter().enumerate() {
-            let tx = bitcoin::Transaction {
-                version: Version::TWO,
-                lock_time: LockTime::ZERO,
-                input: inputs,
-                output: vec![output.clone(); i],
-            };
-            let raw = bitcoin::consensus::serialize(&tx);
-            assert_eq!(vsize_of(&tx, raw.len()), tx.vsize() as u64, "shape {i}");
-        }
     }
 }

@@ -127,6 +127,9 @@ fn wanted(seq: u64, total: u64, segment_starts: &[u64]) -> bool {
 #[derive(Debug, Default)]
 struct Steps {
     json: Vec<u8>,
+    /// Whether a `<` may be in `json`: only a free-text name (or, in a CSV edited by hand, any
+    /// text cell) can bring one.
+    markup: bool,
 }
 
 impl Steps {
@@ -135,7 +138,9 @@ impl Steps {
         if !self.json.is_empty() {
             self.json.push(b',');
         }
+        let start = self.json.len();
         serde_json::to_writer(&mut self.json, step).expect("a step has only strings and integers");
+        self.markup |= self.json[start..].contains(&b'<');
     }
 
     /// Appends `step`, written by hand: the bytes [`Steps::push`] writes for the [`Step`] that
@@ -143,6 +148,7 @@ impl Steps {
     /// every character of the hex for one to escape, and without a `String` a field.
     fn push_signed(&mut self, step: &SignedStep<'_>, owners: &Owners<'_>) {
         let SignedStep { seq, clock, elapsed, segment, rate, payer, payee, fee, trimmed, txid, vsize, tx } = *step;
+        self.markup |= owners.markup;
         let out = &mut self.json;
         if !out.is_empty() {
             out.push(b',');
@@ -237,6 +243,8 @@ struct Owners<'a> {
     scripts: [&'a [u8]; 2],
     json: [&'a [u8]; 2],
     amounts: (u64, u64),
+    /// Whether a `<` is in either name.
+    markup: bool,
 }
 
 /// The owner of an output none of the parties is known to own, as a JSON string.
@@ -293,6 +301,8 @@ pub struct ReportBuilder {
     scripts: [ScriptBuf; 2],
     /// The payer's and the payee's names as JSON strings.
     names_json: [Vec<u8>; 2],
+    /// Whether a `<` is in either name.
+    names_markup: bool,
     steps: Steps,
 }
 
@@ -320,6 +330,7 @@ impl ReportBuilder {
             scripts: [ScriptBuf::new(), ScriptBuf::new()],
             names_json: [&scenario.payer, &scenario.payee]
                 .map(|name| serde_json::to_vec(name).expect("a string serializes")),
+            names_markup: [&scenario.payer, &scenario.payee].iter().any(|name| name.contains('<')),
             steps: Steps::default(),
         }
     }
@@ -348,13 +359,14 @@ impl ReportBuilder {
             fee: split.fee.to_sat(),
             trimmed: Plain::Word(super::log::trimmed_name(split)),
             txid: Plain::Txid(&c.txid),
-            vsize: c.tx.vsize() as u64,
+            vsize: c.vsize,
             tx: self.with_hex.then_some(&c.tx),
         };
         let owners = Owners {
             scripts: [self.scripts[0].as_bytes(), self.scripts[1].as_bytes()],
             json: [&self.names_json[0], &self.names_json[1]],
             amounts: (step.payer, step.payee),
+            markup: self.names_markup,
         };
         self.steps.push_signed(&step, &owners);
     }
@@ -383,6 +395,12 @@ impl ReportBuilder {
 ///
 /// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written.
 pub fn write_report(dir: &Path) -> Result<(), ReportError> {
+    write_page(dir, &steps_from_files(dir)?)
+}
+
+/// The steps of the page [`write_report`] writes, read from `dir/summary.json` and
+/// `dir/commitments.csv`.
+fn steps_from_files(dir: &Path) -> Result<Steps, ReportError> {
     let summary_path = dir.join("summary.json");
     let s: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| format_err(&summary_path, e))?;
     let csv_path = dir.join("commitments.csv");
@@ -432,7 +450,7 @@ pub fn write_report(dir: &Path) -> Result<(), ReportError> {
             outs,
         });
     }
-    write_page(dir, &steps)
+    Ok(steps)
 }
 
 /// Writes `dir/report.html` with `steps`, the header from `dir/summary.json` and the chart from
@@ -465,23 +483,43 @@ fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         total: s.commitments,
         steps: [],
     };
-    let json = splice(&data, &steps.json);
+    let head = serde_json::to_string(&data).expect("the report data has only strings and integers");
+    let head = head.strip_suffix("[]}").expect("the steps are the data's last field");
 
     let funding_tx: Transaction =
         deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
     let amount = |sat: u64| crate::scenario::format_sat(sat, sat_per_unit, &s.unit);
-    let mut html = String::with_capacity(json.len() + svg.len() + 16_384);
+    let mut html = String::with_capacity(svg.len() + 16_384);
     let design = crate::channel::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
-    head(&mut html, &s, design.as_ref(), &amount);
+    page_head(&mut html, &s, design.as_ref(), &amount);
     cards(&mut html, &s, design.as_ref(), &funding_tx, &amount);
-    stepper_and_settlement(&mut html, &s, svg, &json, &amount);
-    let html = super::report_chain::insert(dir, &s, html);
+    stepper_and_settlement(&mut html, &s, svg, &amount);
     let path = dir.join("report.html");
-    fs::write(&path, html).map_err(|source| ReportError::Io { action: "write", path, source })
+    let written = if steps.markup || head.contains('<') {
+        // A `<` in the data: its "</" are escaped, and the chain's section is put before the
+        // page's last "<footer>", which the data could hold, in the whole page.
+        let mut page = html;
+        page.push_str(&splice(head, &steps.json));
+        page.push_str(PAGE_END);
+        fs::write(&path, super::report_chain::insert(dir, &s, page))
+    } else {
+        // No `<` in the data: nothing to escape, and the page's last "<footer>" is in the part
+        // before it (the end has none), so the chain's section goes into that part, and the steps
+        // are written from where they were kept rather than copied into the page.
+        let html = super::report_chain::insert(dir, &s, html);
+        write_parts(&path, &[html.as_bytes(), head.as_bytes(), b"[", &steps.json, b"]}", PAGE_END.as_bytes()])
+    };
+    written.map_err(|source| ReportError::Io { action: "write", path, source })
+}
+
+/// Writes `parts` one after the other into a new file at `path`.
+fn write_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    let mut file = fs::File::create(path)?;
+    parts.iter().try_for_each(|part| std::io::Write::write_all(&mut file, part))
 }
 
 /// The page's head and its lead paragraph.
-fn head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount: &dyn Fn(u64) -> String) {
+fn page_head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount: &dyn Fn(u64) -> String) {
     let title = format!("{} — seed {}: a payment channel, step by step", esc(&s.scenario), s.seed);
     let _ = write!(
         html,
@@ -572,8 +610,9 @@ fn cards(
     );
 }
 
-/// The balance chart, the stepper over the commitments and the settlement.
-fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, json: &str, amount: &dyn Fn(u64) -> String) {
+/// The balance chart, the stepper over the commitments and the settlement, up to the data's JSON
+/// (which [`PAGE_END`] follows).
+fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, amount: &dyn Fn(u64) -> String) {
     let settle_text = if s.stopped_by == "event" {
         format!(
             "No cooperative settlement: a scripted event stopped the video. The last state both hold is commitment \
@@ -620,23 +659,17 @@ fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, json: &str,
 <footer>Written by paychan from <code>summary.json</code> and <code>commitments.csv</code>. Every transaction here is real:
 check the folder with <code>paychan verify</code>.</footer>
 <pre id="selftest" hidden></pre>
-<script type="application/json" id="data">{json}</script>
-<script>{JS}</script>
-</body>
-</html>
-"#,
+<script type="application/json" id="data">"#,
         settle_text = settle_text,
         stxid = esc(&s.settlement.txid),
     );
 }
 
-/// `data`'s JSON with `steps` (serialized steps joined by commas) as its last field, `steps`:
-/// what serializing the data with the steps in it gives. Inside `<script>`, "</" could end the
-/// element, so it is escaped the way JSON allows (no "</" can straddle two pieces: the steps are
-/// objects, and the prefix ends with `[`).
-fn splice(data: &Data<'_>, steps: &[u8]) -> String {
-    let head = serde_json::to_string(data).expect("the report data has only strings and integers");
-    let head = head.strip_suffix("[]}").expect("the steps are the data's last field");
+/// The data's JSON from `head` (the data serialized without its empty `steps`, `[]}`) and `steps`
+/// (serialized steps joined by commas): what serializing the data with the steps in it gives.
+/// Inside `<script>`, "</" could end the element, so it is escaped the way JSON allows (no "</"
+/// can straddle two pieces: the steps are objects, and the head ends with `:`).
+fn splice(head: &str, steps: &[u8]) -> String {
     let steps = std::str::from_utf8(steps).expect("serde_json writes UTF-8");
     let mut json = String::with_capacity(head.len() + steps.len() + 2);
     json.push_str(head);
@@ -673,7 +706,9 @@ fn esc(s: &str) -> String {
 
 const CSS: &str = include_str!("report.css");
 
-const JS: &str = include_str!("report.js");
+/// What follows the data's JSON on the page: the end of its element, the page's script, the end
+/// of the document.
+const PAGE_END: &str = concat!("</script>\n<script>", include_str!("report.js"), "</script>\n</body>\n</html>\n");
 
 #[cfg(test)]
 mod tests {
@@ -753,10 +788,30 @@ mod tests {
                 vsize: n % 500,
                 tx,
             };
-            let owners = Owners { scripts: owner_scripts, json: [&names_json[0], &names_json[1]], amounts };
+            let markup = names.iter().any(|n| n.contains('<'));
+            let owners = Owners { scripts: owner_scripts, json: [&names_json[0], &names_json[1]], amounts, markup };
             by_hand.push_signed(&step, &owners);
         }
         assert_eq!(String::from_utf8(by_hand.json).unwrap(), String::from_utf8(by_serde.json).unwrap());
+    }
+
+    /// The page whose steps are written from where they were kept (no `<` in the data) is the
+    /// page made whole in memory first, with and without the chain's section; and nothing after
+    /// the data could be taken for the page's footer.
+    #[test]
+    fn the_page_written_in_parts_is_the_page_made_whole() {
+        assert!(!PAGE_END.contains("<footer>"));
+        for scenario in ["scenarios/emma-fabian.toml", "scenarios/cheating/revocable-emma-cheats.toml"] {
+            let out = tempfile::tempdir().unwrap();
+            let options = crate::run::RunOptions::files_only(out.path().to_path_buf(), 1);
+            let dir = crate::run::run(Path::new(scenario), &options).unwrap().dir;
+            let page = fs::read(dir.join("report.html")).unwrap();
+            let mut steps = steps_from_files(&dir).unwrap();
+            assert!(!steps.markup, "{scenario}");
+            steps.markup = true;
+            write_page(&dir, &steps).unwrap();
+            assert!(fs::read(dir.join("report.html")).unwrap() == page, "{scenario}");
+        }
     }
 
     #[test]

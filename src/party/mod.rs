@@ -12,6 +12,7 @@ pub mod keys;
 mod revocable;
 mod signer;
 
+use bitcoin::absolute::LockTime;
 use bitcoin::hashes::Hash as _;
 use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::{Message, PublicKey};
@@ -71,6 +72,8 @@ pub struct SignedCommitment {
     /// Its txid, computed once by the payer that completed it (on the signing thread), for
     /// everything that records it.
     pub txid: Txid,
+    /// Its virtual size, computed once with the txid, for everything that records it.
+    pub vsize: u64,
     /// The revocable design: the payer's version as she holds it (signed by the payee, her slot
     /// empty until she broadcasts it); `None` in the other designs.
     pub held: Option<Transaction>,
@@ -158,9 +161,9 @@ pub struct PayeeKeys {
     pub funding_key: PublicKey,
     /// The script the payee's payments go to.
     pub payout: ScriptBuf,
-    /// The payee's basepoints, used by the revocable design (the payment basepoint is the key
-    /// of `payout`).
-    pub basepoints: Basepoints,
+    /// The payee's basepoints when the terms' design is revocable, the one design that uses them
+    /// (the payment basepoint is the key of `payout`); `None` otherwise.
+    pub basepoints: Option<Basepoints>,
 }
 
 /// The payer (Emma): opens the channel from her wallet, proposes each commitment and signs first.
@@ -214,8 +217,9 @@ impl Payer {
         };
         let mut params = params;
         let rev = terms.design.revocable().map(|_| Box::new(Revocation::new(keys, Who::Payer)));
-        if let Some(r) = &rev {
-            params.basepoints = Some(ChannelBasepoints { payer: r.basepoints(refund), payee: payee.basepoints });
+        // Without the payee's basepoints the channel has none, and the payee refuses to join it.
+        if let (Some(r), Some(theirs)) = (&rev, payee.basepoints) {
+            params.basepoints = Some(ChannelBasepoints { payer: r.basepoints(refund), payee: theirs });
         }
         let payer = Payer {
             signer: funding,
@@ -341,7 +345,15 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = seq;
-        Ok(SignedCommitment { seq, split, txid: channel::txid(&tx), tx, held: Some(held), revealed: Some(revealed) })
+        Ok(SignedCommitment {
+            seq,
+            split,
+            txid: channel::txid(&tx),
+            vsize: channel::vsize(&tx),
+            tx,
+            held: Some(held),
+            revealed: Some(revealed),
+        })
     }
 
     /// Stores what the payee revealed in `c`'s exchange: his revocation of his previous version
@@ -433,7 +445,15 @@ impl Payer {
         };
         self.paid = split.paid;
         self.seq = proposal.seq;
-        Ok(SignedCommitment { seq: proposal.seq, split, txid: channel::txid(&tx), tx, held: None, revealed: None })
+        Ok(SignedCommitment {
+            seq: proposal.seq,
+            split,
+            txid: channel::txid(&tx),
+            vsize: channel::vsize(&tx),
+            tx,
+            held: None,
+            revealed: None,
+        })
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
@@ -473,6 +493,7 @@ impl Payer {
                     seq: 0,
                     split: self.params.split(Amount::ZERO).ok()?,
                     txid: held.compute_txid(),
+                    vsize: channel::vsize(&held),
                     tx: held.clone(),
                     held: Some(held),
                     revealed: None,
@@ -502,16 +523,20 @@ pub struct Payee {
     rev: Option<Box<Revocation>>,
     /// The point of the payee's version last announced (revocable design), not derived twice.
     announced: Option<(u64, PublicKey)>,
+    /// The transaction it rebuilds each proposed commitment into to compare it, kept so that
+    /// every rebuild reuses its vectors and scripts.
+    rebuilt: Transaction,
 }
 
 impl Payee {
-    /// The payee's public keys for a new channel, derived from `keys`: what it tells the payer.
-    pub fn keys(keys: &KeyChain) -> PayeeKeys {
+    /// The payee's public keys for a new channel on `terms`, derived from `keys`: what it tells
+    /// the payer. Its basepoints are derived only for a design that uses them.
+    pub fn keys(keys: &KeyChain, terms: &Terms) -> PayeeKeys {
         let payout = public_key(keys, Role::PayeePayout);
         PayeeKeys {
             funding_key: public_key(keys, Role::PayeeFunding),
             payout: channel::p2wpkh(&payout),
-            basepoints: Payee::basepoints(keys, payout),
+            basepoints: terms.design.revocable().map(|_| Payee::basepoints(keys, payout)),
         }
     }
 
@@ -563,6 +588,7 @@ impl Payee {
             seq: 0,
             rev,
             announced: None,
+            rebuilt: Transaction { version: Version::TWO, lock_time: LockTime::ZERO, input: vec![], output: vec![] },
         })
     }
 
@@ -738,14 +764,20 @@ impl Payee {
         if self.rev.is_some() && !settlement {
             return self.review_versions(proposal, seq, owed, &split);
         }
-        let expected = if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) };
-        if proposal.tx != expected {
-            return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, &expected, &proposal.tx) });
+        let expected = &mut self.rebuilt;
+        if settlement {
+            *expected = p.settlement_tx(seq, &split);
+        } else {
+            p.commitment_tx_into(seq, &split, expected);
+        }
+        let expected = &*expected;
+        if proposal.tx != *expected {
+            return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, expected, &proposal.tx) });
         }
         // In a design where the payer signs alone, the payee checks her signature and keeps the
         // half-signed state; the refund (state 0) it always countersigns.
         if seq != 0 && p.design.signing() == Signing::PayerOnly {
-            let msg = p.funding_sighash(&expected);
+            let msg = p.funding_sighash(expected);
             if !self.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
                 return Err(ProtocolError::BadSignature { seq, who: "payer" });
             }
@@ -755,7 +787,7 @@ impl Payee {
         }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
-        let payee_sig = self.signer.sign_funding_input_if(&expected, &self.sighash, |signer, msg| {
+        let payee_sig = self.signer.sign_funding_input_if(expected, &self.sighash, |signer, msg| {
             if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
                 Ok(())
             } else {
@@ -825,14 +857,14 @@ mod tests {
 
     fn pair() -> (Payer, Payee) {
         let keys = KeyChain::new(7);
-        let (payer, channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys)).unwrap();
+        let (payer, channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys, &terms())).unwrap();
         (payer, Payee::join(&keys, &channel).unwrap())
     }
 
     #[test]
     fn the_payee_joins_only_the_channel_of_its_own_keys() {
         let keys = KeyChain::new(7);
-        let (payer, mut channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys)).unwrap();
+        let (payer, mut channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys, &terms())).unwrap();
         assert!(Payee::join(&keys, &channel).is_ok());
         assert!(Payee::join(&KeyChain::new(8), &channel).is_err(), "another payee's keys");
         channel.params.payee_payout = payer.params.payer_payout.clone();
@@ -848,6 +880,7 @@ mod tests {
         let signed = payer.accept(c).unwrap();
         assert_eq!(signed.seq, 1);
         assert_eq!(signed.split.payee, second);
+        assert_eq!((signed.txid, signed.vsize), (signed.tx.compute_txid(), signed.tx.vsize() as u64));
         let s = payer.propose_settlement().unwrap();
         let c = payee.review_settlement(s).unwrap();
         assert_eq!(payer.accept(c).unwrap().tx, signed.tx);
