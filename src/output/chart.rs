@@ -165,10 +165,11 @@ pub(crate) fn draw_error(path: &Path) -> impl FnOnce(String) -> ChartError + '_ 
 /// Replays `shapes` into the PNG (drawn in memory, then encoded by [`png`]) and the SVG (built in
 /// memory, then written).
 pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartError> {
-    // White already: the bitmap skips `render`'s background fill.
-    let mut pixels = vec![0xffu8; WIDTH as usize * HEIGHT as usize * 3];
-    draw_bitmap(&mut pixels, shapes).map_err(draw_error(png))?;
-    write_png(&pixels, png)?;
+    // The bitmap is drawn in negative (every byte 255 minus the colour's, see `ink`), so the
+    // zeroed allocation is already a white canvas: no fill, and `render` skips the background.
+    let mut negative = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    draw_bitmap(&mut negative, shapes).map_err(draw_error(png))?;
+    write_png(&negative, png)?;
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
@@ -178,8 +179,8 @@ pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<()
     std::fs::write(svg, text).map_err(|source| ChartError::Io { path: svg.to_path_buf(), source })
 }
 
-/// Draws `shapes` in order into the RGB `pixels` (`WIDTH` × `HEIGHT`): plotters draws each run
-/// of shapes up to a label, and the labels are set here from a cache of glyphs.
+/// Draws `shapes` in order into the negative RGB `pixels` (`WIDTH` × `HEIGHT`): plotters draws
+/// each run of shapes up to a label, and the labels are set here from a cache of glyphs.
 fn draw_bitmap(pixels: &mut [u8], shapes: &[Shape]) -> Result<(), String> {
     let mut rest = shapes;
     while !rest.is_empty() {
@@ -206,7 +207,7 @@ fn text(shape: &Shape) -> Option<(&Label, &'static Metrics)> {
     }
 }
 
-/// Encodes 8-bit RGB `pixels` (`WIDTH` × `HEIGHT`) as a PNG at `path`.
+/// Encodes the negative 8-bit RGB `pixels` (`WIDTH` × `HEIGHT`) as a PNG at `path`.
 fn write_png(pixels: &[u8], path: &Path) -> Result<(), ChartError> {
     let io = |source: std::io::Error| ChartError::Io { path: path.to_path_buf(), source };
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
@@ -430,35 +431,57 @@ enum Backend {
 
 fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], backend: Backend) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    if backend == Backend::Svg {
+    let bitmap = backend == Backend::Bitmap;
+    let (ink, ink_alpha) = (|c: &RGBColor| ink(*c, bitmap), |c: &RGBAColor| ink_alpha(*c, bitmap));
+    if !bitmap {
         root.fill(&WHITE).map_err(e)?;
     }
     for shape in shapes {
         match shape {
-            Shape::Rect { from, to, color } => root.draw(&Rectangle::new([*from, *to], color.filled())),
+            Shape::Rect { from, to, color } => root.draw(&Rectangle::new([*from, *to], ink_alpha(color).filled())),
             Shape::Line { points, color, width, dash: None } => {
-                root.draw(&PathElement::new(points.clone(), color.stroke_width(*width)))
+                root.draw(&PathElement::new(points.clone(), ink(color).stroke_width(*width)))
             }
             Shape::Line { points, color, width, dash: Some((on, off)) } => {
-                root.draw(&DashedPathElement::new(points.iter().copied(), *on, *off, color.stroke_width(*width)))
+                root.draw(&DashedPathElement::new(points.iter().copied(), *on, *off, ink(color).stroke_width(*width)))
             }
-            Shape::Area { points, color } => match step_rects(points).filter(|_| backend == Backend::Bitmap) {
-                Some(rects) => rects.iter().try_for_each(|r| root.draw(&Rectangle::new(*r, color.filled()))),
-                None => root.draw(&Polygon::new(points.clone(), color.filled())),
+            Shape::Area { points, color } => match step_rects(points).filter(|_| bitmap) {
+                Some(rects) => rects.iter().try_for_each(|r| root.draw(&Rectangle::new(*r, ink_alpha(color).filled()))),
+                None => root.draw(&Polygon::new(points.clone(), ink_alpha(color).filled())),
             },
             Shape::Dot { at, radius, color } => root
-                .draw(&Circle::new(*at, *radius + 2, WHITE.filled()))
-                .and_then(|()| root.draw(&Circle::new(*at, *radius, color.filled()))),
+                .draw(&Circle::new(*at, *radius + 2, ink(&WHITE).filled()))
+                .and_then(|()| root.draw(&Circle::new(*at, *radius, ink(color).filled()))),
             // A bitmap's labels are set by `set_text`, unless the font's metrics cannot be read.
             Shape::Text(label) => {
-                let at = if backend == Backend::Bitmap { bitmap_text_origin(label) } else { label.at };
-                let style = TextStyle::from(label.font()).color(&label.color);
+                let at = if bitmap { bitmap_text_origin(label) } else { label.at };
+                let color = ink(&label.color);
+                let style = TextStyle::from(label.font()).color(&color);
                 root.draw(&Text::new(label.text.as_str(), at, style.pos(Pos::new(label.anchor, VPos::Top))))
             }
         }
         .map_err(e)?;
     }
     Ok(())
+}
+
+/// `color` as the bitmap stores it when `negative`: each channel 255 minus its value. Every
+/// blend plotters and [`blend_pixel`] make (old + (new − old) × share, rounded towards old) gives
+/// the negative of the same blend of the colours, so a picture drawn in negative is the
+/// negative of the picture (but for `blend_rect_fast`'s rounding of a translucent rectangle,
+/// which may differ by one level).
+fn ink(color: RGBColor, negative: bool) -> RGBColor {
+    if negative {
+        RGBColor(255 - color.0, 255 - color.1, 255 - color.2)
+    } else {
+        color
+    }
+}
+
+/// [`ink`] of a translucent colour; its opacity stays.
+fn ink_alpha(color: RGBAColor, negative: bool) -> RGBAColor {
+    let RGBColor(r, g, b) = ink(RGBColor(color.0, color.1, color.2), negative);
+    RGBAColor(r, g, b, color.3)
 }
 
 /// The rectangles that make up `area` when it is a step over a flat base (its first and last
@@ -484,7 +507,7 @@ fn step_rects(area: &[(i32, i32)]) -> Option<Vec<[(i32, i32); 2]>> {
     Some(rects)
 }
 
-/// Sets `label` into the RGB `pixels` one glyph at a time, at the places [`Metrics::layout`]
+/// Sets `label` into the negative RGB `pixels` one glyph at a time, at the places [`Metrics::layout`]
 /// gives, blending each glyph pixel as plotters' bitmap does.
 fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics) {
     let at = bitmap_text_origin(label);
@@ -494,7 +517,8 @@ fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics) {
         HPos::Right => -width,
         HPos::Center => -width / 2.0,
     };
-    let rgb = [label.color.0, label.color.1, label.color.2];
+    let RGBColor(r, g, b) = ink(label.color, true);
+    let rgb = [r, g, b];
     for (c, x) in layout {
         if c.is_whitespace() {
             continue;
@@ -565,9 +589,14 @@ impl Glyphs {
     /// Outlines and rasterises `c` as plotters' `ab_glyph` font does (no pixels if the face
     /// cannot be read: plotters would set nothing either).
     fn rasterise(c: char, bold: bool, size: u32) -> Coverage {
-        let data = if bold { dejavu::sans::bold() } else { dejavu::sans::regular() };
+        // Each face is parsed once a process.
+        static FACES: OnceLock<[Option<ab_glyph::FontRef<'static>>; 2]> = OnceLock::new();
+        let faces = FACES.get_or_init(|| {
+            let face = |data| ab_glyph::FontRef::try_from_slice(data).ok();
+            [face(dejavu::sans::regular()), face(dejavu::sans::bold())]
+        });
         let mut pixels = Vec::new();
-        let Ok(face) = ab_glyph::FontRef::try_from_slice(data) else { return pixels.into() };
+        let Some(face) = &faces[usize::from(bold)] else { return pixels.into() };
         let font = face.as_scaled(f64::from(size) as f32);
         if let Some(outline) = font.outline_glyph(font.scaled_glyph(c)) {
             let bounds = outline.px_bounds();

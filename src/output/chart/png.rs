@@ -1,4 +1,5 @@
-//! The charts' PNG encoder: 8-bit RGB, every row Paeth-filtered, compressed by fdeflate.
+//! The charts' PNG encoder: 8-bit RGB, every row Paeth-filtered, compressed by fdeflate, from a
+//! canvas drawn in negative (so that a fresh zeroed allocation is white: no fill).
 //!
 //! plotters' own PNG path (through the `image` crate) tries all five filters on every row and
 //! keeps the best: about 22 million instructions a 1280×720 chart, more than drawing it. Paeth
@@ -13,20 +14,26 @@ const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
 /// Bytes a pixel: red, green, blue.
 const BPP: usize = 3;
 
-/// Writes `pixels` (`width` × `height`, 8-bit RGB, rows top to bottom) as a PNG to `out`.
+/// Writes `negative` (`width` × `height`, 8-bit RGB, rows top to bottom, every byte 255 minus
+/// the colour's: a zeroed allocation is a white image) as a PNG of the colours to `out`.
+///
+/// The filter works on the negative as it is: inverting every byte leaves the Paeth predictor's
+/// choice unchanged (its distances only change sign) and inverts its prediction, so the filtered
+/// byte of the colour, `x − pred`, is `pred' − x'` of the negative; the image's edges (0 in the
+/// colours) are 255 in the negative.
 ///
 /// # Panics
 /// When `pixels` is not `width × height × 3` bytes long.
-pub(crate) fn write_rgb(out: &mut impl Write, width: u32, height: u32, pixels: &[u8]) -> io::Result<()> {
+pub(crate) fn write_rgb(out: &mut impl Write, width: u32, height: u32, negative: &[u8]) -> io::Result<()> {
     let stride = width as usize * BPP;
-    assert_eq!(pixels.len(), stride * height as usize, "an RGB image of {width}×{height}");
+    assert_eq!(negative.len(), stride * height as usize, "an RGB image of {width}×{height}");
     let mut ihdr = [0u8; 13];
     ihdr[..4].copy_from_slice(&width.to_be_bytes());
     ihdr[4..8].copy_from_slice(&height.to_be_bytes());
     // Bit depth 8, colour type 2 (RGB), deflate, adaptive filtering (method 0), no interlace.
     ihdr[8..].copy_from_slice(&[8, 2, 0, 0, 0]);
 
-    let mut zlib = fdeflate::Compressor::new(Vec::with_capacity(pixels.len() / 16))?;
+    let mut zlib = fdeflate::Compressor::new(Vec::with_capacity(negative.len() / 16))?;
     // Each row's filter type (4, Paeth), then the filtered bytes. A byte equal to the one above
     // it, whose left neighbour also equals the one above that, is predicted exactly: 0. A chart
     // row differs from the row above only where a line crosses or a label is set (many rows
@@ -34,9 +41,9 @@ pub(crate) fn write_rgb(out: &mut impl Write, width: u32, height: u32, pixels: &
     let mut filtered = vec![0u8; 1 + stride];
     filtered[0] = 4;
     let mut dirty = 0..0; // the span of `filtered[1..]` that may not be 0
-    let zeros = vec![0u8; stride];
-    let mut above: &[u8] = &zeros;
-    for row in pixels.chunks_exact(stride) {
+    let edge = vec![255u8; stride]; // the row of zeros above the image, in the negative
+    let mut above: &[u8] = &edge;
+    for row in negative.chunks_exact(stride) {
         let span = changed(row, above);
         let span = span.start..(span.end + BPP).min(stride);
         // What the last row left outside this row's span goes back to 0.
@@ -72,16 +79,19 @@ fn chunk(out: &mut impl Write, kind: &[u8; 4], data: &[u8]) -> io::Result<()> {
 /// by comparing blocks of 64 bytes (empty if the rows are equal).
 fn changed(row: &[u8], above: &[u8]) -> std::ops::Range<usize> {
     const BLOCK: usize = 64;
-    let differ = |(a, b): (&[u8], &[u8])| a != b;
-    let blocks = || row.chunks(BLOCK).zip(above.chunks(BLOCK));
-    match (blocks().position(differ), blocks().rposition(differ)) {
-        (Some(first), Some(last)) => first * BLOCK..((last + 1) * BLOCK).min(row.len()),
-        _ => 0..0,
+    if row == above {
+        return 0..0;
     }
+    let differ = |(a, b): (&[u8], &[u8])| a != b;
+    let blocks = |from: usize| row.chunks(BLOCK).zip(above.chunks(BLOCK)).skip(from);
+    let first = blocks(0).position(differ).unwrap_or(0);
+    let last = first + blocks(first).rposition(differ).unwrap_or(0);
+    first * BLOCK..((last + 1) * BLOCK).min(row.len())
 }
 
-/// Filters `row` against the row `above` with the Paeth predictor (PNG §9.4) into `out`, for
-/// the bytes in `span` only.
+/// Filters the negative `row` against the negative row `above` with the Paeth predictor (PNG
+/// §9.4) into `out`, the filtered bytes of the colours (see [`write_rgb`]), for the bytes in
+/// `span` only.
 fn paeth(row: &[u8], above: &[u8], out: &mut [u8], span: std::ops::Range<usize>) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
@@ -104,7 +114,7 @@ unsafe fn paeth_avx2(row: &[u8], above: &[u8], out: &mut [u8], span: std::ops::R
 fn paeth_scalar(row: &[u8], above: &[u8], out: &mut [u8], span: std::ops::Range<usize>) {
     // The first pixel has nothing to its left: its predictor is the byte above.
     for i in span.start..span.end.min(BPP) {
-        out[i] = row[i].wrapping_sub(above[i]);
+        out[i] = above[i].wrapping_sub(row[i]);
     }
     // Every other byte from four raw bytes, with no branch: slices of one length, so the
     // compiler drops the bounds checks and vectorises.
@@ -114,7 +124,7 @@ fn paeth_scalar(row: &[u8], above: &[u8], out: &mut [u8], span: std::ops::Range<
     let (up, up_left) = (&above[start..start + n], &above[start - BPP..start - BPP + n]);
     let o = &mut out[start..start + n];
     for k in 0..n {
-        o[k] = x[k].wrapping_sub(predict(left[k], up[k], up_left[k]));
+        o[k] = predict(left[k], up[k], up_left[k]).wrapping_sub(x[k]);
     }
 }
 
@@ -133,6 +143,11 @@ fn predict(a: u8, b: u8, c: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The negative of `pixels`, as [`write_rgb`] takes them.
+    fn negative(pixels: &[u8]) -> Vec<u8> {
+        pixels.iter().map(|b| 255 - b).collect()
+    }
 
     /// Decodes `png` with the `png` crate: its size and RGB bytes.
     fn decode(png: &[u8]) -> (u32, u32, Vec<u8>) {
@@ -157,14 +172,14 @@ mod tests {
                 state ^= state << 5;
                 let v = match y % 4 {
                     0 => state as u8,
-                    1 => (x / 30) as u8 * 40,
+                    1 => (x / 30 * 40 % 256) as u8,
                     _ => pixels[pixels.len() - w as usize * 3],
                 };
                 pixels.push(v);
             }
         }
         let mut file = Vec::new();
-        write_rgb(&mut file, w, h, &pixels).unwrap();
+        write_rgb(&mut file, w, h, &negative(&pixels)).unwrap();
         assert_eq!(decode(&file), (w, h, pixels));
     }
 
@@ -186,14 +201,26 @@ mod tests {
             for (k, b) in row[lo..hi].iter_mut().enumerate() {
                 *b = b.wrapping_add(1 + (k * 31 % 200) as u8);
             }
-            let span = changed(&row, &above);
+            let (row_n, above_n) = (negative(&row), negative(&above));
+            let span = changed(&row_n, &above_n);
             assert!(span.start <= lo && hi <= span.end, "{lo}..{hi} within {span:?}");
             let span = span.start..(span.end + BPP).min(row.len());
             let (mut fast, mut plain) = (vec![0; row.len()], vec![0; row.len()]);
-            paeth(&row, &above, &mut fast, span.clone());
-            paeth_scalar(&row, &above, &mut plain, span);
+            paeth(&row_n, &above_n, &mut fast, span.clone());
+            paeth_scalar(&row_n, &above_n, &mut plain, span);
             assert_eq!(fast, reference_row(&row, &above), "{lo}..{hi}");
             assert_eq!(plain, fast);
+        }
+    }
+
+    #[test]
+    fn the_predictor_of_a_negative_is_the_negative_of_the_prediction() {
+        for a in (0..=255u8).step_by(3) {
+            for b in (0..=255u8).step_by(5) {
+                for c in 0..=255u8 {
+                    assert_eq!(predict(255 - a, 255 - b, 255 - c), 255 - predict(a, b, c), "a={a} b={b} c={c}");
+                }
+            }
         }
     }
 
@@ -241,7 +268,7 @@ mod tests {
             }
         }
         let mut file = Vec::new();
-        write_rgb(&mut file, w, h, &pixels).unwrap();
+        write_rgb(&mut file, w, h, &negative(&pixels)).unwrap();
         assert_eq!(decode(&file), (w, h, pixels));
     }
 
@@ -250,7 +277,7 @@ mod tests {
         for (w, h) in [(1, 1), (1, 5), (6, 1)] {
             let pixels: Vec<u8> = (0..w * h * 3).map(|i| (i * 37 % 251) as u8).collect();
             let mut file = Vec::new();
-            write_rgb(&mut file, w, h, &pixels).unwrap();
+            write_rgb(&mut file, w, h, &negative(&pixels)).unwrap();
             assert_eq!(decode(&file), (w, h, pixels));
         }
     }
