@@ -59,11 +59,15 @@ impl Series {
     }
 
     fn flush(&mut self) {
-        if let Some((_, keep)) = self.current.take() {
-            let mut keep = keep.to_vec();
+        if let Some((_, mut keep)) = self.current.take() {
+            // Sorted where it is, and each run of equal states kept once (`Vec::dedup`'s rule),
+            // with no vector a bucket.
             keep.sort_by_key(|p| p.clock_s);
-            keep.dedup();
-            self.kept.extend(keep);
+            for (i, p) in keep.iter().enumerate() {
+                if i == 0 || keep[i - 1] != *p {
+                    self.kept.push(*p);
+                }
+            }
         }
     }
 
