@@ -244,7 +244,7 @@ impl FundingSighash {
         }
         let mut outputs = StackBytes::new();
         let hash_outputs = match outputs.outputs(&tx.output) {
-            Some(()) => sha256d::Hash::hash(outputs.as_bytes()),
+            Some(()) => sha256d_finish(sha256::HashEngine::default(), outputs.as_bytes()),
             None => {
                 let mut engine = sha256::HashEngine::default();
                 tx.output.iter().for_each(|out| absorb(&mut engine, out));
@@ -256,9 +256,7 @@ impl FundingSighash {
         tail[..32].copy_from_slice(hash_outputs.as_byte_array());
         tail[32..36].copy_from_slice(&tx.lock_time.to_consensus_u32().to_le_bytes());
         tail[36..].copy_from_slice(&EcdsaSighashType::All.to_u32().to_le_bytes());
-        let mut e = self.prefix.clone();
-        e.input(&tail);
-        Ok(Message::from_digest(sha256d::Hash::from_engine(e).to_byte_array()))
+        Ok(Message::from_digest(sha256d_finish(self.prefix.clone(), &tail).to_byte_array()))
     }
 
     /// The witness script whose spend this digests.
@@ -272,13 +270,42 @@ impl FundingSighash {
     }
 }
 
+/// The double SHA-256 of what `engine` has taken followed by `tail`: [`sha256_finish`] twice.
+fn sha256d_finish(engine: sha256::HashEngine, tail: &[u8]) -> sha256d::Hash {
+    let inner = sha256_finish(engine, tail);
+    sha256d::Hash::from_byte_array(sha256_finish(sha256::HashEngine::default(), &inner))
+}
+
+/// The SHA-256 of what `engine` has taken followed by `tail`, exactly `from_engine`'s, with the
+/// padding (0x80, zeros, the length in bits) written after `tail` on the stack and the whole fed
+/// to the engine in one call, rather than in four: once every block is hashed, the engine's state
+/// is the digest. Falls back to `from_engine` for a `tail` longer than the stack buffer.
+fn sha256_finish(mut engine: sha256::HashEngine, tail: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut padded = [0u8; 4 * BLOCK];
+    let length = engine.n_bytes_hashed() + tail.len();
+    // One 0x80 byte and zeros up to 8 bytes short of a block's end, then the length.
+    let zeros_and_marker = BLOCK - (length + 8) % BLOCK;
+    let end = tail.len() + zeros_and_marker + 8;
+    if end > padded.len() {
+        engine.input(tail);
+        return sha256::Hash::from_engine(engine).to_byte_array();
+    }
+    padded[..tail.len()].copy_from_slice(tail);
+    padded[tail.len()] = 0x80;
+    padded[end - 8..end].copy_from_slice(&(8 * length as u64).to_be_bytes());
+    engine.input(&padded[..end]);
+    debug_assert_eq!(engine.n_bytes_hashed() % BLOCK, 0);
+    engine.midstate().to_byte_array()
+}
+
 /// The txid of `tx`, exactly [`Transaction::compute_txid`]'s: the double SHA-256 of its encoding
 /// without witness, written on the stack first when it fits (as a commitment's does) and hashed in
 /// one call, rather than fed to the hash field by field.
 pub fn txid(tx: &Transaction) -> Txid {
     let mut bytes = StackBytes::new();
     match bytes.transaction_base(tx) {
-        Some(()) => Txid::from_raw_hash(sha256d::Hash::hash(bytes.as_bytes())),
+        Some(()) => Txid::from_raw_hash(sha256d_finish(sha256::HashEngine::default(), bytes.as_bytes())),
         None => tx.compute_txid(),
     }
 }
@@ -433,7 +460,16 @@ pub fn multisig_witness(
     (key_a, sig_a): (&PublicKey, &ecdsa::Signature),
     (key_b, sig_b): (&PublicKey, &ecdsa::Signature),
 ) -> Witness {
-    let (first, second) = if sorts_first(key_a, key_b) { (sig_a, sig_b) } else { (sig_b, sig_a) };
+    // The first key the script pushes (`OP_2 <33 bytes> <33 bytes> OP_2 OP_CHECKMULTISIG`) says
+    // whose signature comes first: one key serialized rather than both compared; BIP-0067 order
+    // if the script is not of that shape.
+    let bytes = script.as_bytes();
+    let a_first = if bytes.len() > 35 && bytes[0] == OP_PUSHNUM_2.to_u8() && bytes[1] == 33 {
+        bytes[2..35] == key_a.serialize()[..]
+    } else {
+        sorts_first(key_a, key_b)
+    };
+    let (first, second) = if a_first { (sig_a, sig_b) } else { (sig_b, sig_a) };
     // The DER encodings on the stack, then one allocation of the right size, rather than four pushes.
     let (first, second) = (first.serialize(), second.serialize());
     Witness::from_slice(&[&[][..], first.as_ref(), second.as_ref(), script.as_bytes()])
@@ -449,6 +485,55 @@ mod tests {
 
     fn key(secp: &Secp256k1<bitcoin::secp256k1::All>, byte: u8) -> PublicKey {
         PublicKey::from_secret_key(secp, &SecretKey::from_slice(&[byte; 32]).expect("a valid scalar"))
+    }
+
+    #[test]
+    fn the_witness_puts_the_signatures_in_the_order_of_the_keys_in_the_script() {
+        let secp = Secp256k1::new();
+        let (a, b) = (key(&secp, 1), key(&secp, 2));
+        let sig = |byte: u8| {
+            let secret = SecretKey::from_slice(&[byte; 32]).expect("a valid scalar");
+            ecdsa::Signature::sighash_all(secp.sign_ecdsa(&Message::from_digest([7; 32]), &secret))
+        };
+        let (sig_a, sig_b) = (sig(1), sig(2));
+        // The sorted script, and the same keys pushed the other way round.
+        let unsorted = |first: &PublicKey, second: &PublicKey| {
+            Builder::new()
+                .push_opcode(OP_PUSHNUM_2)
+                .push_slice(first.serialize())
+                .push_slice(second.serialize())
+                .push_opcode(OP_PUSHNUM_2)
+                .push_opcode(OP_CHECKMULTISIG)
+                .into_script()
+        };
+        let (lower, _) = sorted_keys(&a, &b);
+        for script in [funding_witness_script(&a, &b), unsorted(&a, &b), unsorted(&b, &a)] {
+            let first_is_a = script.as_bytes()[2..35] == a.serialize()[..];
+            for (x, y) in [((&a, &sig_a), (&b, &sig_b)), ((&b, &sig_b), (&a, &sig_a))] {
+                let witness = multisig_witness(&script, x, y);
+                let expected = if first_is_a { [&sig_a, &sig_b] } else { [&sig_b, &sig_a] };
+                assert_eq!(witness.nth(1), Some(&expected[0].serialize()[..]));
+                assert_eq!(witness.nth(2), Some(&expected[1].serialize()[..]));
+                assert_eq!(witness.nth(3), Some(script.as_bytes()));
+            }
+        }
+        assert_eq!(&funding_witness_script(&a, &b).as_bytes()[2..35], &lower.serialize()[..]);
+    }
+
+    #[test]
+    fn finishing_by_hand_is_sha256_for_any_length() {
+        let data: Vec<u8> = (0..600u32).map(|i| (i * 7919 % 251) as u8).collect();
+        for before in [0, 1, 55, 56, 60, 64, 128, 188, 300] {
+            for len in 0..=300 {
+                let mut engine = sha256::HashEngine::default();
+                engine.input(&data[..before]);
+                let whole = &data[..before + len];
+                let expected = sha256::Hash::hash(whole).to_byte_array();
+                assert_eq!(sha256_finish(engine.clone(), &data[before..before + len]), expected, "{before} + {len}");
+                let expected = sha256d::Hash::hash(whole);
+                assert_eq!(sha256d_finish(engine, &data[before..before + len]), expected, "{before} + {len}");
+            }
+        }
     }
 
     /// 3,000 random transactions against `SighashCache::p2wsh_signature_hash`: versions, inputs,
