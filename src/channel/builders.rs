@@ -596,46 +596,58 @@ mod tests {
         assert!(cache.digest(&tx, 0).is_err(), "a missing input is an error, as in SighashCache");
     }
 
-    /// 2,000 random transactions against `Transaction::compute_txid`: no input to three, input
-    /// scripts and output scripts of lengths either side of the CompactSize steps (253 bytes) and
-    /// of the stack's room, witnesses (which the txid leaves out), lock times and versions.
+    /// A random transaction for the encoders' tests: no input to three, each with no witness or
+    /// one of up to five items (empty ones and ones longer than the CompactSize step among them);
+    /// input and output scripts either side of the CompactSize step (253 bytes) and, with
+    /// `long_scripts`, of the stack's room; any sequence, lock time and version.
+    fn random_tx(pick: &mut dyn FnMut(u32) -> u32, long_scripts: bool) -> Transaction {
+        let bytes =
+            |len: u32, pick: &mut dyn FnMut(u32) -> u32| -> Vec<u8> { (0..len).map(|_| pick(256) as u8).collect() };
+        let lengths = if long_scripts { 5 } else { 4 };
+        let input = (0..pick(4))
+            .map(|_| TxIn {
+                previous_output: OutPoint { txid: Txid::from_byte_array([pick(256) as u8; 32]), vout: pick(u32::MAX) },
+                script_sig: ScriptBuf::from_bytes(bytes(
+                    [0, 0, pick(40), 250 + pick(10), pick(700)][pick(lengths) as usize],
+                    pick,
+                )),
+                sequence: Sequence(pick(u32::MAX)),
+                witness: if pick(2) == 0 {
+                    Witness::new()
+                } else {
+                    let items: Vec<Vec<u8>> = (0..1 + pick(5))
+                        .map(|_| bytes([0, 33, 72, pick(80), 250 + pick(10)][pick(5) as usize], pick))
+                        .collect();
+                    Witness::from_slice(&items)
+                },
+            })
+            .collect();
+        let output = (0..pick(4))
+            .map(|_| TxOut {
+                value: Amount::from_sat(u64::from(pick(u32::MAX)) << pick(20)),
+                script_pubkey: ScriptBuf::from_bytes(bytes(
+                    [22, 34, pick(40), 250 + pick(10), pick(700)][pick(lengths) as usize],
+                    pick,
+                )),
+            })
+            .collect();
+        Transaction {
+            version: Version(pick(4) as i32 - 1),
+            lock_time: LockTime::from_consensus(pick(u32::MAX)),
+            input,
+            output,
+        }
+    }
+
+    /// 2,000 random transactions ([`random_tx`], long scripts among them) against
+    /// `Transaction::compute_txid`, on the stack and off it.
     #[test]
     fn txid_is_compute_txid_for_any_transaction() {
         let mut rng = ChaCha20Rng::seed_from_u64(2_000);
         let mut pick = |n: u32| rng.next_u32() % n;
-        let bytes =
-            |len: u32, pick: &mut dyn FnMut(u32) -> u32| -> Vec<u8> { (0..len).map(|_| pick(256) as u8).collect() };
         let (mut stacked, mut unstacked) = (0, 0);
         for _ in 0..2_000 {
-            let input = (0..pick(4))
-                .map(|_| TxIn {
-                    previous_output: OutPoint {
-                        txid: Txid::from_byte_array([pick(256) as u8; 32]),
-                        vout: pick(u32::MAX),
-                    },
-                    script_sig: ScriptBuf::from_bytes(bytes(
-                        [0, 0, pick(40), 250 + pick(10), pick(700)][pick(5) as usize],
-                        &mut pick,
-                    )),
-                    sequence: Sequence(pick(u32::MAX)),
-                    witness: Witness::from_slice(&[bytes(pick(80), &mut pick)]),
-                })
-                .collect();
-            let output = (0..pick(4))
-                .map(|_| TxOut {
-                    value: Amount::from_sat(u64::from(pick(u32::MAX)) << pick(20)),
-                    script_pubkey: ScriptBuf::from_bytes(bytes(
-                        [22, 34, pick(40), 250 + pick(10), pick(700)][pick(5) as usize],
-                        &mut pick,
-                    )),
-                })
-                .collect();
-            let tx = Transaction {
-                version: Version(pick(4) as i32 - 1),
-                lock_time: LockTime::from_consensus(pick(u32::MAX)),
-                input,
-                output,
-            };
+            let tx = random_tx(&mut pick, true);
             if StackBytes::new().transaction_base(&tx).is_some() {
                 stacked += 1;
             } else {
@@ -646,51 +658,16 @@ mod tests {
         assert!(stacked > 300 && unstacked > 300, "both paths are exercised: {stacked} on the stack, {unstacked} not");
     }
 
-    /// 2,000 random transactions against `consensus::serialize` and `Transaction::vsize`: no input
-    /// to three, each with no witness or one of up to five items (empty ones and ones longer than
-    /// the CompactSize step among them), so that the legacy, the BIP-0144 and the no-input
-    /// encodings all come up; scripts either side of the CompactSize step.
+    /// 2,000 random transactions ([`random_tx`]) against `consensus::serialize` and
+    /// `Transaction::vsize`, so that the legacy, the BIP-0144 and the no-input encodings all come
+    /// up.
     #[test]
     fn encode_and_vsize_are_serialize_and_vsize_for_any_transaction() {
         let mut rng = ChaCha20Rng::seed_from_u64(144);
         let mut pick = |n: u32| rng.next_u32() % n;
-        let bytes =
-            |len: u32, pick: &mut dyn FnMut(u32) -> u32| -> Vec<u8> { (0..len).map(|_| pick(256) as u8).collect() };
         let (mut legacy, mut segwit, mut empty) = (0, 0, 0);
         for _ in 0..2_000 {
-            let input: Vec<TxIn> = (0..pick(4))
-                .map(|_| TxIn {
-                    previous_output: OutPoint { txid: Txid::from_byte_array([pick(256) as u8; 32]), vout: pick(9) },
-                    script_sig: ScriptBuf::from_bytes(bytes(
-                        [0, 0, pick(40), 250 + pick(10)][pick(4) as usize],
-                        &mut pick,
-                    )),
-                    sequence: Sequence(pick(u32::MAX)),
-                    witness: if pick(2) == 0 {
-                        Witness::new()
-                    } else {
-                        let items: Vec<Vec<u8>> = (0..1 + pick(5))
-                            .map(|_| bytes([0, 33, 72, pick(80), 250 + pick(10)][pick(5) as usize], &mut pick))
-                            .collect();
-                        Witness::from_slice(&items)
-                    },
-                })
-                .collect();
-            let output = (0..pick(4))
-                .map(|_| TxOut {
-                    value: Amount::from_sat(u64::from(pick(u32::MAX))),
-                    script_pubkey: ScriptBuf::from_bytes(bytes(
-                        [22, 34, pick(40), 250 + pick(10)][pick(4) as usize],
-                        &mut pick,
-                    )),
-                })
-                .collect();
-            let tx = Transaction {
-                version: Version(pick(4) as i32 - 1),
-                lock_time: LockTime::from_consensus(pick(u32::MAX)),
-                input,
-                output,
-            };
+            let tx = random_tx(&mut pick, false);
             match (tx.input.is_empty(), tx.input.iter().all(|i| i.witness.is_empty())) {
                 (true, _) => empty += 1,
                 (false, true) => legacy += 1,
