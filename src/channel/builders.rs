@@ -48,6 +48,11 @@ pub fn funding_fee(rate: FeeRate, with_change: bool) -> Option<Amount> {
 /// BIP-0067 asks (by their compressed serialization), so either party derives the same script.
 pub fn funding_witness_script(a: &PublicKey, b: &PublicKey) -> ScriptBuf {
     let (first, second) = sorted_keys(a, b);
+    two_of_two(first, second)
+}
+
+/// `OP_2 <first> <second> OP_2 OP_CHECKMULTISIG`, the keys in the order given.
+fn two_of_two(first: &PublicKey, second: &PublicKey) -> ScriptBuf {
     Builder::new()
         .push_opcode(OP_PUSHNUM_2)
         .push_slice(first.serialize())
@@ -496,18 +501,9 @@ mod tests {
             ecdsa::Signature::sighash_all(secp.sign_ecdsa(&Message::from_digest([7; 32]), &secret))
         };
         let (sig_a, sig_b) = (sig(1), sig(2));
-        // The sorted script, and the same keys pushed the other way round.
-        let unsorted = |first: &PublicKey, second: &PublicKey| {
-            Builder::new()
-                .push_opcode(OP_PUSHNUM_2)
-                .push_slice(first.serialize())
-                .push_slice(second.serialize())
-                .push_opcode(OP_PUSHNUM_2)
-                .push_opcode(OP_CHECKMULTISIG)
-                .into_script()
-        };
+        // The sorted script, and the same keys pushed in either order.
         let (lower, _) = sorted_keys(&a, &b);
-        for script in [funding_witness_script(&a, &b), unsorted(&a, &b), unsorted(&b, &a)] {
+        for script in [funding_witness_script(&a, &b), two_of_two(&a, &b), two_of_two(&b, &a)] {
             let first_is_a = script.as_bytes()[2..35] == a.serialize()[..];
             for (x, y) in [((&a, &sig_a), (&b, &sig_b)), ((&b, &sig_b), (&a, &sig_a))] {
                 let witness = multisig_witness(&script, x, y);
