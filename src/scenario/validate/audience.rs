@@ -147,6 +147,21 @@ impl Validator<'_> {
             };
             return Err(self.err(&field, v, problem));
         }
+        if q == Quantity::Capacity && stated_most(&d) > bitcoin::Amount::MAX_MONEY.to_sat() {
+            return Err(self.err(&field, v, "more than the 21 million BTC that will ever exist"));
+        }
         Ok(d)
+    }
+}
+
+/// The largest amount a distribution states: its value, its upper bound, its mean or median,
+/// or its table's largest row (what must fit within the 21 million BTC).
+fn stated_most(d: &Distribution) -> u64 {
+    match d {
+        Distribution::Fixed(v) => *v,
+        Distribution::Uniform { high, .. } => *high,
+        Distribution::Exponential { mean } => *mean,
+        Distribution::LogNormal { median, .. } => *median,
+        Distribution::Empirical { values, .. } => values.iter().copied().max().unwrap_or(0),
     }
 }
