@@ -68,6 +68,9 @@ pub enum Command {
         /// Replace <out>/<name>-compare even if it is not a previous paychan output.
         #[arg(long)]
         force: bool,
+        /// Print only errors and warnings.
+        #[arg(long, short)]
+        quiet: bool,
         /// Signing threads (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
@@ -202,10 +205,12 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             run(&scenario, &options, commitments, quiet)
         }
         Command::Check { scenario } => check(&scenario),
-        Command::Compare { scenario, out, force, threads } => {
+        Command::Compare { scenario, out, force, quiet, threads } => {
             let c = crate::compare::compare(&scenario, &out, force, threads.unwrap_or_else(default_threads))?;
-            for line in crate::compare::sentences(&c) {
-                println!("{line}");
+            if !quiet {
+                for line in crate::compare::sentences(&c) {
+                    println!("{line}");
+                }
             }
             Ok(0)
         }

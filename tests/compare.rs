@@ -88,3 +88,20 @@ fn an_audience_is_refused_with_exit_2_and_nothing_written() {
     assert!(err.contains("has an [audience] of many channels"), "{err}");
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
 }
+
+#[test]
+fn quiet_prints_nothing_and_writes_the_same_table() {
+    let (loud, quiet) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let scenario = "scenarios/cheating/naive-fabian-vanishes.toml";
+    let l = paychan(&["compare", scenario, "--out", loud.path().to_str().unwrap()]);
+    assert!(l.status.success(), "{}", String::from_utf8_lossy(&l.stderr));
+    assert!(!l.stdout.is_empty(), "without --quiet, compare tells what happened");
+    for flag in ["--quiet", "-q"] {
+        let q = paychan(&["compare", scenario, "--out", quiet.path().to_str().unwrap(), flag]);
+        assert!(q.status.success(), "{}", String::from_utf8_lossy(&q.stderr));
+        assert_eq!(String::from_utf8_lossy(&q.stdout), "", "{flag} prints nothing on stdout");
+        assert_eq!(String::from_utf8_lossy(&q.stderr), "", "{flag}: no warning for this scenario");
+        let csv = |d: &std::path::Path| fs::read(d.join("naive-fabian-vanishes-compare/compare.csv")).unwrap();
+        assert!(csv(loud.path()) == csv(quiet.path()), "{flag} changes what is written");
+    }
+}
