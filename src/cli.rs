@@ -109,10 +109,14 @@ pub enum Command {
     Sweep {
         /// The grid file, e.g. sweeps/book-grid.toml.
         grid: PathBuf,
-        /// Folder that receives sweep.csv (or sweep.part-K-of-N.csv) and its .json sidecar
-        /// (default: output/<grid file name without .toml>).
+        /// Folder that receives sweep.csv and its .json sidecar, or a shard's
+        /// sweep.part-K-of-N/ folder (default: output/<grid file name without .toml>); replaced
+        /// atomically on each run.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the folder even if it is not a previous paychan output.
+        #[arg(long)]
+        force: bool,
         /// Run one shard: K/N (the points whose index % N == K), slurm (SLURM_ARRAY_TASK_ID of
         /// SLURM_ARRAY_TASK_COUNT; the array must be 0-(N-1)) or k8s (JOB_COMPLETION_INDEX).
         #[arg(long, value_name = "K/N|slurm|k8s")]
@@ -132,9 +136,13 @@ pub enum Command {
         /// Part files (sweep.part-K-of-N.csv, with their .json beside them) or folders holding them.
         #[arg(required = true)]
         parts: Vec<PathBuf>,
-        /// A folder (receives sweep.csv and sweep.json) or the CSV file to write.
+        /// Folder that receives sweep.csv and sweep.json, as sweep --out does (replaced
+        /// atomically; it must not hold the parts).
         #[arg(long)]
         out: PathBuf,
+        /// Replace the folder even if it is not a previous paychan output.
+        #[arg(long)]
+        force: bool,
     },
     /// Validate a scenario and print its plan without signing anything (exit 0 valid, 2 not).
     Check {
@@ -232,17 +240,17 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Bench { commitments, threads, repeat, raw_only: false, designs: false } => {
             bench(commitments, threads.unwrap_or_else(default_threads), repeat)
         }
-        Command::Sweep { grid, out, shard, shards, threads, quiet } => {
+        Command::Sweep { grid, out, force, shard, shards, threads, quiet } => {
             let threads = threads.unwrap_or_else(default_threads);
             let out = out.unwrap_or_else(|| crate::sweep::default_out(&grid));
-            let outcome = crate::sweep::sweep_command(&grid, &out, shard.as_deref(), shards, threads)?;
+            let outcome = crate::sweep::sweep_command(&grid, &out, shard.as_deref(), shards, threads, force)?;
             if !quiet {
                 println!("{}", crate::sweep::describe(&outcome));
             }
             Ok(0)
         }
-        Command::Merge { parts, out } => {
-            let merged = crate::sweep::merge(&parts, &out)?;
+        Command::Merge { parts, out, force } => {
+            let merged = crate::sweep::merge(&parts, &out, force)?;
             println!(
                 "paychan merge: {} parts of {} ({} points) -> {}",
                 merged.parts,

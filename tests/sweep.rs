@@ -98,10 +98,10 @@ fn sharded_and_merged_is_the_unsharded_run_byte_for_byte() {
     for k in 0..10 {
         sweep_ok(TINY, &many, &["--shard", &format!("{k}/10")]);
     }
-    let tiny_merged = dir.path().join("tiny.csv");
+    let tiny_merged = dir.path().join("tiny");
     let o = paychan(&["merge", many.to_str().unwrap(), "--out", tiny_merged.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(read(&tiny_merged) == read(&root().join("tests/data/sweep/tiny-sweep.csv")));
+    assert!(read(&tiny_merged.join("sweep.csv")) == read(&root().join("tests/data/sweep/tiny-sweep.csv")));
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn a_killed_shard_leaves_no_half_part_and_its_rerun_reproduces_the_part() {
     let dir = tempfile::tempdir().unwrap();
     let reference = dir.path().join("reference");
     sweep_ok("sweeps/book-grid.toml", &reference, &["--shard", "1/3"]);
-    let part = "sweep.part-1-of-3.csv";
+    let part = "sweep.part-1-of-3/sweep.part-1-of-3.csv";
     let out = dir.path().join("killed");
     for delay_ms in [0, 50, 200] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_paychan"))
@@ -137,15 +137,101 @@ fn a_killed_shard_leaves_no_half_part_and_its_rerun_reproduces_the_part() {
             assert!(read(&out.join(part)) == read(&reference.join(part)), "a half-written part at {delay_ms} ms");
         }
         sweep_ok("sweeps/book-grid.toml", &out, &["--shard", "1/3"]);
-        for f in [part, "sweep.part-1-of-3.json"] {
+        for f in [part, "sweep.part-1-of-3/sweep.part-1-of-3.json"] {
             assert!(read(&out.join(f)) == read(&reference.join(f)), "{f} after a kill at {delay_ms} ms");
         }
-        let stray: Vec<PathBuf> = fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.file_name().unwrap().to_string_lossy().contains("paychan-tmp"))
-            .collect();
-        assert!(stray.is_empty(), "{stray:?}");
+        assert_eq!(names(&out), ["sweep.part-1-of-3"], "after a kill at {delay_ms} ms and a rerun");
+        assert_eq!(names(&out.join("sweep.part-1-of-3")), PART_FILES);
+    }
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const SWEEP_FILES: [&str; 3] = [".paychan-output", "sweep.csv", "sweep.json"];
+const PART_FILES: [&str; 3] = [".paychan-output", "sweep.part-1-of-3.csv", "sweep.part-1-of-3.json"];
+
+/// The CSV's SHA-256 recorded in the sidecar is the CSV's: the two files are one pair.
+fn a_pair(dir: &Path) -> bool {
+    use bitcoin::hashes::{sha256, Hash};
+    let info: paychan::sweep::PartInfo = serde_json::from_slice(&read(&dir.join("sweep.json"))).unwrap();
+    info.csv_sha256 == sha256::Hash::hash(&read(&dir.join("sweep.csv"))).to_string()
+}
+
+#[test]
+fn a_sweep_and_a_merge_leave_one_folder_and_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts, merged) = (dir.path().join("whole"), dir.path().join("parts"), dir.path().join("merged"));
+    sweep_ok(TINY, &whole, &[]);
+    sweep_ok(TINY, &whole, &[]); // a rerun replaces its own folder
+    sweep_ok(TINY, &parts, &["--shard", "1/3"]);
+    assert_eq!(names(dir.path()), ["parts", "whole"]);
+    assert_eq!(names(&whole), SWEEP_FILES);
+    assert_eq!(names(&parts), ["sweep.part-1-of-3"]);
+    assert_eq!(names(&parts.join("sweep.part-1-of-3")), PART_FILES);
+    for k in [0, 2] {
+        sweep_ok(TINY, &parts, &["--shard", &format!("{k}/3")]);
+    }
+    let o = paychan(&["merge", parts.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(names(dir.path()), ["merged", "parts", "whole"]);
+    assert_eq!(names(&merged), SWEEP_FILES, "merge --out makes a folder, as sweep --out does");
+    assert!(read(&merged.join("sweep.csv")) == read(&whole.join("sweep.csv")));
+    assert!(a_pair(&merged) && a_pair(&whole));
+    // The merged folder replaces --out: never the folder of its own parts.
+    for force in [&[][..], &["--force"][..]] {
+        let mut args = vec!["merge", parts.to_str().unwrap(), "--out", parts.to_str().unwrap()];
+        args.extend_from_slice(force);
+        let o = paychan(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("which holds the part"), "{args:?}");
+        assert_eq!(names(&parts).len(), 3, "{args:?}");
+    }
+    // A folder that is not paychan's is not replaced without --force.
+    let busy = dir.path().join("busy");
+    fs::create_dir(&busy).unwrap();
+    fs::write(busy.join("notes.txt"), "mine").unwrap();
+    let o = paychan(&["sweep", TINY, "--quiet", "--out", busy.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a paychan output"));
+    assert_eq!(names(&busy), ["notes.txt"]);
+    sweep_ok(TINY, &busy, &["--force"]);
+    assert_eq!(names(&busy), SWEEP_FILES);
+    assert_eq!(names(dir.path()), ["busy", "merged", "parts", "whole"]);
+}
+
+#[test]
+fn a_killed_sweep_keeps_a_matching_csv_and_sidecar() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    sweep_ok(TINY, &out, &[]);
+    let tiny = read(&out.join("sweep.csv"));
+    let reference = dir.path().join("reference");
+    sweep_ok("sweeps/book-grid.toml", &reference, &[]);
+    let book = read(&reference.join("sweep.csv"));
+    for delay_ms in [0, 20, 50, 100, 200, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_paychan"))
+            .args(["sweep", "sweeps/book-grid.toml", "--quiet", "--out", out.to_str().unwrap()])
+            .current_dir(root())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let csv = read(&out.join("sweep.csv"));
+        assert!(csv == tiny || csv == book, "a half-written sweep.csv after a kill at {delay_ms} ms");
+        assert!(a_pair(&out), "a sweep.json of another sweep.csv after a kill at {delay_ms} ms");
+        assert_eq!(names(&out), SWEEP_FILES);
+        sweep_ok(TINY, &out, &[]);
+        assert!(read(&out.join("sweep.csv")) == tiny && a_pair(&out));
+        assert_eq!(names(dir.path()), ["out", "reference"], "after a kill at {delay_ms} ms and a rerun");
     }
 }
 

@@ -32,8 +32,9 @@ fn problem(file: &Path, text: &str, field: Option<&str>, value: Option<String>, 
     ScenarioError { file: file.to_path_buf(), line, column, field: field.map(str::to_string), value, problem }
 }
 
-/// The part CSVs named by `inputs`: files as given, folders expanded to their
-/// `sweep.part-*-of-*.csv` files in name order.
+/// The part CSVs named by `inputs`: files as given, folders expanded to the
+/// `sweep.part-*-of-*.csv` files they hold, directly or in the `sweep.part-K-of-N/` folders a
+/// shard writes, in file name order.
 fn part_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, SweepError> {
     let mut files = Vec::new();
     for input in inputs {
@@ -41,16 +42,22 @@ fn part_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, SweepError> {
             let mut found: Vec<PathBuf> = fs::read_dir(input)
                 .map_err(|e| problem(input, "", None, None, format!("cannot read the folder: {e}")))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("sweep.part-") && n.ends_with(".csv") && !n.starts_with('.'))
+                .filter_map(|p| {
+                    let name = p.file_name()?.to_str()?.to_string();
+                    if !name.starts_with("sweep.part-") {
+                        return None;
+                    }
+                    if p.is_dir() {
+                        Some(p.join(format!("{name}.csv"))).filter(|csv| csv.is_file())
+                    } else {
+                        Some(p).filter(|_| name.ends_with(".csv"))
+                    }
                 })
                 .collect();
             if found.is_empty() {
                 return Err(problem(input, "", None, None, "the folder holds no sweep.part-K-of-N.csv".into()).into());
             }
-            found.sort();
+            found.sort_by(|a, b| a.file_name().cmp(&b.file_name()).then_with(|| a.cmp(b)));
             files.extend(found);
         } else {
             files.push(input.clone());
@@ -123,8 +130,10 @@ fn read_part(csv: &Path) -> Result<Part, SweepError> {
     Ok(Part { csv: csv.to_path_buf(), json, json_text, info })
 }
 
-/// Joins the part files `inputs` (part CSVs, or folders holding them) into `out`: a folder
-/// (receives `sweep.csv` and `sweep.json`) or a CSV file path (its sidecar goes beside it).
+/// Joins the part files `inputs` (part CSVs, or folders holding them) into the folder `out`,
+/// which receives `sweep.csv` and `sweep.json` as a whole sweep's `--out` does, swapped into
+/// place in one step ([`super::stage`]); `force` replaces a folder that is not a previous
+/// paychan output.
 ///
 /// The result is byte for byte the `sweep.csv` and `sweep.json` an unsharded run writes.
 ///
@@ -132,8 +141,9 @@ fn read_part(csv: &Path) -> Result<Part, SweepError> {
 ///
 /// [`SweepError::Input`] naming the part or sidecar, field and value when the parts do not belong
 /// together (another grid or base, another N, a shard missing or given twice, a changed part,
-/// rows of another shard); nothing is written then. [`SweepError::Output`] when writing fails.
-pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
+/// rows of another shard); nothing is written then. [`SweepError::OutHoldsParts`] when `out`
+/// holds one of the parts, [`SweepError::Output`] when `out` is in the way or writing fails.
+pub fn merge(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, SweepError> {
     let files = part_files(inputs)?;
     let parts = files.iter().map(|f| read_part(f)).collect::<Result<Vec<_>, _>>()?;
     let first = parts.first().expect("clap requires at least one part");
@@ -145,14 +155,28 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Merged, SweepError> {
     for k in 0..n {
         rows.push(shard_rows(by_k[&k], Shard { k, n }, points)?.into_iter());
     }
-    let csv = if out.is_dir() { out.join(table::csv_name(Shard::WHOLE)) } else { out.to_path_buf() };
-    let mut writer = TableWriter::create(&csv)?;
+    out_holds_no_part(out, &parts)?;
+    let staging = super::stage(out, Shard::WHOLE, force)?;
+    let name = table::csv_name(Shard::WHOLE);
+    let mut writer = TableWriter::create(&staging.path().join(&name))?;
     for i in 0..points {
         let row = rows[usize::try_from(i % n).expect("below n")].next().expect("every point was counted");
         writer.append(&row)?;
     }
     let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
+    let csv = staging.commit()?.join(name);
     Ok(Merged { csv, info, parts: parts.len() })
+}
+
+/// The merged folder replaces `out`: refused when a part lives in it.
+fn out_holds_no_part(out: &Path, parts: &[Part]) -> Result<(), SweepError> {
+    let Ok(out) = fs::canonicalize(out) else { return Ok(()) };
+    for p in parts {
+        if fs::canonicalize(&p.csv).is_ok_and(|csv| csv.starts_with(&out)) {
+            return Err(SweepError::OutHoldsParts { out: out.clone(), part: p.csv.clone() });
+        }
+    }
+    Ok(())
 }
 
 /// Every part comes from the same grid, base scenario and split as `first`.

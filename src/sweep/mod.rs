@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::engine::{EngineError, RunReport};
-use crate::output::OutputError;
+use crate::output::{OutputError, Staging};
 use crate::scenario::{format_fee_rate, Scenario, ScenarioError};
 
 pub use grid::{designs, Grid, Point};
@@ -63,13 +63,25 @@ pub enum SweepError {
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A merge's `--out` folder, which the merged sweep replaces, holds one of the parts.
+    #[error(
+        "{}: the merged sweep replaces this folder, which holds the part {}; give merge another --out",
+        out.display(),
+        part.display()
+    )]
+    OutHoldsParts {
+        /// The `--out` folder.
+        out: PathBuf,
+        /// A part inside it.
+        part: PathBuf,
+    },
 }
 
 impl SweepError {
     /// The process exit code: 2 for bad input or usage, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            SweepError::Input(_) | SweepError::Shard(_) => 2,
+            SweepError::Input(_) | SweepError::Shard(_) | SweepError::OutHoldsParts { .. } => 2,
             SweepError::Run { source: EngineError::Funding(_), .. } => 2,
             SweepError::Output(e) if e.is_usage() => 2,
             _ => 1,
@@ -80,8 +92,11 @@ impl SweepError {
 /// Options of a sweep.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
-    /// The folder that receives the CSV and its sidecar.
+    /// The folder that receives the CSV and its sidecar (a whole sweep), or the folder of each
+    /// shard's `sweep.part-K-of-N/` (a shard).
     pub out: PathBuf,
+    /// Replace the folder even if it is not a previous paychan output.
+    pub force: bool,
     /// The shard to run ([`Shard::WHOLE`] for the whole grid).
     pub shard: Shard,
     /// Threads (the output is the same for any number).
@@ -159,8 +174,41 @@ pub fn load(path: &Path, threads: usize) -> Result<Grid, SweepError> {
     Ok(Grid::load(path, &pool(threads)?)?)
 }
 
-/// Runs the shard `options.shard` of `grid` and writes `sweep.csv` (whole grid) or
-/// `sweep.part-K-of-N.csv`, with its `.json` sidecar, into `options.out`, atomically.
+/// The staging folder of a table: `out` itself for a whole sweep or a merge, and
+/// `out/sweep.part-K-of-N/` for a shard (the shards of one array share `out`, each swapping only
+/// its own folder). The CSV and its sidecar are written into it and [`Staging::commit`] swaps it
+/// into place in one step: a kill leaves the previous complete pair (or none), never a new CSV
+/// beside an old sidecar, and a finished run leaves nothing beside its folder.
+///
+/// `out` may be replaced when it is a previous paychan output, an empty folder, or with `force`.
+///
+/// # Errors
+///
+/// [`OutputError`] when `out` is a file, is in the way, or cannot be made.
+pub fn stage(out: &Path, shard: Shard, force: bool) -> Result<Staging, OutputError> {
+    if out.exists() && !out.is_dir() {
+        return Err(OutputError::NotAFolder(out.to_path_buf()));
+    }
+    if shard != Shard::WHOLE {
+        return Staging::prepare(out, &table::part_folder(shard), force);
+    }
+    // `out` itself is swapped, so it is named from its parent (`.` and `..` resolved first).
+    let named = match out.file_name() {
+        Some(_) => out.to_path_buf(),
+        None => std::fs::canonicalize(out).map_err(|source| OutputError::Path { path: out.to_path_buf(), source })?,
+    };
+    let (Some(name), Some(root)) = (named.file_name(), named.parent()) else {
+        return Err(OutputError::Occupied(out.to_path_buf()));
+    };
+    let root = if root.as_os_str().is_empty() { Path::new(".") } else { root };
+    let empty = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_none());
+    Staging::prepare(root, &name.to_string_lossy(), force || empty)
+}
+
+/// Runs the shard `options.shard` of `grid` and writes `sweep.csv` with its `sweep.json`
+/// sidecar into the folder `options.out` (whole grid), or `sweep.part-K-of-N.csv` and its
+/// `.json` into `options.out/sweep.part-K-of-N/` (a shard), each folder swapped into place
+/// atomically ([`stage`]).
 ///
 /// Points run in parallel, each a whole channel; rows are written in point order, so the file is
 /// the same bytes for any thread count and a rerun of a shard reproduces its part.
@@ -170,18 +218,14 @@ pub fn load(path: &Path, threads: usize) -> Result<Grid, SweepError> {
 /// [`SweepError::Output`] when the folder cannot be used or written, [`SweepError::Run`] when a
 /// point's run fails (the first by index; nothing is renamed into place then).
 pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepError> {
-    let out = &options.out;
-    if out.exists() && !out.is_dir() {
-        return Err(OutputError::NotAFolder(out.clone()).into());
-    }
-    std::fs::create_dir_all(out).map_err(|source| OutputError::Path { path: out.clone(), source })?;
     let pool = pool(options.threads)?;
     let shard = options.shard;
+    let staging = stage(&options.out, shard, options.force)?;
     let count = shard.count(grid.len());
     // Few long points: let each use the cores the others leave idle.
     let per_point = (options.threads / usize::try_from(count.max(1)).unwrap_or(usize::MAX)).max(1);
-    let csv = out.join(table::csv_name(shard));
-    let mut writer = table::TableWriter::create(&csv)?;
+    let name = table::csv_name(shard);
+    let mut writer = table::TableWriter::create(&staging.path().join(&name))?;
     let mut commitments = 0;
     let indices: Vec<u64> = shard.indices(grid.len()).collect();
     for chunk in indices.chunks(CHUNK) {
@@ -206,6 +250,7 @@ pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepE
         csv: String::new(),
         csv_sha256: String::new(),
     })?;
+    let csv = staging.commit()?.join(name);
     Ok(SweepOutcome { csv, info, commitments })
 }
 
@@ -227,6 +272,7 @@ pub fn sweep_command(
     shard: Option<&str>,
     shards: Option<u64>,
     threads: usize,
+    force: bool,
 ) -> Result<SweepOutcome, SweepError> {
     let env = |name: &str| std::env::var(name).ok();
     let shard = match shard {
@@ -244,7 +290,7 @@ pub fn sweep_command(
         },
     };
     let grid = load(grid, threads)?;
-    sweep(&grid, &SweepOptions { out: out.to_path_buf(), shard, threads })
+    sweep(&grid, &SweepOptions { out: out.to_path_buf(), force, shard, threads })
 }
 
 /// One line on what a sweep did, for stdout.

@@ -3,10 +3,11 @@
 //! One row per grid point, integers in satoshis, no comment line and no extra column, so pandas and
 //! polars load it as is. What a part file belongs to (the grid's and the base's SHA-256, K, N,
 //! the number of points, the CSV's own SHA-256) goes into a small JSON file beside it, which
-//! `paychan merge` checks. Both files are written to a temporary name and renamed into place, so
-//! a killed shard leaves either its previous complete part or none.
+//! `paychan merge` checks. Both files are written into one staging folder that is swapped into
+//! place in one step ([`crate::output::Staging`]), so a killed shard leaves either its previous
+//! complete pair or none, never a new CSV beside an old sidecar.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -114,6 +115,12 @@ pub fn csv_name(shard: Shard) -> String {
     }
 }
 
+/// The folder that holds shard `shard`'s pair inside the sweep's `--out`:
+/// `sweep.part-K-of-N`, so the shards of one array share `--out` and each swaps only its own.
+pub fn part_folder(shard: Shard) -> String {
+    format!("sweep.part-{}-of-{}", shard.k, shard.n)
+}
+
 /// The sidecar beside a CSV: the same name with `.json`.
 pub fn sidecar_path(csv: &Path) -> PathBuf {
     csv.with_extension("json")
@@ -141,81 +148,26 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// A file being written under a temporary name beside its target, renamed into place by
-/// [`AtomicFile::commit`] and removed if dropped before.
-pub struct AtomicFile {
-    tmp: PathBuf,
-    target: PathBuf,
-    committed: bool,
-}
-
-impl AtomicFile {
-    /// Starts `target` as `.NAME.paychan-tmp` in the same folder (a stale one from a killed run
-    /// is replaced).
-    ///
-    /// # Errors
-    ///
-    /// [`OutputError::Io`] when the file cannot be created.
-    pub fn create(target: &Path) -> Result<(AtomicFile, File), OutputError> {
-        let name = target.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let tmp = target.with_file_name(format!(".{name}.paychan-tmp"));
-        let file = File::create(&tmp).map_err(io_err(&tmp))?;
-        Ok((AtomicFile { tmp, target: target.to_path_buf(), committed: false }, file))
-    }
-
-    /// Renames the finished file into place.
-    ///
-    /// # Errors
-    ///
-    /// [`OutputError::Io`] when the rename fails.
-    pub fn commit(mut self, file: File) -> Result<(), OutputError> {
-        file.sync_all().map_err(io_err(&self.tmp))?;
-        drop(file);
-        fs::rename(&self.tmp, &self.target).map_err(io_err(&self.target))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_file(&self.tmp);
-        }
-    }
-}
-
-/// Writes `bytes` to `path` atomically.
-///
-/// # Errors
-///
-/// [`OutputError::Io`].
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    let (atomic, mut file) = AtomicFile::create(path)?;
-    file.write_all(bytes).map_err(io_err(path))?;
-    atomic.commit(file)
-}
-
 /// A sweep table being written: rows in point order go in, a CSV and its sidecar come out.
 pub struct TableWriter {
     path: PathBuf,
-    atomic: AtomicFile,
     csv: csv::Writer<Hashing<BufWriter<File>>>,
     rows: u64,
 }
 
 impl TableWriter {
-    /// Starts the CSV at `path` (under a temporary name until [`TableWriter::finish`]).
+    /// Starts the CSV at `path`, in a staging folder that is swapped into place once both the
+    /// CSV and its sidecar are written.
     ///
     /// # Errors
     ///
     /// [`OutputError`] when the file cannot be created.
     pub fn create(path: &Path) -> Result<TableWriter, OutputError> {
-        let (atomic, file) = AtomicFile::create(path)?;
+        let file = File::create(path).map_err(io_err(path))?;
         let hashing = Hashing { inner: BufWriter::new(file), engine: sha256::Hash::engine() };
         let mut csv = csv::WriterBuilder::new().has_headers(false).from_writer(hashing);
         csv.write_record(COLUMNS).map_err(|source| OutputError::Csv { path: path.to_path_buf(), source })?;
-        Ok(TableWriter { path: path.to_path_buf(), atomic, csv, rows: 0 })
+        Ok(TableWriter { path: path.to_path_buf(), csv, rows: 0 })
     }
 
     /// Appends one row.
@@ -229,24 +181,27 @@ impl TableWriter {
         Ok(())
     }
 
-    /// Renames the CSV into place and writes its sidecar, `info` completed with the row count and
-    /// the CSV's name and hash.
+    /// Finishes the CSV and writes its sidecar beside it, `info` completed with the row count
+    /// and the CSV's name and hash.
     ///
     /// # Errors
     ///
-    /// [`OutputError`] when a write or a rename fails.
+    /// [`OutputError`] when a write fails.
     pub fn finish(self, mut info: PartInfo) -> Result<PartInfo, OutputError> {
         let path = self.path;
         let hashing = self.csv.into_inner().map_err(|e| io_err(&path)(e.into_error()))?;
         let Hashing { inner, engine } = hashing;
         let file = inner.into_inner().map_err(|e| io_err(&path)(e.into_error()))?;
-        self.atomic.commit(file)?;
+        file.sync_all().map_err(io_err(&path))?;
+        drop(file);
         info.rows = self.rows;
         info.csv = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         info.csv_sha256 = sha256::Hash::from_engine(engine).to_string();
         let mut json = serde_json::to_string_pretty(&info).expect("a PartInfo serializes");
         json.push('\n');
-        write_atomic(&sidecar_path(&path), json.as_bytes())?;
+        let sidecar = sidecar_path(&path);
+        let mut file = File::create(&sidecar).map_err(io_err(&sidecar))?;
+        file.write_all(json.as_bytes()).and_then(|()| file.sync_all()).map_err(io_err(&sidecar))?;
         Ok(info)
     }
 }

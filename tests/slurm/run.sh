@@ -145,15 +145,15 @@ PAYCHAN="$paychan" sbatch --wait --array=0-$((shards - 1)) --chdir="$repo" \
 say "the array job finished in $(( $(date +%s) - start )) s"
 for log in "$tmp"/out/task-*.log; do sed 's/^/  | /' "$log"; done
 
-"$paychan" merge "$tmp/out/parts" --out "$tmp/out/merged.csv"
+"$paychan" merge "$tmp/out/parts" --out "$tmp/out/merged"
 "$paychan" sweep "$grid" --quiet --out "$tmp/out/whole"
 for k in $(seq 0 $((shards - 1))); do
-  [ -f "$tmp/out/parts/sweep.part-$k-of-$shards.csv" ] || { say "part $k of $shards is missing"; exit 1; }
+  [ -f "$tmp/out/parts/sweep.part-$k-of-$shards/sweep.part-$k-of-$shards.csv" ] || { say "part $k of $shards is missing"; exit 1; }
 done
-if cmp "$tmp/out/merged.csv" "$tmp/out/whole/sweep.csv"; then
+if cmp "$tmp/out/merged/sweep.csv" "$tmp/out/whole/sweep.csv" && cmp "$tmp/out/merged/sweep.json" "$tmp/out/whole/sweep.json"; then
   say "PASS: the Slurm-run shards merged are byte-identical to the unsharded sweep.csv ($(($(wc -l <"$tmp/out/whole/sweep.csv") - 1)) points, sha256 $(sha256sum <"$tmp/out/whole/sweep.csv" | cut -c1-16)…)"
 else
   say "FAIL: the merged sweep differs from the unsharded run"
-  diff "$tmp/out/merged.csv" "$tmp/out/whole/sweep.csv" | head -n 20
+  diff "$tmp/out/merged/sweep.csv" "$tmp/out/whole/sweep.csv" | head -n 20
   exit 1
 fi
