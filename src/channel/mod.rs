@@ -92,6 +92,25 @@ pub enum Refund {
     PayerAlone,
 }
 
+/// One of the two parties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Who {
+    /// The payer (Emma).
+    Payer,
+    /// The payee (Fabian).
+    Payee,
+}
+
+impl Who {
+    /// The other party.
+    pub fn other(self) -> Who {
+        match self {
+            Who::Payer => Who::Payee,
+            Who::Payee => Who::Payer,
+        }
+    }
+}
+
 /// A registered design: the name scenarios and summaries use, and how to make it.
 #[derive(Clone, Copy)]
 pub struct Registration {

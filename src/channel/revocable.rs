@@ -29,7 +29,7 @@ use super::bolt3::{self, Bolt3Error, CommitmentKeys, CommitmentState, Funder};
 use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_keys};
 use super::naive::Naive;
 use super::{ChannelParams, Design, Refund, Settings, Signing, Split};
-use crate::onchain::Who;
+use crate::channel::Who;
 use crate::scenario::thousands;
 
 /// The default `to_self_delay`: 1,000 blocks, about a week.

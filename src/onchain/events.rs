@@ -5,24 +5,7 @@
 //! Events are validated with the rest of the scenario ([`crate::scenario`]); here are their types
 //! and the scenario clock's mapping to block heights.
 
-/// One of the two parties.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Who {
-    /// The payer (Emma).
-    Payer,
-    /// The payee (Fabian).
-    Payee,
-}
-
-impl Who {
-    /// The other party.
-    pub fn other(self) -> Who {
-        match self {
-            Who::Payer => Who::Payee,
-            Who::Payee => Who::Payer,
-        }
-    }
-}
+pub use crate::channel::Who;
 
 /// What a party does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use crate::channel::revocable::{half_signed, signature_of, Basepoints, ChannelBa
 use crate::channel::{
     self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Refund, Signing, Split, WalletCoin,
 };
-use crate::onchain::Who;
+use crate::channel::Who;
 use keys::{KeyChain, Role};
 pub use revocable::{Revealed, Revocation};
 pub use signer::Signer;

@@ -18,7 +18,7 @@ use super::{ProtocolError, SignedCommitment, Signer};
 use crate::channel::bolt3::{self, SecretStore};
 use crate::channel::revocable::{secp, Basepoints, Revocable};
 use crate::channel::ChannelParams;
-use crate::onchain::Who;
+use crate::channel::Who;
 
 /// The points and secrets one state's exchange made public: each party's per-commitment point
 /// of its version of the state, and the secrets of the versions it revoked (none for state 0).
