@@ -226,17 +226,16 @@ fn variant(scenario: &Scenario, design: &str) -> Result<(Scenario, Vec<String>),
     }
     let mut notes = Vec::new();
     let name = |w: Who| if w == Who::Payer { scenario.payer.clone() } else { scenario.payee.clone() };
-    let refund = s.design.refund();
     let events: Vec<Event> = s
         .events
         .iter()
         .map(|ev| match ev.does {
-            Does::Broadcast { commitment } => match crate::scenario::validate::holds(&s, ev.who, commitment, refund) {
+            Does::Broadcast { commitment } => match crate::scenario::validate::holds(&s, ev.who, commitment) {
                 Ok(()) => *ev,
                 Err(problem) => {
                     let refund_held = ev.who == Who::Payer
                         && commitment != 0
-                        && crate::scenario::validate::holds(&s, Who::Payer, 0, refund).is_ok();
+                        && crate::scenario::validate::holds(&s, Who::Payer, 0).is_ok();
                     if refund_held {
                         notes.push(format!("{problem}: she broadcasts her refund instead"));
                         Event { does: Does::Broadcast { commitment: 0 }, ..*ev }

@@ -125,9 +125,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
     writers.push(Box::new(CommitmentLog::create(&dir, scenario.capacity, scenario.interval_s, options.tx_hex)?));
     writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1)));
-    if let Some(selection) =
-        options.psbt.as_ref().filter(|_| scenario.design.signing() == crate::channel::Signing::Both)
-    {
+    if let Some(selection) = options.psbt.as_ref().filter(|_| scenario.design.writes_psbts()) {
         writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
     }
     if options.narrate {

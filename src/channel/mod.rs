@@ -251,12 +251,107 @@ pub trait Design: fmt::Debug + Send + Sync {
         P2WPKH_DUST
     }
 
+    /// Whether `who` can broadcast state `commitment` (0: the refund) complete, signing or
+    /// completing it itself: `Err` says why not in words naming `names` (the payer's and the
+    /// payee's). `check`, the chain's careful parties and the cooperative close ask this.
+    fn can_broadcast(&self, who: Who, commitment: u64, (payer, payee): (&str, &str)) -> Result<(), String> {
+        let design = self.name();
+        let name = if who == Who::Payer { payer } else { payee };
+        match (commitment, who, self.refund(), self.signing()) {
+            (0, _, Refund::None, _) => Err(format!("the {design} design has no refund (state 0)")),
+            (0, Who::Payee, _, _) => Err(format!(
+                "{name} holds no complete refund in the {design} design: only {payer} can sign it complete"
+            )),
+            (k, Who::Payer, _, Signing::PayerOnly) if k > 0 => Err(format!(
+                "{name} holds no complete commitment in the {design} design: she signs each one alone and only \
+                 {payee} can complete it; she can broadcast only the refund (commitment = 0)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a logged state `seq` (`None`: the settlement) is held half-signed, as its holder
+    /// keeps it until it broadcasts: what `verify` expects of the logged transaction.
+    fn logged_half_signed(&self, seq: Option<u64>) -> bool {
+        match self.signing() {
+            Signing::Both => false,
+            Signing::PayerOnly => seq != Some(0),
+            // Each version is held signed by the other party; the cooperative close by both.
+            Signing::Crossed => seq.is_some(),
+        }
+    }
+
+    /// Whether every logged commitment is the plain 2-of-2 spend both parties signed, the form
+    /// BIP-0174 PSBTs are written for (`--psbt`).
+    fn writes_psbts(&self) -> bool {
+        self.signing() == Signing::Both
+    }
+
+    /// How each commitment was signed, in words for the printed summary: "each signed by Emma
+    /// and countersigned by Fabian".
+    fn tell_signing(&self, payer: &str, payee: &str) -> String {
+        match self.signing() {
+            Signing::PayerOnly => format!("each signed by {payer} and checked by {payee}"),
+            _ => format!("each signed by {payer} and countersigned by {payee}"),
+        }
+    }
+
+    /// The payee's part in each commitment, one past participle for the report's header:
+    /// "countersigned", or "checked" where the payer signs alone.
+    fn payee_step(&self) -> &'static str {
+        if self.signing() == Signing::PayerOnly {
+            "checked"
+        } else {
+            "countersigned"
+        }
+    }
+
+    /// The funding output's name in the report's funding section ("2-of-2", or "funding" for a
+    /// script that is more than a multisig) and its short form ("2-of-2", "channel's output").
+    fn funding_names(&self) -> (&'static str, &'static str) {
+        ("2-of-2", "2-of-2")
+    }
+
+    /// One commitment in the narration's words, when the design tells it otherwise than "the
+    /// payer signs, the payee checks and adds the second signature"; `None` for that default.
+    fn tell_commitment(&self, _words: &CommitmentWords<'_>) -> Option<String> {
+        None
+    }
+
+    /// Whether a run without events plays the channel out on the simulated chain (`chain.csv`,
+    /// the outcome): yes by default; the book's naive channel writes exactly what it always did.
+    fn plays_out_on_chain(&self) -> bool {
+        true
+    }
+
     /// The revocable design's own builders (each party's version of a state, the sweep and the
     /// penalty), for the parties and the chain; `None` for the designs with one shared
     /// commitment per state.
     fn revocable(&self) -> Option<&revocable::Revocable> {
         None
     }
+}
+
+/// What the narration says of one commitment, for a design that tells it in its own words
+/// ([`Design::tell_commitment`]).
+#[derive(Debug, Clone, Copy)]
+pub struct CommitmentWords<'a> {
+    /// The payer's name.
+    pub payer: &'a str,
+    /// The payee's name.
+    pub payee: &'a str,
+    /// The commitment number.
+    pub seq: u64,
+    /// What the payee is paid, formatted.
+    pub paid: &'a str,
+    /// What goes back to the payer, formatted.
+    pub back: &'a str,
+    /// The dust remark, or empty.
+    pub trimmed: &'a str,
+    /// The interval of video, "second" or "2 seconds".
+    pub unit: &'a str,
+    /// The scenario clock, in seconds.
+    pub clock_s: u64,
 }
 
 /// A shared, cheaply cloned handle to a design, compared by name.

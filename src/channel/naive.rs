@@ -23,6 +23,10 @@ pub(super) fn make(_: &Settings) -> Box<dyn Design> {
 }
 
 impl Design for Naive {
+    fn plays_out_on_chain(&self) -> bool {
+        false
+    }
+
     fn name(&self) -> &'static str {
         "naive"
     }

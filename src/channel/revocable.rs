@@ -28,7 +28,7 @@ use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, ScriptBuf, Sequence, Transaction
 use super::bolt3::{self, Bolt3Error, CommitmentKeys, CommitmentState, Funder};
 use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_keys};
 use super::naive::Naive;
-use super::{ChannelParams, Design, Refund, Settings, Signing, Split};
+use super::{ChannelParams, CommitmentWords, Design, Refund, Settings, Signing, Split};
 use crate::channel::Who;
 use crate::scenario::thousands;
 
@@ -256,6 +256,21 @@ impl Design for Revocable {
         "Lightning's construction (BOLT #3): each party holds its own version of every state, its own balance \
          delayed, and revokes the previous version by handing over its secret, so a party that broadcasts a revoked \
          state loses its balance to a penalty"
+    }
+
+    fn tell_signing(&self, payer: &str, payee: &str) -> String {
+        format!("each in two versions ({payer} signs {payee}'s, {payee} signs {payer}'s), the previous ones revoked")
+    }
+
+    fn tell_commitment(&self, w: &CommitmentWords<'_>) -> Option<String> {
+        let (p, q, seq) = (w.payer, w.payee, w.seq);
+        let revoke = if seq > 0 { format!(", revokes his #{}", seq - 1) } else { String::new() };
+        let hers = if seq > 0 { format!(" and revokes her #{}", seq - 1) } else { String::new() };
+        Some(format!(
+            "{p} signs {q}'s version of commitment #{seq}: {} to {q}, {} back to {p}{}; {q} checks it, signs {p}'s \
+             version{revoke} and sends the next {} of video; {p} checks his signature{hers}. [{} s]",
+            w.paid, w.back, w.trimmed, w.unit, w.clock_s
+        ))
     }
 
     fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {

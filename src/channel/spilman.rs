@@ -70,6 +70,10 @@ impl Design for Spilman {
         "Spilman (CLTV refund)"
     }
 
+    fn funding_names(&self) -> (&'static str, &'static str) {
+        ("funding", "channel's output")
+    }
+
     fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
         format!(
             "{payer} and {payee} set up the Spilman channel's address, {address}: {payee} and {payer} can spend it \

@@ -145,12 +145,7 @@ impl Verifier {
             }
         }
         let half_signed = ch.params.as_ref().filter(|p| {
-            let held_half_signed = match p.design.signing() {
-                channel::Signing::Both => false,
-                channel::Signing::PayerOnly => seq != Some(0),
-                // Each version is held signed by the other party; the cooperative close by both.
-                channel::Signing::Crossed => seq.is_some(),
-            };
+            let held_half_signed = p.design.logged_half_signed(seq);
             held_half_signed && half_signed_witness(p, tx)
         });
         if let Some(params) = half_signed {

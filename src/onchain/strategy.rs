@@ -14,7 +14,7 @@ use bitcoin::{FeeRate, Transaction, TxOut, Txid};
 use super::events::{ChainClock, Does, Who};
 use super::outcome::Outcome;
 use crate::chain::{Chain, Rejection};
-use crate::channel::{Channel, Signing};
+use crate::channel::Channel;
 use crate::party::{Payee, Payer, SignedCommitment};
 use crate::scenario::Scenario;
 
@@ -254,10 +254,11 @@ fn best_state(who: Who, payer: &Payer, payee: &Payee, states: &States) -> Option
     let latest = states.by_seq.get(&states.latest).filter(|_| states.latest > 0);
     match who {
         Who::Payer => {
-            let complete = payer.params().design.signing() == Signing::Both;
+            let design = &payer.params().design;
             match latest {
-                Some(c) if complete => Some((c.tx.clone(), Kind::Commitment(c.seq))),
-                Some(c) if c.held.is_some() => payer.complete_own(c).ok().map(|tx| (tx, Kind::Commitment(c.seq))),
+                Some(c) if design.can_broadcast(who, c.seq, ("", "")).is_ok() => {
+                    payer.complete_own(c).ok().map(|tx| (tx, Kind::Commitment(c.seq)))
+                }
                 _ => payer.refund().map(|tx| (tx, Kind::Refund)),
             }
         }
@@ -405,7 +406,8 @@ fn alarm(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, sta
 /// else by the other party, who completes it.
 fn cooperative(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, settlement: &SignedCommitment) {
     d.closed = true;
-    let complete_by_payer = payer.params().design.signing() != Signing::PayerOnly || settlement.seq == 0;
+    let complete_by_payer =
+        settlement.seq == 0 || payer.params().design.can_broadcast(Who::Payer, settlement.seq, ("", "")).is_ok();
     let by = if who == Who::Payer && !complete_by_payer { Who::Payee } else { who };
     let tx = match by {
         Who::Payer => settlement.tx.clone(),

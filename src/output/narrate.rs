@@ -124,20 +124,19 @@ impl<W: Write> Narrator<W> {
             _ => String::new(),
         };
         let unit = if s.interval_s == 1 { "second".to_string() } else { format!("{} seconds", s.interval_s) };
-        if s.design.signing() == crate::channel::Signing::Crossed {
-            let revoke = if c.seq > 0 { format!(", revokes his #{}", c.seq - 1) } else { String::new() };
-            let hers = if c.seq > 0 { format!(" and revokes her #{}", c.seq - 1) } else { String::new() };
-            return writeln!(
-                self.out,
-                "{p} signs {q}'s version of commitment #{}: {} to {q}, {} back to {p}{trimmed}; {q} checks it, signs \
-                 {p}'s version{revoke} and sends the next {unit} of video; {p} checks his signature{hers}. [{} s]",
-                c.seq,
-                self.amt(split.paid),
-                self.amt(split.payer),
-                tick.clock_s,
-                p = s.payer,
-                q = s.payee,
-            );
+        let (paid, back) = (self.amt(split.paid), self.amt(split.payer));
+        let words = crate::channel::CommitmentWords {
+            payer: &s.payer,
+            payee: &s.payee,
+            seq: c.seq,
+            paid: &paid,
+            back: &back,
+            trimmed: &trimmed,
+            unit: &unit,
+            clock_s: tick.clock_s,
+        };
+        if let Some(line) = s.design.tell_commitment(&words) {
+            return writeln!(self.out, "{line}");
         }
         writeln!(
             self.out,

@@ -25,7 +25,7 @@ use serde::Serialize;
 use super::plain::{push_hex, push_u64, Plain};
 use super::summary::{PartyJson as Party, Summary};
 use super::LogRow as Row;
-use crate::channel::{DesignRef, Signing};
+use crate::channel::DesignRef;
 use crate::engine::{Channel, Ledger, RunReport, Tick};
 use crate::party::SignedCommitment;
 use crate::scenario::Scenario;
@@ -542,7 +542,7 @@ transaction per {interval} s of video, each signed by {payer} and {second} by {p
         payer = esc(&s.payer.name),
         payee = esc(&s.payee.name),
         noun = esc(design.map_or("2-of-2", |d| d.funding_noun())),
-        second = if design.is_some_and(|d| d.signing() == Signing::PayerOnly) { "checked" } else { "countersigned" },
+        second = design.map_or("countersigned", |d| d.payee_step()),
         capacity = amount(s.capacity_sat),
         network = esc(&s.network),
         interval = s.interval_s,
@@ -580,8 +580,8 @@ fn cards(
 <dt>witness script</dt><dd class="mono script">{script_words}</dd></dl></div>
 </section>
 "#,
-        noun = if design.is_none_or(|d| d.funding_noun() == "2-of-2") { "2-of-2" } else { "funding" },
-        short = if design.is_none_or(|d| d.funding_noun() == "2-of-2") { "2-of-2" } else { "channel's output" },
+        noun = design.map_or("2-of-2", |d| d.funding_names().0),
+        short = design.map_or("2-of-2", |d| d.funding_names().1),
         payer_name = esc(&s.payer.name),
         payer_key = esc(&s.payer.pubkey),
         payer_addr = esc(&s.payer.address),

@@ -356,18 +356,7 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
         "  streamed {} s of video: {} commitments, {}\n",
         report.elapsed_s,
         report.commitments,
-        match scenario.design.signing() {
-            crate::channel::Signing::Both =>
-                format!("each signed by {} and countersigned by {}", scenario.payer, scenario.payee),
-            crate::channel::Signing::PayerOnly =>
-                format!("each signed by {} and checked by {}", scenario.payer, scenario.payee),
-            // Revocable: two versions per state, each signed by one party for the other.
-            crate::channel::Signing::Crossed => format!(
-                "each in two versions ({p} signs {q}'s, {q} signs {p}'s), the previous ones revoked",
-                p = scenario.payer,
-                q = scenario.payee
-            ),
-        }
+        scenario.design.tell_signing(&scenario.payer, &scenario.payee)
     );
     if let Some(e) = &report.exhausted {
         out += &format!(

@@ -21,10 +21,10 @@ use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
 use crate::channel::builders::FundingSighash;
 use crate::channel::revocable::{half_signed, signature_of, Basepoints, ChannelBasepoints};
+use crate::channel::Who;
 use crate::channel::{
     self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Refund, Signing, Split, WalletCoin,
 };
-use crate::channel::Who;
 use keys::{KeyChain, Role};
 pub use revocable::{Revealed, Revocation};
 pub use signer::Signer;

@@ -152,7 +152,7 @@ impl Scenario {
     /// for every design but the book's naive one, and for any scenario with events. The naive
     /// channel without events writes exactly what it always did.
     pub fn onchain(&self) -> bool {
-        self.design.name() != "naive" || !self.events.is_empty()
+        self.design.plays_out_on_chain() || !self.events.is_empty()
     }
 
     /// Scenario time at which the video stops: the first event's time, or the schedule's end.

@@ -5,7 +5,6 @@ use super::super::raw::RawEvent;
 use super::super::units::*;
 use super::super::{Scenario, ScenarioError};
 use super::Validator;
-use crate::channel;
 use crate::onchain::{At, Does, Event, Who};
 
 impl Validator<'_> {
@@ -128,8 +127,7 @@ impl Validator<'_> {
             match ev.does {
                 Does::Broadcast { commitment } => {
                     let c = raw_ev.commitment.as_ref().expect("a broadcast names its state");
-                    let refund = scenario.design.refund();
-                    let holds = holds(scenario, ev.who, commitment, refund);
+                    let holds = holds(scenario, ev.who, commitment);
                     if let Err(problem) = holds {
                         return Err(self.err(&here("commitment"), c, problem));
                     }
@@ -162,38 +160,7 @@ impl Validator<'_> {
 }
 
 /// Whether `who` holds state `commitment` complete in `scenario`'s design; the problem in words
-/// when not (what `check` reports, and what `compare` maps an event for).
-pub(crate) fn holds(
-    scenario: &Scenario,
-    who: crate::onchain::Who,
-    commitment: u64,
-    refund: channel::Refund,
-) -> Result<(), String> {
-    check_design_allows(scenario, who, commitment, refund)
-}
-
-/// What the design lets `who` broadcast: the one place here that reads the design's closed
-/// `Refund` and `Signing` modes (kept as it was, to be replaced by asking the design).
-fn check_design_allows(
-    scenario: &Scenario,
-    who: crate::onchain::Who,
-    commitment: u64,
-    refund: channel::Refund,
-) -> Result<(), String> {
-    use crate::onchain::Who;
-    let design = scenario.design.name();
-    let name = if who == Who::Payer { &scenario.payer } else { &scenario.payee };
-    match (commitment, who, refund, scenario.design.signing()) {
-        (0, _, channel::Refund::None, _) => Err(format!("the {design} design has no refund (state 0)")),
-        (0, Who::Payee, _, _) => Err(format!(
-            "{name} holds no complete refund in the {design} design: only {} can sign it complete",
-            scenario.payer
-        )),
-        (k, Who::Payer, _, channel::Signing::PayerOnly) if k > 0 => Err(format!(
-            "{name} holds no complete commitment in the {design} design: she signs each one alone and only {} can \
-                 complete it; she can broadcast only the refund (commitment = 0)",
-            scenario.payee
-        )),
-        _ => Ok(()),
-    }
+/// when not (what `check` reports, and what `compare` maps an event for). The design answers.
+pub(crate) fn holds(scenario: &Scenario, who: crate::channel::Who, commitment: u64) -> Result<(), String> {
+    scenario.design.can_broadcast(who, commitment, (&scenario.payer, &scenario.payee))
 }
