@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::docs;
 use crate::{Error, RunOptions};
@@ -176,7 +176,7 @@ pub fn default_threads() -> usize {
 }
 
 fn parse_fee_rate(s: &str) -> Result<bitcoin::FeeRate, String> {
-    crate::scenario::parse_fee_rate(s)
+    crate::units::parse_fee_rate(s)
 }
 
 /// Runs the command line and returns the process exit code.
@@ -261,15 +261,15 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             Ok(0)
         }
         Command::Completions { shell } => {
-            docs::print(&docs::completion_script(shell))?;
+            docs::print(&docs::completion_script(shell, Cli::command()))?;
             Ok(0)
         }
         Command::Man { out: None } => {
-            docs::print(&docs::man_pages().into_iter().flat_map(|p| p.roff).collect::<Vec<u8>>())?;
+            docs::print(&docs::man_pages(Cli::command()).into_iter().flat_map(|p| p.roff).collect::<Vec<u8>>())?;
             Ok(0)
         }
         Command::Man { out: Some(dir) } => {
-            for page in docs::write_man_pages(&dir)? {
+            for page in docs::write_man_pages(&dir, Cli::command())? {
                 println!("{}", page.display());
             }
             Ok(0)

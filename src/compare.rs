@@ -376,7 +376,7 @@ pub fn compare(path: &Path, out: &Path, force: bool, threads: usize) -> Result<C
             payee_name: &scenario.payee,
             designs: bars,
             sat_per_unit: scenario.sat_per_unit(),
-            unit_name: crate::scenario::unit_name(scenario.unit),
+            unit_name: crate::units::unit_name(scenario.unit),
         },
         &dir.join("compare.png"),
         &dir.join("compare.svg"),

@@ -29,13 +29,15 @@ pub mod party;
 pub mod rules;
 pub mod run;
 pub mod scenario;
+pub mod seed;
 pub mod sweep;
+pub mod units;
 
 use std::path::PathBuf;
 
 use crate::engine::EngineError;
 use crate::output::OutputError;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::ScenarioError;
 
 /// Any failure of a paychan command.
 #[derive(Debug, thiserror::Error)]
@@ -92,28 +94,5 @@ impl Error {
     }
 }
 
-/// Warnings about a valid scenario, one sentence each.
-pub fn warnings(scenario: &Scenario) -> Vec<String> {
-    let mut w = Vec::new();
-    let rate = scenario.fee_rate;
-    if rate == bitcoin::FeeRate::ZERO {
-        w.push(
-            "fee_rate is 0: the amounts are exact, as in the book, but no Bitcoin node relays these transactions \
-             (Bitcoin Core's minimum relay fee is 1 sat/vB, 0.1 sat/vB from v29.1)"
-                .to_string(),
-        );
-    } else if rate < scenario::MIN_RELAY_FEE_RATE {
-        w.push(format!(
-            "fee_rate {} is below 1 sat/vB: only Bitcoin Core v29.1 or later relays it (its minimum is 0.1 sat/vB)",
-            scenario::format_fee_rate(rate)
-        ));
-    } else if rate > scenario::HIGH_FEE_RATE {
-        w.push(format!(
-            "fee_rate {} is above 10,000 sat/vB, Bitcoin Core's -maxfeerate: sendrawtransaction would refuse it",
-            scenario::format_fee_rate(rate)
-        ));
-    }
-    w
-}
-
 pub use run::{run, run_scenario, RunOptions, RunOutcome};
+pub use scenario::warnings;

@@ -87,7 +87,7 @@ pub fn policy(tx: &Transaction, spent: Amount, min_rate: FeeRate) -> Result<(), 
                 "fee of {} sat over {} vB is below {}",
                 fee.to_sat(),
                 tx.vsize(),
-                crate::scenario::format_fee_rate(min_rate)
+                crate::units::format_fee_rate(min_rate)
             ),
         ));
     }

@@ -21,40 +21,7 @@ use crate::party::SignedCommitment;
 use crate::scenario::{self, Scenario};
 use crate::Error;
 
-/// Something a run writes as it goes: told of the opened channel, of every commitment in order,
-/// and of the end.
-pub trait Writer: Send {
-    /// The channel is open; no commitment yet.
-    ///
-    /// # Errors
-    ///
-    /// [`OutputError`] when the writer cannot write.
-    fn opened(&mut self, _channel: &Channel) -> Result<(), OutputError> {
-        Ok(())
-    }
-
-    /// Commitment `c`, paid for by `tick`, is signed by both parties.
-    ///
-    /// # Errors
-    ///
-    /// [`OutputError`] when the writer cannot write; the run stops there.
-    fn commitment(&mut self, tick: &Tick, c: &SignedCommitment) -> Result<(), OutputError>;
-
-    /// The run is over: write what needs all of it.
-    ///
-    /// # Errors
-    ///
-    /// [`OutputError`] when the writer cannot write.
-    fn finish(self: Box<Self>, _report: &RunReport) -> Result<(), OutputError> {
-        Ok(())
-    }
-
-    /// Whether [`Writer::finish`] reads what the other writers' `finish` writes, and so must run
-    /// after all of them (the others may finish at the same time, on several threads).
-    fn finishes_last(&self) -> bool {
-        false
-    }
-}
+pub use crate::output::Writer;
 
 /// What a completed run produced.
 #[derive(Debug)]
@@ -399,5 +366,33 @@ impl Writer for Charts {
             payment()?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::Path;
+
+    use super::*;
+    use crate::output::report;
+
+    /// The page whose steps are written from where they were kept (no `<` in the data) is the
+    /// page made whole in memory first, with and without the chain's section; and nothing after
+    /// the data could be taken for the page's footer.
+    #[test]
+    fn the_page_written_in_parts_is_the_page_made_whole() {
+        assert!(!report::PAGE_END.contains("<footer>"));
+        for scenario in ["scenarios/emma-fabian.toml", "scenarios/cheating/revocable-emma-cheats.toml"] {
+            let out = tempfile::tempdir().unwrap();
+            let options = RunOptions::files_only(out.path().to_path_buf(), 1);
+            let dir = run(Path::new(scenario), &options).unwrap().dir;
+            let page = fs::read(dir.join("report.html")).unwrap();
+            let mut steps = report::steps_from_files(&dir).unwrap();
+            assert!(!steps.markup, "{scenario}");
+            steps.markup = true;
+            report::write_page(&dir, &steps).unwrap();
+            assert!(fs::read(dir.join("report.html")).unwrap() == page, "{scenario}");
+        }
     }
 }

@@ -84,7 +84,7 @@ fn every_completion_script_knows_every_subcommand_and_option() {
     let spec = spec();
     let mut missing = Vec::new();
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
-        let script = String::from_utf8(completion_script(shell)).expect("scripts are UTF-8");
+        let script = String::from_utf8(completion_script(shell, Cli::command())).expect("scripts are UTF-8");
         for (sub, opts) in &spec.subcommands {
             let marker = subcommand_marker(shell, sub);
             if !script.contains(&marker) {
@@ -113,7 +113,7 @@ fn every_completion_script_knows_every_subcommand_and_option() {
 fn the_bash_script_is_valid_bash() {
     let script = paychan(&["completions", "bash"]);
     assert!(script.status.success());
-    assert_eq!(script.stdout, completion_script(Shell::Bash), "the binary prints the library's script");
+    assert_eq!(script.stdout, completion_script(Shell::Bash, Cli::command()), "the binary prints the library's script");
     let mut bash =
         Command::new("bash").arg("-n").stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("bash is installed");
     std::io::Write::write_all(&mut bash.stdin.take().unwrap(), &script.stdout).unwrap();
@@ -180,7 +180,7 @@ fn man_out_writes_one_page_per_subcommand() {
     expected.push("paychan.1".to_string());
     expected.sort();
     assert_eq!(written, expected);
-    for page in man_pages() {
+    for page in man_pages(Cli::command()) {
         assert_eq!(std::fs::read(target.join(&page.file_name)).unwrap(), page.roff, "{}", page.file_name);
     }
     // Into a path that cannot be a folder: exit 1 with the path named.
@@ -189,4 +189,14 @@ fn man_out_writes_one_page_per_subcommand() {
     let o = paychan(&["man", "--out", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("error: cannot write {}", file.display())));
+}
+
+#[test]
+fn every_subcommand_has_its_own_man_page() {
+    let names: Vec<String> = man_pages(Cli::command()).into_iter().map(|p| p.file_name).collect();
+    let mut expected = vec!["paychan.1".to_string()];
+    expected.extend(
+        Cli::command().get_subcommands().filter(|s| !s.is_hide_set()).map(|s| format!("paychan-{}.1", s.get_name())),
+    );
+    assert_eq!(names, expected);
 }

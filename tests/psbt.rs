@@ -40,7 +40,7 @@ fn the_payee_completes_the_payer_signed_psbt_into_the_logged_transaction() {
         assert_eq!(p.inputs[0].partial_sigs.len(), 1, "only Emma's signature");
         assert!(p.inputs[0].witness_utxo.is_some() && p.inputs[0].witness_script.is_some());
         assert_eq!(psbt::finalize(&mut p.clone()), Err(PsbtError::Incomplete(1)));
-        psbt::countersign(&mut p, &fabian).unwrap();
+        paychan::party::psbt::countersign(&mut p, &fabian).unwrap();
         psbt::finalize(&mut p).unwrap();
         let t = psbt::extract(p);
         assert_eq!(serialize_hex(&t), row.tx_hex, "commitment #{seq}");
@@ -66,16 +66,19 @@ fn the_payee_refuses_a_psbt_with_a_bad_payer_signature() {
     let mut other = good.clone();
     other.unsigned_tx.output[1].value = bitcoin::Amount::from_sat(2_000);
     other.unsigned_tx.output[0].value = bitcoin::Amount::from_sat(3_600_000 - 2_000 - 169);
-    assert!(matches!(psbt::countersign(&mut other, &fabian), Err(PsbtError::BadSignature(_))));
+    assert!(matches!(paychan::party::psbt::countersign(&mut other, &fabian), Err(PsbtError::BadSignature(_))));
 
     // A PSBT without the funding output cannot be checked, so it is not signed.
     let mut bare = good.clone();
     bare.inputs[0].witness_utxo = None;
-    assert_eq!(psbt::countersign(&mut bare, &fabian), Err(PsbtError::Missing("witness_utxo")));
+    assert_eq!(paychan::party::psbt::countersign(&mut bare, &fabian), Err(PsbtError::Missing("witness_utxo")));
 
     // Someone else's key is refused.
     let stranger = Signer::new(KeyChain::new(15).secret_key(Role::PayeeFunding));
-    assert!(matches!(psbt::countersign(&mut good.clone(), &stranger), Err(PsbtError::NotOurChannel(_))));
+    assert!(matches!(
+        paychan::party::psbt::countersign(&mut good.clone(), &stranger),
+        Err(PsbtError::NotOurChannel(_))
+    ));
 }
 
 #[test]

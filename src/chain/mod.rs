@@ -178,7 +178,7 @@ pub enum Rejection {
         rate_of(*.fee, *.vsize),
         group(.fee.to_sat()),
         group(*.vsize as u64),
-        crate::scenario::format_fee_rate(*.min)
+        crate::units::format_fee_rate(*.min)
     )]
     FeeRate {
         /// The fee paid.
@@ -326,7 +326,7 @@ fn scripts(tx: &Transaction, txouts: &[&TxOut]) -> Result<(), Rejection> {
 
 /// `n` with thousands separators: 804319 → "804,319".
 fn group(n: u64) -> String {
-    crate::scenario::thousands(n)
+    crate::units::thousands(n)
 }
 
 /// fee / vsize in sat/vB, truncated to three decimals (so it never prints as the minimum it fails).

@@ -3,7 +3,7 @@
 //! "This transaction is only partially signed — it needs two signatures (2-of-2), but only has
 //! Emma's." Bitcoin's standard form for that moment is the partially signed Bitcoin transaction.
 //! [`payer_signed`] writes the PSBT Emma sends Fabian: the unsigned commitment, the funding output
-//! it spends (`witness_utxo`), the witness script and her partial signature. [`countersign`] is
+//! it spends (`witness_utxo`), the witness script and her partial signature. [`crate::party::psbt::countersign`] is
 //! Fabian's side working from that PSBT alone: it checks the script and Emma's signature against
 //! the BIP-0143 sighash it computes itself, then adds his own. [`finalize`] builds the witness in
 //! the script's key order (rust-bitcoin 0.32 has no finalizer), and the extracted transaction is
@@ -18,7 +18,6 @@ use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{ecdsa, Amount, ScriptBuf, Transaction, TxOut, Witness};
 
 use crate::channel::{self, ChannelParams};
-use crate::party::Signer;
 
 /// Which commitments get PSBT files: `all`, or a list such as `1,600`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,34 +162,16 @@ fn spent(psbt: &Psbt) -> Result<(Amount, ScriptBuf), PsbtError> {
     Ok((utxo.value, script))
 }
 
-/// The payee's side, from the PSBT alone: checks the script, the spent output and every partial
-/// signature present against the BIP-0143 sighash, then adds `payee`'s signature.
+/// The spent output's amount, its witness script and the script's two keys, checked against
+/// each other from the PSBT alone: what a signer must know before it signs ([`crate::party::psbt`]).
 ///
 /// # Errors
 ///
-/// [`PsbtError`] when a field is missing, the script is not a 2-of-2 holding the payee's key, or
-/// a partial signature does not verify. Nothing is signed then.
-pub fn countersign(psbt: &mut Psbt, payee: &Signer) -> Result<(), PsbtError> {
+/// [`PsbtError`] when a field is missing or the script is not the 2-of-2 the output pays.
+pub fn spent_2_of_2(psbt: &Psbt) -> Result<(Amount, ScriptBuf, [PublicKey; 2]), PsbtError> {
     let (amount, script) = spent(psbt)?;
     let keys = script_keys(&script)?;
-    let ours = payee.public_key();
-    if !keys.contains(&ours) {
-        return Err(PsbtError::NotOurChannel(ours));
-    }
-    let partial = &psbt.inputs[0].partial_sigs;
-    let sig = payee.sign_p2wsh_input_if(&psbt.unsigned_tx, 0, &script, amount, |signer, msg| {
-        for (key, sig) in partial {
-            if !keys.contains(&key.inner)
-                || sig.sighash_type != EcdsaSighashType::All
-                || !signer.verify(msg, &sig.signature, &key.inner)
-            {
-                return Err(PsbtError::BadSignature(key.inner));
-            }
-        }
-        Ok(())
-    })?;
-    psbt.inputs[0].partial_sigs.insert(bitcoin::PublicKey::new(ours), ecdsa::Signature::sighash_all(sig));
-    Ok(())
+    Ok((amount, script, keys))
 }
 
 /// Builds the final witness (the CHECKMULTISIG dummy, the signatures in the script's key order,
@@ -199,7 +180,7 @@ pub fn countersign(psbt: &mut Psbt, payee: &Signer) -> Result<(), PsbtError> {
 ///
 /// # Errors
 ///
-/// [`PsbtError::Incomplete`] without both signatures; others as [`countersign`].
+/// [`PsbtError::Incomplete`] without both signatures; others as [`spent_2_of_2`].
 pub fn finalize(psbt: &mut Psbt) -> Result<(), PsbtError> {
     let (_, script) = spent(psbt)?;
     let [a, b] = script_keys(&script)?;

@@ -30,7 +30,7 @@ use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_
 use super::naive::Naive;
 use super::{ChannelParams, CommitmentWords, Design, Refund, Settings, Signing, Split};
 use crate::channel::Who;
-use crate::scenario::thousands;
+use crate::units::thousands;
 
 /// The default `to_self_delay`: 1,000 blocks, about a week.
 pub const DEFAULT_TO_SELF_DELAY: u32 = 1_000;

@@ -18,7 +18,7 @@ use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
 use super::naive::{commitment, write_commitment};
 use super::timelocked::LOCKED;
 use super::{ChannelParams, Design, Refund, Settings, Signing, Split};
-use crate::scenario::thousands;
+use crate::units::thousands;
 
 /// The Spilman channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
 use super::builders::{funding_witness_script, multisig_witness};
 use super::naive::{commitment, write_commitment, Naive};
 use super::{ChannelParams, Design, Refund, Settings, Split};
-use crate::scenario::thousands;
+use crate::units::thousands;
 
 /// A locked input's sequence: not final, so the lock time counts, and with BIP-0068's disable
 /// bit set, so no relative lock applies.

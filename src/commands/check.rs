@@ -3,110 +3,17 @@
 //! A student who mistypes a rate should learn it before a thousand transactions are signed, and
 //! an analyst sweeping scenarios wants to know which ones exhaust their channel. The balances of
 //! every commitment follow from the scenario alone, so the plan walks the same
-//! [`Ledger`] the engine signs from, and reports the count, the final
+//! [`crate::scenario::ledger::Ledger`] the engine signs from, and reports the count, the final
 //! split, exhaustion and the outputs that will be trimmed as dust. The tests check that a real run
 //! produces exactly this plan.
 
 use bitcoin::Amount;
 
-use crate::channel::{self, Split};
-use crate::engine::{Ledger, Tick};
 use crate::scenario::{format_amount, format_fee_rate, Scenario};
 
-/// What a run of a scenario will do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    /// Commitments that will be signed.
-    pub commitments: u64,
-    /// Seconds of video paid for.
-    pub elapsed_s: u64,
-    /// Scenario clock at the settlement.
-    pub settled_at_s: u64,
-    /// The settlement's split.
-    pub settlement: Split,
-    /// The interval that cannot be paid, when the channel runs out.
-    pub exhausted: Option<Tick>,
-    /// Commitments whose payee output is below dust and left out.
-    pub payee_trimmed: u64,
-    /// Commitments whose payer output is below dust and left out.
-    pub payer_trimmed: u64,
-    /// The funding transaction's fee.
-    pub funding_fee: Amount,
-    /// Change back to the payer's wallet (zero when it would be dust).
-    pub change: Amount,
-}
+pub use crate::scenario::plan::Plan;
 
 impl Plan {
-    /// Plans `scenario`.
-    pub fn of(scenario: &Scenario) -> Plan {
-        let fee_with_change = channel::funding_fee(scenario.fee_rate, true).unwrap_or(Amount::MAX);
-        let left = scenario.wallet.checked_sub(scenario.capacity).unwrap_or(Amount::ZERO);
-        let (funding_fee, change) = match left.checked_sub(fee_with_change) {
-            Some(change) if change >= channel::P2WPKH_DUST => (fee_with_change, change),
-            _ => (left, Amount::ZERO),
-        };
-        let initial = channel::split(&*scenario.design, scenario.capacity, scenario.fee_rate, Amount::ZERO);
-        let mut plan = Plan {
-            commitments: 0,
-            elapsed_s: 0,
-            settled_at_s: scenario.total_duration_s(),
-            settlement: initial.unwrap_or(Split {
-                paid: Amount::ZERO,
-                payer: scenario.capacity,
-                payee: Amount::ZERO,
-                fee: Amount::ZERO,
-                trimmed: Amount::ZERO,
-                payer_trimmed: false,
-                payee_trimmed: true,
-            }),
-            exhausted: None,
-            payee_trimmed: 0,
-            payer_trimmed: 0,
-            funding_fee,
-            change,
-        };
-        // Events stop the video early: plan what is actually streamed.
-        let cut;
-        let scenario = if scenario.stream_end_s() < scenario.total_duration_s() {
-            cut = scenario.cut_at(scenario.stream_end_s());
-            plan.settled_at_s = cut.total_duration_s();
-            &cut
-        } else {
-            scenario
-        };
-        let mut ledger = Ledger::new(scenario);
-        for entry in ledger.by_ref() {
-            plan.commitments += 1;
-            plan.elapsed_s = entry.tick.elapsed_s;
-            plan.payee_trimmed += u64::from(entry.split.payee_trimmed);
-            plan.payer_trimmed += u64::from(entry.split.payer_trimmed);
-            plan.settlement = entry.split;
-        }
-        if let Some(e) = ledger.exhausted() {
-            plan.exhausted = Some(e.tick);
-            plan.settled_at_s = e.clock_s;
-        }
-        plan
-    }
-
-    /// Warnings a careful user wants before running: trimmed outputs, exhaustion.
-    pub fn warnings(&self, scenario: &Scenario) -> Vec<String> {
-        let mut w = crate::warnings(scenario);
-        if self.payee_trimmed > 0 {
-            w.push(format!(
-                "{} commitment(s) pay {} less than the 294-sat dust limit: that output is left out and its value goes to the fee",
-                self.payee_trimmed, scenario.payee
-            ));
-        }
-        if self.payer_trimmed > 0 {
-            w.push(format!(
-                "{} commitment(s) leave {} less than the 294-sat dust limit: that refund is left out and its value goes to the fee",
-                self.payer_trimmed, scenario.payer
-            ));
-        }
-        w
-    }
-
     /// The plan in words, as `paychan check` prints it.
     pub fn describe(&self, scenario: &Scenario) -> String {
         let unit = scenario.unit;
@@ -180,9 +87,9 @@ impl Plan {
              at height {}\n",
             scenario.design.name(),
             scenario.design.about(),
-            crate::scenario::thousands(u64::from(clock.start_height)),
+            crate::units::thousands(u64::from(clock.start_height)),
             clock.block_interval_s,
-            crate::scenario::thousands(u64::from(end_height)),
+            crate::units::thousands(u64::from(end_height)),
         );
         for line in scenario.design.explain(self.commitments, end_height, (&scenario.payer, &scenario.payee)) {
             out += &format!("  {line}\n");

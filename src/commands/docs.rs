@@ -2,20 +2,18 @@
 //! to know about paychan, generated from the definitions the program itself runs on.
 //!
 //! Nothing here is written by hand, so nothing here can go stale: the completion scripts
-//! (`clap_complete`) and the manual pages (`clap_mangen`) come from the clap [`Cli`] that parses
-//! the command line, and the JSON Schemas (`schemars`) come from the serde types that read a
-//! scenario file (`scenario::raw`) and write `summary.json` ([`Summary`]). The schemas are also
-//! shipped in `schema/`, where `tests/schema.rs` checks them byte for byte against these
-//! functions. This module is kept apart from `cli` so that `cli` stays a thin dispatcher.
+//! (`clap_complete`) and the manual pages (`clap_mangen`) come from the clap command that parses
+//! the command line (`crate::cli::Cli::command()`, handed in), and the JSON Schemas (`schemars`)
+//! come from the serde types that read a scenario file (`scenario::raw`) and write `summary.json`
+//! ([`Summary`]). The schemas are also shipped in `schema/`, where `tests/schema.rs` checks them
+//! byte for byte against these functions. This module is kept apart from `cli` so that `cli` stays a thin dispatcher.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
 use schemars::generate::SchemaSettings;
 use schemars::Schema;
 
-use crate::cli::Cli;
 use crate::output::Summary;
 use crate::scenario::raw::RawScenario;
 
@@ -72,10 +70,11 @@ impl SchemaKind {
     }
 }
 
-/// The completion script for `shell`, for the whole command line (every subcommand and option).
-pub fn completion_script(shell: Shell) -> Vec<u8> {
+/// The completion script for `shell`, for the whole command line `cli` (every subcommand and
+/// option; [`crate::cli`] passes its `Cli::command()`).
+pub fn completion_script(shell: Shell, mut cli: clap::Command) -> Vec<u8> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut script);
+    clap_complete::generate(shell, &mut cli, BIN, &mut script);
     script
 }
 
@@ -88,9 +87,9 @@ pub struct ManPage {
     pub roff: Vec<u8>,
 }
 
-/// The manual pages: `paychan.1` first, then one per subcommand (`paychan-run.1`, …), as
-/// `clap_mangen::generate_to` names them.
-pub fn man_pages() -> Vec<ManPage> {
+/// The manual pages of the command line `cli`: `paychan.1` first, then one per subcommand
+/// (`paychan-run.1`, …), as `clap_mangen::generate_to` names them.
+pub fn man_pages(cli: clap::Command) -> Vec<ManPage> {
     fn collect(cmd: &clap::Command, pages: &mut Vec<ManPage>) {
         let man = clap_mangen::Man::new(cmd.clone());
         let mut roff = Vec::new();
@@ -101,21 +100,22 @@ pub fn man_pages() -> Vec<ManPage> {
         }
     }
     // Built, so that subcommands carry their display names ("paychan-run"); no `help` subcommand.
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = cli.disable_help_subcommand(true);
     cmd.build();
     let mut pages = Vec::new();
     collect(&cmd, &mut pages);
     pages
 }
 
-/// Writes every page of [`man_pages`] into `dir` (created if missing) and returns their paths.
+/// Writes every page of [`man_pages`] of `cli` into `dir` (created if missing) and returns their
+/// paths.
 ///
 /// # Errors
 ///
 /// [`DocsError`] naming the folder or page that could not be written.
-pub fn write_man_pages(dir: &Path) -> Result<Vec<PathBuf>, DocsError> {
+pub fn write_man_pages(dir: &Path, cli: clap::Command) -> Result<Vec<PathBuf>, DocsError> {
     std::fs::create_dir_all(dir).map_err(|source| DocsError { path: dir.to_path_buf(), source })?;
-    man_pages()
+    man_pages(cli)
         .into_iter()
         .map(|page| {
             let path = dir.join(&page.file_name);
@@ -193,23 +193,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_subcommand_has_its_own_man_page() {
-        let names: Vec<String> = man_pages().into_iter().map(|p| p.file_name).collect();
-        let mut expected = vec!["paychan.1".to_string()];
-        expected.extend(
-            Cli::command()
-                .get_subcommands()
-                .filter(|s| !s.is_hide_set())
-                .map(|s| format!("paychan-{}.1", s.get_name())),
-        );
-        assert_eq!(names, expected);
-    }
-
-    #[test]
     fn the_scenario_schema_offers_no_null() {
         let text = schema_text(SchemaKind::Scenario);
         assert!(!text.contains("\"null\""), "{text}");
         // The summary's `exhausted` is written as null when the channel did not run out.
         assert!(schema_text(SchemaKind::Summary).contains("\"null\""));
+    }
+
+    /// The schema's examples (what an editor offers) and the error messages' examples (what a
+    /// user is told to write) are kept in two places; this keeps them saying the same thing.
+    #[test]
+    fn the_schemas_examples_are_the_error_messages_examples() {
+        let schema = serde_json::to_value(schema(SchemaKind::Scenario)).unwrap();
+        let top = schema["properties"].as_object().unwrap();
+        let segment = schema["definitions"]["Segment"]["properties"].as_object().unwrap();
+        let event = schema["definitions"]["Event"]["properties"].as_object().unwrap();
+        let audience = schema["definitions"]["Audience"]["properties"].as_object().unwrap();
+        let arrivals = schema["definitions"]["Arrivals"]["properties"].as_object().unwrap();
+        // Tables have no one-line example in the schema; their errors describe them in words.
+        let tables = ["segment", "event", "audience", "arrivals"];
+        let mut checked = 0;
+        let all = top.iter().chain(segment).chain(event).chain(audience).chain(arrivals);
+        for (field, property) in all {
+            let Some(value) = property["examples"].get(0) else {
+                assert!(tables.contains(&field.as_str()), "{field} has no example in the schema");
+                continue;
+            };
+            assert_eq!(
+                crate::scenario::validate::example(field),
+                Some(format!("{field} = {value}").as_str()),
+                "{field}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, top.len() - 3 + segment.len() + event.len() + audience.len() - 1 + arrivals.len());
     }
 }

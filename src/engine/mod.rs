@@ -9,8 +9,6 @@
 //! memory. It stops when the schedule ends (Emma presses stop) or when the channel cannot pay the
 //! next interval, and then settles the final state.
 
-pub mod ledger;
-
 use bitcoin::Amount;
 use rayon::prelude::*;
 
@@ -20,7 +18,7 @@ use crate::party::{Payee, Payer, ProtocolError, SignedCommitment, Terms};
 use crate::scenario::Scenario;
 
 pub use crate::channel::Channel;
-pub use ledger::{schedule, Entry, Exhaustion, Ledger, Tick};
+pub use crate::scenario::ledger::{schedule, Entry, Exhaustion, Ledger, Tick};
 
 /// What a run did, for the summary.
 #[derive(Debug, Clone, PartialEq, Eq)]

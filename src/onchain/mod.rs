@@ -10,10 +10,9 @@
 //! [`crate::chain::Chain::submit`]; the run ends when nothing more can happen, and the
 //! [`Outcome`] compares what each party is owed with what confirmed outputs paid its keys.
 
-pub mod events;
 pub mod outcome;
 pub mod strategy;
 
-pub use events::{At, ChainClock, Does, Event, Who};
+pub use crate::scenario::events::{At, ChainClock, Does, Event, Who};
 pub use outcome::{Outcome, PartyOutcome};
 pub use strategy::{play, Broadcast, ChainRun, Kind, Status};

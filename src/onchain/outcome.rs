@@ -7,10 +7,10 @@
 
 use bitcoin::{Amount, ScriptBuf};
 
-use super::events::Who;
 use super::strategy::{Broadcast, Kind, Status};
 use crate::chain::Chain;
 use crate::channel::Channel;
+use crate::channel::Who;
 use crate::party::SignedCommitment;
 use crate::scenario::Scenario;
 
@@ -73,14 +73,14 @@ impl Outcome {
             None => (None, None, None),
         };
         let name = |w: Who| if w == Who::Payer { &scenario.payer } else { &scenario.payee };
-        let sat = |a: Amount| format!("{} sat", crate::scenario::thousands(a.to_sat()));
+        let sat = |a: Amount| format!("{} sat", crate::units::thousands(a.to_sat()));
         let verdict = match (closed_by, closed_with, closed_at_height) {
             (Some(by), Some(kind), Some(h)) => {
                 let what = format!(
                     "{}'s {} confirmed at height {}",
                     name(by),
                     kind.describe().trim_start_matches("the "),
-                    crate::scenario::thousands(u64::from(h))
+                    crate::units::thousands(u64::from(h))
                 );
                 let short = |w: Who, o: &PartyOutcome| {
                     format!("{} received {} of the {} owed", name(w), sat(o.received), sat(o.owed))

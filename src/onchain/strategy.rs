@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 
 use bitcoin::{FeeRate, Transaction, TxOut, Txid};
 
-use super::events::{ChainClock, Does, Who};
 use super::outcome::Outcome;
 use crate::chain::{Chain, Rejection};
 use crate::channel::Channel;
 use crate::party::{Payee, Payer, SignedCommitment};
+use crate::scenario::events::{ChainClock, Does, Who};
 use crate::scenario::Scenario;
 
 /// What a broadcast transaction is.
@@ -245,7 +245,7 @@ impl Driver<'_> {
 }
 
 fn group(n: impl Into<u64>) -> String {
-    crate::scenario::thousands(n.into())
+    crate::units::thousands(n.into())
 }
 
 /// What a careful party broadcasts when it closes alone: its latest complete state, or else the

@@ -190,7 +190,7 @@ pub fn chain_json(scenario: &Scenario, run: &ChainRun) -> (ChainJson, OutcomeJso
 
 /// The on-chain story in lines, for the printed summary and the narration.
 pub fn story(scenario: &Scenario, run: &ChainRun) -> Vec<String> {
-    let g = |n: u64| crate::scenario::thousands(n);
+    let g = |n: u64| crate::units::thousands(n);
     let mut lines: Vec<String> = run
         .notes
         .iter()
@@ -215,8 +215,8 @@ pub fn human_chain(scenario: &Scenario, run: &ChainRun) -> String {
     let mut out = format!(
         "  chain    design {}, blocks {} to {}; chain.csv lists {} transactions\n",
         scenario.design.name(),
-        crate::scenario::thousands(u64::from(run.clock.start_height)),
-        crate::scenario::thousands(u64::from(run.end_height)),
+        crate::units::thousands(u64::from(run.clock.start_height)),
+        crate::units::thousands(u64::from(run.end_height)),
         run.broadcasts.len()
     );
     for line in story(scenario, run) {

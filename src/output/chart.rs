@@ -1525,11 +1525,11 @@ fn payment_chart(input: &ChartInput<'_>) -> Result<Vec<Shape>, String> {
 
 /// `n` with a comma between groups of three digits: "3,600,000".
 pub(crate) fn group(n: u64) -> String {
-    crate::scenario::thousands(n)
+    crate::units::thousands(n)
 }
 
 pub(crate) fn number(sat: u64, sat_per_unit: u64) -> String {
-    crate::scenario::decimal(sat, sat_per_unit, true)
+    crate::units::decimal(sat, sat_per_unit, true)
 }
 
 /// "29.99831 mBTC".

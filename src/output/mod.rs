@@ -18,10 +18,12 @@ pub mod report;
 pub mod report_chain;
 pub mod series;
 pub mod summary;
+mod writer;
 
 pub use log::{CommitmentLog, LogRow, LOG_COLUMNS};
 pub use psbt::write_psbts;
 pub use summary::{human_summary, network_name, write_summary, Summary};
+pub use writer::Writer;
 
 use std::fs;
 use std::io;

@@ -11,9 +11,9 @@ use std::io::{self, Write};
 
 use bitcoin::{Address, Amount};
 
-use crate::commands::check::Plan;
 use crate::engine::{Channel, RunReport, Tick};
 use crate::party::SignedCommitment;
+use crate::scenario::plan::Plan;
 use crate::scenario::{format_amount, Scenario};
 
 /// Commitments told one by one at the start and at the end.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::Writer;
 use crate::channel::Channel;
 use crate::engine::{self, RunReport, Tick};
 use crate::onchain::strategy::States;
@@ -13,7 +14,6 @@ use crate::onchain::{play, ChainRun, Does};
 use crate::output::summary::{summary_of, Summary};
 use crate::output::OutputError;
 use crate::party::{Payee, Payer, SignedCommitment};
-use crate::run::Writer;
 use crate::scenario::Scenario;
 
 /// Where the chain run is left for the writers after it and for the caller.
@@ -134,7 +134,7 @@ impl Writer for OnchainWriter {
                 payee: (run.outcome.payee.owed.to_sat(), run.outcome.payee.received.to_sat()),
                 verdict: &run.outcome.verdict,
                 sat_per_unit: self.scenario.sat_per_unit(),
-                unit_name: crate::scenario::unit_name(self.scenario.unit),
+                unit_name: crate::units::unit_name(self.scenario.unit),
             },
             &self.dir.join("outcome.png"),
             &self.dir.join("outcome.svg"),

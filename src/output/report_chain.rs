@@ -15,7 +15,7 @@ fn esc(s: &str) -> String {
 }
 
 fn group(n: u64) -> String {
-    crate::scenario::thousands(n)
+    crate::units::thousands(n)
 }
 
 /// The section's HTML, or an empty string for a run without a chain (or without its files).

@@ -6,10 +6,9 @@
 //! adding a role later never shifts the keys of the others. Because anyone who reads a scenario
 //! can repeat this derivation, these keys are public knowledge: that is why mainnet is refused.
 
-use bitcoin::hashes::{sha256, Hash, HashEngine};
 use bitcoin::secp256k1::SecretKey;
 use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::RngCore;
 
 /// What a derived secret is for; its label names the ChaCha stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,14 +77,10 @@ impl KeyChain {
     }
 
     /// The ChaCha20 stream named `label`, keyed like a [`Role`]'s: for streams that are numbered
-    /// rather than listed, such as `audience/viewer/42/watch` (see [`crate::audience`]). A label
+    /// rather than listed, such as `audience/viewer/42/watch` (see [`crate::scenario::audience`]). A label
     /// must never equal a [`Role::label`].
     pub fn labelled(&self, label: &str) -> ChaCha20Rng {
-        let mut engine = sha256::Hash::engine();
-        engine.input(b"paychan/keys/v1");
-        engine.input(&self.seed.to_be_bytes());
-        engine.input(label.as_bytes());
-        ChaCha20Rng::from_seed(sha256::Hash::from_engine(engine).to_byte_array())
+        crate::seed::stream(self.seed, label)
     }
 
     /// The first 32 bytes of `role`'s stream.

@@ -9,6 +9,7 @@
 //! state with the pure builders of [`crate::channel`]; a proposal that differs by one byte is refused.
 
 pub mod keys;
+pub mod psbt;
 mod revocable;
 mod signer;
 

@@ -8,8 +8,11 @@
 //! that names the file, line, column, field and value, and says what would be accepted, so the
 //! rest of the program never sees bad input.
 
+pub mod audience;
+pub mod events;
+pub mod ledger;
+pub mod plan;
 pub(crate) mod raw;
-mod units;
 pub(crate) mod validate;
 
 use std::fmt;
@@ -17,11 +20,11 @@ use std::path::{Path, PathBuf};
 
 use bitcoin::{Amount, Denomination, FeeRate, Network};
 
-use raw::RawScenario;
-pub use units::{
+pub use crate::units::{
     decimal, format_amount, format_fee_rate, format_sat, parse_amount, parse_duration, parse_fee_rate, parse_rate,
     parse_unit, sat_per_unit, thousands, unit_name,
 };
+use raw::RawScenario;
 pub(crate) use validate::{line_col, toml_error};
 use validate::{syntax_error, Validator};
 
@@ -67,12 +70,12 @@ pub struct Scenario {
     /// The unit the capacity was written in; charts and the summary speak in it.
     pub unit: Denomination,
     /// The simulated chain's clock: the funding's height and the block interval.
-    pub chain: crate::onchain::ChainClock,
+    pub chain: events::ChainClock,
     /// Scripted events, in time order; empty: both parties honest.
-    pub events: Vec<crate::onchain::Event>,
+    pub events: Vec<events::Event>,
     /// Fabian's whole audience, when the file has an `[audience]`: then `segments` is empty and
-    /// each viewer's channel is a scenario of its own ([`crate::audience::Viewer::scenario`]).
-    pub audience: Option<std::sync::Arc<crate::audience::Audience>>,
+    /// each viewer's channel is a scenario of its own ([`audience::Viewer::scenario`]).
+    pub audience: Option<std::sync::Arc<audience::Audience>>,
 }
 
 /// One stretch of the rate schedule.
@@ -161,16 +164,16 @@ impl Scenario {
     }
 
     /// As [`Scenario::stream_end_s`] for the events `events`.
-    pub fn stream_end_s_of<'e>(&self, events: impl Iterator<Item = &'e crate::onchain::Event>) -> u64 {
+    pub fn stream_end_s_of<'e>(&self, events: impl Iterator<Item = &'e events::Event>) -> u64 {
         let end = self.total_duration_s();
         events.map(|e| self.event_time_s(e)).min().map_or(end, |t| t.min(end))
     }
 
     /// The scenario time of `event` (a height maps to the time its block is found).
-    pub fn event_time_s(&self, event: &crate::onchain::Event) -> u64 {
+    pub fn event_time_s(&self, event: &events::Event) -> u64 {
         match event.at {
-            crate::onchain::At::Seconds(s) => s,
-            crate::onchain::At::Height(h) => self.chain.time_of(h),
+            events::At::Seconds(s) => s,
+            events::At::Height(h) => self.chain.time_of(h),
         }
     }
 
@@ -270,6 +273,30 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// Warnings about a valid scenario, one sentence each.
+pub fn warnings(scenario: &Scenario) -> Vec<String> {
+    let mut w = Vec::new();
+    let rate = scenario.fee_rate;
+    if rate == bitcoin::FeeRate::ZERO {
+        w.push(
+            "fee_rate is 0: the amounts are exact, as in the book, but no Bitcoin node relays these transactions \
+             (Bitcoin Core's minimum relay fee is 1 sat/vB, 0.1 sat/vB from v29.1)"
+                .to_string(),
+        );
+    } else if rate < MIN_RELAY_FEE_RATE {
+        w.push(format!(
+            "fee_rate {} is below 1 sat/vB: only Bitcoin Core v29.1 or later relays it (its minimum is 0.1 sat/vB)",
+            format_fee_rate(rate)
+        ));
+    } else if rate > HIGH_FEE_RATE {
+        w.push(format!(
+            "fee_rate {} is above 10,000 sat/vB, Bitcoin Core's -maxfeerate: sendrawtransaction would refuse it",
+            format_fee_rate(rate)
+        ));
+    }
+    w
+}
 
 #[cfg(test)]
 mod tests {

@@ -7,12 +7,12 @@ use bitcoin::FeeRate;
 use toml::Spanned;
 
 use super::super::raw::RawAudience;
-use super::super::units::*;
 use super::super::{ScenarioError, MAX_TOTAL_DURATION_S};
 use super::Validator;
-use crate::audience::arrivals::{self, Arrivals, MAX_VIEWERS};
-use crate::audience::distributions::{self, Distribution, Quantity};
 use crate::channel::DesignRef;
+use crate::scenario::audience::arrivals::{self, Arrivals, MAX_VIEWERS};
+use crate::scenario::audience::distributions::{self, Distribution, Quantity};
+use crate::units::*;
 
 impl Validator<'_> {
     /// The smallest capacity a viewer's channel may have: two outputs above dust and the fee.
@@ -35,7 +35,7 @@ impl Validator<'_> {
         raw: &Spanned<RawAudience>,
         least_capacity: u64,
         base_capacity: &Spanned<String>,
-    ) -> Result<crate::audience::Audience, ScenarioError> {
+    ) -> Result<crate::scenario::audience::Audience, ScenarioError> {
         let a = raw.get_ref();
         let period_s = match &a.period {
             None => None,
@@ -62,7 +62,7 @@ impl Validator<'_> {
             }
         };
         let price = self.distribution(&a.price, Quantity::Price, least_capacity)?;
-        Ok(crate::audience::Audience { arrivals, watch, capacity, price, least_capacity })
+        Ok(crate::scenario::audience::Audience { arrivals, watch, capacity, price, least_capacity })
     }
 
     /// How viewers come: a fixed number, or a Poisson process over the period.

@@ -2,10 +2,10 @@
 //! against the plan and the design.
 
 use super::super::raw::RawEvent;
-use super::super::units::*;
 use super::super::{Scenario, ScenarioError};
 use super::Validator;
-use crate::onchain::{At, Does, Event, Who};
+use crate::scenario::events::{At, Does, Event, Who};
+use crate::units::*;
 
 impl Validator<'_> {
     /// The `[[event]]` tables, checked against the plan: the state must exist when the event
@@ -101,10 +101,10 @@ impl Validator<'_> {
     ) -> Result<(), ScenarioError> {
         // The states signed by the time the video stops, and when the channel closes.
         let stop = scenario.stream_end_s_of(events.iter().map(|(ev, _)| ev));
-        let signed = crate::engine::Ledger::new(&scenario.cut_at(stop)).count() as u64;
+        let signed = crate::scenario::ledger::Ledger::new(&scenario.cut_at(stop)).count() as u64;
         let end = scenario.total_duration_s();
         let mut closed_at: Option<u64> = None;
-        let mut gone: Vec<(crate::onchain::Who, u64)> = Vec::new();
+        let mut gone: Vec<(crate::scenario::events::Who, u64)> = Vec::new();
         let name = |w: Who| if w == Who::Payer { &scenario.payer } else { &scenario.payee };
         for (n, (ev, raw_ev)) in events.iter().enumerate() {
             let t = scenario.event_time_s(ev);

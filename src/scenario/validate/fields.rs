@@ -5,19 +5,19 @@ use bitcoin::{Amount, Denomination, FeeRate};
 use toml::Spanned;
 
 use super::super::raw::{RawScenario, RawSegment};
-use super::super::units::*;
 use super::super::{Scenario, ScenarioError, Segment, MAX_TOTAL_DURATION_S};
 use super::Validator;
 use crate::channel::{self, DesignRef};
+use crate::units::*;
 
 impl Validator<'_> {
     /// The design settings and the chain's clock.
     pub(super) fn settings(
         &self,
         raw: &RawScenario,
-    ) -> Result<(channel::Settings, crate::onchain::ChainClock), ScenarioError> {
+    ) -> Result<(channel::Settings, crate::scenario::events::ChainClock), ScenarioError> {
         let mut settings = channel::Settings::default();
-        let mut clock = crate::onchain::ChainClock::default();
+        let mut clock = crate::scenario::events::ChainClock::default();
         let int = |field: &str, v: &Spanned<i64>, min: i64, max: i64, what: &str| {
             let n = *v.get_ref();
             if n < min || n > max {

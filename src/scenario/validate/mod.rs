@@ -17,9 +17,9 @@ use bitcoin::{Amount, Denomination, FeeRate, Network};
 use toml::Spanned;
 
 use super::raw::RawScenario;
-use super::units::*;
 use super::{Scenario, ScenarioError, Segment};
 use crate::channel::{self, DesignRef};
+use crate::units::*;
 
 pub(crate) use events::holds;
 
@@ -134,7 +134,7 @@ impl Validator<'_> {
         capacity: Amount,
         unit: Denomination,
         interval_s: u64,
-    ) -> Result<(Vec<Segment>, Option<std::sync::Arc<crate::audience::Audience>>), ScenarioError> {
+    ) -> Result<(Vec<Segment>, Option<std::sync::Arc<crate::scenario::audience::Audience>>), ScenarioError> {
         Ok(match (&raw.segment, &raw.audience) {
             (Some(segment), None) => (self.segments(segment, capacity, unit, interval_s)?, None),
             (None, Some(audience)) => {
@@ -217,7 +217,7 @@ pub(crate) fn toml_error(
 }
 
 /// A correct line for `field`, to show in errors.
-fn example(field: &str) -> Option<&'static str> {
+pub(crate) fn example(field: &str) -> Option<&'static str> {
     Some(match field {
         "name" => "name = \"emma-fabian\"",
         "design" => "design = \"naive\"",
@@ -261,35 +261,4 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::commands::docs::{schema, SchemaKind};
-
-    /// The schema's examples (what an editor offers) and the error messages' examples (what a
-    /// user is told to write) are kept in two places; this keeps them saying the same thing.
-    #[test]
-    fn the_schemas_examples_are_the_error_messages_examples() {
-        let schema = serde_json::to_value(schema(SchemaKind::Scenario)).unwrap();
-        let top = schema["properties"].as_object().unwrap();
-        let segment = schema["definitions"]["Segment"]["properties"].as_object().unwrap();
-        let event = schema["definitions"]["Event"]["properties"].as_object().unwrap();
-        let audience = schema["definitions"]["Audience"]["properties"].as_object().unwrap();
-        let arrivals = schema["definitions"]["Arrivals"]["properties"].as_object().unwrap();
-        // Tables have no one-line example in the schema; their errors describe them in words.
-        let tables = ["segment", "event", "audience", "arrivals"];
-        let mut checked = 0;
-        let all = top.iter().chain(segment).chain(event).chain(audience).chain(arrivals);
-        for (field, property) in all {
-            let Some(value) = property["examples"].get(0) else {
-                assert!(tables.contains(&field.as_str()), "{field} has no example in the schema");
-                continue;
-            };
-            assert_eq!(example(field), Some(format!("{field} = {value}").as_str()), "{field}");
-            checked += 1;
-        }
-        assert_eq!(checked, top.len() - 3 + segment.len() + event.len() + audience.len() - 1 + arrivals.len());
-    }
 }

@@ -7,8 +7,8 @@
 
 use bitcoin::Amount;
 
+use super::Scenario;
 use crate::channel::{split, DesignRef, Exhausted, Split};
-use crate::scenario::Scenario;
 
 /// One interval of video, paid by one commitment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

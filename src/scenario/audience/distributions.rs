@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rand_chacha::ChaCha20Rng;
 use rand_core::RngCore;
 
-use crate::scenario::{format_amount, parse_amount, parse_duration, parse_rate};
+use crate::units::{format_amount, parse_amount, parse_duration, parse_rate};
 
 /// What a distribution draws: the unit its values are in and how they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
