@@ -3,7 +3,7 @@
 //! The chapter builds towards one table: the same video and the same cheat under the naive
 //! channel, the timelocked one, the Spilman channel and the revocable one, and who ends with what.
 //! [`compare`] runs the scenario's session and events under every registered design
-//! ([`crate::channel::DESIGNS`]), each a full run with its own output folder (so every figure can
+//! ([`crate::party::DESIGNS`]), each a full run with its own output folder (so every figure can
 //! be traced to transactions `paychan verify` accepts), then writes `compare.csv` (one row per
 //! design), a chart of owed against received per party and design, and `compare.html`.
 //!
@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use bitcoin::{Amount, OutPoint};
 use serde::{Deserialize, Serialize};
 
-use crate::channel::{self, Settings, DESIGNS};
+use crate::channel::{self, Settings};
 use crate::onchain::{Does, Event, Status, Who};
 use crate::output::chart::{write_compare_chart, CompareBars, CompareInput};
 use crate::output::{OutputError, Staging};
+use crate::party::DESIGNS;
 use crate::run::{run_scenario, RunOptions};
 use crate::scenario::{thousands, Scenario};
 use crate::Error;
@@ -210,7 +211,8 @@ pub struct Comparison {
 fn variant(scenario: &Scenario, design: &str) -> Result<(Scenario, Vec<String>), String> {
     let mut settings = scenario.design.settings().unwrap_or_default();
     settings.funding_height = scenario.chain.start_height;
-    let made = channel::design(design, &Settings { ..settings }).ok_or_else(|| format!("unknown design {design}"))?;
+    let made =
+        crate::party::design(design, &Settings { ..settings }).ok_or_else(|| format!("unknown design {design}"))?;
     let mut s = scenario.clone();
     s.name = design.to_string();
     s.design = made;

@@ -556,7 +556,7 @@ fn appendix_c_as_a_channel(c: &AppendixC) -> (paychan::channel::ChannelParams, p
         to_self_delay: u32::from(c.params.to_self_delay),
         ..paychan::channel::Settings::default()
     };
-    let design = paychan::channel::design("revocable", &settings).unwrap();
+    let design: paychan::channel::DesignRef = paychan::channel::revocable::make(&settings).into();
     let local_payment = pubkey(get(f, "local_payment_basepoint"));
     let remote_payment = pubkey(get(f, "remote_payment_basepoint"));
     let params = paychan::channel::ChannelParams {
@@ -595,7 +595,7 @@ fn appendix_c_is_reproduced_by_the_revocable_designs_own_builder() {
     // as the design's `lock`.
     let c = appendix_c();
     let (params, split) = appendix_c_as_a_channel(&c);
-    let design = params.design.revocable().expect("the revocable design");
+    let design = paychan::channel::revocable::Revocable::new(&params.design.settings().unwrap());
     let point = bolt3::per_commitment_point(&Secp256k1::new(), &c.per_commitment_secret).unwrap();
     let seq = c.state.commitment_number;
     let version = design.version(&params, paychan::onchain::Who::Payer, seq, &split, &point).unwrap();

@@ -8,7 +8,8 @@ use std::path::Path;
 use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
 use paychan::channel::bolt3;
 use paychan::engine;
-use paychan::party::{ProtocolError, SignedCommitment};
+use paychan::party::revocable::{RevocablePayee, RevocablePayer, Revocation};
+use paychan::party::{Payee, Payer, ProtocolError, SignedCommitment};
 use paychan::scenario::Scenario;
 
 fn scenario(seconds: u64) -> Scenario {
@@ -17,6 +18,16 @@ fn scenario(seconds: u64) -> Scenario {
          design = \"revocable\"\nto_self_delay = 144\n[[segment]]\nrate = \"0.01 mBTC/s\"\nduration = \"{seconds} s\"\n"
     );
     Scenario::from_toml(Path::new("r.toml"), &text).expect("a valid scenario")
+}
+
+/// The payer's revocable material, as her side of the design keeps it.
+fn hers(payer: &Payer) -> &Revocation {
+    payer.side().as_any().downcast_ref::<RevocablePayer>().expect("a revocable payer").revocation()
+}
+
+/// The payee's.
+fn his(payee: &Payee) -> &Revocation {
+    payee.side().as_any().downcast_ref::<RevocablePayee>().expect("a revocable payee").revocation()
 }
 
 fn states(s: &Scenario, threads: usize) -> (Vec<SignedCommitment>, SignedCommitment) {
@@ -51,7 +62,7 @@ fn each_state_is_two_versions_and_each_revocation_lands_in_the_compact_store() {
     let (cs, _) = states(&s, 2);
     let (channel, mut payer, mut payee) = engine::open(&s).unwrap();
     let p = &channel.params;
-    let design = p.design.revocable().unwrap();
+    let design = paychan::channel::revocable::Revocable::new(&p.design.settings().unwrap());
     for c in &cs {
         let held = c.held.as_ref().expect("the payer's version");
         assert_ne!(held.compute_txid(), c.tx.compute_txid(), "#{}: two versions", c.seq);
@@ -76,7 +87,7 @@ fn each_state_is_two_versions_and_each_revocation_lands_in_the_compact_store() {
     }
     // Every version but the latest is revoked: its secret derives from the other party's store,
     // and is the secret the owner generated (BOLT #3 index 2^48 - 1 - k).
-    let (emma, fabian) = (payer.revocation().unwrap(), payee.revocation().unwrap());
+    let (emma, fabian) = (hers(&payer), his(&payee));
     for k in 0..60u64 {
         let index = bolt3::secret_index(k).unwrap();
         assert_eq!(emma.received().derive_old_secret(index), Ok(fabian.secret(k)), "Fabian's #{k}");
@@ -102,7 +113,7 @@ fn a_wrong_revocation_is_refused_and_leaves_the_store_as_it_was() {
     assert!(payer.receive(&bad).is_err(), "a state that revokes nothing");
     // The honest one still fits: the store did not move.
     payer.receive(&cs[1]).unwrap();
-    assert_eq!(payer.revocation().unwrap().received().lowest_index(), Some(bolt3::secret_index(1).unwrap()));
+    assert_eq!(hers(&payer).received().lowest_index(), Some(bolt3::secret_index(1).unwrap()));
 }
 
 #[test]
@@ -121,7 +132,7 @@ fn a_version_built_on_another_point_is_not_signed() {
     payer.learn_point(1, point);
     let proposal = payer.propose(price).unwrap();
     let reply = payee.review(proposal, price).unwrap();
-    assert_eq!(reply.revocation, Some(payee.revocation().unwrap().secret(0)));
+    assert_eq!(reply.revocation, Some(his(&payee).secret(0)));
     let c = payer.accept(reply).unwrap();
-    assert_eq!(c.revealed.unwrap().payer_secret, Some(payer.revocation().unwrap().secret(0)));
+    assert_eq!(c.revealed.unwrap().payer_secret, Some(hers(&payer).secret(0)));
 }

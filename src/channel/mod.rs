@@ -5,7 +5,8 @@
 //! signed weight (for fees), how a witness is assembled from the signatures, which lock time and
 //! sequence each transaction carries, and how to say all that in words. The engine, the parties,
 //! `check`, `verify`, the PSBTs, the report and the narration ask the design; none of them builds a
-//! script. A design is registered by one line in [`DESIGNS`].
+//! script. A design is registered, with its parties' halves, by one line in
+//! [`crate::party::DESIGNS`].
 //!
 //! Nothing in this module holds a secret: a design builds transactions from public
 //! [`ChannelParams`], so each party can rebuild what it is asked to sign (see [`crate::party`]).
@@ -111,34 +112,6 @@ impl Who {
     }
 }
 
-/// A registered design: the name scenarios and summaries use, and how to make it.
-#[derive(Clone, Copy)]
-pub struct Registration {
-    /// The name, e.g. "naive".
-    pub name: &'static str,
-    /// Makes the design from its settings.
-    pub make: fn(&Settings) -> Box<dyn Design>,
-}
-
-/// Every design paychan knows, in the order `compare` and the documentation list them. Adding a
-/// design is its own module and one line here.
-pub const DESIGNS: &[Registration] = &[
-    Registration { name: "naive", make: naive::make },
-    Registration { name: "timelocked", make: timelocked::make },
-    Registration { name: "spilman", make: spilman::make },
-    Registration { name: "revocable", make: revocable::make },
-];
-
-/// The design registered as `name`, made with `settings`; `None` for an unknown name.
-pub fn design(name: &str, settings: &Settings) -> Option<DesignRef> {
-    DESIGNS.iter().find(|r| r.name == name).map(|r| DesignRef(Arc::from((r.make)(settings))))
-}
-
-/// The names of the registered designs, for error messages: `"naive", "timelocked", "spilman"`.
-pub fn design_names() -> String {
-    DESIGNS.iter().map(|r| format!("\"{}\"", r.name)).collect::<Vec<_>>().join(", ")
-}
-
 /// One way to build a payment channel: everything that differs between the book's designs.
 ///
 /// Implementations are pure: they receive public parameters and return transactions, weights
@@ -197,6 +170,17 @@ pub trait Design: fmt::Debug + Send + Sync {
         Signing::Both
     }
 
+    /// Whether the payee signs state `seq` (0: the refund) or, with `settlement`, the
+    /// cooperative close, in a design with one shared transaction per state: what the parties'
+    /// one-version protocol asks ([`crate::party`]). From [`Design::signing`] by default.
+    fn payee_signs(&self, seq: u64, settlement: bool) -> bool {
+        match self.signing() {
+            Signing::Both => true,
+            Signing::PayerOnly => seq == 0,
+            Signing::Crossed => seq == 0 || settlement,
+        }
+    }
+
     /// The witness of a state only the payer has signed so far ([`Signing::PayerOnly`]): what
     /// the payee holds until it completes the state. By default the payer's signature alone.
     fn half_signed_witness(&self, _params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
@@ -217,6 +201,18 @@ pub trait Design: fmt::Debug + Send + Sync {
     /// How the payer gets her money back if the payee never closes: none by default.
     fn refund(&self) -> Refund {
         Refund::None
+    }
+
+    /// Whether the payer asks the payee to countersign the refund (state 0) before the funding
+    /// is broadcast.
+    fn refund_countersigned(&self) -> bool {
+        self.refund() == Refund::CoSigned
+    }
+
+    /// Whether the funding script has a branch the payer spends alone for her refund, signed
+    /// when she needs it ([`Design::refund_witness`]).
+    fn refund_signed_alone(&self) -> bool {
+        self.refund() == Refund::PayerAlone
     }
 
     /// The witness of the payer's refund for [`Refund::PayerAlone`]; unused otherwise (the
@@ -318,17 +314,29 @@ pub trait Design: fmt::Debug + Send + Sync {
         None
     }
 
+    /// The outputs of a logged state `tx` as `verify` compares them with the log's amounts, and
+    /// whether they must be in BIP-0069 order: by default as they are, in the builders' order. A
+    /// design whose logged version pays its holder through a script the files cannot rebuild
+    /// names that output by the holder's payout here.
+    fn logged_outputs(&self, _params: &ChannelParams, tx: &Transaction) -> (Vec<(ScriptBuf, u64)>, bool) {
+        (tx.output.iter().map(|o| (o.script_pubkey.clone(), o.value.to_sat())).collect(), false)
+    }
+
+    /// Whether `settlement` closes the state of `last`, the last logged commitment, as `verify`
+    /// checks it: the same transaction when the design gives both the same lock, else the same
+    /// outputs.
+    fn settles_last(&self, params: &ChannelParams, last: &Transaction, settlement: &Transaction, seq: u64) -> bool {
+        if self.lock(params, None) == self.lock(params, Some(seq)) {
+            last == settlement
+        } else {
+            last.output == settlement.output
+        }
+    }
+
     /// Whether a run without events plays the channel out on the simulated chain (`chain.csv`,
     /// the outcome): yes by default; the book's naive channel writes exactly what it always did.
     fn plays_out_on_chain(&self) -> bool {
         true
-    }
-
-    /// The revocable design's own builders (each party's version of a state, the sweep and the
-    /// penalty), for the parties and the chain; `None` for the designs with one shared
-    /// commitment per state.
-    fn revocable(&self) -> Option<&revocable::Revocable> {
-        None
     }
 }
 
@@ -372,17 +380,18 @@ impl fmt::Debug for DesignRef {
 }
 
 impl PartialEq for DesignRef {
+    /// The same design made with the same settings: what a scenario, a summary and a channel
+    /// can say of it.
     fn eq(&self, other: &Self) -> bool {
-        format!("{:?}", self.0) == format!("{:?}", other.0)
+        self.0.name() == other.0.name() && self.0.settings() == other.0.settings()
     }
 }
 
 impl Eq for DesignRef {}
 
-impl Default for DesignRef {
-    /// The book's naive channel.
-    fn default() -> Self {
-        DesignRef(Arc::new(naive::Naive))
+impl From<Box<dyn Design>> for DesignRef {
+    fn from(design: Box<dyn Design>) -> DesignRef {
+        DesignRef(Arc::from(design))
     }
 }
 
@@ -627,7 +636,7 @@ pub fn split(design: &dyn Design, funding: Amount, fee_rate: FeeRate, paid: Amou
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -658,7 +667,7 @@ mod tests {
         let key = |b: u8| PublicKey::from_secret_key(&secp, &SecretKey::from_slice(&[b; 32]).unwrap());
         let (a, b) = (key(1), key(2));
         ChannelParams {
-            design: DesignRef::default(),
+            design: naive::make(&Settings::default()).into(),
             funding_outpoint: OutPoint::from_str("0000000000000000000000000000000000000000000000000000000000000001:0")
                 .unwrap(),
             funding_amount: Amount::from_sat(3_600_000),
@@ -672,15 +681,15 @@ mod tests {
         }
     }
 
-    /// Every design's commitment rebuilt into one transaction, state after state and shape after
+    /// `design`'s commitment rebuilt into one transaction, state after state and shape after
     /// shape (two outputs, the payee's trimmed, the payer's trimmed, a transaction that held
-    /// something else), is the one it builds anew.
-    #[test]
-    fn a_commitment_rebuilt_in_place_is_the_one_built_anew() {
+    /// something else), is the one it builds anew: every registered design is checked
+    /// ([`crate::party::DESIGNS`]'s tests).
+    pub(crate) fn rebuilt_in_place_is_built_anew(design: DesignRef) {
         let p = params(FeeRate::from_sat_per_kwu(250));
         let paid = [1_000, 293, 3_599_700, 2_000, 0, 3_599_700, 3_599_000, 100, 1_500_000];
-        for registration in DESIGNS {
-            let design = DesignRef(Arc::from((registration.make)(&Settings::default())));
+        {
+            let name = design.name();
             let p = ChannelParams { design, ..p.clone() };
             let spend = |vout| bitcoin::TxIn {
                 previous_output: OutPoint { vout, ..p.funding_outpoint },
@@ -701,7 +710,7 @@ mod tests {
             for (seq, sat) in paid.into_iter().enumerate() {
                 let split = p.split(Amount::from_sat(sat)).unwrap();
                 p.commitment_tx_into(seq as u64, &split, &mut tx);
-                assert_eq!(tx, p.commitment_tx(seq as u64, &split), "{} #{seq}", registration.name);
+                assert_eq!(tx, p.commitment_tx(seq as u64, &split), "{name} #{seq}");
             }
         }
     }

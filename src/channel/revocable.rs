@@ -102,12 +102,9 @@ pub struct Revocable {
     pub to_self_delay: u16,
 }
 
-/// Registers the design under its name (see [`super::DESIGNS`]).
-pub(super) fn make(settings: &Settings) -> Box<dyn Design> {
-    Box::new(Revocable {
-        funding_height: settings.funding_height,
-        to_self_delay: u16::try_from(settings.to_self_delay).unwrap_or(u16::MAX),
-    })
+/// Registers the design under its name (see [`crate::party::DESIGNS`]).
+pub fn make(settings: &Settings) -> Box<dyn Design> {
+    Box::new(Revocable::new(settings))
 }
 
 fn key(params: &ChannelParams, who: Who) -> PublicKey {
@@ -126,6 +123,15 @@ pub fn payout(params: &ChannelParams, who: Who) -> &ScriptBuf {
 }
 
 impl Revocable {
+    /// The design made with `settings`: what [`make`] registers, and what each party's side of
+    /// the protocol ([`crate::party`]) builds its versions with.
+    pub fn new(settings: &Settings) -> Revocable {
+        Revocable {
+            funding_height: settings.funding_height,
+            to_self_delay: u16::try_from(settings.to_self_delay).unwrap_or(u16::MAX),
+        }
+    }
+
     /// The BOLT #3 parameters of `holder`'s versions: the holder is *local*, the payer (the
     /// opener) pays the fee.
     ///
@@ -368,8 +374,35 @@ impl Design for Revocable {
         DUST_LIMIT
     }
 
-    fn revocable(&self) -> Option<&Revocable> {
-        Some(self)
+    /// The log holds the payee's version: his balance in a P2WSH `to_local` output (its script
+    /// needs his per-commitment point, which the files do not carry), named here by his payout;
+    /// a version's outputs are in BIP-0069 order. The cooperative close (lock time 0) is plain.
+    fn logged_outputs(&self, params: &ChannelParams, tx: &Transaction) -> (Vec<(ScriptBuf, u64)>, bool) {
+        let version = tx.lock_time.to_consensus_u32() != 0;
+        let outputs = tx
+            .output
+            .iter()
+            .map(|o| {
+                let script = if version && o.script_pubkey.is_p2wsh() {
+                    params.payee_payout.clone()
+                } else {
+                    o.script_pubkey.clone()
+                };
+                (script, o.value.to_sat())
+            })
+            .collect();
+        (outputs, version)
+    }
+
+    /// The close pays the last state's amounts in plain outputs, where the logged version has a
+    /// delayed one: the same values.
+    fn settles_last(&self, _params: &ChannelParams, last: &Transaction, settlement: &Transaction, _seq: u64) -> bool {
+        let values = |tx: &Transaction| {
+            let mut v: Vec<_> = tx.output.iter().map(|o| o.value).collect();
+            v.sort();
+            v
+        };
+        values(last) == values(settlement)
     }
 }
 

@@ -29,8 +29,8 @@ pub struct Spilman {
     pub expiry: u32,
 }
 
-/// Registers the design under its name (see [`super::DESIGNS`]).
-pub(super) fn make(settings: &Settings) -> Box<dyn Design> {
+/// Registers the design under its name (see [`crate::party::DESIGNS`]).
+pub fn make(settings: &Settings) -> Box<dyn Design> {
     Box::new(Spilman { funding_height: settings.funding_height, expiry: settings.expiry })
 }
 

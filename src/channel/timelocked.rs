@@ -33,8 +33,8 @@ pub struct Timelocked {
     pub refund_after: u32,
 }
 
-/// Registers the design under its name (see [`super::DESIGNS`]).
-pub(super) fn make(settings: &Settings) -> Box<dyn Design> {
+/// Registers the design under its name (see [`crate::party::DESIGNS`]).
+pub fn make(settings: &Settings) -> Box<dyn Design> {
     Box::new(Timelocked { funding_height: settings.funding_height, refund_after: settings.refund_after })
 }
 

@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::secp256k1::{Message, PublicKey, Scalar, Secp256k1, SecretKey};
 
-use crate::channel::DESIGNS;
 use crate::output::OutputError;
+use crate::party::DESIGNS;
 use crate::scenario::Scenario;
 
 /// The secp256k1 operations one state of a design needs.

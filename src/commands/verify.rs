@@ -192,16 +192,14 @@ impl Verifier {
         if payee > 0 {
             expected.push((ch.payee_payout.clone(), payee));
         }
-        let mut actual: Vec<_> = tx.output.iter().map(|o| (o.script_pubkey.clone(), o.value.to_sat())).collect();
-        // The revocable log holds the payee's version: his balance in a P2WSH `to_local` output
-        // (its script needs his per-commitment point, which the files do not carry), outputs in
-        // BIP-0069 order.
-        let version =
-            ch.params.as_ref().is_some_and(|p| p.design.revocable().is_some()) && tx.lock_time.to_consensus_u32() != 0;
-        if version {
-            for (script, _) in actual.iter_mut().filter(|(s, _)| s.is_p2wsh()) {
-                *script = ch.payee_payout.clone();
-            }
+        // The design names the outputs as the log records them, and says whether they are in
+        // BIP-0069 order (a version whose holder's balance waits in a script the files cannot
+        // rebuild, say).
+        let (mut actual, bip69) = match &ch.params {
+            Some(p) => p.design.logged_outputs(p, tx),
+            None => (tx.output.iter().map(|o| (o.script_pubkey.clone(), o.value.to_sat())).collect(), false),
+        };
+        if bip69 {
             actual.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| (a.0 != ch.payer_payout).cmp(&(b.0 != ch.payer_payout))));
             expected
                 .sort_by(|a, b| a.1.cmp(&b.1).then_with(|| (a.0 != ch.payer_payout).cmp(&(b.0 != ch.payer_payout))));
@@ -310,12 +308,12 @@ impl Verifier {
         let keys = (key(v, "payer", &summary.payer.pubkey), key(v, "payee", &summary.payee.pubkey));
         let listed_script = ScriptBuf::from_hex(&f.witness_script_hex).unwrap_or_default();
         let settings = summary.settings.map(channel::Settings::from).unwrap_or_default();
-        let design = channel::design(&summary.design, &settings);
+        let design = crate::party::design(&summary.design, &settings);
         if design.is_none() {
             v.fail(
                 "summary",
                 "design",
-                format!("unknown design \"{}\"; paychan knows {}", summary.design, channel::design_names()),
+                format!("unknown design \"{}\"; paychan knows {}", summary.design, crate::party::design_names()),
             );
         }
         if let (Some(design), (Some(a), Some(b))) = (&design, keys) {
@@ -499,22 +497,11 @@ impl Verifier {
             v.spend("settlement", &t, channel, None);
             v.amounts("settlement", &t, channel, s.payer_sat, s.payee_sat, s.fee_sat);
             if let Some(last) = last_tx {
-                let same_lock =
-                    channel.params.as_ref().is_none_or(|p| p.design.lock(p, None) == p.design.lock(p, Some(s.seq)));
-                let values = |tx: &Transaction| {
-                    let mut v: Vec<_> = tx.output.iter().map(|o| o.value).collect();
-                    v.sort();
-                    v
+                let settles = match &channel.params {
+                    Some(p) => p.design.settles_last(p, last, &t, s.seq),
+                    None => *last == t,
                 };
-                let revocable = channel.params.as_ref().is_some_and(|p| p.design.revocable().is_some());
-                let differs = if revocable {
-                    values(last) != values(&t)
-                } else if same_lock {
-                    *last != t
-                } else {
-                    last.output != t.output
-                };
-                if differs {
+                if !settles {
                     v.fail("settlement", "final-state", "is not the last commitment of the log");
                 }
             }

@@ -29,12 +29,17 @@ pub enum Kind {
     Commitment(u64),
     /// The cooperative settlement of the final state.
     Settlement,
-    /// The wronged party takes a revoked version's delayed output with the revocation key
-    /// (revocable design); the number is the revoked state's.
-    Penalty(u64),
-    /// The owner of a confirmed version sweeps its delayed output once `to_self_delay` blocks
-    /// have passed (revocable design); the number is the version's state.
-    Sweep(u64),
+    /// A party's answer to a state that confirmed, as its design gives it (the revocable
+    /// design's penalty and delayed sweep, [`crate::party::Reply`]): the word `chain.csv` uses,
+    /// the words before the state's number, and the state.
+    Answer {
+        /// The word `chain.csv` uses ("penalty", "sweep").
+        word: &'static str,
+        /// In words for people, before the number: "the penalty against commitment".
+        what: &'static str,
+        /// The state it answers.
+        seq: u64,
+    },
 }
 
 impl Kind {
@@ -45,8 +50,7 @@ impl Kind {
             Kind::Refund => "refund",
             Kind::Commitment(_) => "commitment",
             Kind::Settlement => "settlement",
-            Kind::Penalty(_) => "penalty",
-            Kind::Sweep(_) => "sweep",
+            Kind::Answer { word, .. } => word,
         }
     }
 
@@ -57,8 +61,7 @@ impl Kind {
             Kind::Refund => "the refund".to_string(),
             Kind::Commitment(k) => format!("commitment #{k}"),
             Kind::Settlement => "the settlement".to_string(),
-            Kind::Penalty(k) => format!("the penalty against commitment #{k}"),
-            Kind::Sweep(k) => format!("the delayed sweep of commitment #{k}"),
+            Kind::Answer { what, seq, .. } => format!("{what} #{seq}"),
         }
     }
 }
@@ -420,46 +423,33 @@ fn cooperative(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Paye
     d.broadcast(tx, Kind::Settlement, by, t);
 }
 
-/// The revocable design's watchers, after each block: a version that confirmed is answered by
-/// its owner with the delayed sweep of its own balance (valid `to_self_delay` blocks later) and,
-/// when the version was revoked, by the other party with the penalty, at once. A party that
-/// vanished does neither.
+/// The watchers, after each block: each party that has not vanished is shown every state that
+/// confirmed and answers as its design says (in the revocable design, the owner of a confirmed
+/// version sweeps its own balance `to_self_delay` blocks later, and the other party takes a
+/// revoked version's balance with the penalty, at once). The other party answers first.
 fn react(d: &mut Driver<'_>, payer: &Payer, payee: &Payee, latest: u64) {
     let fresh = std::mem::take(&mut d.fresh);
-    let p = payer.params();
-    let Some(design) = p.design.revocable() else { return };
     for i in fresh {
         let b = &d.broadcasts[i];
         if !matches!(b.kind, Kind::Commitment(_) | Kind::Refund) {
             continue;
         }
         let (tx, owner) = (b.tx.clone(), b.by);
-        let Some(seq) = design.commitment_number(p, &tx) else { continue };
         let t = d.now_s();
-        let watcher = owner.other();
-        let revocation = |who: Who| match who {
-            Who::Payer => payer.revocation(),
-            Who::Payee => payee.revocation(),
-        };
-        if seq < latest && !d.vanished[slot(watcher)] {
-            let name = d.name(watcher).to_string();
-            match revocation(watcher).and_then(|r| r.penalty(design, p, seq, &tx)) {
-                Some(penalty) => {
-                    d.note(
-                        t,
-                        format!(
-                            "{name} sees revoked commitment #{seq} on the chain and takes its delayed output with \
-                             the revocation key"
-                        ),
-                    );
-                    d.broadcast(penalty, Kind::Penalty(seq), watcher, t);
-                }
-                None => d.note(t, format!("{name} sees commitment #{seq}, which pays {name} directly")),
+        for who in [owner.other(), owner] {
+            if d.vanished[slot(who)] {
+                continue;
             }
-        }
-        if !d.vanished[slot(owner)] {
-            if let Some(sweep) = revocation(owner).and_then(|r| r.sweep(design, p, seq, &tx)) {
-                d.broadcast(sweep, Kind::Sweep(seq), owner, t);
+            let name = d.name(who).to_string();
+            let answer = match who {
+                Who::Payer => payer.answer(&tx, owner, latest, &name),
+                Who::Payee => payee.answer(&tx, owner, latest, &name),
+            };
+            if let Some(note) = answer.note {
+                d.note(t, note);
+            }
+            if let Some(r) = answer.reply {
+                d.broadcast(r.tx, Kind::Answer { word: r.word, what: r.what, seq: r.seq }, who, t);
             }
         }
     }

@@ -490,7 +490,7 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
     let amount = |sat: u64| crate::units::format_sat(sat, sat_per_unit, &s.unit);
     let mut html = String::with_capacity(svg.len() + 16_384);
-    let design = crate::channel::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
+    let design = crate::party::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
     page_head(&mut html, &s, design.as_ref(), &amount);
     cards(&mut html, &s, design.as_ref(), &funding_tx, &amount);
     stepper_and_settlement(&mut html, &s, svg, &amount);

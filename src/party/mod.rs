@@ -8,26 +8,28 @@
 //! [`Countersignature`]). Before signing anything, an actor rebuilds the transaction from its own
 //! state with the pure builders of [`crate::channel`]; a proposal that differs by one byte is refused.
 
+pub mod cosigned;
 pub mod keys;
 pub mod psbt;
-mod revocable;
+pub mod revocable;
+pub mod side;
 mod signer;
 
-use bitcoin::absolute::LockTime;
 use bitcoin::hashes::Hash as _;
 use bitcoin::secp256k1::ecdsa::Signature;
-use bitcoin::secp256k1::{Message, PublicKey};
+use bitcoin::secp256k1::PublicKey;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
 use crate::channel::builders::FundingSighash;
-use crate::channel::revocable::{half_signed, signature_of, Basepoints, ChannelBasepoints};
+use crate::channel::revocable::Basepoints;
 use crate::channel::Who;
 use crate::channel::{
-    self, Channel, ChannelParams, DesignRef, Exhausted, FundingError, Refund, Signing, Split, WalletCoin,
+    self, Channel, ChannelParams, Design, DesignRef, Exhausted, FundingError, Settings, Split, WalletCoin,
 };
 use keys::{KeyChain, Role};
 pub use revocable::{Revealed, Revocation};
+pub use side::{Answer, Funding, PayeeSide, PayerSide, Pending, Reply};
 pub use signer::Signer;
 
 /// The payer's signed offer of the next channel state.
@@ -44,9 +46,9 @@ pub struct Proposal {
     pub point: Option<PublicKey>,
 }
 
-/// The payee's answer, sent back with the next second of video: its signature, or, in a design
-/// where the payer signs alone ([`Signing::PayerOnly`]), none (the payee has checked the payer's
-/// and keeps the half-signed state).
+/// The payee's answer, sent back with the next second of video: its signature, or, where the
+/// design has the payer sign alone ([`crate::channel::Design::payee_signs`]), none (the payee
+/// has checked the payer's and keeps the half-signed state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Countersignature {
     /// The commitment number it answers.
@@ -59,8 +61,8 @@ pub struct Countersignature {
     pub revocation: Option<[u8; 32]>,
 }
 
-/// A commitment both parties have signed, or, in a [`Signing::PayerOnly`] design, the payer has
-/// signed and the payee has checked (its witness then is the design's half-signed one).
+/// A commitment both parties have signed, or, where the design has the payer sign alone, the
+/// payer has signed and the payee has checked (its witness then is the design's half-signed one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedCommitment {
     /// Commitment number.
@@ -167,19 +169,73 @@ pub struct PayeeKeys {
     pub basepoints: Option<Basepoints>,
 }
 
+/// A registered design: the name scenarios and summaries use, its pure half ([`Design`]) and its
+/// parties' halves ([`PayerSide`], [`PayeeSide`]).
+#[derive(Clone, Copy)]
+pub struct Registration {
+    /// The name, e.g. "naive".
+    pub name: &'static str,
+    /// Makes the design from its settings.
+    pub make: fn(&Settings) -> Box<dyn Design>,
+    /// The payer's side of its protocol, with her keys.
+    pub payer: fn(&KeyChain) -> Box<dyn PayerSide>,
+    /// The payee's side, with his keys.
+    pub payee: fn(&KeyChain) -> Box<dyn PayeeSide>,
+}
+
+/// Every design paychan knows, in the order `compare` and the documentation list them; the
+/// first is the default, the book's. Adding a design is its own modules and one line here.
+pub const DESIGNS: &[Registration] = &[
+    Registration { name: "naive", make: channel::naive::make, payer: cosigned::payer, payee: cosigned::payee },
+    Registration {
+        name: "timelocked",
+        make: channel::timelocked::make,
+        payer: cosigned::payer,
+        payee: cosigned::payee,
+    },
+    Registration { name: "spilman", make: channel::spilman::make, payer: cosigned::payer, payee: cosigned::payee },
+    Registration {
+        name: "revocable",
+        make: channel::revocable::make,
+        payer: revocable::payer,
+        payee: revocable::payee,
+    },
+];
+
+/// The design registered as `name`, made with `settings`; `None` for an unknown name.
+pub fn design(name: &str, settings: &Settings) -> Option<DesignRef> {
+    registration(name).map(|r| DesignRef::from((r.make)(settings)))
+}
+
+/// The default design (the first registered: the book's), made with default settings.
+pub fn default_design() -> DesignRef {
+    DesignRef::from((DESIGNS[0].make)(&Settings::default()))
+}
+
+/// The registration of the design named `name`.
+pub fn registration(name: &str) -> Option<&'static Registration> {
+    DESIGNS.iter().find(|r| r.name == name)
+}
+
+/// The names of the registered designs, for error messages: `"naive", "timelocked", "spilman"`.
+pub fn design_names() -> String {
+    DESIGNS.iter().map(|r| format!("\"{}\"", r.name)).collect::<Vec<_>>().join(", ")
+}
+
+/// The registration of a design that was made from one (every [`DesignRef`] is).
+fn registered(design: &DesignRef) -> &'static Registration {
+    registration(design.name()).expect("every design is made from its registration")
+}
+
 /// The payer (Emma): opens the channel from her wallet, proposes each commitment and signs first.
 #[derive(Debug, Clone)]
 pub struct Payer {
-    signer: Signer,
-    params: ChannelParams,
+    funding: Funding,
     paid: Amount,
     seq: u64,
-    pending: Option<(Proposal, Split, Message, bool)>,
+    pending: Option<Pending>,
     refund: Option<Transaction>,
-    sighash: FundingSighash,
-    rev: Option<Box<Revocation>>,
-    /// The payee's announced per-commitment point for the next version (revocable design).
-    their_next: Option<(u64, PublicKey)>,
+    side: Box<dyn PayerSide>,
 }
 
 impl Payer {
@@ -204,7 +260,7 @@ impl Payer {
             channel::funding_tx(&coin, &witness_script, terms.capacity, &coin.script_pubkey, terms.fee_rate)?;
         let sig = bitcoin::ecdsa::Signature::sighash_all(wallet.sign_wallet_input(&funding_tx, 0, &coin));
         funding_tx.input[0].witness = Witness::p2wpkh(&sig, &wallet.public_key());
-        let params = ChannelParams {
+        let mut params = ChannelParams {
             design: terms.design.clone(),
             funding_outpoint: OutPoint { txid: funding_tx.compute_txid(), vout: 0 },
             funding_amount: terms.capacity,
@@ -216,34 +272,32 @@ impl Payer {
             fee_rate: terms.fee_rate,
             basepoints: None,
         };
-        let mut params = params;
-        let rev = terms.design.revocable().map(|_| Box::new(Revocation::new(keys, Who::Payer)));
-        // Without the payee's basepoints the channel has none, and the payee refuses to join it.
-        if let (Some(r), Some(theirs)) = (&rev, payee.basepoints) {
-            params.basepoints = Some(ChannelBasepoints { payer: r.basepoints(refund), payee: theirs });
-        }
+        let mut side = (registered(&terms.design).payer)(keys);
+        side.open(&mut params, payee, refund);
         let payer = Payer {
-            signer: funding,
-            sighash: commitment_sighash(&params),
-            params: params.clone(),
+            funding: Funding { signer: funding, sighash: commitment_sighash(&params), params: params.clone() },
             paid: Amount::ZERO,
             seq: 0,
             pending: None,
             refund: None,
-            rev,
-            their_next: None,
+            side,
         };
         Ok((payer, Channel { params, coin, funding_tx }))
     }
 
     /// The channel as the payer knows it.
     pub fn params(&self) -> &ChannelParams {
-        &self.params
+        &self.funding.params
     }
 
     /// Total paid so far, as the payer counts it.
     pub fn paid(&self) -> Amount {
         self.paid
+    }
+
+    /// The payer's side of the design's protocol, for what only the design knows how to ask.
+    pub fn side(&self) -> &dyn PayerSide {
+        &*self.side
     }
 
     /// Puts this payer at the state after commitment `seq`, having paid `paid` in total: how a
@@ -277,190 +331,66 @@ impl Payer {
         self.offer(self.seq, self.paid, true)
     }
 
-    /// Learns the payee's per-commitment point of his version `seq` (revocable design): in
+    /// Learns the payee's point of his version `seq` (a design whose parties hold versions): in
     /// BOLT #2 it comes with his previous revocation; the payer needs it to build the version she
     /// signs for him.
     pub fn learn_point(&mut self, seq: u64, point: PublicKey) {
-        self.their_next = Some((seq, point));
+        self.side.learn_point(seq, point);
     }
 
     fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<&Proposal, Exhausted> {
-        let split = self.params.split(paid)?;
-        let mine = self.rev.as_mut().filter(|_| !settlement).map(|rev| rev.next_point(seq));
-        let p = &self.params;
-        let (tx, point) = match (p.design.revocable(), mine) {
-            (Some(design), Some(mine)) => {
-                let (_, theirs) = self
-                    .their_next
-                    .filter(|(n, _)| *n == seq)
-                    .expect("the payee announces its point of a version before the payer proposes it");
-                let tx = design
-                    .version(p, Who::Payee, seq, &split, &theirs)
-                    .expect("a split the channel can pay builds a commitment with an output")
-                    .tx;
-                (tx, Some(mine))
-            }
-            _ => (if settlement { p.settlement_tx(seq, &split) } else { p.commitment_tx(seq, &split) }, None),
-        };
-        let (payer_sig, msg) = self.signer.sign_funding_input(&tx, &self.sighash);
-        let pending = self.pending.insert((Proposal { seq, tx, payer_sig, point }, split, msg, settlement));
-        Ok(&pending.0)
+        let split = self.funding.params.split(paid)?;
+        let (tx, point) = self.side.offer(&self.funding.params, seq, &split, settlement);
+        let (payer_sig, msg) = self.funding.signer.sign_funding_input(&tx, &self.funding.sighash);
+        let proposal = Proposal { seq, tx, payer_sig, point };
+        let pending = self.pending.insert(Pending { proposal, split, msg, settlement });
+        Ok(&pending.proposal)
     }
 
-    /// The revocable design: checks the payee's signature of the payer's own version of the
-    /// proposed state and keeps both versions half-signed as each party holds them.
-    fn accept_versions(
-        &mut self,
-        proposal: Proposal,
-        split: Split,
-        reply: Countersignature,
-    ) -> Result<SignedCommitment, ProtocolError> {
-        let p = &self.params;
-        let seq = proposal.seq;
-        let design = p.design.revocable().expect("a revocable design");
-        let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq, who: "payee" })?;
-        let mine = proposal.point.expect("the payer's own proposal carries her point");
-        let own = design.version(p, Who::Payer, seq, &split, &mine).map_err(|e| ProtocolError::Mismatch {
-            seq,
-            owed: split.paid,
-            detail: e.to_string(),
-        })?;
-        let msg = p.funding_sighash(&own.tx);
-        if !self.signer.verify(&msg, &payee_sig, &p.payee_funding_key) {
-            return Err(ProtocolError::BadSignature { seq, who: "payee" });
-        }
-        if seq > 0 && reply.revocation.is_none() {
-            return Err(ProtocolError::BadRevocation { seq, detail: "the payee revokes nothing".to_string() });
-        }
-        let theirs = self.their_next.filter(|(n, _)| *n == seq).map(|(_, pt)| pt).expect("announced before");
-        let mut held = own.tx;
-        held.input[0].witness = half_signed(p, Who::Payee, &bitcoin::ecdsa::Signature::sighash_all(payee_sig));
-        let mut tx = proposal.tx;
-        tx.input[0].witness = half_signed(p, Who::Payer, &bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig));
-        let rev = self.rev.as_mut().expect("a revocable payer has keys");
-        let revealed = Revealed {
-            payer_point: mine,
-            payee_point: theirs,
-            payer_secret: (seq > 0).then(|| rev.next_secret(seq - 1)),
-            payee_secret: reply.revocation,
-        };
-        self.paid = split.paid;
-        self.seq = seq;
-        Ok(SignedCommitment {
-            seq,
-            split,
-            txid: channel::txid(&tx),
-            vsize: channel::vsize(&tx),
-            tx,
-            held: Some(held),
-            revealed: Some(revealed),
-        })
-    }
-
-    /// Stores what the payee revealed in `c`'s exchange: his revocation of his previous version
-    /// (checked against the point of that version and the compact store) and his new point. The
-    /// engine calls it in order, on its sequential path. Nothing to do outside the revocable
-    /// design.
+    /// Stores what the payee revealed in `c`'s exchange (his revocation of his previous version,
+    /// his new point, in a design that has them). The engine calls it in order, on its
+    /// sequential path.
     ///
     /// # Errors
     ///
     /// [`ProtocolError::BadRevocation`] when the secret does not revoke his previous version.
     pub fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
-        match &mut self.rev {
-            Some(rev) => rev.receive_from(c),
-            None => Ok(()),
-        }
+        self.side.receive(c)
     }
 
-    /// The payer's revocable material, in the revocable design.
-    pub fn revocation(&self) -> Option<&Revocation> {
-        self.rev.as_deref()
-    }
-
-    /// The payer's own version of state `c` made complete to broadcast (revocable design):
-    /// rebuilt from her point and the state's split, the payee's signature checked, hers added.
-    /// In the other designs, `c`'s transaction as it is.
+    /// The payer's own transaction of state `c` made complete to broadcast (her own version,
+    /// rebuilt and checked, in a design with versions; `c`'s transaction otherwise).
     ///
     /// # Errors
     ///
-    /// [`ProtocolError`] when the held version is not the one she computes or the payee's
-    /// signature is missing or bad.
+    /// [`ProtocolError`] when what she holds is not what she computes or the payee's signature
+    /// is missing or bad.
     pub fn complete_own(&self, c: &SignedCommitment) -> Result<Transaction, ProtocolError> {
-        match (&c.held, self.params.design.revocable(), &self.rev) {
-            (Some(held), Some(design), Some(rev)) => {
-                let p = &self.params;
-                let seq = c.seq;
-                let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: c.split.paid, detail };
-                let own = design
-                    .version(p, Who::Payer, seq, &c.split, &rev.point(seq))
-                    .map_err(|e| mismatch(e.to_string()))?;
-                let mut bare = held.clone();
-                bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
-                if bare != own.tx {
-                    return Err(mismatch("the held version is not the one the payer computes".to_string()));
-                }
-                let theirs = signature_of(p, Who::Payee, &held.input[0].witness)
-                    .ok_or(ProtocolError::Missing { seq, who: "payee" })?;
-                let sig =
-                    self.signer.sign_p2wsh_input_if(&own.tx, 0, &p.witness_script, p.funding_amount, |s, msg| {
-                        if s.verify(msg, &theirs.signature, &p.payee_funding_key) {
-                            Ok(())
-                        } else {
-                            Err(ProtocolError::BadSignature { seq, who: "payee" })
-                        }
-                    })?;
-                Ok(p.with_signatures(own.tx, &sig, &theirs.signature))
-            }
-            _ => Ok(c.tx.clone()),
-        }
+        self.side.complete_own(&self.funding, c)
     }
 
-    /// Checks the payee's countersignature and completes the commitment (in a
-    /// [`Signing::PayerOnly`] design, records the half-signed state the payee keeps).
+    /// Checks the payee's countersignature and completes the commitment (where the payer signs
+    /// alone, records the half-signed state the payee keeps).
     ///
     /// # Errors
     ///
     /// [`ProtocolError`] when nothing is pending, the number differs or the signature is bad or
     /// missing; the pending proposal is then dropped and the state does not advance.
     pub fn accept(&mut self, reply: Countersignature) -> Result<SignedCommitment, ProtocolError> {
-        let (proposal, split, msg, settlement) = self.pending.take().ok_or(ProtocolError::Unexpected(reply.seq))?;
-        if reply.seq != proposal.seq {
-            return Err(ProtocolError::OutOfOrder { expected: proposal.seq, got: reply.seq });
+        let pending = self.pending.take().ok_or(ProtocolError::Unexpected(reply.seq))?;
+        if reply.seq != pending.proposal.seq {
+            return Err(ProtocolError::OutOfOrder { expected: pending.proposal.seq, got: reply.seq });
         }
-        if self.rev.is_some() && !settlement {
-            return self.accept_versions(proposal, split, reply);
-        }
-        let signing = self.params.design.signing();
-        let cosigned = proposal.seq == 0 || signing == Signing::Both || (signing == Signing::Crossed && settlement);
-        let tx = if cosigned {
-            let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq: proposal.seq, who: "payee" })?;
-            if !self.signer.verify(&msg, &payee_sig, &self.params.payee_funding_key) {
-                return Err(ProtocolError::BadSignature { seq: proposal.seq, who: "payee" });
-            }
-            self.params.with_signatures(proposal.tx, &proposal.payer_sig, &payee_sig)
-        } else {
-            let mut tx = proposal.tx;
-            let sig = bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig);
-            tx.input[0].witness = self.params.design.half_signed_witness(&self.params, &sig);
-            tx
-        };
-        self.paid = split.paid;
-        self.seq = proposal.seq;
-        Ok(SignedCommitment {
-            seq: proposal.seq,
-            split,
-            txid: channel::txid(&tx),
-            vsize: channel::vsize(&tx),
-            tx,
-            held: None,
-            revealed: None,
-        })
+        let c = self.side.accept(&self.funding, pending, reply)?;
+        self.paid = c.split.paid;
+        self.seq = c.seq;
+        Ok(c)
     }
 
     /// Asks the payee to countersign the refund (state 0, everything back to the payer) before
-    /// the funding is broadcast, in a design with a [`Refund::CoSigned`] refund; `None` otherwise.
+    /// the funding is broadcast, in a design whose refund is countersigned; `None` otherwise.
     pub fn propose_refund(&mut self) -> Option<&Proposal> {
-        if self.params.design.refund() != Refund::CoSigned {
+        if !self.funding.params.design.refund_countersigned() {
             return None;
         }
         self.offer(0, Amount::ZERO, false).ok()
@@ -474,10 +404,7 @@ impl Payer {
     pub fn accept_refund(&mut self, reply: Countersignature) -> Result<(), ProtocolError> {
         let (seq, paid) = (self.seq, self.paid);
         let refund = self.accept(reply)?;
-        if let Some(rev) = &mut self.rev {
-            rev.receive_from(&refund)?;
-        }
-        self.refund = Some(refund.held.unwrap_or(refund.tx));
+        self.refund = Some(self.side.keep_refund(refund)?);
         (self.seq, self.paid) = (seq, paid);
         Ok(())
     }
@@ -486,68 +413,37 @@ impl Payer {
     /// one she keeps, or, when the funding script has a branch for her alone, one she signs now;
     /// `None` in a design without a refund (or before the payee countersigned it).
     pub fn refund(&self) -> Option<Transaction> {
-        match self.params.design.refund() {
-            Refund::None => None,
-            Refund::CoSigned if self.rev.is_some() => {
-                let held = self.refund.clone()?;
-                let state = SignedCommitment {
-                    seq: 0,
-                    split: self.params.split(Amount::ZERO).ok()?,
-                    txid: held.compute_txid(),
-                    vsize: channel::vsize(&held),
-                    tx: held.clone(),
-                    held: Some(held),
-                    revealed: None,
-                };
-                self.complete_own(&state).ok()
-            }
-            Refund::CoSigned => self.refund.clone(),
-            Refund::PayerAlone => {
-                let p = &self.params;
-                let mut tx = p.refund_tx().ok()?;
-                let (sig, _) = self.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
-                tx.input[0].witness = p.design.refund_witness(p, &bitcoin::ecdsa::Signature::sighash_all(sig));
-                Some(tx)
-            }
-        }
+        self.side.refund(&self.funding, self.refund.as_ref())
+    }
+
+    /// The payer's answer, as `name`, to `tx`, a state `owner` broadcast that confirmed, when
+    /// the latest state is `latest` (see [`PayerSide::answer`]).
+    pub fn answer(&self, tx: &Transaction, owner: Who, latest: u64, name: &str) -> Answer {
+        self.side.answer(&self.funding.params, tx, owner, latest, name)
     }
 }
 
 /// The payee (Fabian): checks each proposal against what it is owed, then countersigns.
 #[derive(Debug, Clone)]
 pub struct Payee {
-    signer: Signer,
-    params: ChannelParams,
+    funding: Funding,
     owed: Amount,
     seq: u64,
-    sighash: FundingSighash,
-    rev: Option<Box<Revocation>>,
-    /// The point of the payee's version last announced (revocable design), not derived twice.
-    announced: Option<(u64, PublicKey)>,
-    /// The transaction it rebuilds each proposed commitment into to compare it, kept so that
-    /// every rebuild reuses its vectors and scripts.
-    rebuilt: Transaction,
+    side: Box<dyn PayeeSide>,
 }
 
 impl Payee {
     /// The payee's public keys for a new channel on `terms`, derived from `keys`: what it tells
-    /// the payer. Its basepoints are derived only for a design that uses them.
+    /// the payer, with what the design asks of it (its basepoints, say).
     pub fn keys(keys: &KeyChain, terms: &Terms) -> PayeeKeys {
         let payout = public_key(keys, Role::PayeePayout);
-        PayeeKeys {
+        let mut told = PayeeKeys {
             funding_key: public_key(keys, Role::PayeeFunding),
             payout: channel::p2wpkh(&payout),
-            basepoints: terms.design.revocable().map(|_| Payee::basepoints(keys, payout)),
-        }
-    }
-
-    /// The payee's basepoints, whose payment basepoint is its `payout` key.
-    fn basepoints(keys: &KeyChain, payout: PublicKey) -> Basepoints {
-        Basepoints {
-            payment: payout,
-            delayed_payment: public_key(keys, Role::PayeeDelayedBase),
-            revocation: public_key(keys, Role::PayeeRevocationBase),
-        }
+            basepoints: None,
+        };
+        (registered(&terms.design).payee)(keys).tell_keys(&mut told, payout);
+        told
     }
 
     /// Joins the channel the payer opened: checks that its funding output pays the design's
@@ -564,15 +460,13 @@ impl Payee {
         let out = channel.funding_tx.output.get(p.funding_outpoint.vout as usize);
         let funded = out.is_some_and(|o| o.script_pubkey == script.to_p2wsh() && o.value == p.funding_amount)
             && p.funding_outpoint.txid == channel.funding_tx.compute_txid();
-        // Its own keys, each derived once: the funding key is its signer's, and the basepoints
-        // other than the payout key are derived only for a channel that has basepoints.
         let payout = public_key(keys, Role::PayeePayout);
+        let side = (registered(&p.design).payee)(keys);
         if !funded
             || p.witness_script != script
             || p.payee_funding_key != signer.public_key()
             || p.payee_payout != channel::p2wpkh(&payout)
-            || p.basepoints.is_some_and(|b| b.payee != Payee::basepoints(keys, payout))
-            || p.design.revocable().is_some() != p.basepoints.is_some()
+            || !side.agrees(p, payout)
         {
             return Err(ProtocolError::Mismatch {
                 seq: 0,
@@ -580,32 +474,23 @@ impl Payee {
                 detail: "the funding output is not the agreed script of the payer's and the payee's keys".to_string(),
             });
         }
-        let rev = p.design.revocable().map(|_| Box::new(Revocation::new(keys, Who::Payee)));
         Ok(Payee {
-            signer,
-            sighash: commitment_sighash(p),
-            params: p.clone(),
+            funding: Funding { signer, sighash: commitment_sighash(p), params: p.clone() },
             owed: Amount::ZERO,
             seq: 0,
-            rev,
-            announced: None,
-            rebuilt: Transaction { version: Version::TWO, lock_time: LockTime::ZERO, input: vec![], output: vec![] },
+            side,
         })
     }
 
-    /// The payee's per-commitment point of his version `seq`, which he tells the payer before
-    /// she proposes that state (revocable design); `None` in the other designs.
-    pub fn announce(&mut self, seq: u64) -> Option<PublicKey> {
-        let point = self.rev.as_mut()?.next_point(seq);
-        self.announced = Some((seq, point));
-        Some(point)
+    /// The payee's side of the design's protocol, for what only the design knows how to ask.
+    pub fn side(&self) -> &dyn PayeeSide {
+        &*self.side
     }
 
-    fn own_point(&self, seq: u64) -> Option<PublicKey> {
-        match self.announced {
-            Some((n, point)) if n == seq => Some(point),
-            _ => self.rev.as_ref().map(|r| r.point(seq)),
-        }
+    /// The payee's point of his version `seq`, which he tells the payer before she proposes
+    /// that state (a design whose parties hold versions); `None` in the other designs.
+    pub fn announce(&mut self, seq: u64) -> Option<PublicKey> {
+        self.side.announce(seq)
     }
 
     /// Stores what the payer revealed in `c`'s exchange (see [`Payer::receive`]).
@@ -614,50 +499,7 @@ impl Payee {
     ///
     /// [`ProtocolError::BadRevocation`] when the secret does not revoke her previous version.
     pub fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
-        match &mut self.rev {
-            Some(rev) => rev.receive_from(c),
-            None => Ok(()),
-        }
-    }
-
-    /// The payee's revocable material, in the revocable design.
-    pub fn revocation(&self) -> Option<&Revocation> {
-        self.rev.as_deref()
-    }
-
-    /// The payee's review in the revocable design: his own version rebuilt and the payer's
-    /// signature of it checked, then his signature of her version, and his revocation of his
-    /// previous version.
-    fn review_versions(
-        &mut self,
-        proposal: &Proposal,
-        seq: u64,
-        owed: Amount,
-        split: &Split,
-    ) -> Result<Countersignature, ProtocolError> {
-        let p = &self.params;
-        let design = p.design.revocable().expect("a revocable design");
-        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed, detail };
-        let mine = self.own_point(seq).expect("a revocable payee has keys");
-        let expected = design.version(p, Who::Payee, seq, split, &mine).map_err(|e| mismatch(e.to_string()))?.tx;
-        if proposal.tx != expected {
-            return Err(mismatch(describe_difference(p, &expected, &proposal.tx)));
-        }
-        let msg = p.funding_sighash(&expected);
-        if !self.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
-            return Err(ProtocolError::BadSignature { seq, who: "payer" });
-        }
-        let hers = proposal.point.ok_or_else(|| mismatch("the payer's per-commitment point is missing".to_string()))?;
-        let her_version = design.version(p, Who::Payer, seq, split, &hers).map_err(|e| mismatch(e.to_string()))?.tx;
-        let (payee_sig, _) = self.signer.sign_p2wsh_input(&her_version, 0, &p.witness_script, p.funding_amount);
-        let rev = self.rev.as_mut().expect("a revocable payee has keys");
-        let revocation = (seq > 0).then(|| rev.next_secret(seq - 1));
-        if seq == 0 {
-            rev.first(0, hers);
-        }
-        self.owed = owed;
-        self.seq = seq;
-        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation })
+        self.side.receive(c)
     }
 
     /// Puts this payee at the state after commitment `seq`, owed `owed` in total by its own count
@@ -693,52 +535,16 @@ impl Payee {
         reply
     }
 
-    /// Completes a half-signed state it holds ([`Signing::PayerOnly`]) with its own signature,
-    /// to broadcast it: rebuilds the transaction for the state's split, checks the payer's
-    /// signature over it, then signs. A fully signed state is returned as it is.
+    /// Completes a state it holds to broadcast it: a half-signed one is rebuilt for the state's
+    /// split, the payer's signature over it checked, then signed; a fully signed state is
+    /// returned as it is.
     ///
     /// # Errors
     ///
     /// [`ProtocolError`] when the state is not the transaction the payee computes for its split,
     /// or the payer's signature is missing or bad.
     pub fn complete(&self, state: &SignedCommitment) -> Result<Transaction, ProtocolError> {
-        let p = &self.params;
-        if p.design.signing() == Signing::Both {
-            return Ok(state.tx.clone());
-        }
-        let seq = state.seq;
-        let expected = match p.design.revocable() {
-            Some(design) => {
-                let point = self.own_point(seq).ok_or(ProtocolError::Missing { seq, who: "payee" })?;
-                design
-                    .version(p, Who::Payee, seq, &state.split, &point)
-                    .map_err(|e| ProtocolError::Mismatch { seq, owed: state.split.paid, detail: e.to_string() })?
-                    .tx
-            }
-            None => p.commitment_tx(seq, &state.split),
-        };
-        let mut bare = state.tx.clone();
-        bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
-        if bare != expected {
-            return Err(ProtocolError::Mismatch {
-                seq,
-                owed: state.split.paid,
-                detail: describe_difference(p, &expected, &bare),
-            });
-        }
-        let payer_sig = p
-            .design
-            .payer_signature(p, &state.tx.input[0].witness)
-            .ok_or(ProtocolError::Missing { seq, who: "payer" })?;
-        let payee_sig =
-            self.signer.sign_p2wsh_input_if(&expected, 0, &p.witness_script, p.funding_amount, |signer, msg| {
-                if signer.verify(msg, &payer_sig.signature, &p.payer_funding_key) {
-                    Ok(())
-                } else {
-                    Err(ProtocolError::BadSignature { seq, who: "payer" })
-                }
-            })?;
-        Ok(p.with_signatures(expected, &payer_sig.signature, &payee_sig))
+        self.side.complete(&self.funding, state)
     }
 
     /// Reviews the settlement: the current state again, nothing more owed.
@@ -748,6 +554,11 @@ impl Payee {
     /// As [`Payee::review`].
     pub fn review_settlement(&mut self, proposal: &Proposal) -> Result<Countersignature, ProtocolError> {
         self.check(proposal, self.seq, self.owed, true)
+    }
+
+    /// The payee's answer to `tx` (see [`Payer::answer`]).
+    pub fn answer(&self, tx: &Transaction, owner: Who, latest: u64, name: &str) -> Answer {
+        self.side.answer(&self.funding.params, tx, owner, latest, name)
     }
 
     fn check(
@@ -760,49 +571,38 @@ impl Payee {
         if proposal.seq != seq {
             return Err(ProtocolError::OutOfOrder { expected: seq, got: proposal.seq });
         }
-        let p = &self.params;
-        let split = p.split(owed).map_err(|source| ProtocolError::Exhausted { seq, source })?;
-        if self.rev.is_some() && !settlement {
-            return self.review_versions(proposal, seq, owed, &split);
-        }
-        let expected = &mut self.rebuilt;
-        if settlement {
-            *expected = p.settlement_tx(seq, &split);
-        } else {
-            p.commitment_tx_into(seq, &split, expected);
-        }
-        let expected = &*expected;
-        if proposal.tx != *expected {
-            return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, expected, &proposal.tx) });
-        }
-        // In a design where the payer signs alone, the payee checks her signature and keeps the
-        // half-signed state; the refund (state 0) it always countersigns.
-        if seq != 0 && p.design.signing() == Signing::PayerOnly {
-            let msg = p.funding_sighash(expected);
-            if !self.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
-                return Err(ProtocolError::BadSignature { seq, who: "payer" });
-            }
-            self.owed = owed;
-            self.seq = seq;
-            return Ok(Countersignature { seq, payee_sig: None, revocation: None });
-        }
-        // The payee signs the transaction it built itself, and only once the payer's signature of
-        // the same digest verifies.
-        let payee_sig = self.signer.sign_funding_input_if(expected, &self.sighash, |signer, msg| {
-            if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
+        let split = self.funding.params.split(owed).map_err(|source| ProtocolError::Exhausted { seq, source })?;
+        let reply = self.side.review(&self.funding, proposal, &split, owed, settlement)?;
+        self.owed = owed;
+        self.seq = seq;
+        Ok(reply)
+    }
+}
+
+/// Completes `expected`, a state held half-signed with `witness`, with the holder's signature
+/// once the other's in `witness` verifies over it: the payee's completion of a state the payer
+/// signed (both one-version and versioned designs).
+fn complete_half_signed(
+    f: &Funding,
+    expected: Transaction,
+    witness: &Witness,
+    seq: u64,
+) -> Result<Transaction, ProtocolError> {
+    let p = &f.params;
+    let payer_sig = p.design.payer_signature(p, witness).ok_or(ProtocolError::Missing { seq, who: "payer" })?;
+    let payee_sig =
+        f.signer.sign_p2wsh_input_if(&expected, 0, &p.witness_script, p.funding_amount, |signer, msg| {
+            if signer.verify(msg, &payer_sig.signature, &p.payer_funding_key) {
                 Ok(())
             } else {
                 Err(ProtocolError::BadSignature { seq, who: "payer" })
             }
         })?;
-        self.owed = owed;
-        self.seq = seq;
-        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None })
-    }
+    Ok(p.with_signatures(expected, &payer_sig.signature, &payee_sig))
 }
 
 /// The public key of `role`'s secret in `keys`.
-fn public_key(keys: &KeyChain, role: Role) -> PublicKey {
+pub(crate) fn public_key(keys: &KeyChain, role: Role) -> PublicKey {
     PublicKey::from_secret_key(crate::channel::revocable::secp(), &keys.secret_key(role))
 }
 
@@ -815,7 +615,7 @@ fn commitment_sighash(p: &ChannelParams) -> FundingSighash {
 }
 
 /// A short account of how `got` differs from `expected`, for error messages.
-fn describe_difference(params: &ChannelParams, expected: &Transaction, got: &Transaction) -> String {
+pub(crate) fn describe_difference(params: &ChannelParams, expected: &Transaction, got: &Transaction) -> String {
     if expected.input != got.input {
         return "it spends another input".to_string();
     }
@@ -849,7 +649,7 @@ mod tests {
 
     fn terms() -> Terms {
         Terms {
-            design: DesignRef::default(),
+            design: default_design(),
             capacity: Amount::from_sat(3_600_000),
             wallet: Amount::from_sat(4_000_000),
             fee_rate: FeeRate::from_sat_per_kwu(250),
@@ -868,7 +668,7 @@ mod tests {
         let (payer, mut channel) = Payer::open(&keys, &terms(), &Payee::keys(&keys, &terms())).unwrap();
         assert!(Payee::join(&keys, &channel).is_ok());
         assert!(Payee::join(&KeyChain::new(8), &channel).is_err(), "another payee's keys");
-        channel.params.payee_payout = payer.params.payer_payout.clone();
+        channel.params.payee_payout = payer.params().payer_payout.clone();
         assert!(Payee::join(&keys, &channel).is_err(), "payments sent to the payer");
     }
 
@@ -922,5 +722,26 @@ mod tests {
             payee.review(&p, Amount::from_sat(1_000)),
             Err(ProtocolError::OutOfOrder { expected: 1, got: 2 })
         ));
+    }
+
+    /// Every registered design's commitment rebuilt in place is the one built anew (the check
+    /// lives with the builders, [`crate::channel`]).
+    #[test]
+    fn every_registered_design_rebuilds_in_place_what_it_builds_anew() {
+        for r in DESIGNS {
+            crate::channel::tests::rebuilt_in_place_is_built_anew(design(r.name, &Settings::default()).unwrap());
+        }
+    }
+
+    /// Each registered name makes the design of that name, and names are unique.
+    #[test]
+    fn each_registration_makes_its_own_design() {
+        let mut names: Vec<&str> = DESIGNS.iter().map(|r| r.name).collect();
+        for r in DESIGNS {
+            assert_eq!((r.make)(&Settings::default()).name(), r.name);
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), DESIGNS.len());
     }
 }

@@ -11,14 +11,16 @@
 //! same ones; revealed secrets are stored in order, on the engine's sequential path.
 
 use bitcoin::secp256k1::PublicKey;
-use bitcoin::Transaction;
+use bitcoin::{Amount, Transaction, Witness};
 
 use super::keys::{KeyChain, Role};
-use super::{ProtocolError, SignedCommitment, Signer};
+use super::side::{Answer, Funding, PayeeSide, PayerSide, Pending, Reply};
+use super::{
+    describe_difference, public_key, Countersignature, PayeeKeys, Proposal, ProtocolError, SignedCommitment, Signer,
+};
 use crate::channel::bolt3::{self, SecretStore};
-use crate::channel::revocable::{secp, Basepoints, Revocable};
-use crate::channel::ChannelParams;
-use crate::channel::Who;
+use crate::channel::revocable::{half_signed, secp, signature_of, Basepoints, ChannelBasepoints, Revocable};
+use crate::channel::{self, ChannelParams, Split, Who};
 
 /// The points and secrets one state's exchange made public: each party's per-commitment point
 /// of its version of the state, and the secrets of the versions it revoked (none for state 0).
@@ -181,5 +183,367 @@ impl Revocation {
         let sig = self.revocation.sign_p2wsh_input_revocation(&tx, 0, &script, amount, &secret).ok()?;
         tx.input[0].witness = bolt3::penalty_witness(&bitcoin::ecdsa::Signature::sighash_all(sig), &script);
         Some(tx)
+    }
+}
+
+/// The payee's basepoints, whose payment basepoint is its `payout` key.
+fn payee_basepoints(keys: &KeyChain, payout: PublicKey) -> Basepoints {
+    Basepoints {
+        payment: payout,
+        delayed_payment: public_key(keys, Role::PayeeDelayedBase),
+        revocation: public_key(keys, Role::PayeeRevocationBase),
+    }
+}
+
+/// The design as a party builds its versions with it: from the settings the channel's design
+/// was made with.
+fn design_of(params: &ChannelParams) -> Revocable {
+    Revocable::new(&params.design.settings().unwrap_or_default())
+}
+
+/// A party's answer, as `name`, to a version `tx` that `owner` broadcast and that confirmed, the
+/// party being `me` with material `rev`: the penalty when it is the other's revoked version, the
+/// delayed sweep when it is its own.
+fn answers(
+    rev: &Revocation,
+    me: Who,
+    params: &ChannelParams,
+    tx: &Transaction,
+    owner: Who,
+    latest: u64,
+    name: &str,
+) -> Answer {
+    let design = design_of(params);
+    let Some(seq) = design.commitment_number(params, tx) else { return Answer::default() };
+    if owner == me {
+        let reply = rev.sweep(&design, params, seq, tx).map(|tx| Reply {
+            tx,
+            word: "sweep",
+            what: "the delayed sweep of commitment",
+            seq,
+        });
+        return Answer { note: None, reply };
+    }
+    if seq >= latest {
+        return Answer::default();
+    }
+    match rev.penalty(&design, params, seq, tx) {
+        Some(tx) => Answer {
+            note: Some(format!(
+                "{name} sees revoked commitment #{seq} on the chain and takes its delayed output with the \
+                 revocation key"
+            )),
+            reply: Some(Reply { tx, word: "penalty", what: "the penalty against commitment", seq }),
+        },
+        None => {
+            Answer { note: Some(format!("{name} sees commitment #{seq}, which pays {name} directly")), reply: None }
+        }
+    }
+}
+
+/// The payer's side: her revocable material and the payee's announced point of his next version.
+#[derive(Debug, Clone)]
+pub struct RevocablePayer {
+    rev: Revocation,
+    /// The payee's announced per-commitment point for the next version.
+    their_next: Option<(u64, PublicKey)>,
+}
+
+/// The payee's side: his revocable material and the point of his version last announced (not
+/// derived twice).
+#[derive(Debug, Clone)]
+pub struct RevocablePayee {
+    rev: Revocation,
+    announced: Option<(u64, PublicKey)>,
+    keys: KeyChain,
+}
+
+/// The payer's side of the revocable design ([`super::DESIGNS`]).
+pub fn payer(keys: &KeyChain) -> Box<dyn PayerSide> {
+    Box::new(RevocablePayer { rev: Revocation::new(keys, Who::Payer), their_next: None })
+}
+
+/// The payee's side of the revocable design.
+pub fn payee(keys: &KeyChain) -> Box<dyn PayeeSide> {
+    Box::new(RevocablePayee { rev: Revocation::new(keys, Who::Payee), announced: None, keys: *keys })
+}
+
+impl RevocablePayer {
+    /// The payer's material.
+    pub fn revocation(&self) -> &Revocation {
+        &self.rev
+    }
+
+    fn announced(&self, seq: u64) -> PublicKey {
+        self.their_next
+            .filter(|(n, _)| *n == seq)
+            .map(|(_, point)| point)
+            .expect("the payee announces its point of a version before the payer proposes it")
+    }
+}
+
+impl PayerSide for RevocablePayer {
+    fn clone_box(&self) -> Box<dyn PayerSide> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    /// Without the payee's basepoints the channel has none, and the payee refuses to join it.
+    fn open(&mut self, params: &mut ChannelParams, payee: &PayeeKeys, refund: PublicKey) {
+        if let Some(theirs) = payee.basepoints {
+            params.basepoints = Some(ChannelBasepoints { payer: self.rev.basepoints(refund), payee: theirs });
+        }
+    }
+
+    fn learn_point(&mut self, seq: u64, point: PublicKey) {
+        self.their_next = Some((seq, point));
+    }
+
+    /// Her signature goes on the payee's version, built with his announced point; the
+    /// cooperative close is one plain transaction.
+    fn offer(
+        &mut self,
+        p: &ChannelParams,
+        seq: u64,
+        split: &Split,
+        settlement: bool,
+    ) -> (Transaction, Option<PublicKey>) {
+        if settlement {
+            return (p.settlement_tx(seq, split), None);
+        }
+        let mine = self.rev.next_point(seq);
+        let tx = design_of(p)
+            .version(p, Who::Payee, seq, split, &self.announced(seq))
+            .expect("a split the channel can pay builds a commitment with an output")
+            .tx;
+        (tx, Some(mine))
+    }
+
+    /// Checks the payee's signature of the payer's own version of the proposed state and keeps
+    /// both versions half-signed as each party holds them; the close both signed.
+    fn accept(
+        &mut self,
+        f: &Funding,
+        pending: Pending,
+        reply: Countersignature,
+    ) -> Result<SignedCommitment, ProtocolError> {
+        let Pending { proposal, split, msg, settlement } = pending;
+        let p = &f.params;
+        let seq = proposal.seq;
+        let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+        if settlement {
+            if !f.signer.verify(&msg, &payee_sig, &p.payee_funding_key) {
+                return Err(ProtocolError::BadSignature { seq, who: "payee" });
+            }
+            let tx = p.with_signatures(proposal.tx, &proposal.payer_sig, &payee_sig);
+            return Ok(SignedCommitment {
+                seq,
+                split,
+                txid: channel::txid(&tx),
+                vsize: channel::vsize(&tx),
+                tx,
+                held: None,
+                revealed: None,
+            });
+        }
+        let mine = proposal.point.expect("the payer's own proposal carries her point");
+        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: split.paid, detail };
+        let own = design_of(p).version(p, Who::Payer, seq, &split, &mine).map_err(|e| mismatch(e.to_string()))?;
+        let own_msg = p.funding_sighash(&own.tx);
+        if !f.signer.verify(&own_msg, &payee_sig, &p.payee_funding_key) {
+            return Err(ProtocolError::BadSignature { seq, who: "payee" });
+        }
+        if seq > 0 && reply.revocation.is_none() {
+            return Err(ProtocolError::BadRevocation { seq, detail: "the payee revokes nothing".to_string() });
+        }
+        let theirs = self.announced(seq);
+        let mut held = own.tx;
+        held.input[0].witness = half_signed(p, Who::Payee, &bitcoin::ecdsa::Signature::sighash_all(payee_sig));
+        let mut tx = proposal.tx;
+        tx.input[0].witness = half_signed(p, Who::Payer, &bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig));
+        let revealed = Revealed {
+            payer_point: mine,
+            payee_point: theirs,
+            payer_secret: (seq > 0).then(|| self.rev.next_secret(seq - 1)),
+            payee_secret: reply.revocation,
+        };
+        Ok(SignedCommitment {
+            seq,
+            split,
+            txid: channel::txid(&tx),
+            vsize: channel::vsize(&tx),
+            tx,
+            held: Some(held),
+            revealed: Some(revealed),
+        })
+    }
+
+    fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
+        self.rev.receive_from(c)
+    }
+
+    /// Her own version of state `c`: rebuilt from her point and the state's split, the payee's
+    /// signature checked, hers added. The close (no held version) as it is.
+    fn complete_own(&self, f: &Funding, c: &SignedCommitment) -> Result<Transaction, ProtocolError> {
+        let Some(held) = &c.held else { return Ok(c.tx.clone()) };
+        let p = &f.params;
+        let seq = c.seq;
+        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: c.split.paid, detail };
+        let own = design_of(p)
+            .version(p, Who::Payer, seq, &c.split, &self.rev.point(seq))
+            .map_err(|e| mismatch(e.to_string()))?;
+        let mut bare = held.clone();
+        bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
+        if bare != own.tx {
+            return Err(mismatch("the held version is not the one the payer computes".to_string()));
+        }
+        let theirs =
+            signature_of(p, Who::Payee, &held.input[0].witness).ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+        let sig = f.signer.sign_p2wsh_input_if(&own.tx, 0, &p.witness_script, p.funding_amount, |s, msg| {
+            if s.verify(msg, &theirs.signature, &p.payee_funding_key) {
+                Ok(())
+            } else {
+                Err(ProtocolError::BadSignature { seq, who: "payee" })
+            }
+        })?;
+        Ok(p.with_signatures(own.tx, &sig, &theirs.signature))
+    }
+
+    /// State 0's exchange reveals the payee's first point; she keeps her own version of it.
+    fn keep_refund(&mut self, refund: SignedCommitment) -> Result<Transaction, ProtocolError> {
+        self.rev.receive_from(&refund)?;
+        Ok(refund.held.unwrap_or(refund.tx))
+    }
+
+    fn refund(&self, f: &Funding, kept: Option<&Transaction>) -> Option<Transaction> {
+        let held = kept?.clone();
+        let state = SignedCommitment {
+            seq: 0,
+            split: f.params.split(Amount::ZERO).ok()?,
+            txid: held.compute_txid(),
+            vsize: channel::vsize(&held),
+            tx: held.clone(),
+            held: Some(held),
+            revealed: None,
+        };
+        self.complete_own(f, &state).ok()
+    }
+
+    fn answer(&self, params: &ChannelParams, tx: &Transaction, owner: Who, latest: u64, name: &str) -> Answer {
+        answers(&self.rev, Who::Payer, params, tx, owner, latest, name)
+    }
+}
+
+impl RevocablePayee {
+    /// The payee's material.
+    pub fn revocation(&self) -> &Revocation {
+        &self.rev
+    }
+
+    fn own_point(&self, seq: u64) -> PublicKey {
+        match self.announced {
+            Some((n, point)) if n == seq => point,
+            _ => self.rev.point(seq),
+        }
+    }
+}
+
+impl PayeeSide for RevocablePayee {
+    fn clone_box(&self) -> Box<dyn PayeeSide> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn tell_keys(&self, keys: &mut PayeeKeys, payout: PublicKey) {
+        keys.basepoints = Some(payee_basepoints(&self.keys, payout));
+    }
+
+    fn agrees(&self, p: &ChannelParams, payout: PublicKey) -> bool {
+        p.basepoints.is_some_and(|b| b.payee == payee_basepoints(&self.keys, payout))
+    }
+
+    fn announce(&mut self, seq: u64) -> Option<PublicKey> {
+        let point = self.rev.next_point(seq);
+        self.announced = Some((seq, point));
+        Some(point)
+    }
+
+    /// His own version rebuilt and the payer's signature of it checked, then his signature of
+    /// her version, and his revocation of his previous version; the close as one plain
+    /// transaction both sign.
+    fn review(
+        &mut self,
+        f: &Funding,
+        proposal: &Proposal,
+        split: &Split,
+        owed: Amount,
+        settlement: bool,
+    ) -> Result<Countersignature, ProtocolError> {
+        let p = &f.params;
+        let seq = proposal.seq;
+        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed, detail };
+        let design = design_of(p);
+        let expected = if settlement {
+            p.settlement_tx(seq, split)
+        } else {
+            design.version(p, Who::Payee, seq, split, &self.own_point(seq)).map_err(|e| mismatch(e.to_string()))?.tx
+        };
+        if proposal.tx != expected {
+            return Err(mismatch(describe_difference(p, &expected, &proposal.tx)));
+        }
+        let msg = p.funding_sighash(&expected);
+        if !f.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
+            return Err(ProtocolError::BadSignature { seq, who: "payer" });
+        }
+        if settlement {
+            let (payee_sig, _) = f.signer.sign_p2wsh_input(&expected, 0, &p.witness_script, p.funding_amount);
+            return Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None });
+        }
+        let hers = proposal.point.ok_or_else(|| mismatch("the payer's per-commitment point is missing".to_string()))?;
+        let her_version = design.version(p, Who::Payer, seq, split, &hers).map_err(|e| mismatch(e.to_string()))?.tx;
+        let (payee_sig, _) = f.signer.sign_p2wsh_input(&her_version, 0, &p.witness_script, p.funding_amount);
+        let revocation = (seq > 0).then(|| self.rev.next_secret(seq - 1));
+        if seq == 0 {
+            self.rev.first(0, hers);
+        }
+        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation })
+    }
+
+    fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
+        self.rev.receive_from(c)
+    }
+
+    /// His version of state `c` (the close as it is), rebuilt with his point, the payer's
+    /// signature checked, his added.
+    fn complete(&self, f: &Funding, c: &SignedCommitment) -> Result<Transaction, ProtocolError> {
+        if c.held.is_none() {
+            return Ok(c.tx.clone());
+        }
+        let p = &f.params;
+        let seq = c.seq;
+        let expected = design_of(p)
+            .version(p, Who::Payee, seq, &c.split, &self.own_point(seq))
+            .map_err(|e| ProtocolError::Mismatch { seq, owed: c.split.paid, detail: e.to_string() })?
+            .tx;
+        let mut bare = c.tx.clone();
+        bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
+        if bare != expected {
+            return Err(ProtocolError::Mismatch {
+                seq,
+                owed: c.split.paid,
+                detail: describe_difference(p, &expected, &bare),
+            });
+        }
+        super::complete_half_signed(f, expected, &c.tx.input[0].witness, seq)
+    }
+
+    fn answer(&self, params: &ChannelParams, tx: &Transaction, owner: Who, latest: u64, name: &str) -> Answer {
+        answers(&self.rev, Who::Payee, params, tx, owner, latest, name)
     }
 }

@@ -17,10 +17,10 @@ use toml::Spanned;
 use crate::scenario::{self, line_col, Scenario, ScenarioError};
 
 /// The channel designs a grid may name, in the order they are listed in errors: the registry's
-/// ([`crate::channel::DESIGNS`]), so a design added there can be swept at once. A point's design is
+/// ([`crate::party::DESIGNS`]), so a design added there can be swept at once. A point's design is
 /// written into the base scenario's `design` field.
 pub fn designs() -> Vec<&'static str> {
-    crate::channel::DESIGNS.iter().map(|r| r.name).collect()
+    crate::party::DESIGNS.iter().map(|r| r.name).collect()
 }
 
 /// The design of a base scenario that has no `design` field: the book's channel.

@@ -18,7 +18,7 @@ use toml::Spanned;
 
 use super::raw::RawScenario;
 use super::{Scenario, ScenarioError, Segment};
-use crate::channel::{self, DesignRef};
+use crate::channel::DesignRef;
 use crate::units::*;
 
 pub(crate) use events::holds;
@@ -68,9 +68,9 @@ impl Validator<'_> {
         })?;
         let (settings, clock) = self.settings(&raw)?;
         let design = match &raw.design {
-            None => DesignRef::default(),
-            Some(d) => channel::design(d.get_ref(), &settings).ok_or_else(|| {
-                self.err("design", d, format!("unknown design; paychan knows {}", channel::design_names()))
+            None => crate::party::default_design(),
+            Some(d) => crate::party::design(d.get_ref(), &settings).ok_or_else(|| {
+                self.err("design", d, format!("unknown design; paychan knows {}", crate::party::design_names()))
             })?,
         };
         self.settings_apply(&raw, design.name())?;

@@ -1,0 +1,178 @@
+//! The parties' half of the designs with one shared transaction per state (naive, timelocked,
+//! Spilman): the payer proposes the state and signs it; the payee rebuilds it, checks her
+//! signature and adds its own, or, where the design has the payer sign alone
+//! ([`crate::channel::Design::payee_signs`]), keeps the half-signed state and completes it when
+//! it broadcasts. The refund is countersigned before the funding is broadcast, or signed by the
+//! payer alone on a branch of the funding script, as the design says.
+
+use bitcoin::{Amount, Transaction, Witness};
+
+use super::side::{Funding, PayeeSide, PayerSide, Pending};
+use super::{describe_difference, keys::KeyChain, Countersignature, Proposal, ProtocolError, SignedCommitment};
+use crate::channel::{self, Split};
+
+/// The payer's side: nothing beyond her funding key.
+#[derive(Debug, Clone, Copy)]
+pub struct OneVersionPayer;
+
+/// The payee's side: the transaction it rebuilds each proposal into, kept so that every rebuild
+/// reuses its vectors and scripts.
+#[derive(Debug, Clone)]
+pub struct OneVersionPayee {
+    rebuilt: Transaction,
+}
+
+/// The payer's side of a design registered with it ([`super::DESIGNS`]).
+pub fn payer(_: &KeyChain) -> Box<dyn PayerSide> {
+    Box::new(OneVersionPayer)
+}
+
+/// The payee's side of a design registered with it.
+pub fn payee(_: &KeyChain) -> Box<dyn PayeeSide> {
+    Box::new(OneVersionPayee {
+        rebuilt: Transaction {
+            version: bitcoin::transaction::Version::TWO,
+            lock_time: bitcoin::absolute::LockTime::ZERO,
+            input: vec![],
+            output: vec![],
+        },
+    })
+}
+
+impl PayerSide for OneVersionPayer {
+    fn clone_box(&self) -> Box<dyn PayerSide> {
+        Box::new(*self)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn offer(
+        &mut self,
+        p: &channel::ChannelParams,
+        seq: u64,
+        split: &Split,
+        settlement: bool,
+    ) -> (Transaction, Option<bitcoin::secp256k1::PublicKey>) {
+        (if settlement { p.settlement_tx(seq, split) } else { p.commitment_tx(seq, split) }, None)
+    }
+
+    fn accept(
+        &mut self,
+        f: &Funding,
+        pending: Pending,
+        reply: Countersignature,
+    ) -> Result<SignedCommitment, ProtocolError> {
+        let Pending { proposal, split, msg, settlement } = pending;
+        let p = &f.params;
+        let seq = proposal.seq;
+        let tx = if p.design.payee_signs(seq, settlement) {
+            let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+            if !f.signer.verify(&msg, &payee_sig, &p.payee_funding_key) {
+                return Err(ProtocolError::BadSignature { seq, who: "payee" });
+            }
+            p.with_signatures(proposal.tx, &proposal.payer_sig, &payee_sig)
+        } else {
+            let mut tx = proposal.tx;
+            let sig = bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig);
+            tx.input[0].witness = p.design.half_signed_witness(p, &sig);
+            tx
+        };
+        Ok(SignedCommitment {
+            seq,
+            split,
+            txid: channel::txid(&tx),
+            vsize: channel::vsize(&tx),
+            tx,
+            held: None,
+            revealed: None,
+        })
+    }
+
+    fn refund(&self, f: &Funding, kept: Option<&Transaction>) -> Option<Transaction> {
+        let p = &f.params;
+        if p.design.refund_countersigned() {
+            return kept.cloned();
+        }
+        if !p.design.refund_signed_alone() {
+            return None;
+        }
+        let mut tx = p.refund_tx().ok()?;
+        let (sig, _) = f.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
+        tx.input[0].witness = p.design.refund_witness(p, &bitcoin::ecdsa::Signature::sighash_all(sig));
+        Some(tx)
+    }
+}
+
+impl PayeeSide for OneVersionPayee {
+    fn clone_box(&self) -> Box<dyn PayeeSide> {
+        Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn review(
+        &mut self,
+        f: &Funding,
+        proposal: &Proposal,
+        split: &Split,
+        owed: Amount,
+        settlement: bool,
+    ) -> Result<Countersignature, ProtocolError> {
+        let p = &f.params;
+        let seq = proposal.seq;
+        let expected = &mut self.rebuilt;
+        if settlement {
+            *expected = p.settlement_tx(seq, split);
+        } else {
+            p.commitment_tx_into(seq, split, expected);
+        }
+        let expected = &*expected;
+        if proposal.tx != *expected {
+            return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, expected, &proposal.tx) });
+        }
+        // In a design where the payer signs alone, the payee checks her signature and keeps the
+        // half-signed state; the refund (state 0) it always countersigns.
+        if !p.design.payee_signs(seq, settlement) {
+            let msg = p.funding_sighash(expected);
+            if !f.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
+                return Err(ProtocolError::BadSignature { seq, who: "payer" });
+            }
+            return Ok(Countersignature { seq, payee_sig: None, revocation: None });
+        }
+        // The payee signs the transaction it built itself, and only once the payer's signature of
+        // the same digest verifies.
+        let payee_sig = f.signer.sign_funding_input_if(expected, &f.sighash, |signer, msg| {
+            if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
+                Ok(())
+            } else {
+                Err(ProtocolError::BadSignature { seq, who: "payer" })
+            }
+        })?;
+        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None })
+    }
+
+    /// A half-signed state is rebuilt for its split, the payer's signature over it checked, then
+    /// signed; a fully signed state is returned as it is.
+    fn complete(&self, f: &Funding, state: &SignedCommitment) -> Result<Transaction, ProtocolError> {
+        let p = &f.params;
+        let seq = state.seq;
+        if p.design.payee_signs(seq, false) {
+            return Ok(state.tx.clone());
+        }
+        let expected = p.commitment_tx(seq, &state.split);
+        let mut bare = state.tx.clone();
+        bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
+        if bare != expected {
+            return Err(ProtocolError::Mismatch {
+                seq,
+                owed: state.split.paid,
+                detail: describe_difference(p, &expected, &bare),
+            });
+        }
+        super::complete_half_signed(f, expected, &state.tx.input[0].witness, seq)
+    }
+}
