@@ -333,11 +333,39 @@ pub trait Design: fmt::Debug + Send + Sync {
         }
     }
 
+    /// The secp256k1 operations one state needs: by default two ECDSA signatures and two
+    /// verifications (each party signs, each checks the other's).
+    fn secp_operations(&self) -> SecpOperations {
+        SecpOperations { signs: 2, verifies: 2, point_muls: 0, generator_muls: 0, additions: 0 }
+    }
+
+    /// The scenario settings the design reads beyond the funding's height, by their names in a
+    /// scenario file (`refund_after`, say): a setting no design of the scenario reads is refused.
+    fn reads(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Whether a run without events plays the channel out on the simulated chain (`chain.csv`,
     /// the outcome): yes by default; the book's naive channel writes exactly what it always did.
     fn plays_out_on_chain(&self) -> bool {
         true
     }
+}
+
+/// The secp256k1 operations one state of a design needs, counted from its protocol: what
+/// `paychan bench --designs` times bare against the design's real run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecpOperations {
+    /// ECDSA signatures.
+    pub signs: u32,
+    /// ECDSA verifications.
+    pub verifies: u32,
+    /// Variable-base point multiplications (`PublicKey::mul_tweak`).
+    pub point_muls: u32,
+    /// Generator multiplications (`PublicKey::from_secret_key`, `add_exp_tweak`).
+    pub generator_muls: u32,
+    /// Point additions (`PublicKey::combine`, and the addition of `add_exp_tweak`).
+    pub additions: u32,
 }
 
 /// What the narration says of one commitment, for a design that tells it in its own words

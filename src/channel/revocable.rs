@@ -28,7 +28,7 @@ use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, ScriptBuf, Sequence, Transaction
 use super::bolt3::{self, Bolt3Error, CommitmentKeys, CommitmentState, Funder};
 use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_keys};
 use super::naive::Naive;
-use super::{ChannelParams, CommitmentWords, Design, Refund, Settings, Signing, Split};
+use super::{ChannelParams, CommitmentWords, Design, Refund, SecpOperations, Settings, Signing, Split};
 use crate::channel::Who;
 use crate::units::thousands;
 
@@ -256,6 +256,18 @@ pub fn feerate_per_kw(rate: FeeRate) -> u32 {
 impl Design for Revocable {
     fn name(&self) -> &'static str {
         "revocable"
+    }
+
+    /// Two signatures and two verifications, and the keys of four built versions (each party
+    /// builds its own and the one it signs for the other): per version a revocation key (2
+    /// point multiplications, 1 addition) and a delayed key (1 generator multiplication, 1
+    /// addition); and four per-commitment points.
+    fn secp_operations(&self) -> SecpOperations {
+        SecpOperations { signs: 2, verifies: 2, point_muls: 8, generator_muls: 8, additions: 8 }
+    }
+
+    fn reads(&self) -> &'static [&'static str] {
+        &["to_self_delay"]
     }
 
     fn about(&self) -> &'static str {

@@ -17,7 +17,7 @@ use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
 use super::naive::{commitment, write_commitment};
 use super::timelocked::LOCKED;
-use super::{ChannelParams, Design, Refund, Settings, Signing, Split};
+use super::{ChannelParams, Design, Refund, SecpOperations, Settings, Signing, Split};
 use crate::units::thousands;
 
 /// The Spilman channel.
@@ -59,6 +59,15 @@ impl Spilman {
 impl Design for Spilman {
     fn name(&self) -> &'static str {
         "spilman"
+    }
+
+    /// The payer's signature and the payee's check.
+    fn secp_operations(&self) -> SecpOperations {
+        SecpOperations { signs: 1, verifies: 1, point_muls: 0, generator_muls: 0, additions: 0 }
+    }
+
+    fn reads(&self) -> &'static [&'static str] {
+        &["expiry"]
     }
 
     fn about(&self) -> &'static str {

@@ -51,6 +51,10 @@ impl Design for Timelocked {
         "timelocked"
     }
 
+    fn reads(&self) -> &'static [&'static str] {
+        &["refund_after"]
+    }
+
     fn about(&self) -> &'static str {
         "the book's first repair: the payee signs a refund locked 30 days ahead before the funding is broadcast, \
          and every commitment is locked one block earlier than the one before, so the latest state is valid first"

@@ -22,30 +22,13 @@ use crate::output::OutputError;
 use crate::party::DESIGNS;
 use crate::scenario::Scenario;
 
-/// The secp256k1 operations one state of a design needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Operations {
-    /// ECDSA signatures.
-    pub signs: u32,
-    /// ECDSA verifications.
-    pub verifies: u32,
-    /// Variable-base point multiplications (`PublicKey::mul_tweak`).
-    pub point_muls: u32,
-    /// Generator multiplications (`PublicKey::from_secret_key`, `add_exp_tweak`).
-    pub generator_muls: u32,
-    /// Point additions (`PublicKey::combine`, and the addition of `add_exp_tweak`).
-    pub additions: u32,
-}
+/// The secp256k1 operations one state of a design needs ([`crate::channel::Design::secp_operations`]).
+pub use crate::channel::SecpOperations as Operations;
 
-/// What one state of `design` needs, counted from the protocol (see the module's docs).
-pub fn operations(design: &str) -> Operations {
-    match design {
-        "spilman" => Operations { signs: 1, verifies: 1, point_muls: 0, generator_muls: 0, additions: 0 },
-        // Four versions built: each a revocation key (2 point multiplications, 1 addition) and a
-        // delayed key (1 generator multiplication, 1 addition); four per-commitment points.
-        "revocable" => Operations { signs: 2, verifies: 2, point_muls: 8, generator_muls: 8, additions: 8 },
-        _ => Operations { signs: 2, verifies: 2, point_muls: 0, generator_muls: 0, additions: 0 },
-    }
+/// What one state of the design registered as `design` needs, as the design counts it; `None`
+/// for an unknown name.
+pub fn operations(design: &str) -> Option<Operations> {
+    crate::party::design(design, &crate::channel::Settings::default()).map(|d| d.secp_operations())
 }
 
 /// One design's figures.
@@ -109,14 +92,16 @@ pub fn raw(ops: Operations, n: u64) -> Duration {
 
 /// The scenario a design's benchmark runs: the book's price, a channel big enough for `n` seconds.
 fn scenario(design: &str, n: u64) -> Scenario {
-    // The timelocked window must hold every commitment.
-    let window = if design == "timelocked" { format!("refund_after = {}\n", n + 1) } else { String::new() };
     let text = format!(
         "name = \"bench\"\nseed = 1\npayer = \"Emma\"\npayee = \"Fabian\"\ncapacity = \"20 BTC\"\n\
-         fee_rate = \"1 sat/vB\"\ndesign = \"{design}\"\n{window}[[segment]]\nrate = \"1000 sat/s\"\n\
-         duration = \"{n} s\"\n"
+         fee_rate = \"1 sat/vB\"\n[[segment]]\nrate = \"1000 sat/s\"\nduration = \"{n} s\"\n"
     );
-    Scenario::from_toml(Path::new("bench.toml"), &text).expect("the benchmark scenario is valid")
+    let mut s = Scenario::from_toml(Path::new("bench.toml"), &text).expect("the benchmark scenario is valid");
+    // A design with a window of commitments (the timelocked refund's) gets one that holds them all.
+    let window = u32::try_from(n + 1).unwrap_or(u32::MAX);
+    let settings = crate::channel::Settings { refund_after: window, ..crate::channel::Settings::default() };
+    s.design = crate::party::design(design, &settings).expect("a registered design");
+    s
 }
 
 /// Times the engine on one thread over `n` states of `design`, each written as a CSV row into
@@ -139,7 +124,7 @@ pub fn measure(n: u64, repeat: u32, scratch: &Path) -> Result<Vec<DesignFigures>
     let per = |d: Duration| d / u32::try_from(n.max(1)).unwrap_or(u32::MAX);
     let mut out = Vec::new();
     for r in DESIGNS {
-        let ops = operations(r.name);
+        let ops = (r.make)(&crate::channel::Settings::default()).secp_operations();
         let (mut best_raw, mut best_run) = (Duration::MAX, Duration::MAX);
         for _ in 0..repeat.max(1) {
             best_raw = best_raw.min(raw(ops, n));

@@ -133,6 +133,7 @@ pub fn schema(kind: SchemaKind) -> Schema {
         SchemaKind::Scenario => {
             let mut schema = SchemaSettings::draft07().into_generator().into_root_schema_for::<RawScenario>();
             drop_null(&mut schema);
+            list_designs(&mut schema);
             schema
         }
         // What `run` writes: every field present, `exhausted` null when the channel did not run out.
@@ -147,6 +148,25 @@ pub fn schema_text(kind: SchemaKind) -> String {
     let mut text = serde_json::to_string_pretty(&schema(kind)).expect("a schema is plain JSON");
     text.push('\n');
     text
+}
+
+/// The scenario's `design` property from the registry ([`crate::party::DESIGNS`]): its names as
+/// the enum, each with the design's own sentence as the description, the first (the book's, the
+/// default) as the example; a new design is listed with no edit here.
+fn list_designs(schema: &mut Schema) {
+    use serde_json::{json, Value};
+    let designs = crate::party::DESIGNS;
+    let about: Vec<String> = designs
+        .iter()
+        .map(|r| format!("\"{}\": {}", r.name, (r.make)(&crate::channel::Settings::default()).about()))
+        .collect();
+    let description = format!("How the channel is built (default \"{}\"). {}.", designs[0].name, about.join("; "));
+    let Some(Value::Object(design)) = schema.get_mut("properties").and_then(|p| p.get_mut("design")) else {
+        return;
+    };
+    design.insert("description".into(), Value::String(description));
+    design.insert("enum".into(), json!(designs.iter().map(|r| r.name).collect::<Vec<_>>()));
+    design.insert("examples".into(), json!([designs[0].name]));
 }
 
 /// TOML has no null: an optional field is one that may be left out, so `"type": ["string",

@@ -13,8 +13,9 @@ use super::{io_err, OutputError, FILES};
 use crate::engine::RunReport;
 use crate::scenario::{format_amount, format_fee_rate, unit_name, Scenario};
 
-fn naive() -> String {
-    "naive".to_string()
+/// The design of a summary written before designs existed: the book's, the registry's first.
+fn first_design() -> String {
+    crate::party::DESIGNS[0].name.to_string()
 }
 
 /// `summary.json`, written by `run` and read back by `verify` and the report: one schema.
@@ -28,8 +29,9 @@ fn naive() -> String {
 pub struct Summary {
     /// The scenario's name (also the output folder's name).
     pub scenario: String,
-    /// The channel design's name ("naive" for summaries written before designs existed).
-    #[serde(default = "naive")]
+    /// The channel design's name (the book's first design for summaries written before designs
+    /// existed).
+    #[serde(default = "first_design")]
     pub design: String,
     /// The seed every key and the wallet coin were derived from.
     pub seed: u64,

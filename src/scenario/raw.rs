@@ -27,16 +27,10 @@ pub(crate) struct RawScenario {
     /// '-', '_' or '.', not starting with '.'.
     #[schemars(with = "String", example = &"emma-fabian", regex(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"))]
     pub(crate) name: Spanned<String>,
-    /// How the channel is built: "naive" (the book's first channel, the default), "timelocked"
-    /// (a refund the payee signs first, locked `refund_after` blocks; each commitment one block
-    /// earlier), "spilman" (a refund branch for the payer after `expiry` blocks; commitments
-    /// signed by the payer alone) or "revocable" (BOLT #3: each party's own version, its balance
-    /// delayed `to_self_delay` blocks, revoked states punished).
-    #[schemars(
-        with = "Option<String>",
-        example = &"naive",
-        extend("enum" = ["naive", "timelocked", "spilman", "revocable"])
-    )]
+    /// How the channel is built: a registered design's name. The schema's list, description and
+    /// example are generated from the registry ([`crate::party::DESIGNS`], see
+    /// `commands::docs::schema`).
+    #[schemars(with = "Option<String>")]
     pub(crate) design: Option<Spanned<String>>,
     /// `timelocked` only: blocks from the funding's height to the refund's lock time (default the
     /// book's 30 days, 4320); commitment #k is locked k blocks earlier, so the schedule can hold

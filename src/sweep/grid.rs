@@ -23,8 +23,11 @@ pub fn designs() -> Vec<&'static str> {
     crate::party::DESIGNS.iter().map(|r| r.name).collect()
 }
 
-/// The design of a base scenario that has no `design` field: the book's channel.
-pub const DEFAULT_DESIGN: &str = "naive";
+/// The design of a base scenario that has no `design` field: the registry's first, the book's
+/// channel.
+pub fn default_design() -> &'static str {
+    crate::party::DESIGNS[0].name
+}
 
 /// The most points one grid may have: beyond it a typo ("to = 1000000000") is far likelier than a
 /// wish, and every point is validated before the sweep starts.
@@ -266,7 +269,7 @@ impl Grid {
             strings("capacity", raw.capacity, &|s| scenario::parse_amount(s).map(|(a, _)| a.to_sat().to_string()))?;
         let rate = strings("rate", raw.rate, &|s| scenario::parse_rate(s).map(|a| a.to_sat().to_string()))?;
         if base_spans.design.is_none() {
-            if let Some((i, d)) = design.values.iter().enumerate().find(|(_, v)| v.get_ref() != DEFAULT_DESIGN) {
+            if let Some((i, d)) = design.values.iter().enumerate().find(|(_, v)| v.get_ref() != default_design()) {
                 return Err(err(
                     d.span(),
                     &format!("design[{}]", i + 1),
@@ -363,7 +366,7 @@ impl Grid {
             Some(d) => d.get_ref().clone(),
             None => match self.base_spans.design.as_ref().map(|d| d.get_ref()) {
                 Some(toml::Value::String(s)) => s.clone(),
-                _ => DEFAULT_DESIGN.to_string(),
+                _ => default_design().to_string(),
             },
         }
     }

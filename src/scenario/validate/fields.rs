@@ -51,24 +51,24 @@ impl Validator<'_> {
         Ok((settings, clock))
     }
 
-    /// A design setting given for another design is a mistake worth naming.
-    pub(super) fn settings_apply(&self, raw: &RawScenario, design: &str) -> Result<(), ScenarioError> {
-        if let (Some(r), false) = (&raw.refund_after, design == "timelocked") {
-            return Err(self.err(
-                "refund_after",
-                r,
-                format!("applies to design = \"timelocked\" only, not \"{design}\""),
-            ));
-        }
-        if let (Some(e), false) = (&raw.expiry, design == "spilman") {
-            return Err(self.err("expiry", e, format!("applies to design = \"spilman\" only, not \"{design}\"")));
-        }
-        if let (Some(d), false) = (&raw.to_self_delay, design == "revocable") {
-            return Err(self.err(
-                "to_self_delay",
-                d,
-                format!("applies to design = \"revocable\" only, not \"{design}\""),
-            ));
+    /// A design setting given for another design is a mistake worth naming: each setting the
+    /// file gives must be one the scenario's design reads ([`channel::Design::reads`]); the
+    /// error names the designs that do.
+    pub(super) fn settings_apply(&self, raw: &RawScenario, design: &DesignRef) -> Result<(), ScenarioError> {
+        let given =
+            [("refund_after", &raw.refund_after), ("expiry", &raw.expiry), ("to_self_delay", &raw.to_self_delay)];
+        for (field, value) in given {
+            let Some(value) = value else { continue };
+            if design.reads().contains(&field) {
+                continue;
+            }
+            let owners: Vec<String> = crate::party::DESIGNS
+                .iter()
+                .filter(|r| (r.make)(&channel::Settings::default()).reads().contains(&field))
+                .map(|r| format!("design = \"{}\"", r.name))
+                .collect();
+            let owners = if owners.is_empty() { "no design".to_string() } else { owners.join(" or ") };
+            return Err(self.err(field, value, format!("applies to {owners} only, not \"{}\"", design.name())));
         }
         Ok(())
     }

@@ -73,7 +73,7 @@ impl Validator<'_> {
                 self.err("design", d, format!("unknown design; paychan knows {}", crate::party::design_names()))
             })?,
         };
-        self.settings_apply(&raw, design.name())?;
+        self.settings_apply(&raw, &design)?;
         let network = match &raw.network {
             None => Network::Regtest,
             Some(n) => parse_network(n.get_ref()).map_err(|p| self.err("network", n, p))?,
@@ -216,11 +216,15 @@ pub(crate) fn toml_error(
     ScenarioError { file: path.to_path_buf(), line, column, field, value, problem }
 }
 
+/// `design = "<the first registered design>"`: the book's, the default.
+static DESIGN_EXAMPLE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("design = \"{}\"", crate::party::DESIGNS[0].name));
+
 /// A correct line for `field`, to show in errors.
 pub(crate) fn example(field: &str) -> Option<&'static str> {
     Some(match field {
         "name" => "name = \"emma-fabian\"",
-        "design" => "design = \"naive\"",
+        "design" => DESIGN_EXAMPLE.as_str(),
         "seed" => "seed = 14",
         "network" => "network = \"regtest\"",
         "payer" => "payer = \"Emma\"",
