@@ -8,7 +8,8 @@ use std::path::Path;
 use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
 use paychan::channel::bolt3;
 use paychan::engine;
-use paychan::party::revocable::{RevocablePayee, RevocablePayer, Revocation};
+use paychan::party::revocable::{versions, HisPoint, RevocablePayee, RevocablePayer, Revocation, Revoking, Versions};
+use paychan::party::Extra;
 use paychan::party::{Payee, Payer, ProtocolError, SignedCommitment};
 use paychan::scenario::Scenario;
 
@@ -64,7 +65,7 @@ fn each_state_is_two_versions_and_each_revocation_lands_in_the_compact_store() {
     let p = &channel.params;
     let design = paychan::channel::revocable::Revocable::new(&p.design.settings().unwrap());
     for c in &cs {
-        let held = c.held.as_ref().expect("the payer's version");
+        let held = &versions(c).expect("the payer's version").held;
         assert_ne!(held.compute_txid(), c.tx.compute_txid(), "#{}: two versions", c.seq);
         // Both carry the obscured commitment number; the payee's (logged) one is half-signed.
         assert_eq!(design.commitment_number(p, &c.tx), Some(c.seq));
@@ -105,11 +106,11 @@ fn a_wrong_revocation_is_refused_and_leaves_the_store_as_it_was() {
     let (_, mut payer, _) = engine::open(&s).unwrap();
     payer.receive(&cs[0]).unwrap();
     let mut bad = cs[1].clone();
-    bad.revealed.as_mut().unwrap().payee_secret = Some([7; 32]);
+    bad.extra.get_mut::<Versions>().unwrap().revealed.payee_secret = Some([7; 32]);
     let e = payer.receive(&bad).unwrap_err();
     assert!(matches!(e, ProtocolError::BadRevocation { seq: 2, .. }), "{e}");
     assert!(e.to_string().contains("not the one behind version #1's per-commitment point"), "{e}");
-    bad.revealed.as_mut().unwrap().payee_secret = None;
+    bad.extra.get_mut::<Versions>().unwrap().revealed.payee_secret = None;
     assert!(payer.receive(&bad).is_err(), "a state that revokes nothing");
     // The honest one still fits: the store did not move.
     payer.receive(&cs[1]).unwrap();
@@ -123,16 +124,16 @@ fn a_version_built_on_another_point_is_not_signed() {
     let price = bitcoin::Amount::from_sat(1_000);
     // The payer builds Fabian's version #1 on a point that is not his.
     let wrong = PublicKey::from_secret_key(&Secp256k1::new(), &SecretKey::from_slice(&[3; 32]).unwrap());
-    payer.learn_point(1, wrong);
+    payer.hear(1, Extra::of(HisPoint(wrong)));
     let proposal = payer.propose(price).unwrap();
     let e = payee.review(proposal, price).unwrap_err();
     assert!(matches!(e, ProtocolError::Mismatch { seq: 1, .. }), "{e}");
     // With his announced point, the same state is signed, and he revokes his version #0.
     let point = payee.announce(1).unwrap();
-    payer.learn_point(1, point);
+    payer.hear(1, point);
     let proposal = payer.propose(price).unwrap();
     let reply = payee.review(proposal, price).unwrap();
-    assert_eq!(reply.revocation, Some(his(&payee).secret(0)));
+    assert_eq!(reply.extra.get::<Revoking>(), Some(&Revoking(Some(his(&payee).secret(0)))));
     let c = payer.accept(reply).unwrap();
-    assert_eq!(c.revealed.unwrap().payer_secret, Some(hers(&payer).secret(0)));
+    assert_eq!(versions(&c).unwrap().revealed.payer_secret, Some(hers(&payer).secret(0)));
 }

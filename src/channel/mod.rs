@@ -14,6 +14,7 @@
 pub mod bolt3;
 pub mod builders;
 pub mod naive;
+pub mod part;
 pub mod psbt;
 pub mod revocable;
 pub mod spilman;

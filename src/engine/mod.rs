@@ -82,8 +82,8 @@ pub fn open(scenario: &Scenario) -> Result<(Channel, Payer, Payee), FundingError
     let mut payee = Payee::join(&keys, &channel).expect("the payer funds the script of the keys the payee gave");
     // A design whose refund the payee countersigns has it signed now, before the funding is
     // broadcast: the parties exchange it; the engine only carries the messages.
-    if let Some(point) = payee.announce(0) {
-        payer.learn_point(0, point);
+    if let Some(note) = payee.announce(0) {
+        payer.hear(0, note);
     }
     if let Some(proposal) = payer.propose_refund() {
         let reply = payee.review_refund(proposal).expect("the payee countersigns the refund it rebuilt");
@@ -188,7 +188,8 @@ where
         }
         let mut signed = Vec::new();
         let mut sunk: Result<(), EngineError<E>> = Ok(());
-        // What each exchange revealed (revocable design), stored by the parties in order below.
+        // What each exchange revealed (the design's part of the state), stored by the parties in
+        // order below.
         let mut revealed: Vec<SignedCommitment> = Vec::new();
         let (payer_ref, payee_ref) = (&payer, &payee);
         let mut drain = |done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>| {
@@ -208,7 +209,7 @@ where
             }
         };
         let mut drain = |done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>| {
-            revealed.extend(done.iter().filter_map(|(_, r)| r.as_ref().ok().filter(|c| c.revealed.is_some()).cloned()));
+            revealed.extend(done.iter().filter_map(|(_, r)| r.as_ref().ok().filter(|c| !c.extra.is_none()).cloned()));
             drain(done);
         };
         match pool {
@@ -254,8 +255,8 @@ fn sign_one(
     p.resume(tick.seq - 1, *paid_before);
     q.resume(tick.seq - 1, *owed_before);
     let mut step = || {
-        if let Some(point) = q.announce(tick.seq) {
-            p.learn_point(tick.seq, point);
+        if let Some(note) = q.announce(tick.seq) {
+            p.hear(tick.seq, note);
         }
         let proposal = p.propose(tick.price).map_err(StepError::Exhausted)?;
         let reply = q.review(proposal, tick.price).map_err(StepError::Protocol)?;

@@ -9,6 +9,7 @@ use bitcoin::{Amount, Transaction, Witness};
 
 use super::side::{Funding, PayeeSide, PayerSide, Pending};
 use super::{describe_difference, keys::KeyChain, Countersignature, Proposal, ProtocolError, SignedCommitment};
+use crate::channel::part::Extra;
 use crate::channel::{self, Split};
 
 /// The payer's side: nothing beyond her funding key.
@@ -48,14 +49,8 @@ impl PayerSide for OneVersionPayer {
         self
     }
 
-    fn offer(
-        &mut self,
-        p: &channel::ChannelParams,
-        seq: u64,
-        split: &Split,
-        settlement: bool,
-    ) -> (Transaction, Option<bitcoin::secp256k1::PublicKey>) {
-        (if settlement { p.settlement_tx(seq, split) } else { p.commitment_tx(seq, split) }, None)
+    fn offer(&mut self, p: &channel::ChannelParams, seq: u64, split: &Split, settlement: bool) -> (Transaction, Extra) {
+        (if settlement { p.settlement_tx(seq, split) } else { p.commitment_tx(seq, split) }, Extra::NONE)
     }
 
     fn accept(
@@ -85,8 +80,7 @@ impl PayerSide for OneVersionPayer {
             txid: channel::txid(&tx),
             vsize: channel::vsize(&tx),
             tx,
-            held: None,
-            revealed: None,
+            extra: Extra::NONE,
         })
     }
 
@@ -141,7 +135,7 @@ impl PayeeSide for OneVersionPayee {
             if !f.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
                 return Err(ProtocolError::BadSignature { seq, who: "payer" });
             }
-            return Ok(Countersignature { seq, payee_sig: None, revocation: None });
+            return Ok(Countersignature { seq, payee_sig: None, extra: Extra::NONE });
         }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
@@ -152,7 +146,7 @@ impl PayeeSide for OneVersionPayee {
                 Err(ProtocolError::BadSignature { seq, who: "payer" })
             }
         })?;
-        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None })
+        Ok(Countersignature { seq, payee_sig: Some(payee_sig), extra: Extra::NONE })
     }
 
     /// A half-signed state is rebuilt for its split, the payer's signature over it checked, then

@@ -22,6 +22,7 @@ use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
 use crate::channel::builders::FundingSighash;
+pub use crate::channel::part::Extra;
 use crate::channel::revocable::Basepoints;
 use crate::channel::Who;
 use crate::channel::{
@@ -41,24 +42,24 @@ pub struct Proposal {
     pub tx: Transaction,
     /// The payer's signature of its BIP-0143 sighash.
     pub payer_sig: Signature,
-    /// The revocable design: the payer's per-commitment point of her own version of this state,
-    /// so the payee can build the version he signs for her; `None` in the other designs.
-    pub point: Option<PublicKey>,
+    /// What the design's protocol adds (in the revocable design, the payer's per-commitment
+    /// point of her own version of this state); nothing in the others.
+    pub extra: Extra,
 }
 
 /// The payee's answer, sent back with the next second of video: its signature, or, where the
 /// design has the payer sign alone ([`crate::channel::Design::payee_signs`]), none (the payee
 /// has checked the payer's and keeps the half-signed state).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Countersignature {
     /// The commitment number it answers.
     pub seq: u64,
     /// The payee's signature of the same sighash; `None` when the design does not ask for it.
     /// In the revocable design, its signature of the payer's version of the state.
     pub payee_sig: Option<Signature>,
-    /// The revocable design: the payee's per-commitment secret of his previous version, which
-    /// revokes it; `None` for state 0 and in the other designs.
-    pub revocation: Option<[u8; 32]>,
+    /// What the design's protocol adds (in the revocable design, the payee's revocation of his
+    /// previous version); nothing in the others.
+    pub extra: Extra,
 }
 
 /// A commitment both parties have signed, or, where the design has the payer sign alone, the
@@ -77,12 +78,11 @@ pub struct SignedCommitment {
     pub txid: Txid,
     /// Its virtual size, computed once with the txid, for everything that records it.
     pub vsize: u64,
-    /// The revocable design: the payer's version as she holds it (signed by the payee, her slot
-    /// empty until she broadcasts it); `None` in the other designs.
-    pub held: Option<Transaction>,
-    /// The revocable design: the points and revocation secrets this state's exchange revealed,
-    /// which each party stores in order ([`Payer::receive`], [`Payee::receive`]).
-    pub revealed: Option<Revealed>,
+    /// What the design keeps of the state beyond the logged transaction, which the parties
+    /// store in order ([`Payer::receive`], [`Payee::receive`]) when it is not empty: in the
+    /// revocable design the payer's version as she holds it and the points and revocation
+    /// secrets the exchange revealed ([`revocable::Versions`]); nothing in the others.
+    pub extra: Extra,
 }
 
 /// A message one party refused.
@@ -331,18 +331,18 @@ impl Payer {
         self.offer(self.seq, self.paid, true)
     }
 
-    /// Learns the payee's point of his version `seq` (a design whose parties hold versions): in
-    /// BOLT #2 it comes with his previous revocation; the payer needs it to build the version she
-    /// signs for him.
-    pub fn learn_point(&mut self, seq: u64, point: PublicKey) {
-        self.side.learn_point(seq, point);
+    /// Hears what the payee announced before she proposes state `seq` ([`Payee::announce`]; in
+    /// the revocable design his per-commitment point of his version, which in BOLT #2 comes with
+    /// his previous revocation and which she needs to build the version she signs for him).
+    pub fn hear(&mut self, seq: u64, note: Extra) {
+        self.side.hear(seq, note);
     }
 
     fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<&Proposal, Exhausted> {
         let split = self.funding.params.split(paid)?;
-        let (tx, point) = self.side.offer(&self.funding.params, seq, &split, settlement);
+        let (tx, extra) = self.side.offer(&self.funding.params, seq, &split, settlement);
         let (payer_sig, msg) = self.funding.signer.sign_funding_input(&tx, &self.funding.sighash);
-        let proposal = Proposal { seq, tx, payer_sig, point };
+        let proposal = Proposal { seq, tx, payer_sig, extra };
         let pending = self.pending.insert(Pending { proposal, split, msg, settlement });
         Ok(&pending.proposal)
     }
@@ -487,9 +487,10 @@ impl Payee {
         &*self.side
     }
 
-    /// The payee's point of his version `seq`, which he tells the payer before she proposes
-    /// that state (a design whose parties hold versions); `None` in the other designs.
-    pub fn announce(&mut self, seq: u64) -> Option<PublicKey> {
+    /// What the payee tells the payer before she proposes state `seq`, in a design whose
+    /// protocol has such a message (the revocable design: his per-commitment point of his
+    /// version); `None` in the others.
+    pub fn announce(&mut self, seq: u64) -> Option<Extra> {
         self.side.announce(seq)
     }
 

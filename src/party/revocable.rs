@@ -19,6 +19,7 @@ use super::{
     describe_difference, public_key, Countersignature, PayeeKeys, Proposal, ProtocolError, SignedCommitment, Signer,
 };
 use crate::channel::bolt3::{self, SecretStore};
+use crate::channel::part::Extra;
 use crate::channel::revocable::{half_signed, secp, signature_of, Basepoints, ChannelBasepoints, Revocable};
 use crate::channel::{self, ChannelParams, Split, Who};
 
@@ -34,6 +35,37 @@ pub struct Revealed {
     pub payer_secret: Option<[u8; 32]>,
     /// The payee's per-commitment secret of his previous version.
     pub payee_secret: Option<[u8; 32]>,
+}
+
+/// The revocable design's part of a proposal: the payer's per-commitment point of her own
+/// version of the state, so the payee can build the version he signs for her.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HerPoint(pub PublicKey);
+
+/// The revocable design's part of a countersignature: the payee's per-commitment secret of his
+/// previous version, which revokes it (none for state 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revoking(pub Option<[u8; 32]>);
+
+/// The revocable design's announcement before a proposal: the payee's per-commitment point of
+/// his version of the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HisPoint(pub PublicKey);
+
+/// The revocable design's part of a signed state: the payer's version as she holds it (signed by
+/// the payee, her slot empty until she broadcasts it) beside the payee's, which is logged, and
+/// what the exchange revealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    /// The payer's version.
+    pub held: Transaction,
+    /// The points and revocation secrets this state's exchange revealed.
+    pub revealed: Revealed,
+}
+
+/// The revocable part of `c`, if it has one.
+pub fn versions(c: &SignedCommitment) -> Option<&Versions> {
+    c.extra.get::<Versions>()
 }
 
 /// One party's revocable material.
@@ -135,7 +167,7 @@ impl Revocation {
     ///
     /// As [`Revocation::receive`].
     pub fn receive_from(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
-        let Some(r) = c.revealed else { return Ok(()) };
+        let Some(r) = versions(c).map(|v| v.revealed) else { return Ok(()) };
         let (point, secret) = match self.who {
             Who::Payer => (r.payee_point, r.payee_secret),
             Who::Payee => (r.payer_point, r.payer_secret),
@@ -298,28 +330,24 @@ impl PayerSide for RevocablePayer {
         }
     }
 
-    fn learn_point(&mut self, seq: u64, point: PublicKey) {
-        self.their_next = Some((seq, point));
+    fn hear(&mut self, seq: u64, note: Extra) {
+        if let Some(HisPoint(point)) = note.get::<HisPoint>() {
+            self.their_next = Some((seq, *point));
+        }
     }
 
     /// Her signature goes on the payee's version, built with his announced point; the
     /// cooperative close is one plain transaction.
-    fn offer(
-        &mut self,
-        p: &ChannelParams,
-        seq: u64,
-        split: &Split,
-        settlement: bool,
-    ) -> (Transaction, Option<PublicKey>) {
+    fn offer(&mut self, p: &ChannelParams, seq: u64, split: &Split, settlement: bool) -> (Transaction, Extra) {
         if settlement {
-            return (p.settlement_tx(seq, split), None);
+            return (p.settlement_tx(seq, split), Extra::NONE);
         }
         let mine = self.rev.next_point(seq);
         let tx = design_of(p)
             .version(p, Who::Payee, seq, split, &self.announced(seq))
             .expect("a split the channel can pay builds a commitment with an output")
             .tx;
-        (tx, Some(mine))
+        (tx, Extra::of(HerPoint(mine)))
     }
 
     /// Checks the payee's signature of the payer's own version of the proposed state and keeps
@@ -345,18 +373,18 @@ impl PayerSide for RevocablePayer {
                 txid: channel::txid(&tx),
                 vsize: channel::vsize(&tx),
                 tx,
-                held: None,
-                revealed: None,
+                extra: Extra::NONE,
             });
         }
-        let mine = proposal.point.expect("the payer's own proposal carries her point");
+        let HerPoint(mine) = *proposal.extra.get::<HerPoint>().expect("the payer's own proposal carries her point");
         let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: split.paid, detail };
         let own = design_of(p).version(p, Who::Payer, seq, &split, &mine).map_err(|e| mismatch(e.to_string()))?;
         let own_msg = p.funding_sighash(&own.tx);
         if !f.signer.verify(&own_msg, &payee_sig, &p.payee_funding_key) {
             return Err(ProtocolError::BadSignature { seq, who: "payee" });
         }
-        if seq > 0 && reply.revocation.is_none() {
+        let revocation = reply.extra.get::<Revoking>().and_then(|r| r.0);
+        if seq > 0 && revocation.is_none() {
             return Err(ProtocolError::BadRevocation { seq, detail: "the payee revokes nothing".to_string() });
         }
         let theirs = self.announced(seq);
@@ -368,7 +396,7 @@ impl PayerSide for RevocablePayer {
             payer_point: mine,
             payee_point: theirs,
             payer_secret: (seq > 0).then(|| self.rev.next_secret(seq - 1)),
-            payee_secret: reply.revocation,
+            payee_secret: revocation,
         };
         Ok(SignedCommitment {
             seq,
@@ -376,8 +404,7 @@ impl PayerSide for RevocablePayer {
             txid: channel::txid(&tx),
             vsize: channel::vsize(&tx),
             tx,
-            held: Some(held),
-            revealed: Some(revealed),
+            extra: Extra::of(Versions { held, revealed }),
         })
     }
 
@@ -388,12 +415,42 @@ impl PayerSide for RevocablePayer {
     /// Her own version of state `c`: rebuilt from her point and the state's split, the payee's
     /// signature checked, hers added. The close (no held version) as it is.
     fn complete_own(&self, f: &Funding, c: &SignedCommitment) -> Result<Transaction, ProtocolError> {
-        let Some(held) = &c.held else { return Ok(c.tx.clone()) };
+        match versions(c) {
+            Some(v) => self.complete_version(f, c.seq, &c.split, &v.held),
+            None => Ok(c.tx.clone()),
+        }
+    }
+
+    /// State 0's exchange reveals the payee's first point; she keeps her own version of it.
+    fn keep_refund(&mut self, refund: SignedCommitment) -> Result<Transaction, ProtocolError> {
+        self.rev.receive_from(&refund)?;
+        Ok(versions(&refund).map_or(refund.tx.clone(), |v| v.held.clone()))
+    }
+
+    fn refund(&self, f: &Funding, kept: Option<&Transaction>) -> Option<Transaction> {
+        let split = f.params.split(Amount::ZERO).ok()?;
+        self.complete_version(f, 0, &split, kept?).ok()
+    }
+
+    fn answer(&self, params: &ChannelParams, tx: &Transaction, owner: Who, latest: u64, name: &str) -> Answer {
+        answers(&self.rev, Who::Payer, params, tx, owner, latest, name)
+    }
+}
+
+impl RevocablePayer {
+    /// Her version `held` of state `seq` (dividing the channel as `split`) made complete: rebuilt
+    /// from her point and the split, the payee's signature in it checked, hers added.
+    fn complete_version(
+        &self,
+        f: &Funding,
+        seq: u64,
+        split: &Split,
+        held: &Transaction,
+    ) -> Result<Transaction, ProtocolError> {
         let p = &f.params;
-        let seq = c.seq;
-        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: c.split.paid, detail };
+        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: split.paid, detail };
         let own = design_of(p)
-            .version(p, Who::Payer, seq, &c.split, &self.rev.point(seq))
+            .version(p, Who::Payer, seq, split, &self.rev.point(seq))
             .map_err(|e| mismatch(e.to_string()))?;
         let mut bare = held.clone();
         bare.input.iter_mut().for_each(|i| i.witness = Witness::new());
@@ -410,30 +467,6 @@ impl PayerSide for RevocablePayer {
             }
         })?;
         Ok(p.with_signatures(own.tx, &sig, &theirs.signature))
-    }
-
-    /// State 0's exchange reveals the payee's first point; she keeps her own version of it.
-    fn keep_refund(&mut self, refund: SignedCommitment) -> Result<Transaction, ProtocolError> {
-        self.rev.receive_from(&refund)?;
-        Ok(refund.held.unwrap_or(refund.tx))
-    }
-
-    fn refund(&self, f: &Funding, kept: Option<&Transaction>) -> Option<Transaction> {
-        let held = kept?.clone();
-        let state = SignedCommitment {
-            seq: 0,
-            split: f.params.split(Amount::ZERO).ok()?,
-            txid: held.compute_txid(),
-            vsize: channel::vsize(&held),
-            tx: held.clone(),
-            held: Some(held),
-            revealed: None,
-        };
-        self.complete_own(f, &state).ok()
-    }
-
-    fn answer(&self, params: &ChannelParams, tx: &Transaction, owner: Who, latest: u64, name: &str) -> Answer {
-        answers(&self.rev, Who::Payer, params, tx, owner, latest, name)
     }
 }
 
@@ -468,10 +501,10 @@ impl PayeeSide for RevocablePayee {
         p.basepoints.is_some_and(|b| b.payee == payee_basepoints(&self.keys, payout))
     }
 
-    fn announce(&mut self, seq: u64) -> Option<PublicKey> {
+    fn announce(&mut self, seq: u64) -> Option<Extra> {
         let point = self.rev.next_point(seq);
         self.announced = Some((seq, point));
-        Some(point)
+        Some(Extra::of(HisPoint(point)))
     }
 
     /// His own version rebuilt and the payer's signature of it checked, then his signature of
@@ -503,16 +536,19 @@ impl PayeeSide for RevocablePayee {
         }
         if settlement {
             let (payee_sig, _) = f.signer.sign_p2wsh_input(&expected, 0, &p.witness_script, p.funding_amount);
-            return Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation: None });
+            return Ok(Countersignature { seq, payee_sig: Some(payee_sig), extra: Extra::NONE });
         }
-        let hers = proposal.point.ok_or_else(|| mismatch("the payer's per-commitment point is missing".to_string()))?;
+        let HerPoint(hers) = *proposal
+            .extra
+            .get::<HerPoint>()
+            .ok_or_else(|| mismatch("the payer's per-commitment point is missing".to_string()))?;
         let her_version = design.version(p, Who::Payer, seq, split, &hers).map_err(|e| mismatch(e.to_string()))?.tx;
         let (payee_sig, _) = f.signer.sign_p2wsh_input(&her_version, 0, &p.witness_script, p.funding_amount);
         let revocation = (seq > 0).then(|| self.rev.next_secret(seq - 1));
         if seq == 0 {
             self.rev.first(0, hers);
         }
-        Ok(Countersignature { seq, payee_sig: Some(payee_sig), revocation })
+        Ok(Countersignature { seq, payee_sig: Some(payee_sig), extra: Extra::of(Revoking(revocation)) })
     }
 
     fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {
@@ -522,7 +558,7 @@ impl PayeeSide for RevocablePayee {
     /// His version of state `c` (the close as it is), rebuilt with his point, the payer's
     /// signature checked, his added.
     fn complete(&self, f: &Funding, c: &SignedCommitment) -> Result<Transaction, ProtocolError> {
-        if c.held.is_none() {
+        if versions(c).is_none() {
             return Ok(c.tx.clone());
         }
         let p = &f.params;

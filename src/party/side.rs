@@ -17,6 +17,7 @@ use bitcoin::Transaction;
 
 use super::{Countersignature, PayeeKeys, Proposal, ProtocolError, SignedCommitment, Signer};
 use crate::channel::builders::FundingSighash;
+use crate::channel::part::Extra;
 use crate::channel::{ChannelParams, Split, Who};
 
 /// What every design's party has: its funding key's signer and the channel's public parameters,
@@ -80,19 +81,13 @@ pub trait PayerSide: fmt::Debug + Send + Sync {
     /// keys (`refund`: the payer's payout key). Nothing by default.
     fn open(&mut self, _params: &mut ChannelParams, _payee: &PayeeKeys, _refund: PublicKey) {}
 
-    /// A point the payee announced for its version `seq` before the payer proposes it.
-    fn learn_point(&mut self, _seq: u64, _point: PublicKey) {}
+    /// What the payee announced ([`PayeeSide::announce`]) before the payer proposes state `seq`.
+    fn hear(&mut self, _seq: u64, _note: Extra) {}
 
     /// The unsigned transaction the payer signs for state `seq` (the settlement with
-    /// `settlement`) dividing the channel as `split`, and her point of her own version when the
-    /// design has versions.
-    fn offer(
-        &mut self,
-        params: &ChannelParams,
-        seq: u64,
-        split: &Split,
-        settlement: bool,
-    ) -> (Transaction, Option<PublicKey>);
+    /// `settlement`) dividing the channel as `split`, and what the proposal carries beyond her
+    /// signature.
+    fn offer(&mut self, params: &ChannelParams, seq: u64, split: &Split, settlement: bool) -> (Transaction, Extra);
 
     /// Checks the payee's `reply` to `pending` and completes the state as the payer logs it.
     ///
@@ -170,9 +165,9 @@ pub trait PayeeSide: fmt::Debug + Send + Sync {
         params.basepoints.is_none()
     }
 
-    /// The payee's point of its version `seq`, told before the payer proposes it; `None` in a
-    /// design without versions.
-    fn announce(&mut self, _seq: u64) -> Option<PublicKey> {
+    /// What the payee tells the payer before she proposes state `seq` (its per-commitment point
+    /// of its version, say); `None` in a design without such a message.
+    fn announce(&mut self, _seq: u64) -> Option<Extra> {
         None
     }
 
