@@ -569,7 +569,7 @@ fn appendix_c_as_a_channel(c: &AppendixC) -> (paychan::channel::ChannelParams, p
         payer_payout: bolt3::to_remote_script_pubkey(&local_payment),
         payee_payout: bolt3::to_remote_script_pubkey(&remote_payment),
         fee_rate: bitcoin::FeeRate::from_sat_per_kwu(u64::from(c.state.feerate_per_kw)),
-        basepoints: Some(ChannelBasepoints {
+        extra: paychan::channel::part::Extra::of(ChannelBasepoints {
             payer: Basepoints {
                 payment: local_payment,
                 delayed_payment: pubkey(get(f, "local_delayed_payment_basepoint")),

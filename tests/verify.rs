@@ -281,3 +281,29 @@ fn a_missing_folder_is_a_usage_error() {
     let (code, _) = verify(Path::new("/nonexistent/paychan"), &[]);
     assert_eq!(code, Some(2));
 }
+
+/// The revocable design's basepoints in `summary.json` are the design's own keys: verify reads
+/// them back through the design, and a key that does not parse, or one missing, is a finding.
+#[test]
+fn a_broken_or_missing_basepoint_is_caught() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok("scenarios/cheating/revocable-emma-cheats.toml", out.path());
+    let dir = out.path().join("revocable-emma-cheats");
+    assert_eq!(verify(&dir, &[]).0, Some(0), "the clean revocable output passes");
+    let keys = |v: &mut serde_json::Value| v["payer"]["basepoints"].as_object_mut().unwrap().clone();
+    let mut original = serde_json::Value::Null;
+    edit_json(&dir, |v| {
+        original = serde_json::Value::Object(keys(v));
+        v["payer"]["basepoints"]["delayed_payment"] = "02zz".into();
+    });
+    let (code, text) = verify(&dir, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("the payer's delayed_payment key is not a compressed public key"), "{text}");
+    edit_json(&dir, |v| {
+        v["payer"]["basepoints"] = original.clone();
+        v["payee"]["basepoints"].as_object_mut().unwrap().remove("revocation");
+    });
+    let (code, text) = verify(&dir, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("the payee's basepoints have no revocation key"), "{text}");
+}

@@ -346,6 +346,20 @@ pub trait Design: fmt::Debug + Send + Sync {
         &[]
     }
 
+    /// The design's own public keys of `who` in the channel, by name, for `summary.json` (the
+    /// revocable design's basepoints: `payment`, `delayed_payment`, `revocation`); none by
+    /// default.
+    fn public_keys(&self, _params: &ChannelParams, _who: Who) -> Vec<(&'static str, PublicKey)> {
+        Vec::new()
+    }
+
+    /// Puts back into `params` the design's own public parameters from both parties' keys as
+    /// [`Design::public_keys`] named them (read from `summary.json` by `verify`); `Err` says what
+    /// is missing. Nothing to do by default.
+    fn with_public_keys(&self, _params: &mut ChannelParams, _keys: [&[(String, PublicKey)]; 2]) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Whether a run without events plays the channel out on the simulated chain (`chain.csv`,
     /// the outcome): yes by default; the book's naive channel writes exactly what it always did.
     fn plays_out_on_chain(&self) -> bool {
@@ -445,8 +459,9 @@ pub struct ChannelParams {
     pub payee_payout: ScriptBuf,
     /// The commitments' fee rate.
     pub fee_rate: FeeRate,
-    /// Both parties' public basepoints, in the revocable design; `None` otherwise.
-    pub basepoints: Option<revocable::ChannelBasepoints>,
+    /// The design's own public parameters of the channel, when it has some (the revocable
+    /// design: both parties' basepoints, [`revocable::ChannelBasepoints`]); nothing otherwise.
+    pub extra: part::Extra,
 }
 
 impl ChannelParams {
@@ -706,7 +721,7 @@ pub(crate) mod tests {
             payer_payout: p2wpkh(&key(3)),
             payee_payout: p2wpkh(&key(4)),
             fee_rate,
-            basepoints: None,
+            extra: part::Extra::NONE,
         }
     }
 

@@ -28,6 +28,7 @@ use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, ScriptBuf, Sequence, Transaction
 use super::bolt3::{self, Bolt3Error, CommitmentKeys, CommitmentState, Funder};
 use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_keys};
 use super::naive::Naive;
+use super::part::Extra;
 use super::{ChannelParams, CommitmentWords, Design, Refund, SecpOperations, Settings, Signing, Split};
 use crate::channel::Who;
 use crate::units::thousands;
@@ -139,7 +140,7 @@ impl Revocable {
     ///
     /// [`RevocableError::NoBasepoints`] outside a revocable channel.
     pub fn bolt3_params(&self, params: &ChannelParams, holder: Who) -> Result<bolt3::ChannelParams, RevocableError> {
-        let b = params.basepoints.ok_or(RevocableError::NoBasepoints)?;
+        let b = *params.extra.get::<ChannelBasepoints>().ok_or(RevocableError::NoBasepoints)?;
         Ok(bolt3::ChannelParams {
             funding_outpoint: params.funding_outpoint,
             funding_amount: params.funding_amount,
@@ -163,7 +164,7 @@ impl Revocable {
         holder: Who,
         point: &PublicKey,
     ) -> Result<CommitmentKeys, RevocableError> {
-        let b = params.basepoints.ok_or(RevocableError::NoBasepoints)?;
+        let b = *params.extra.get::<ChannelBasepoints>().ok_or(RevocableError::NoBasepoints)?;
         let (mine, theirs) = (b.of(holder), b.of(holder.other()));
         Ok(CommitmentKeys::derive(secp(), point, &theirs.revocation, &mine.delayed_payment, &theirs.payment)?)
     }
@@ -200,7 +201,7 @@ impl Revocable {
     /// The commitment number a version carries in its lock time and sequence; `None` for a
     /// transaction that carries none (the cooperative close).
     pub fn commitment_number(&self, params: &ChannelParams, tx: &Transaction) -> Option<u64> {
-        let b = params.basepoints?;
+        let b = *params.extra.get::<ChannelBasepoints>()?;
         bolt3::commitment_number_of(tx, bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment))
     }
 
@@ -326,7 +327,10 @@ impl Design for Revocable {
     /// A version carries its obscured commitment number (lock time 0x20…, sequence 0x80…); the
     /// cooperative close none.
     fn lock(&self, params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence) {
-        let factor = params.basepoints.map(|b| bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment));
+        let factor = params
+            .extra
+            .get::<ChannelBasepoints>()
+            .map(|b| bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment));
         match (seq, factor) {
             (Some(seq), Some(factor)) => match bolt3::obscured_commitment_number(factor, seq) {
                 Ok(obscured) => (bolt3::commitment_lock_time(obscured), bolt3::commitment_sequence(obscured)),
@@ -384,6 +388,35 @@ impl Design for Revocable {
 
     fn dust_limit(&self) -> Amount {
         DUST_LIMIT
+    }
+
+    fn public_keys(&self, params: &ChannelParams, who: Who) -> Vec<(&'static str, PublicKey)> {
+        match params.extra.get::<ChannelBasepoints>() {
+            Some(b) => {
+                let b = b.of(who);
+                vec![("payment", b.payment), ("delayed_payment", b.delayed_payment), ("revocation", b.revocation)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn with_public_keys(&self, params: &mut ChannelParams, keys: [&[(String, PublicKey)]; 2]) -> Result<(), String> {
+        let one = |who: &str, keys: &[(String, PublicKey)]| {
+            let get = |name: &str| {
+                keys.iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, k)| *k)
+                    .ok_or_else(|| format!("the {who}'s basepoints have no {name} key"))
+            };
+            Ok::<_, String>(Basepoints {
+                payment: get("payment")?,
+                delayed_payment: get("delayed_payment")?,
+                revocation: get("revocation")?,
+            })
+        };
+        let (payer, payee) = (one("payer", keys[0])?, one("payee", keys[1])?);
+        params.extra = Extra::of(ChannelBasepoints { payer, payee });
+        Ok(())
     }
 
     /// The log holds the payee's version: his balance in a P2WSH `to_local` output (its script

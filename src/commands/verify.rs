@@ -236,25 +236,22 @@ impl Verifier {
     }
 }
 
-/// Both parties' basepoints as the summary lists them (revocable design); `None` when absent,
-/// a finding when they do not parse.
-fn basepoints(v: &mut Verifier, summary: &Summary) -> Option<channel::revocable::ChannelBasepoints> {
-    let one = |v: &mut Verifier, who: &str, b: Option<&crate::output::summary::BasepointsJson>| {
-        let b = b?;
-        let parse = |hex: &str| hex.parse::<PublicKey>().ok();
-        match (parse(&b.payment), parse(&b.delayed_payment), parse(&b.revocation)) {
-            (Some(payment), Some(delayed_payment), Some(revocation)) => {
-                Some(channel::revocable::Basepoints { payment, delayed_payment, revocation })
-            }
-            _ => {
-                v.fail("summary", "pubkey", format!("the {who}'s basepoints are not compressed public keys"));
-                None
+/// Both parties' keys of the design's own as the summary lists them (the revocable design's
+/// basepoints), parsed; a finding when one does not parse. Empty lists when absent.
+fn public_keys(v: &mut Verifier, summary: &Summary) -> [Vec<(String, PublicKey)>; 2] {
+    let mut one = |who: &str, keys: Option<&Vec<(String, String)>>| {
+        let mut parsed = Vec::new();
+        for (name, hex) in keys.map(Vec::as_slice).unwrap_or_default() {
+            match hex.parse::<PublicKey>() {
+                Ok(key) => parsed.push((name.clone(), key)),
+                Err(_) => v.fail("summary", "pubkey", format!("the {who}'s {name} key is not a compressed public key")),
             }
         }
+        parsed
     };
-    let payer = one(v, "payer", summary.payer.basepoints.as_ref());
-    let payee = one(v, "payee", summary.payee.basepoints.as_ref());
-    Some(channel::revocable::ChannelBasepoints { payer: payer?, payee: payee? })
+    let payer = one("payer", summary.payer.basepoints.as_ref());
+    let payee = one("payee", summary.payee.basepoints.as_ref());
+    [payer, payee]
 }
 
 /// Whether `tx`'s witness is the design's half-signed form (the payee's slot still empty).
@@ -341,7 +338,7 @@ impl Verifier {
             params: None,
         };
         if let (Some(design), (Some(payer), Some(payee))) = (design, keys) {
-            channel.params = Some(ChannelParams {
+            let mut params = ChannelParams {
                 design,
                 funding_outpoint: channel.outpoint,
                 funding_amount: channel.amount,
@@ -351,8 +348,15 @@ impl Verifier {
                 payer_payout: channel.payer_payout.clone(),
                 payee_payout: channel.payee_payout.clone(),
                 fee_rate: FeeRate::from_sat_per_kwu(summary.fee_rate_sat_per_kwu),
-                basepoints: basepoints(v, summary),
-            });
+                extra: crate::channel::part::Extra::NONE,
+            };
+            let [payer_keys, payee_keys] = public_keys(v, summary);
+            if !payer_keys.is_empty() || !payee_keys.is_empty() {
+                if let Err(e) = params.design.clone().with_public_keys(&mut params, [&payer_keys, &payee_keys]) {
+                    v.fail("summary", "pubkey", e);
+                }
+            }
+            channel.params = Some(params);
         }
 
         channel

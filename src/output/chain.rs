@@ -31,7 +31,7 @@ pub struct SettingsJson {
 }
 
 fn default_to_self_delay() -> u32 {
-    crate::channel::revocable::DEFAULT_TO_SELF_DELAY
+    crate::channel::Settings::default().to_self_delay
 }
 
 impl From<Settings> for SettingsJson {

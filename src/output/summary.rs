@@ -90,29 +90,45 @@ pub struct PartyJson {
     pub script_pubkey_hex: String,
     /// That script as an address of the scenario's network.
     pub address: String,
-    /// The party's basepoints in the revocable design; absent in the others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub basepoints: Option<BasepointsJson>,
+    /// The party's public keys of the design's own, by name, compressed SEC hex, in the
+    /// design's order: the revocable design's BOLT #3 basepoints (`payment`: the key of the
+    /// party's payout script, `delayed_payment`, `revocation`); absent in designs without.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "named_keys")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, String>>")]
+    pub basepoints: Option<Vec<(String, String)>>,
 }
 
-/// A party's public basepoints (BOLT #3 "Key Derivation"), compressed SEC hex.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct BasepointsJson {
-    /// `payment_basepoint`: the key of the party's payout script (`option_static_remotekey`).
-    pub payment: String,
-    /// `delayed_payment_basepoint`.
-    pub delayed_payment: String,
-    /// `revocation_basepoint`.
-    pub revocation: String,
-}
+/// A list of (name, value) pairs as a JSON object in the list's order, and back.
+mod named_keys {
+    use serde::de::{MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
 
-impl From<&crate::channel::revocable::Basepoints> for BasepointsJson {
-    fn from(b: &crate::channel::revocable::Basepoints) -> BasepointsJson {
-        BasepointsJson {
-            payment: b.payment.to_string(),
-            delayed_payment: b.delayed_payment.to_string(),
-            revocation: b.revocation.to_string(),
+    pub fn serialize<S: Serializer>(keys: &Option<Vec<(String, String)>>, s: S) -> Result<S::Ok, S::Error> {
+        let keys = keys.as_deref().unwrap_or_default();
+        let mut map = s.serialize_map(Some(keys.len()))?;
+        for (name, value) in keys {
+            map.serialize_entry(name, value)?;
         }
+        map.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<(String, String)>>, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = Option<Vec<(String, String)>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of key names and compressed public keys")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(Some(pairs))
+            }
+        }
+        d.deserialize_map(Pairs)
     }
 }
 
@@ -244,10 +260,11 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
         pubkey: key.to_string(),
         script_pubkey_hex: payout.to_hex_string(),
         address: address(payout, scenario.network),
-        basepoints: p.basepoints.map(|b| {
-            let who = if *key == p.payer_funding_key { &b.payer } else { &b.payee };
-            BasepointsJson::from(who)
-        }),
+        basepoints: {
+            let who = if *key == p.payer_funding_key { crate::channel::Who::Payer } else { crate::channel::Who::Payee };
+            let keys = p.design.public_keys(p, who);
+            (!keys.is_empty()).then(|| keys.into_iter().map(|(n, k)| (n.to_string(), k.to_string())).collect())
+        },
     };
     let s = &report.settlement;
     let mut start = 0;

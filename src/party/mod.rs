@@ -23,7 +23,6 @@ use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
 
 use crate::channel::builders::FundingSighash;
 pub use crate::channel::part::Extra;
-use crate::channel::revocable::Basepoints;
 use crate::channel::Who;
 use crate::channel::{
     self, Channel, ChannelParams, Design, DesignRef, Exhausted, FundingError, Settings, Split, WalletCoin,
@@ -164,9 +163,9 @@ pub struct PayeeKeys {
     pub funding_key: PublicKey,
     /// The script the payee's payments go to.
     pub payout: ScriptBuf,
-    /// The payee's basepoints when the terms' design is revocable, the one design that uses them
-    /// (the payment basepoint is the key of `payout`); `None` otherwise.
-    pub basepoints: Option<Basepoints>,
+    /// What the design asks of the payee beyond these (the revocable design: its basepoints,
+    /// whose payment basepoint is the key of `payout`); nothing otherwise.
+    pub extra: Extra,
 }
 
 /// A registered design: the name scenarios and summaries use, its pure half ([`Design`]) and its
@@ -270,7 +269,7 @@ impl Payer {
             payer_payout: channel::p2wpkh(&refund),
             payee_payout: payee.payout.clone(),
             fee_rate: terms.fee_rate,
-            basepoints: None,
+            extra: Extra::NONE,
         };
         let mut side = (registered(&terms.design).payer)(keys);
         side.open(&mut params, payee, refund);
@@ -440,7 +439,7 @@ impl Payee {
         let mut told = PayeeKeys {
             funding_key: public_key(keys, Role::PayeeFunding),
             payout: channel::p2wpkh(&payout),
-            basepoints: None,
+            extra: Extra::NONE,
         };
         (registered(&terms.design).payee)(keys).tell_keys(&mut told, payout);
         told

@@ -325,8 +325,8 @@ impl PayerSide for RevocablePayer {
 
     /// Without the payee's basepoints the channel has none, and the payee refuses to join it.
     fn open(&mut self, params: &mut ChannelParams, payee: &PayeeKeys, refund: PublicKey) {
-        if let Some(theirs) = payee.basepoints {
-            params.basepoints = Some(ChannelBasepoints { payer: self.rev.basepoints(refund), payee: theirs });
+        if let Some(theirs) = payee.extra.get::<Basepoints>() {
+            params.extra = Extra::of(ChannelBasepoints { payer: self.rev.basepoints(refund), payee: *theirs });
         }
     }
 
@@ -494,11 +494,11 @@ impl PayeeSide for RevocablePayee {
     }
 
     fn tell_keys(&self, keys: &mut PayeeKeys, payout: PublicKey) {
-        keys.basepoints = Some(payee_basepoints(&self.keys, payout));
+        keys.extra = Extra::of(payee_basepoints(&self.keys, payout));
     }
 
     fn agrees(&self, p: &ChannelParams, payout: PublicKey) -> bool {
-        p.basepoints.is_some_and(|b| b.payee == payee_basepoints(&self.keys, payout))
+        p.extra.get::<ChannelBasepoints>().is_some_and(|b| b.payee == payee_basepoints(&self.keys, payout))
     }
 
     fn announce(&mut self, seq: u64) -> Option<Extra> {

@@ -160,9 +160,9 @@ pub trait PayeeSide: fmt::Debug + Send + Sync {
 
     /// Whether `params` carry what the payee agreed to beyond the funding script (its
     /// basepoints, say), with `payout` its payout key: it joins only then.
-    /// By default a channel without basepoints.
+    /// By default a channel with no public parameters of a design's own.
     fn agrees(&self, params: &ChannelParams, _payout: PublicKey) -> bool {
-        params.basepoints.is_none()
+        params.extra.is_none()
     }
 
     /// What the payee tells the payer before she proposes state `seq` (its per-commitment point
