@@ -8,7 +8,7 @@ use std::path::Path;
 use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
 use paychan::channel::bolt3;
 use paychan::engine;
-use paychan::party::revocable::{versions, HisPoint, RevocablePayee, RevocablePayer, Revocation, Revoking, Versions};
+use paychan::party::revocable::{versions, HisPoint, HisReply, RevocablePayee, RevocablePayer, Revocation, Versions};
 use paychan::party::Extra;
 use paychan::party::{Payee, Payer, ProtocolError, SignedCommitment};
 use paychan::scenario::Scenario;
@@ -133,7 +133,7 @@ fn a_version_built_on_another_point_is_not_signed() {
     payer.hear(1, point);
     let proposal = payer.propose(price).unwrap();
     let reply = payee.review(proposal, price).unwrap();
-    assert_eq!(reply.extra.get::<Revoking>(), Some(&Revoking(Some(his(&payee).secret(0)))));
+    assert_eq!(reply.extra.get::<HisReply>().unwrap().revoking, Some(his(&payee).secret(0)));
     let c = payer.accept(reply).unwrap();
     assert_eq!(versions(&c).unwrap().revealed.payer_secret, Some(hers(&payer).secret(0)));
 }

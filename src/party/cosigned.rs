@@ -5,9 +5,10 @@
 //! it broadcasts. The refund is countersigned before the funding is broadcast, or signed by the
 //! payer alone on a branch of the funding script, as the design says.
 
+use bitcoin::secp256k1::Message;
 use bitcoin::{Amount, Transaction, Witness};
 
-use super::side::{Funding, PayeeSide, PayerSide, Pending};
+use super::side::{EcdsaSig, Funding, PayeeSide, PayerSide, Pending};
 use super::{describe_difference, keys::KeyChain, Countersignature, Proposal, ProtocolError, SignedCommitment};
 use crate::channel::part::Extra;
 use crate::channel::{self, Split};
@@ -49,8 +50,11 @@ impl PayerSide for OneVersionPayer {
         self
     }
 
-    fn offer(&mut self, p: &channel::ChannelParams, seq: u64, split: &Split, settlement: bool) -> (Transaction, Extra) {
-        (if settlement { p.settlement_tx(seq, split) } else { p.commitment_tx(seq, split) }, Extra::NONE)
+    fn offer(&mut self, f: &Funding, seq: u64, split: &Split, settlement: bool) -> (Proposal, Message) {
+        let p = &f.params;
+        let tx = if settlement { p.settlement_tx(seq, split) } else { p.commitment_tx(seq, split) };
+        let (sig, msg) = f.signer.sign_funding_input(&tx, &f.sighash);
+        (Proposal { seq, tx, extra: Extra::of(EcdsaSig(sig)) }, msg)
     }
 
     fn accept(
@@ -62,15 +66,16 @@ impl PayerSide for OneVersionPayer {
         let Pending { proposal, split, msg, settlement } = pending;
         let p = &f.params;
         let seq = proposal.seq;
+        let payer_sig = EcdsaSig::of(&proposal.extra).ok_or(ProtocolError::Missing { seq, who: "payer" })?;
         let tx = if p.design.payee_signs(seq, settlement) {
-            let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+            let payee_sig = EcdsaSig::of(&reply.extra).ok_or(ProtocolError::Missing { seq, who: "payee" })?;
             if !f.signer.verify(&msg, &payee_sig, &p.payee_funding_key) {
                 return Err(ProtocolError::BadSignature { seq, who: "payee" });
             }
-            p.with_signatures(proposal.tx, &proposal.payer_sig, &payee_sig)
+            p.with_signatures(proposal.tx, &payer_sig, &payee_sig)
         } else {
             let mut tx = proposal.tx;
-            let sig = bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig);
+            let sig = bitcoin::ecdsa::Signature::sighash_all(payer_sig);
             tx.input[0].witness = p.design.half_signed_witness(p, &sig);
             tx
         };
@@ -128,25 +133,26 @@ impl PayeeSide for OneVersionPayee {
         if proposal.tx != *expected {
             return Err(ProtocolError::Mismatch { seq, owed, detail: describe_difference(p, expected, &proposal.tx) });
         }
+        let payer_sig = EcdsaSig::of(&proposal.extra).ok_or(ProtocolError::Missing { seq, who: "payer" })?;
         // In a design where the payer signs alone, the payee checks her signature and keeps the
         // half-signed state; the refund (state 0) it always countersigns.
         if !p.design.payee_signs(seq, settlement) {
             let msg = p.funding_sighash(expected);
-            if !f.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
+            if !f.signer.verify(&msg, &payer_sig, &p.payer_funding_key) {
                 return Err(ProtocolError::BadSignature { seq, who: "payer" });
             }
-            return Ok(Countersignature { seq, payee_sig: None, extra: Extra::NONE });
+            return Ok(Countersignature { seq, extra: Extra::NONE });
         }
         // The payee signs the transaction it built itself, and only once the payer's signature of
         // the same digest verifies.
         let payee_sig = f.signer.sign_funding_input_if(expected, &f.sighash, |signer, msg| {
-            if signer.verify(msg, &proposal.payer_sig, &p.payer_funding_key) {
+            if signer.verify(msg, &payer_sig, &p.payer_funding_key) {
                 Ok(())
             } else {
                 Err(ProtocolError::BadSignature { seq, who: "payer" })
             }
         })?;
-        Ok(Countersignature { seq, payee_sig: Some(payee_sig), extra: Extra::NONE })
+        Ok(Countersignature { seq, extra: Extra::of(EcdsaSig(payee_sig)) })
     }
 
     /// A half-signed state is rebuilt for its split, the payer's signature over it checked, then

@@ -16,7 +16,6 @@ pub mod side;
 mod signer;
 
 use bitcoin::hashes::Hash as _;
-use bitcoin::secp256k1::ecdsa::Signature;
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, Transaction, Txid, Witness};
@@ -29,7 +28,7 @@ use crate::channel::{
 };
 use keys::{KeyChain, Role};
 pub use revocable::{Revealed, Revocation};
-pub use side::{Answer, Funding, PayeeSide, PayerSide, Pending, Reply};
+pub use side::{Answer, EcdsaSig, Funding, PayeeSide, PayerSide, Pending, Reply};
 pub use signer::Signer;
 
 /// The payer's signed offer of the next channel state.
@@ -39,10 +38,9 @@ pub struct Proposal {
     pub seq: u64,
     /// The unsigned commitment transaction.
     pub tx: Transaction,
-    /// The payer's signature of its BIP-0143 sighash.
-    pub payer_sig: Signature,
-    /// What the design's protocol adds (in the revocable design, the payer's per-commitment
-    /// point of her own version of this state); nothing in the others.
+    /// The payer's part, of the design's own types: her signature (ECDSA over the BIP-0143
+    /// sighash in today's designs, [`EcdsaSig`]) and what the protocol adds (in the revocable
+    /// design her per-commitment point of her own version).
     pub extra: Extra,
 }
 
@@ -53,11 +51,9 @@ pub struct Proposal {
 pub struct Countersignature {
     /// The commitment number it answers.
     pub seq: u64,
-    /// The payee's signature of the same sighash; `None` when the design does not ask for it.
-    /// In the revocable design, its signature of the payer's version of the state.
-    pub payee_sig: Option<Signature>,
-    /// What the design's protocol adds (in the revocable design, the payee's revocation of his
-    /// previous version); nothing in the others.
+    /// The payee's part, of the design's own types: its signature when the design asks for it
+    /// (in the revocable design of the payer's version, with his revocation of his previous
+    /// version); empty when the payer signs alone.
     pub extra: Extra,
 }
 
@@ -339,9 +335,7 @@ impl Payer {
 
     fn offer(&mut self, seq: u64, paid: Amount, settlement: bool) -> Result<&Proposal, Exhausted> {
         let split = self.funding.params.split(paid)?;
-        let (tx, extra) = self.side.offer(&self.funding.params, seq, &split, settlement);
-        let (payer_sig, msg) = self.funding.signer.sign_funding_input(&tx, &self.funding.sighash);
-        let proposal = Proposal { seq, tx, payer_sig, extra };
+        let (proposal, msg) = self.side.offer(&self.funding, seq, &split, settlement);
         let pending = self.pending.insert(Pending { proposal, split, msg, settlement });
         Ok(&pending.proposal)
     }
@@ -700,15 +694,15 @@ mod tests {
     fn payee_refuses_a_bad_signature_and_payer_a_bad_countersignature() {
         let (mut payer, mut payee) = pair();
         let mut p = payer.propose(Amount::from_sat(1_000)).unwrap().clone();
-        let good = p.payer_sig;
-        p.payer_sig = payer.clone().propose(Amount::from_sat(2_000)).unwrap().payer_sig;
+        let good = p.extra.clone();
+        p.extra = payer.clone().propose(Amount::from_sat(2_000)).unwrap().extra.clone();
         assert!(matches!(
             payee.review(&p, Amount::from_sat(1_000)),
             Err(ProtocolError::BadSignature { who: "payer", .. })
         ));
-        p.payer_sig = good;
+        p.extra = good.clone();
         let mut c = payee.review(&p, Amount::from_sat(1_000)).unwrap();
-        c.payee_sig = Some(good);
+        c.extra = good;
         assert!(matches!(payer.accept(c), Err(ProtocolError::BadSignature { who: "payee", .. })));
         assert_eq!(payer.paid(), Amount::ZERO);
     }

@@ -10,7 +10,8 @@
 //! index, so a copy of a party resumed at any state (the engine's parallel signing) derives the
 //! same ones; revealed secrets are stored in order, on the engine's sequential path.
 
-use bitcoin::secp256k1::PublicKey;
+use bitcoin::secp256k1::ecdsa::Signature;
+use bitcoin::secp256k1::{Message, PublicKey};
 use bitcoin::{Amount, Transaction, Witness};
 
 use super::keys::{KeyChain, Role};
@@ -37,15 +38,27 @@ pub struct Revealed {
     pub payee_secret: Option<[u8; 32]>,
 }
 
-/// The revocable design's part of a proposal: the payer's per-commitment point of her own
-/// version of the state, so the payee can build the version he signs for her.
+/// The revocable design's part of a proposal: the payer's signature of the payee's version (or
+/// of the cooperative close), and her per-commitment point of her own version of the state, so
+/// the payee can build the version he signs for her (none for the close).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HerPoint(pub PublicKey);
+pub struct HerProposal {
+    /// Her signature.
+    pub sig: Signature,
+    /// Her per-commitment point.
+    pub point: Option<PublicKey>,
+}
 
-/// The revocable design's part of a countersignature: the payee's per-commitment secret of his
-/// previous version, which revokes it (none for state 0).
+/// The revocable design's part of a countersignature: the payee's signature of the payer's
+/// version (or of the close), and his per-commitment secret of his previous version, which
+/// revokes it (none for state 0 and the close).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Revoking(pub Option<[u8; 32]>);
+pub struct HisReply {
+    /// His signature.
+    pub sig: Signature,
+    /// His revocation of his previous version.
+    pub revoking: Option<[u8; 32]>,
+}
 
 /// The revocable design's announcement before a proposal: the payee's per-commitment point of
 /// his version of the state.
@@ -338,16 +351,20 @@ impl PayerSide for RevocablePayer {
 
     /// Her signature goes on the payee's version, built with his announced point; the
     /// cooperative close is one plain transaction.
-    fn offer(&mut self, p: &ChannelParams, seq: u64, split: &Split, settlement: bool) -> (Transaction, Extra) {
-        if settlement {
-            return (p.settlement_tx(seq, split), Extra::NONE);
-        }
-        let mine = self.rev.next_point(seq);
-        let tx = design_of(p)
-            .version(p, Who::Payee, seq, split, &self.announced(seq))
-            .expect("a split the channel can pay builds a commitment with an output")
-            .tx;
-        (tx, Extra::of(HerPoint(mine)))
+    fn offer(&mut self, f: &Funding, seq: u64, split: &Split, settlement: bool) -> (Proposal, Message) {
+        let p = &f.params;
+        let (tx, point) = if settlement {
+            (p.settlement_tx(seq, split), None)
+        } else {
+            let mine = self.rev.next_point(seq);
+            let tx = design_of(p)
+                .version(p, Who::Payee, seq, split, &self.announced(seq))
+                .expect("a split the channel can pay builds a commitment with an output")
+                .tx;
+            (tx, Some(mine))
+        };
+        let (sig, msg) = f.signer.sign_funding_input(&tx, &f.sighash);
+        (Proposal { seq, tx, extra: Extra::of(HerProposal { sig, point }) }, msg)
     }
 
     /// Checks the payee's signature of the payer's own version of the proposed state and keeps
@@ -361,12 +378,14 @@ impl PayerSide for RevocablePayer {
         let Pending { proposal, split, msg, settlement } = pending;
         let p = &f.params;
         let seq = proposal.seq;
-        let payee_sig = reply.payee_sig.ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+        let her = *proposal.extra.get::<HerProposal>().expect("the payer's own proposal is of her design");
+        let his = *reply.extra.get::<HisReply>().ok_or(ProtocolError::Missing { seq, who: "payee" })?;
+        let payee_sig = his.sig;
         if settlement {
             if !f.signer.verify(&msg, &payee_sig, &p.payee_funding_key) {
                 return Err(ProtocolError::BadSignature { seq, who: "payee" });
             }
-            let tx = p.with_signatures(proposal.tx, &proposal.payer_sig, &payee_sig);
+            let tx = p.with_signatures(proposal.tx, &her.sig, &payee_sig);
             return Ok(SignedCommitment {
                 seq,
                 split,
@@ -376,14 +395,14 @@ impl PayerSide for RevocablePayer {
                 extra: Extra::NONE,
             });
         }
-        let HerPoint(mine) = *proposal.extra.get::<HerPoint>().expect("the payer's own proposal carries her point");
+        let mine = her.point.expect("the payer's own proposal of a version carries her point");
         let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: split.paid, detail };
         let own = design_of(p).version(p, Who::Payer, seq, &split, &mine).map_err(|e| mismatch(e.to_string()))?;
         let own_msg = p.funding_sighash(&own.tx);
         if !f.signer.verify(&own_msg, &payee_sig, &p.payee_funding_key) {
             return Err(ProtocolError::BadSignature { seq, who: "payee" });
         }
-        let revocation = reply.extra.get::<Revoking>().and_then(|r| r.0);
+        let revocation = his.revoking;
         if seq > 0 && revocation.is_none() {
             return Err(ProtocolError::BadRevocation { seq, detail: "the payee revokes nothing".to_string() });
         }
@@ -391,7 +410,7 @@ impl PayerSide for RevocablePayer {
         let mut held = own.tx;
         held.input[0].witness = half_signed(p, Who::Payee, &bitcoin::ecdsa::Signature::sighash_all(payee_sig));
         let mut tx = proposal.tx;
-        tx.input[0].witness = half_signed(p, Who::Payer, &bitcoin::ecdsa::Signature::sighash_all(proposal.payer_sig));
+        tx.input[0].witness = half_signed(p, Who::Payer, &bitcoin::ecdsa::Signature::sighash_all(her.sig));
         let revealed = Revealed {
             payer_point: mine,
             payee_point: theirs,
@@ -530,25 +549,23 @@ impl PayeeSide for RevocablePayee {
         if proposal.tx != expected {
             return Err(mismatch(describe_difference(p, &expected, &proposal.tx)));
         }
+        let her = *proposal.extra.get::<HerProposal>().ok_or(ProtocolError::Missing { seq, who: "payer" })?;
         let msg = p.funding_sighash(&expected);
-        if !f.signer.verify(&msg, &proposal.payer_sig, &p.payer_funding_key) {
+        if !f.signer.verify(&msg, &her.sig, &p.payer_funding_key) {
             return Err(ProtocolError::BadSignature { seq, who: "payer" });
         }
         if settlement {
-            let (payee_sig, _) = f.signer.sign_p2wsh_input(&expected, 0, &p.witness_script, p.funding_amount);
-            return Ok(Countersignature { seq, payee_sig: Some(payee_sig), extra: Extra::NONE });
+            let (sig, _) = f.signer.sign_p2wsh_input(&expected, 0, &p.witness_script, p.funding_amount);
+            return Ok(Countersignature { seq, extra: Extra::of(HisReply { sig, revoking: None }) });
         }
-        let HerPoint(hers) = *proposal
-            .extra
-            .get::<HerPoint>()
-            .ok_or_else(|| mismatch("the payer's per-commitment point is missing".to_string()))?;
+        let hers = her.point.ok_or_else(|| mismatch("the payer's per-commitment point is missing".to_string()))?;
         let her_version = design.version(p, Who::Payer, seq, split, &hers).map_err(|e| mismatch(e.to_string()))?.tx;
-        let (payee_sig, _) = f.signer.sign_p2wsh_input(&her_version, 0, &p.witness_script, p.funding_amount);
-        let revocation = (seq > 0).then(|| self.rev.next_secret(seq - 1));
+        let (sig, _) = f.signer.sign_p2wsh_input(&her_version, 0, &p.witness_script, p.funding_amount);
+        let revoking = (seq > 0).then(|| self.rev.next_secret(seq - 1));
         if seq == 0 {
             self.rev.first(0, hers);
         }
-        Ok(Countersignature { seq, payee_sig: Some(payee_sig), extra: Extra::of(Revoking(revocation)) })
+        Ok(Countersignature { seq, extra: Extra::of(HisReply { sig, revoking }) })
     }
 
     fn receive(&mut self, c: &SignedCommitment) -> Result<(), ProtocolError> {

@@ -32,6 +32,18 @@ pub struct Funding {
     pub sighash: FundingSighash,
 }
 
+/// An ECDSA signature as a message's part ([`Extra`]): what the designs that sign the funding
+/// input with ECDSA put in a proposal or a countersignature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EcdsaSig(pub bitcoin::secp256k1::ecdsa::Signature);
+
+impl EcdsaSig {
+    /// The ECDSA signature in `extra`, if it carries one.
+    pub fn of(extra: &Extra) -> Option<bitcoin::secp256k1::ecdsa::Signature> {
+        extra.get::<EcdsaSig>().map(|s| s.0)
+    }
+}
+
 /// A proposal the payer made and keeps until the payee's answer.
 #[derive(Debug, Clone)]
 pub struct Pending {
@@ -84,10 +96,9 @@ pub trait PayerSide: fmt::Debug + Send + Sync {
     /// What the payee announced ([`PayeeSide::announce`]) before the payer proposes state `seq`.
     fn hear(&mut self, _seq: u64, _note: Extra) {}
 
-    /// The unsigned transaction the payer signs for state `seq` (the settlement with
-    /// `settlement`) dividing the channel as `split`, and what the proposal carries beyond her
-    /// signature.
-    fn offer(&mut self, params: &ChannelParams, seq: u64, split: &Split, settlement: bool) -> (Transaction, Extra);
+    /// The payer's proposal of state `seq` (the settlement with `settlement`) dividing the
+    /// channel as `split`, signed as the design signs, and the digest she signed.
+    fn offer(&mut self, funding: &Funding, seq: u64, split: &Split, settlement: bool) -> (Proposal, Message);
 
     /// Checks the payee's `reply` to `pending` and completes the state as the payer logs it.
     ///
