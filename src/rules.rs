@@ -112,7 +112,7 @@ mod tests {
         })
         .unwrap();
         let (channel, _, _) = crate::engine::open(&s).unwrap();
-        (first.unwrap(), channel.params.witness_script.to_p2wsh(), s.capacity)
+        (first.unwrap(), channel.params.funding_output_script(), s.capacity)
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub enum FundingError {
 /// [`FundingError`] when the coin cannot pay for the capacity and the fee.
 pub fn funding_tx(
     coin: &WalletCoin,
-    witness_script: &ScriptBuf,
+    funding_script_pubkey: &ScriptBuf,
     capacity: Amount,
     change_script: &ScriptBuf,
     rate: FeeRate,
@@ -135,7 +135,7 @@ pub fn funding_tx(
     let fee_alone = funding_fee(rate, false).ok_or_else(overflow)?;
     let short = || FundingError::Insufficient { coin: coin.amount, capacity, fee: fee_alone };
     coin.amount.checked_sub(capacity).and_then(|r| r.checked_sub(fee_alone)).ok_or_else(short)?;
-    let mut output = vec![TxOut { value: capacity, script_pubkey: witness_script.to_p2wsh() }];
+    let mut output = vec![TxOut { value: capacity, script_pubkey: funding_script_pubkey.clone() }];
     if let Some(change) = coin.amount.checked_sub(capacity).and_then(|r| r.checked_sub(fee_with_change)) {
         if change >= P2WPKH_DUST {
             output.push(TxOut { value: change, script_pubkey: change_script.clone() });

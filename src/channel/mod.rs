@@ -136,6 +136,12 @@ pub trait Design: fmt::Debug + Send + Sync {
     /// The witness script of the funding output locked to the payer's and payee's funding keys.
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf;
 
+    /// The funding output's script_pubkey for the payer's and payee's funding keys: by default
+    /// the P2WSH of [`Design::funding_script`] (a key-path design would give its P2TR output).
+    fn funding_output_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {
+        self.funding_script(payer, payee).to_p2wsh()
+    }
+
     /// The largest weight a signed commitment with `outputs` outputs can have.
     fn commitment_weight(&self, outputs: u64) -> Weight;
 
@@ -503,6 +509,11 @@ impl ChannelParams {
     /// [`Exhausted`] when the capacity cannot even refund the payer (refused by validation).
     pub fn refund_tx(&self) -> Result<Transaction, Exhausted> {
         Ok(self.commitment_tx(0, &self.split(Amount::ZERO)?))
+    }
+
+    /// The funding output's script_pubkey, as the design builds it from the two funding keys.
+    pub fn funding_output_script(&self) -> ScriptBuf {
+        self.design.funding_output_script(&self.payer_funding_key, &self.payee_funding_key)
     }
 
     /// `tx` with the witness the design assembles from the two signatures.

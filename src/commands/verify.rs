@@ -332,7 +332,10 @@ impl Verifier {
         let mut channel = Channel {
             outpoint: OutPoint { txid: Txid::from_raw_hash(bitcoin::hashes::Hash::all_zeros()), vout: f.vout },
             amount: Amount::from_sat(f.amount_sat),
-            script_pubkey: listed_script.to_p2wsh(),
+            script_pubkey: match (&design, keys) {
+                (Some(d), (Some(a), Some(b))) => d.funding_output_script(&a, &b),
+                _ => listed_script.to_p2wsh(),
+            },
             payer_payout: script(&summary.payer.script_pubkey_hex),
             payee_payout: script(&summary.payee.script_pubkey_hex),
             params: None,

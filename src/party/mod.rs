@@ -251,8 +251,9 @@ impl Payer {
             script_pubkey: channel::p2wpkh(&wallet.public_key()),
         };
         let witness_script = terms.design.funding_script(&funding.public_key(), &payee.funding_key);
+        let funding_spk = terms.design.funding_output_script(&funding.public_key(), &payee.funding_key);
         let mut funding_tx =
-            channel::funding_tx(&coin, &witness_script, terms.capacity, &coin.script_pubkey, terms.fee_rate)?;
+            channel::funding_tx(&coin, &funding_spk, terms.capacity, &coin.script_pubkey, terms.fee_rate)?;
         let sig = bitcoin::ecdsa::Signature::sighash_all(wallet.sign_wallet_input(&funding_tx, 0, &coin));
         funding_tx.input[0].witness = Witness::p2wpkh(&sig, &wallet.public_key());
         let mut params = ChannelParams {
@@ -450,8 +451,9 @@ impl Payee {
         let signer = Signer::new(keys.secret_key(Role::PayeeFunding));
         let p = &channel.params;
         let script = p.design.funding_script(&p.payer_funding_key, &signer.public_key());
+        let spk = p.design.funding_output_script(&p.payer_funding_key, &signer.public_key());
         let out = channel.funding_tx.output.get(p.funding_outpoint.vout as usize);
-        let funded = out.is_some_and(|o| o.script_pubkey == script.to_p2wsh() && o.value == p.funding_amount)
+        let funded = out.is_some_and(|o| o.script_pubkey == spk && o.value == p.funding_amount)
             && p.funding_outpoint.txid == channel.funding_tx.compute_txid();
         let payout = public_key(keys, Role::PayeePayout);
         let side = (registered(&p.design).payee)(keys);
