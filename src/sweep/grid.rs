@@ -344,7 +344,12 @@ impl Grid {
             None => Seeds::Base(base.seed),
             Some(s) => seeds(&s).map_err(|p| err(s.span(), "seed", p))?,
         };
-        check_size(path, &text, raw.base.span(), [design.len(), fee_rate.len(), capacity.len(), rate.len(), seed.len()])?;
+        check_size(
+            path,
+            &text,
+            raw.base.span(),
+            [design.len(), fee_rate.len(), capacity.len(), rate.len(), seed.len()],
+        )?;
 
         Ok(Grid {
             path: path.to_path_buf(),
