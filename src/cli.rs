@@ -214,72 +214,114 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         }
         Command::Check { scenario } => check(&scenario),
         Command::Compare { scenario, out, force, quiet, threads } => {
-            let c = crate::compare::compare(&scenario, &out, force, threads.unwrap_or_else(default_threads))?;
-            if !quiet {
-                for line in crate::compare::sentences(&c) {
-                    println!("{line}");
-                }
-            }
-            Ok(0)
+            compare(&scenario, &out, force, quiet, threads.unwrap_or_else(default_threads))
         }
-        Command::Bench { commitments, repeat, designs: true, .. } => {
-            let scratch = std::env::temp_dir().join(format!("paychan-bench-designs-{}", std::process::id()));
-            let figures = crate::commands::bench_designs::measure(commitments, repeat, &scratch)?;
-            print!("{}", crate::commands::bench_designs::describe(commitments, &figures));
-            let _ = std::fs::remove_dir_all(&scratch);
-            Ok(0)
-        }
-        Command::Bench { commitments, raw_only: true, designs: false, .. } => {
-            let took = crate::commands::bench::raw(commitments);
-            println!(
-                "paychan bench: raw 4 ops (2 ECDSA signs + 2 verifies), {commitments} commitments: {:.1} µs/commitment",
-                took.as_secs_f64() * 1e6 / commitments.max(1) as f64
-            );
-            Ok(0)
-        }
-        Command::Bench { commitments, threads, repeat, raw_only: false, designs: false } => {
-            bench(commitments, threads.unwrap_or_else(default_threads), repeat)
+        Command::Bench { commitments, threads, repeat, raw_only, designs } => {
+            bench_command(commitments, threads, repeat, raw_only, designs)
         }
         Command::Sweep { grid, out, force, shard, shards, threads, quiet } => {
-            let threads = threads.unwrap_or_else(default_threads);
-            let out = out.unwrap_or_else(|| crate::sweep::default_out(&grid));
-            let outcome = crate::sweep::sweep_command(&grid, &out, shard.as_deref(), shards, threads, force)?;
-            if !quiet {
-                println!("{}", crate::sweep::describe(&outcome));
-            }
-            Ok(0)
+            sweep(&grid, out, force, shard.as_deref(), shards, threads.unwrap_or_else(default_threads), quiet)
         }
-        Command::Merge { parts, out, force } => {
-            let merged = crate::sweep::merge(&parts, &out, force)?;
-            println!(
-                "paychan merge: {} parts of {} ({} points) -> {}",
-                merged.parts,
-                merged.info.grid,
-                merged.info.points,
-                merged.csv.display()
-            );
-            Ok(0)
-        }
-        Command::Completions { shell } => {
-            docs::print(&docs::completion_script(shell, Cli::command()))?;
-            Ok(0)
-        }
-        Command::Man { out: None } => {
-            docs::print(&docs::man_pages(Cli::command()).into_iter().flat_map(|p| p.roff).collect::<Vec<u8>>())?;
-            Ok(0)
-        }
-        Command::Man { out: Some(dir) } => {
-            for page in docs::write_man_pages(&dir, Cli::command())? {
-                println!("{}", page.display());
-            }
-            Ok(0)
-        }
-        Command::Schema { kind } => {
-            docs::print(docs::schema_text(kind).as_bytes())?;
-            Ok(0)
-        }
+        Command::Merge { parts, out, force } => merge(&parts, &out, force),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { out } => man(out.as_deref()),
+        Command::Schema { kind } => schema(kind),
         Command::Verify { dir, min_fee_rate } => verify(&dir, min_fee_rate),
     }
+}
+
+/// `paychan compare`: runs the comparison and prints its sentences unless `quiet`.
+fn compare(scenario: &Path, out: &Path, force: bool, quiet: bool, threads: usize) -> Result<i32, Error> {
+    let c = crate::compare::compare(scenario, out, force, threads)?;
+    if !quiet {
+        for line in crate::compare::sentences(&c) {
+            println!("{line}");
+        }
+    }
+    Ok(0)
+}
+
+/// `paychan bench`: the designs' costs with `--designs`, the bare loop with `--raw-only`, else
+/// the figures of a whole run.
+fn bench_command(
+    commitments: u64,
+    threads: Option<usize>,
+    repeat: u32,
+    raw_only: bool,
+    designs: bool,
+) -> Result<i32, Error> {
+    if designs {
+        let scratch = std::env::temp_dir().join(format!("paychan-bench-designs-{}", std::process::id()));
+        let figures = crate::commands::bench_designs::measure(commitments, repeat, &scratch)?;
+        print!("{}", crate::commands::bench_designs::describe(commitments, &figures));
+        let _ = std::fs::remove_dir_all(&scratch);
+        Ok(0)
+    } else if raw_only {
+        let took = crate::commands::bench::raw(commitments);
+        println!(
+            "paychan bench: raw 4 ops (2 ECDSA signs + 2 verifies), {commitments} commitments: {:.1} µs/commitment",
+            took.as_secs_f64() * 1e6 / commitments.max(1) as f64
+        );
+        Ok(0)
+    } else {
+        bench(commitments, threads.unwrap_or_else(default_threads), repeat)
+    }
+}
+
+/// `paychan sweep`: runs the grid (or one shard of it) and describes the outcome unless `quiet`.
+fn sweep(
+    grid: &Path,
+    out: Option<PathBuf>,
+    force: bool,
+    shard: Option<&str>,
+    shards: Option<u64>,
+    threads: usize,
+    quiet: bool,
+) -> Result<i32, Error> {
+    let out = out.unwrap_or_else(|| crate::sweep::default_out(grid));
+    let outcome = crate::sweep::sweep_command(grid, &out, shard, shards, threads, force)?;
+    if !quiet {
+        println!("{}", crate::sweep::describe(&outcome));
+    }
+    Ok(0)
+}
+
+/// `paychan merge`: joins a sharded sweep's parts and says what it joined.
+fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<i32, Error> {
+    let merged = crate::sweep::merge(parts, out, force)?;
+    println!(
+        "paychan merge: {} parts of {} ({} points) -> {}",
+        merged.parts,
+        merged.info.grid,
+        merged.info.points,
+        merged.csv.display()
+    );
+    Ok(0)
+}
+
+/// `paychan completions`: prints the completion script for `shell`.
+fn completions(shell: docs::Shell) -> Result<i32, Error> {
+    docs::print(&docs::completion_script(shell, Cli::command()))?;
+    Ok(0)
+}
+
+/// `paychan man`: prints the manual pages in roff, or writes them into `out` and lists them.
+fn man(out: Option<&Path>) -> Result<i32, Error> {
+    match out {
+        None => docs::print(&docs::man_pages(Cli::command()).into_iter().flat_map(|p| p.roff).collect::<Vec<u8>>())?,
+        Some(dir) => {
+            for page in docs::write_man_pages(dir, Cli::command())? {
+                println!("{}", page.display());
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// `paychan schema`: prints the JSON Schema of `kind`.
+fn schema(kind: docs::SchemaKind) -> Result<i32, Error> {
+    docs::print(docs::schema_text(kind).as_bytes())?;
+    Ok(0)
 }
 
 /// `paychan run`: warnings first, so a user who stops reading at the summary has seen them; a

@@ -304,65 +304,90 @@ pub fn compare(path: &Path, out: &Path, force: bool, threads: usize) -> Result<C
     let options = RunOptions::files_only(dir.clone(), threads);
     let mut rows = Vec::new();
     for r in DESIGNS {
-        let (s, notes) = match variant(&scenario, r.name) {
-            Ok(v) => v,
-            Err(reason) => {
-                rows.push(CompareRow {
-                    design: r.name.to_string(),
-                    scenario: scenario.name.clone(),
-                    seed: scenario.seed,
-                    events: describe_events(&scenario),
-                    payer_owed_sat: 0,
-                    payer_received_sat: None,
-                    payee_owed_sat: 0,
-                    payee_received_sat: None,
-                    closed_at_height: None,
-                    onchain_txs: 0,
-                    onchain_fees_sat: 0,
-                    verdict: reason,
-                });
-                continue;
-            }
+        let row = match variant(&scenario, r.name) {
+            Ok((s, notes)) => design_row(&scenario, r.name, s, notes, path, &options)?,
+            Err(reason) => not_run_row(&scenario, r.name, reason),
         };
-        let events = describe_events(&s);
-        let run = run_scenario(s, path, &options)?;
-        let settlement = &run.report.settlement.split;
-        let mut row = CompareRow {
-            design: r.name.to_string(),
-            scenario: scenario.name.clone(),
-            seed: scenario.seed,
-            events,
-            payer_owed_sat: settlement.payer.to_sat(),
-            payer_received_sat: None,
-            payee_owed_sat: settlement.payee.to_sat(),
-            payee_received_sat: None,
-            closed_at_height: None,
-            onchain_txs: 0,
-            onchain_fees_sat: 0,
-            verdict: "no event: the video ends and both close cooperatively; no chain is played for the naive \
-                      channel without events"
-                .to_string(),
-        };
-        if let Some(chain) = &run.chain {
-            let o = &chain.outcome;
-            row.payer_owed_sat = o.payer.owed.to_sat();
-            row.payer_received_sat = Some(o.payer.received.to_sat());
-            row.payee_owed_sat = o.payee.owed.to_sat();
-            row.payee_received_sat = Some(o.payee.received.to_sat());
-            row.closed_at_height = o.closed_at_height;
-            row.verdict = o.verdict.clone();
-            let (txs, fees) = confirmed_fees(&run.report.channel, &chain.broadcasts);
-            row.onchain_txs = txs;
-            row.onchain_fees_sat = fees.to_sat();
-        }
-        for note in notes {
-            row.verdict = format!("{} ({note})", row.verdict);
-        }
         rows.push(row);
     }
     write_csv(&dir.join("compare.csv"), &rows)?;
     let what_if = what_if(&scenario, threads)?;
     write_csv(&dir.join("whatif.csv"), &what_if)?;
+    write_chart(&scenario, &rows, &dir)?;
+    let html = dir.join("compare.html");
+    std::fs::write(&html, page(&scenario, &rows, &what_if))
+        .map_err(|source| OutputError::Io { path: html.clone(), source })?;
+    let dir = staging.commit()?;
+    Ok(Comparison { scenario, dir, rows, what_if })
+}
+
+/// The row of a design the scenario cannot run under, with the `reason` as its verdict.
+fn not_run_row(scenario: &Scenario, design: &str, reason: String) -> CompareRow {
+    CompareRow {
+        design: design.to_string(),
+        scenario: scenario.name.clone(),
+        seed: scenario.seed,
+        events: describe_events(scenario),
+        payer_owed_sat: 0,
+        payer_received_sat: None,
+        payee_owed_sat: 0,
+        payee_received_sat: None,
+        closed_at_height: None,
+        onchain_txs: 0,
+        onchain_fees_sat: 0,
+        verdict: reason,
+    }
+}
+
+/// Runs `s` (the scenario's variant for `design`) and makes its row, the mapping `notes` added to
+/// the verdict.
+fn design_row(
+    scenario: &Scenario,
+    design: &str,
+    s: Scenario,
+    notes: Vec<String>,
+    path: &Path,
+    options: &RunOptions,
+) -> Result<CompareRow, Error> {
+    let events = describe_events(&s);
+    let run = run_scenario(s, path, options)?;
+    let settlement = &run.report.settlement.split;
+    let mut row = CompareRow {
+        design: design.to_string(),
+        scenario: scenario.name.clone(),
+        seed: scenario.seed,
+        events,
+        payer_owed_sat: settlement.payer.to_sat(),
+        payer_received_sat: None,
+        payee_owed_sat: settlement.payee.to_sat(),
+        payee_received_sat: None,
+        closed_at_height: None,
+        onchain_txs: 0,
+        onchain_fees_sat: 0,
+        verdict: "no event: the video ends and both close cooperatively; no chain is played for the naive \
+                  channel without events"
+            .to_string(),
+    };
+    if let Some(chain) = &run.chain {
+        let o = &chain.outcome;
+        row.payer_owed_sat = o.payer.owed.to_sat();
+        row.payer_received_sat = Some(o.payer.received.to_sat());
+        row.payee_owed_sat = o.payee.owed.to_sat();
+        row.payee_received_sat = Some(o.payee.received.to_sat());
+        row.closed_at_height = o.closed_at_height;
+        row.verdict = o.verdict.clone();
+        let (txs, fees) = confirmed_fees(&run.report.channel, &chain.broadcasts);
+        row.onchain_txs = txs;
+        row.onchain_fees_sat = fees.to_sat();
+    }
+    for note in notes {
+        row.verdict = format!("{} ({note})", row.verdict);
+    }
+    Ok(row)
+}
+
+/// Draws `compare.png` and `compare.svg` in `dir`: owed against received per party and design.
+fn write_chart(scenario: &Scenario, rows: &[CompareRow], dir: &Path) -> Result<(), OutputError> {
     let bars: Vec<CompareBars<'_>> = rows
         .iter()
         .map(|r| CompareBars {
@@ -383,12 +408,7 @@ pub fn compare(path: &Path, out: &Path, force: bool, threads: usize) -> Result<C
         &dir.join("compare.png"),
         &dir.join("compare.svg"),
     )
-    .map_err(OutputError::from)?;
-    let html = dir.join("compare.html");
-    std::fs::write(&html, page(&scenario, &rows, &what_if))
-        .map_err(|source| OutputError::Io { path: html.clone(), source })?;
-    let dir = staging.commit()?;
-    Ok(Comparison { scenario, dir, rows, what_if })
+    .map_err(OutputError::from)
 }
 
 /// The number of confirmed transactions and their fees (inputs less outputs; the funding's input

@@ -289,44 +289,11 @@ impl AudienceWriter {
     /// [`OutputError`] when a file cannot be written or a chart drawn.
     pub fn finish(mut self, scenario: &Scenario, audience: &Audience, logged: u64) -> Result<Totals, OutputError> {
         let channels_path = self.dir.join("channels.csv");
-        let inner = self.channels.into_inner().map_err(|e| crate::output::io_err(&channels_path)(e.into_error()))?;
-        let file = inner.into_inner().map_err(|e| crate::output::io_err(&channels_path)(e.into_error()))?;
-        file.sync_all().map_err(crate::output::io_err(&channels_path))?;
-        drop(file);
-        // The last row's "closed the minute before" needs no minute of its own.
-        while self.minutes.len() > 1
-            && self.minutes.last().is_some_and(|m| Minute { delta_active: 0, ..*m } == Minute::default())
-        {
-            self.minutes.pop();
-        }
-        let active: Vec<u64> = self
-            .minutes
-            .iter()
-            .scan(0i64, |open, m| {
-                *open += m.delta_active;
-                Some(u64::try_from(*open).unwrap_or(0))
-            })
-            .collect();
+        close_channels(self.channels, &channels_path)?;
+        trim_minutes(&mut self.minutes);
+        let active = active_by_minute(&self.minutes);
         let timeline_path = self.dir.join("timeline.csv");
-        let mut timeline = Vec::new();
-        {
-            let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(&mut timeline);
-            w.write_record(TIMELINE_COLUMNS).map_err(csv_err(&timeline_path))?;
-            for (i, (m, active)) in self.minutes.iter().zip(&active).enumerate() {
-                w.write_record([
-                    scenario.name.clone(),
-                    scenario.seed.to_string(),
-                    i.to_string(),
-                    active.to_string(),
-                    m.revenue_sat.to_string(),
-                    m.onchain_fees_sat.to_string(),
-                    m.opened.to_string(),
-                    m.closed.to_string(),
-                ])
-                .map_err(csv_err(&timeline_path))?;
-            }
-            w.flush().map_err(crate::output::io_err(&timeline_path))?;
-        }
+        let timeline = timeline_csv(scenario, &self.minutes, &active, &timeline_path)?;
         std::fs::write(&timeline_path, &timeline).map_err(crate::output::io_err(&timeline_path))?;
         self.totals.minutes = self.minutes.len() as u64;
         let channels_sha =
@@ -349,10 +316,7 @@ impl AudienceWriter {
             channels_csv_sha256: channels_sha,
             timeline_csv_sha256: sha256::Hash::hash(&timeline).to_string(),
         };
-        let mut json = serde_json::to_string_pretty(&summary).expect("a summary serializes");
-        json.push('\n');
-        let summary_path = self.dir.join("summary.json");
-        std::fs::write(&summary_path, json).map_err(crate::output::io_err(&summary_path))?;
+        write_summary(&summary, &self.dir.join("summary.json"))?;
         let input = charts::AudienceChart {
             scenario: &scenario.name,
             seed: scenario.seed,
@@ -369,6 +333,65 @@ impl AudienceWriter {
         charts::write_all(&input, &self.dir)?;
         Ok(self.totals)
     }
+}
+
+/// Flushes `channels.csv` at `path` and syncs it to disk.
+fn close_channels(channels: csv::Writer<BufWriter<File>>, path: &Path) -> Result<(), OutputError> {
+    let inner = channels.into_inner().map_err(|e| crate::output::io_err(path)(e.into_error()))?;
+    let file = inner.into_inner().map_err(|e| crate::output::io_err(path)(e.into_error()))?;
+    file.sync_all().map_err(crate::output::io_err(path))?;
+    drop(file);
+    Ok(())
+}
+
+/// Drops the trailing minutes that hold nothing but the last rows' closing.
+fn trim_minutes(minutes: &mut Vec<Minute>) {
+    // The last row's "closed the minute before" needs no minute of its own.
+    while minutes.len() > 1 && minutes.last().is_some_and(|m| Minute { delta_active: 0, ..*m } == Minute::default()) {
+        minutes.pop();
+    }
+}
+
+/// The channels open during each minute, summing the minutes' changes.
+fn active_by_minute(minutes: &[Minute]) -> Vec<u64> {
+    minutes
+        .iter()
+        .scan(0i64, |open, m| {
+            *open += m.delta_active;
+            Some(u64::try_from(*open).unwrap_or(0))
+        })
+        .collect()
+}
+
+/// The bytes of `timeline.csv` (to be written at `path`): a header, then one row per minute.
+fn timeline_csv(scenario: &Scenario, minutes: &[Minute], active: &[u64], path: &Path) -> Result<Vec<u8>, OutputError> {
+    let mut timeline = Vec::new();
+    {
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(&mut timeline);
+        w.write_record(TIMELINE_COLUMNS).map_err(csv_err(path))?;
+        for (i, (m, active)) in minutes.iter().zip(active).enumerate() {
+            w.write_record([
+                scenario.name.clone(),
+                scenario.seed.to_string(),
+                i.to_string(),
+                active.to_string(),
+                m.revenue_sat.to_string(),
+                m.onchain_fees_sat.to_string(),
+                m.opened.to_string(),
+                m.closed.to_string(),
+            ])
+            .map_err(csv_err(path))?;
+        }
+        w.flush().map_err(crate::output::io_err(path))?;
+    }
+    Ok(timeline)
+}
+
+/// Writes `summary` as pretty JSON with a final newline at `path`.
+fn write_summary(summary: &AudienceSummary<'_>, path: &Path) -> Result<(), OutputError> {
+    let mut json = serde_json::to_string_pretty(summary).expect("a summary serializes");
+    json.push('\n');
+    std::fs::write(path, json).map_err(crate::output::io_err(path))
 }
 
 #[cfg(test)]

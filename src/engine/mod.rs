@@ -173,46 +173,15 @@ where
     // The chunk being signed and the chunk being handed to the sink, overlapped.
     let mut done: Vec<(Tick, Result<SignedCommitment, StepError>)> = Vec::new();
     loop {
-        let mut batch = Vec::with_capacity(CHUNK);
-        // The payer's count comes from the ledger; the payee keeps its own count of the video
-        // it streamed.
-        for entry in ledger.by_ref() {
-            batch.push((entry.tick, entry.paid_before, owed));
-            owed = owed.checked_add(entry.tick.price).unwrap_or(Amount::MAX);
-            if batch.len() == CHUNK {
-                break;
-            }
-        }
+        let batch = next_batch(&mut ledger, &mut owed);
         if batch.is_empty() && done.is_empty() {
             break;
         }
         let mut signed = Vec::new();
-        let mut sunk: Result<(), EngineError<E>> = Ok(());
+        let (payer_ref, payee_ref) = (&payer, &payee);
         // What each exchange revealed (the design's part of the state), stored by the parties in
         // order below.
-        let mut revealed: Vec<SignedCommitment> = Vec::new();
-        let (payer_ref, payee_ref) = (&payer, &payee);
-        let mut drain = |done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>| {
-            for (tick, result) in done.drain(..) {
-                let step = result
-                    .map_err(|e| match e {
-                        StepError::Protocol(p) => EngineError::Protocol(p),
-                        StepError::Exhausted(x) => EngineError::Unpayable(x),
-                    })
-                    .and_then(|c| sink(&tick, &c).map_err(|source| EngineError::Sink { seq: tick.seq, source }));
-                if let Err(e) = step {
-                    sunk = Err(e);
-                    break;
-                }
-                commitments += 1;
-                elapsed_s = tick.elapsed_s;
-            }
-        };
-        let mut drain = |done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>| {
-            revealed.extend(done.iter().filter_map(|(_, r)| r.as_ref().ok().filter(|c| !c.extra.is_none()).cloned()));
-            drain(done);
-        };
-        match pool {
+        let revealed = match pool {
             // Sign the new chunk on the pool while this chunk's predecessor goes to the sink.
             Some(pool) => pool.scope(|scope| {
                 scope.spawn(|_| {
@@ -222,21 +191,77 @@ where
                         .map_init(|| (payer_ref.clone(), payee_ref.clone()), sign_one)
                         .collect();
                 });
-                drain(&mut done);
+                hand_over(&mut done, &mut sink, &mut commitments, &mut elapsed_s)
             }),
             None => {
-                drain(&mut done);
+                let revealed = hand_over(&mut done, &mut sink, &mut commitments, &mut elapsed_s);
                 let mut actors = (payer_ref.clone(), payee_ref.clone());
                 signed = batch.iter().map(|item| sign_one(&mut actors, item)).collect();
+                revealed
             }
-        }
-        sunk?;
-        for c in revealed.drain(..) {
+        }?;
+        for c in revealed {
             payer.receive(&c)?;
             payee.receive(&c)?;
         }
         done = signed;
     }
+    settle(scenario, (channel, payer, payee), &ledger, owed, commitments, elapsed_s)
+}
+
+/// The next chunk of at most [`CHUNK`] ticks from `ledger`, each with what the payer had paid and
+/// the payee was `owed` before it; `owed` moves on past the chunk.
+fn next_batch(ledger: &mut Ledger<'_>, owed: &mut Amount) -> Vec<(Tick, Amount, Amount)> {
+    let mut batch = Vec::with_capacity(CHUNK);
+    // The payer's count comes from the ledger; the payee keeps its own count of the video
+    // it streamed.
+    for entry in ledger.by_ref() {
+        batch.push((entry.tick, entry.paid_before, *owed));
+        *owed = owed.checked_add(entry.tick.price).unwrap_or(Amount::MAX);
+        if batch.len() == CHUNK {
+            break;
+        }
+    }
+    batch
+}
+
+/// Hands the signed chunk `done` to `sink` in order, counting the `commitments` it took and the
+/// `elapsed_s` they paid for, and stops at the first failure; empties `done` and returns what the
+/// exchanges revealed (the design's part of each state), for the parties to store.
+fn hand_over<E, F>(
+    done: &mut Vec<(Tick, Result<SignedCommitment, StepError>)>,
+    sink: &mut F,
+    commitments: &mut u64,
+    elapsed_s: &mut u64,
+) -> Result<Vec<SignedCommitment>, EngineError<E>>
+where
+    E: std::error::Error + Send + 'static,
+    F: FnMut(&Tick, &SignedCommitment) -> Result<(), E> + Send,
+{
+    let revealed = done.iter().filter_map(|(_, r)| r.as_ref().ok().filter(|c| !c.extra.is_none()).cloned()).collect();
+    for (tick, result) in done.drain(..) {
+        result
+            .map_err(|e| match e {
+                StepError::Protocol(p) => EngineError::Protocol(p),
+                StepError::Exhausted(x) => EngineError::Unpayable(x),
+            })
+            .and_then(|c| sink(&tick, &c).map_err(|source| EngineError::Sink { seq: tick.seq, source }))?;
+        *commitments += 1;
+        *elapsed_s = tick.elapsed_s;
+    }
+    Ok(revealed)
+}
+
+/// Settles the channel once every commitment is signed: both parties resumed at the final counts,
+/// the payer proposes the settlement, the payee reviews it and the payer accepts its signature.
+fn settle<E: std::error::Error + 'static>(
+    scenario: &Scenario,
+    (channel, mut payer, mut payee): (Channel, Payer, Payee),
+    ledger: &Ledger<'_>,
+    owed: Amount,
+    commitments: u64,
+    elapsed_s: u64,
+) -> Result<RunReport, EngineError<E>> {
     payer.resume(commitments, ledger.paid());
     payee.resume(commitments, owed);
     let exhausted = ledger.exhausted().copied();

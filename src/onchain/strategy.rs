@@ -15,7 +15,7 @@ use super::outcome::Outcome;
 use crate::chain::{Chain, Rejection};
 use crate::channel::Channel;
 use crate::party::{Payee, Payer, SignedCommitment};
-use crate::scenario::events::{ChainClock, Does, Who};
+use crate::scenario::events::{ChainClock, Does, Event, Who};
 use crate::scenario::Scenario;
 
 /// What a broadcast transaction is.
@@ -296,6 +296,44 @@ pub fn play(
     settlement: &SignedCommitment,
 ) -> ChainRun {
     let clock = scenario.chain;
+    let mut d = open_chain(scenario, channel);
+    let end_s = scenario.stream_end_s();
+    let stream_stopped_by_event = end_s < scenario.total_duration_s() || !scenario.events.is_empty();
+    let mut events = scenario.events.iter().peekable();
+    let mut cooperative_due = (!stream_stopped_by_event).then_some(end_s);
+    loop {
+        let tip = d.chain.tip();
+        // Scripted events whose time has come.
+        while let Some(ev) = events.next_if(|e| clock.height_at(scenario.event_time_s(e)) <= tip) {
+            play_event(&mut d, ev, (payer, payee), states, settlement);
+        }
+        if let Some(t) = cooperative_due.filter(|t| clock.height_at(*t) <= tip) {
+            cooperative_due = None;
+            cooperative(&mut d, Who::Payee, t, payer, payee, settlement);
+        }
+        rebroadcast_due(&mut d);
+        let more_events = events.peek().is_some() || cooperative_due.is_some();
+        if d.chain.mempool().is_empty() && d.retries.is_empty() && !more_events {
+            break;
+        }
+        if !d.chain.mempool().is_empty() {
+            d.mine();
+            react(&mut d, payer, payee, states.latest);
+            continue;
+        }
+        // Nothing to mine: jump to the next height at which something is due.
+        let wake = wake_height(&d, events.peek().map(|ev| scenario.event_time_s(ev)), cooperative_due);
+        d.chain.mine_until(wake.max(tip + 1));
+    }
+    let end_height = d.chain.tip();
+    let outcome = Outcome::of(scenario, channel, &d.chain, &d.broadcasts, settlement);
+    ChainRun { clock, broadcasts: d.broadcasts, end_height, notes: d.notes, outcome, chain: d.chain }
+}
+
+/// A driver on a fresh chain that holds the payer's wallet coin, with the funding broadcast and
+/// confirmed at the scenario's start height.
+fn open_chain<'a>(scenario: &'a Scenario, channel: &Channel) -> Driver<'a> {
+    let clock = scenario.chain;
     let min_relay = FeeRate::min(scenario.fee_rate, crate::scenario::MIN_RELAY_FEE_RATE);
     let mut d = Driver {
         scenario,
@@ -318,78 +356,72 @@ pub fn play(
         .expect("a fresh chain knows no coin yet");
     d.broadcast(channel.funding_tx.clone(), Kind::Funding, Who::Payer, 0);
     d.mine();
-    let end_s = scenario.stream_end_s();
-    let stream_stopped_by_event = end_s < scenario.total_duration_s() || !scenario.events.is_empty();
-    let mut events = scenario.events.iter().peekable();
-    let mut cooperative_due = (!stream_stopped_by_event).then_some(end_s);
-    loop {
-        let tip = d.chain.tip();
-        // Scripted events whose time has come.
-        while let Some(ev) = events.next_if(|e| clock.height_at(scenario.event_time_s(e)) <= tip) {
-            let t = scenario.event_time_s(ev);
-            let name = d.name(ev.who).to_string();
-            match ev.does {
-                Does::Vanish => {
-                    d.vanished[slot(ev.who)] = true;
-                    d.note(t, format!("{name} vanishes: no more signatures, no cooperative close"));
-                    alarm(&mut d, ev.who.other(), t, payer, payee, states);
-                }
-                Does::Broadcast { commitment } => {
-                    if let Some((tx, kind)) = held_state(ev.who, commitment, payer, payee, states) {
-                        d.broadcast(tx, kind, ev.who, t);
-                    }
-                    // A party that broadcast a state has closed alone: it does not broadcast
-                    // another when the other side then vanishes.
-                    d.alarmed[slot(ev.who)] = true;
-                    alarm(&mut d, ev.who.other(), t, payer, payee, states);
-                }
-                Does::Close => {
-                    if d.vanished.iter().any(|v| *v) || d.alarmed.iter().any(|a| *a) {
-                        alarm(&mut d, ev.who, t, payer, payee, states);
-                    } else {
-                        cooperative(&mut d, ev.who, t, payer, payee, settlement);
-                    }
-                }
+    d
+}
+
+/// One scripted event at its time: a party vanishes, broadcasts a state it holds, or asks to
+/// close; the other side, watching, answers as a careful party does.
+fn play_event(
+    d: &mut Driver<'_>,
+    ev: &Event,
+    (payer, payee): (&Payer, &Payee),
+    states: &States,
+    settlement: &SignedCommitment,
+) {
+    let t = d.scenario.event_time_s(ev);
+    let name = d.name(ev.who).to_string();
+    match ev.does {
+        Does::Vanish => {
+            d.vanished[slot(ev.who)] = true;
+            d.note(t, format!("{name} vanishes: no more signatures, no cooperative close"));
+            alarm(d, ev.who.other(), t, payer, payee, states);
+        }
+        Does::Broadcast { commitment } => {
+            if let Some((tx, kind)) = held_state(ev.who, commitment, payer, payee, states) {
+                d.broadcast(tx, kind, ev.who, t);
+            }
+            // A party that broadcast a state has closed alone: it does not broadcast
+            // another when the other side then vanishes.
+            d.alarmed[slot(ev.who)] = true;
+            alarm(d, ev.who.other(), t, payer, payee, states);
+        }
+        Does::Close => {
+            if d.vanished.iter().any(|v| *v) || d.alarmed.iter().any(|a| *a) {
+                alarm(d, ev.who, t, payer, payee, states);
+            } else {
+                cooperative(d, ev.who, t, payer, payee, settlement);
             }
         }
-        if let Some(t) = cooperative_due.filter(|t| clock.height_at(*t) <= tip) {
-            cooperative_due = None;
-            cooperative(&mut d, Who::Payee, t, payer, payee, settlement);
-        }
-        // Broadcasts waiting for a lock that the next block reaches.
-        let next = d.chain.next_height();
-        let due: Vec<usize> = d.retries.iter().filter(|(_, h)| **h <= next).map(|(i, _)| *i).collect();
-        for i in due {
-            let b = &d.broadcasts[i];
-            let (tx, kind, by) = (b.tx.clone(), b.kind, b.by);
-            let now = d.now_s();
-            d.broadcast(tx, kind, by, now);
-        }
-        let more_events = events.peek().is_some() || cooperative_due.is_some();
-        if d.chain.mempool().is_empty() && d.retries.is_empty() && !more_events {
-            break;
-        }
-        if !d.chain.mempool().is_empty() {
-            d.mine();
-            react(&mut d, payer, payee, states.latest);
-            continue;
-        }
-        // Nothing to mine: jump to the next height at which something is due.
-        let mut wake = u32::MAX;
-        if let Some(h) = d.retries.values().min() {
-            wake = wake.min(h - 1);
-        }
-        if let Some(ev) = events.peek() {
-            wake = wake.min(clock.height_at(scenario.event_time_s(ev)));
-        }
-        if let Some(t) = cooperative_due {
-            wake = wake.min(clock.height_at(t));
-        }
-        d.chain.mine_until(wake.max(tip + 1));
     }
-    let end_height = d.chain.tip();
-    let outcome = Outcome::of(scenario, channel, &d.chain, &d.broadcasts, settlement);
-    ChainRun { clock, broadcasts: d.broadcasts, end_height, notes: d.notes, outcome, chain: d.chain }
+}
+
+/// Broadcasts again, in order, what waits for a lock that the next block reaches.
+fn rebroadcast_due(d: &mut Driver<'_>) {
+    let next = d.chain.next_height();
+    let due: Vec<usize> = d.retries.iter().filter(|(_, h)| **h <= next).map(|(i, _)| *i).collect();
+    for i in due {
+        let b = &d.broadcasts[i];
+        let (tx, kind, by) = (b.tx.clone(), b.kind, b.by);
+        let now = d.now_s();
+        d.broadcast(tx, kind, by, now);
+    }
+}
+
+/// The next height at which something falls due: a waiting broadcast's lock, the next event (at
+/// `next_event_s`) or the cooperative close (at `cooperative_due`); `u32::MAX` when nothing is.
+fn wake_height(d: &Driver<'_>, next_event_s: Option<u64>, cooperative_due: Option<u64>) -> u32 {
+    let clock = d.scenario.chain;
+    let mut wake = u32::MAX;
+    if let Some(h) = d.retries.values().min() {
+        wake = wake.min(h - 1);
+    }
+    if let Some(t) = next_event_s {
+        wake = wake.min(clock.height_at(t));
+    }
+    if let Some(t) = cooperative_due {
+        wake = wake.min(clock.height_at(t));
+    }
+    wake
 }
 
 /// `who`, watching, closes alone with its best state, unless it vanished or already did.

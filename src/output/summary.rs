@@ -251,32 +251,7 @@ pub fn write_summary_json(dir: &Path, summary: &Summary) -> Result<(), OutputErr
 
 /// The summary of a run, as `summary.json` holds it (without the chain's part).
 pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
-    let ch = &report.channel;
-    let p = &ch.params;
-    let funding_out = &ch.funding_tx.output[0];
-    let funding_fee = ch.funding_fee();
-    let party = |name: &str, key: &bitcoin::secp256k1::PublicKey, payout: &ScriptBuf| PartyJson {
-        name: name.to_string(),
-        pubkey: key.to_string(),
-        script_pubkey_hex: payout.to_hex_string(),
-        address: address(payout, scenario.network),
-        basepoints: {
-            let who = if *key == p.payer_funding_key { crate::channel::Who::Payer } else { crate::channel::Who::Payee };
-            let keys = p.design.public_keys(p, who);
-            (!keys.is_empty()).then(|| keys.into_iter().map(|(n, k)| (n.to_string(), k.to_string())).collect())
-        },
-    };
-    let s = &report.settlement;
-    let mut start = 0;
-    let segments = scenario
-        .segments
-        .iter()
-        .map(|seg| {
-            let j = SegmentJson { start_s: start, duration_s: seg.duration_s, rate_sat_per_s: seg.rate_per_s.to_sat() };
-            start += seg.duration_s;
-            j
-        })
-        .collect();
+    let p = &report.channel.params;
     Summary {
         scenario: scenario.name.clone(),
         design: scenario.design.name().to_string(),
@@ -287,55 +262,108 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
         fee_rate: format_fee_rate(scenario.fee_rate),
         fee_rate_sat_per_kwu: scenario.fee_rate.to_sat_per_kwu(),
         interval_s: scenario.interval_s,
-        payer: party(&scenario.payer, &p.payer_funding_key, &p.payer_payout),
-        payee: party(&scenario.payee, &p.payee_funding_key, &p.payee_payout),
-        funding: FundingJson {
-            txid: ch.funding_tx.compute_txid().to_string(),
-            tx_hex: serialize_hex(&ch.funding_tx),
-            vout: p.funding_outpoint.vout,
-            amount_sat: funding_out.value.to_sat(),
-            fee_sat: funding_fee.to_sat(),
-            witness_script_hex: p.witness_script.to_hex_string(),
-            script_pubkey_hex: funding_out.script_pubkey.to_hex_string(),
-            address: address(&funding_out.script_pubkey, scenario.network),
-            inputs: vec![InputJson {
-                txid: ch.coin.outpoint.txid.to_string(),
-                vout: ch.coin.outpoint.vout,
-                amount_sat: ch.coin.amount.to_sat(),
-                script_pubkey_hex: ch.coin.script_pubkey.to_hex_string(),
-            }],
-        },
+        payer: party_json(scenario, p, &scenario.payer, &p.payer_funding_key, &p.payer_payout),
+        payee: party_json(scenario, p, &scenario.payee, &p.payee_funding_key, &p.payee_payout),
+        funding: funding_json(scenario, &report.channel),
         commitments: report.commitments,
         elapsed_s: report.elapsed_s,
-        stopped_by: if report.exhausted.is_some() {
-            "exhaustion"
-        } else if stopping_event(scenario).is_some() {
-            "event"
-        } else {
-            "schedule-end"
-        }
-        .to_string(),
+        stopped_by: stopped_by(scenario, report).to_string(),
         exhausted: report.exhausted.map(|e| ExhaustedJson {
             clock_s: e.clock_s,
             unpaid_seq: e.tick.seq,
             owed_sat: e.reason.paid.to_sat(),
             fee_sat: e.reason.fee.to_sat(),
         }),
-        settlement: SettlementJson {
-            seq: s.seq,
-            clock_s: report.settled_at_s,
-            txid: s.tx.compute_txid().to_string(),
-            tx_hex: serialize_hex(&s.tx),
-            payer_sat: s.split.payer.to_sat(),
-            payee_sat: s.split.payee.to_sat(),
-            fee_sat: s.split.fee.to_sat(),
-            trimmed_sat: s.split.trimmed.to_sat(),
-        },
-        segments,
+        settlement: settlement_json(report),
+        segments: segments_json(scenario),
         settings: None,
         chain: None,
         outcome: None,
     }
+}
+
+/// One party of the channel `p`: its name, funding `key`, `payout` script and address, and its
+/// basepoints in a design that has them.
+fn party_json(
+    scenario: &Scenario,
+    p: &crate::channel::ChannelParams,
+    name: &str,
+    key: &bitcoin::secp256k1::PublicKey,
+    payout: &ScriptBuf,
+) -> PartyJson {
+    PartyJson {
+        name: name.to_string(),
+        pubkey: key.to_string(),
+        script_pubkey_hex: payout.to_hex_string(),
+        address: address(payout, scenario.network),
+        basepoints: {
+            let who = if *key == p.payer_funding_key { crate::channel::Who::Payer } else { crate::channel::Who::Payee };
+            let keys = p.design.public_keys(p, who);
+            (!keys.is_empty()).then(|| keys.into_iter().map(|(n, k)| (n.to_string(), k.to_string())).collect())
+        },
+    }
+}
+
+/// The funding transaction of `ch`: its output, its fee and the wallet coin it spends.
+fn funding_json(scenario: &Scenario, ch: &crate::channel::Channel) -> FundingJson {
+    let p = &ch.params;
+    let funding_out = &ch.funding_tx.output[0];
+    FundingJson {
+        txid: ch.funding_tx.compute_txid().to_string(),
+        tx_hex: serialize_hex(&ch.funding_tx),
+        vout: p.funding_outpoint.vout,
+        amount_sat: funding_out.value.to_sat(),
+        fee_sat: ch.funding_fee().to_sat(),
+        witness_script_hex: p.witness_script.to_hex_string(),
+        script_pubkey_hex: funding_out.script_pubkey.to_hex_string(),
+        address: address(&funding_out.script_pubkey, scenario.network),
+        inputs: vec![InputJson {
+            txid: ch.coin.outpoint.txid.to_string(),
+            vout: ch.coin.outpoint.vout,
+            amount_sat: ch.coin.amount.to_sat(),
+            script_pubkey_hex: ch.coin.script_pubkey.to_hex_string(),
+        }],
+    }
+}
+
+/// What stopped the video: "exhaustion", "event" or "schedule-end".
+fn stopped_by(scenario: &Scenario, report: &RunReport) -> &'static str {
+    if report.exhausted.is_some() {
+        "exhaustion"
+    } else if stopping_event(scenario).is_some() {
+        "event"
+    } else {
+        "schedule-end"
+    }
+}
+
+/// The settlement both parties signed, at the clock it was made.
+fn settlement_json(report: &RunReport) -> SettlementJson {
+    let s = &report.settlement;
+    SettlementJson {
+        seq: s.seq,
+        clock_s: report.settled_at_s,
+        txid: s.tx.compute_txid().to_string(),
+        tx_hex: serialize_hex(&s.tx),
+        payer_sat: s.split.payer.to_sat(),
+        payee_sat: s.split.payee.to_sat(),
+        fee_sat: s.split.fee.to_sat(),
+        trimmed_sat: s.split.trimmed.to_sat(),
+    }
+}
+
+/// The rate schedule's segments, each with the second it starts at.
+fn segments_json(scenario: &Scenario) -> Vec<SegmentJson> {
+    let mut start = 0;
+    scenario
+        .segments
+        .iter()
+        .map(|seg| {
+            let j = SegmentJson { start_s: start, duration_s: seg.duration_s, rate_sat_per_s: seg.rate_per_s.to_sat() };
+            start += seg.duration_s;
+            j
+        })
+        .collect()
 }
 
 /// The first scripted event that stops the video, if one does: then nobody pressed stop, and

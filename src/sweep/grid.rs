@@ -189,6 +189,99 @@ fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ScenarioError {
     crate::scenario::toml_error(path, text, e, example)
 }
 
+/// The axis of `field` in the grid at `path`: its values, each parsed by `parse` into a key that
+/// no other value of the list may share; an absent list is the base's value alone.
+fn string_axis(
+    path: &Path,
+    text: &str,
+    field: &str,
+    axis: Option<Spanned<Vec<Spanned<String>>>>,
+    parse: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Axis, ScenarioError> {
+    let err = |span: Range<usize>, field: &str, problem: String| err_at(path, text, span, field, problem);
+    let Some(list) = axis else { return Ok(Axis::default()) };
+    if list.get_ref().is_empty() {
+        let ex = example(field).unwrap_or("");
+        return Err(err(list.span(), field, format!("the list is empty; give at least one value, e.g. {ex}")));
+    }
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (i, v) in list.get_ref().iter().enumerate() {
+        let name = format!("{field}[{}]", i + 1);
+        let key = parse(v.get_ref()).map_err(|p| err(v.span(), &name, p))?;
+        if let Some((_, j)) = seen.iter().find(|(k, _)| *k == key) {
+            return Err(err(v.span(), &name, format!("the same value as {field}[{j}]; list each value once")));
+        }
+        seen.push((key, i + 1));
+    }
+    Ok(Axis { values: list.into_inner() })
+}
+
+/// `s` itself when it names a registered design, else the problem listing the known ones.
+fn known_design(s: &str) -> Result<String, String> {
+    if designs().contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("unknown design \"{s}\"; the known designs are {}", designs().join(", ")))
+    }
+}
+
+/// Checks that the `base` scenario (named by the grid's `base_field`) can be swept: it has a
+/// `design` field when the grid varies the design, and neither an audience nor events.
+fn check_base(
+    path: &Path,
+    text: &str,
+    base_field: &Spanned<String>,
+    base: &Scenario,
+    base_spans: &BaseSpans,
+    design: &Axis,
+) -> Result<(), ScenarioError> {
+    let err = |span: Range<usize>, field: &str, problem: String| err_at(path, text, span, field, problem);
+    let base_name = base_field.get_ref();
+    if base_spans.design.is_none() {
+        if let Some((i, d)) = design.values.iter().enumerate().find(|(_, v)| v.get_ref() != default_design()) {
+            return Err(err(
+                d.span(),
+                &format!("design[{}]", i + 1),
+                format!(
+                    "the base scenario {base_name} has no design field to write each point's design into; add \
+                     design = \"naive\" to it"
+                ),
+            ));
+        }
+    }
+    if base.audience.is_some() || !base.events.is_empty() {
+        return Err(err(
+            base_field.span(),
+            "base",
+            format!(
+                "{base_name} has {}; a sweep runs one honest channel per point: sweep a single-channel \
+                 scenario without events",
+                if base.audience.is_some() { "an [audience]" } else { "[[event]] tables" }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that the grid's points (the product of the axes' lengths `lens`) stay within
+/// [`MAX_POINTS`]; the error points at the grid's `base` line, `base_span`.
+fn check_size(path: &Path, text: &str, base_span: Range<usize>, lens: [u64; 5]) -> Result<(), ScenarioError> {
+    let mut points: u64 = 1;
+    for n in lens {
+        points = points.saturating_mul(n);
+    }
+    if points > MAX_POINTS {
+        return Err(err_at(
+            path,
+            text,
+            base_span,
+            "base",
+            format!("the grid has {points} points; paychan's limit is {MAX_POINTS}: split it into several grids"),
+        ));
+    }
+    Ok(())
+}
+
 impl Grid {
     /// Reads and validates the grid at `path` and its base scenario.
     ///
@@ -223,6 +316,8 @@ impl Grid {
         Ok(grid)
     }
 
+    /// Checks the parsed grid `raw` (the file at `path`, `text`) against its base scenario and
+    /// makes it a [`Grid`]; the points themselves are checked by [`Grid::check_points`].
     fn validate(path: &Path, text: String, raw: RawGrid) -> Result<Grid, ScenarioError> {
         let err = |span: Range<usize>, field: &str, problem: String| err_at(path, &text, span, field, problem);
 
@@ -235,78 +330,26 @@ impl Grid {
         let base_text = String::from_utf8(base_bytes).expect("Scenario::from_bytes accepted it as UTF-8");
         let base_spans: BaseSpans = toml::from_str(&base_text).expect("a valid scenario has these fields");
 
-        let strings = |field: &str,
-                       axis: Option<Spanned<Vec<Spanned<String>>>>,
-                       parse: &dyn Fn(&str) -> Result<String, String>|
-         -> Result<Axis, ScenarioError> {
-            let Some(list) = axis else { return Ok(Axis::default()) };
-            if list.get_ref().is_empty() {
-                let ex = example(field).unwrap_or("");
-                return Err(err(list.span(), field, format!("the list is empty; give at least one value, e.g. {ex}")));
-            }
-            let mut seen: Vec<(String, usize)> = Vec::new();
-            for (i, v) in list.get_ref().iter().enumerate() {
-                let name = format!("{field}[{}]", i + 1);
-                let key = parse(v.get_ref()).map_err(|p| err(v.span(), &name, p))?;
-                if let Some((_, j)) = seen.iter().find(|(k, _)| *k == key) {
-                    return Err(err(v.span(), &name, format!("the same value as {field}[{j}]; list each value once")));
-                }
-                seen.push((key, i + 1));
-            }
-            Ok(Axis { values: list.into_inner() })
-        };
-        let design = strings("design", raw.design, &|s| {
-            if designs().contains(&s) {
-                Ok(s.to_string())
-            } else {
-                Err(format!("unknown design \"{s}\"; the known designs are {}", designs().join(", ")))
-            }
-        })?;
-        let fee_rate = strings("fee_rate", raw.fee_rate, &|s| {
+        let design = string_axis(path, &text, "design", raw.design, &known_design)?;
+        let fee_rate = string_axis(path, &text, "fee_rate", raw.fee_rate, &|s| {
             scenario::parse_fee_rate(s).map(|r| r.to_sat_per_kwu().to_string())
         })?;
-        let capacity =
-            strings("capacity", raw.capacity, &|s| scenario::parse_amount(s).map(|(a, _)| a.to_sat().to_string()))?;
-        let rate = strings("rate", raw.rate, &|s| scenario::parse_rate(s).map(|a| a.to_sat().to_string()))?;
-        if base_spans.design.is_none() {
-            if let Some((i, d)) = design.values.iter().enumerate().find(|(_, v)| v.get_ref() != default_design()) {
-                return Err(err(
-                    d.span(),
-                    &format!("design[{}]", i + 1),
-                    format!(
-                        "the base scenario {base_name} has no design field to write each point's design into; add \
-                         design = \"naive\" to it"
-                    ),
-                ));
-            }
-        }
-        if base.audience.is_some() || !base.events.is_empty() {
-            return Err(err(
-                raw.base.span(),
-                "base",
-                format!(
-                    "{base_name} has {}; a sweep runs one honest channel per point: sweep a single-channel \
-                     scenario without events",
-                    if base.audience.is_some() { "an [audience]" } else { "[[event]] tables" }
-                ),
-            ));
-        }
+        let capacity = string_axis(path, &text, "capacity", raw.capacity, &|s| {
+            scenario::parse_amount(s).map(|(a, _)| a.to_sat().to_string())
+        })?;
+        let rate =
+            string_axis(path, &text, "rate", raw.rate, &|s| scenario::parse_rate(s).map(|a| a.to_sat().to_string()))?;
+        check_base(path, &text, &raw.base, &base, &base_spans, &design)?;
         let seed = match raw.seed {
             None => Seeds::Base(base.seed),
             Some(s) => seeds(&s).map_err(|p| err(s.span(), "seed", p))?,
         };
-
-        let mut points: u64 = 1;
-        for n in [design.len(), fee_rate.len(), capacity.len(), rate.len(), seed.len()] {
-            points = points.saturating_mul(n);
-        }
-        if points > MAX_POINTS {
-            return Err(err(
-                raw.base.span(),
-                "base",
-                format!("the grid has {points} points; paychan's limit is {MAX_POINTS}: split it into several grids"),
-            ));
-        }
+        check_size(
+            path,
+            &text,
+            raw.base.span(),
+            [design.len(), fee_rate.len(), capacity.len(), rate.len(), seed.len()],
+        )?;
 
         Ok(Grid {
             path: path.to_path_buf(),

@@ -123,78 +123,10 @@ impl ShardSpec {
     /// [`ShardError`] when a variable is missing or not a whole number, K ≥ N, a Slurm array does
     /// not start at 0 or has a step, `--shards` is missing for k8s, or disagrees with the rest.
     pub fn resolve(&self, shards: Option<u64>, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
-        let var = |name: &str| -> Result<(String, u64), ShardError> {
-            let v = env(name).ok_or_else(|| {
-                shard_err(name, "", "this variable is not set; run under the scheduler's array job, or use --shard K/N")
-            })?;
-            let n = whole(name, &v, name)?;
-            Ok((v, n))
-        };
         let shard = match self {
             ShardSpec::Fixed(s) => *s,
-            ShardSpec::Slurm => {
-                let (id_text, k) = var("SLURM_ARRAY_TASK_ID")?;
-                let (count_text, n) = var("SLURM_ARRAY_TASK_COUNT")?;
-                if let Some(min) = env("SLURM_ARRAY_TASK_MIN") {
-                    if whole("SLURM_ARRAY_TASK_MIN", &min, "SLURM_ARRAY_TASK_MIN")? != 0 {
-                        return Err(shard_err(
-                            "SLURM_ARRAY_TASK_MIN",
-                            &min,
-                            "the array must be 0-(N-1): submit with sbatch --array=0-$((N-1))",
-                        ));
-                    }
-                }
-                if let Some(max) = env("SLURM_ARRAY_TASK_MAX") {
-                    let m = whole("SLURM_ARRAY_TASK_MAX", &max, "SLURM_ARRAY_TASK_MAX")?;
-                    if n == 0 || m != n - 1 {
-                        return Err(shard_err(
-                            "SLURM_ARRAY_TASK_MAX",
-                            &max,
-                            format!(
-                                "the array must be 0-(N-1) with no step or gaps, but it has {count_text} tasks: \
-                                 submit with sbatch --array=0-$((N-1))"
-                            ),
-                        ));
-                    }
-                }
-                if n == 0 {
-                    return Err(shard_err("SLURM_ARRAY_TASK_COUNT", &count_text, "an array has at least one task"));
-                }
-                if k >= n {
-                    return Err(shard_err(
-                        "SLURM_ARRAY_TASK_ID",
-                        &id_text,
-                        format!(
-                            "the task ID must be from 0 to {} (SLURM_ARRAY_TASK_COUNT = {n}): submit with \
-                             sbatch --array=0-{}",
-                            n - 1,
-                            n - 1
-                        ),
-                    ));
-                }
-                Shard { k, n }
-            }
-            ShardSpec::K8s => {
-                let n = shards.ok_or_else(|| {
-                    shard_err(
-                        "--shards",
-                        "",
-                        "--shard k8s needs --shards N, the Job's completions (Kubernetes does not tell the pod)",
-                    )
-                })?;
-                let (text, k) = var("JOB_COMPLETION_INDEX")?;
-                if n == 0 {
-                    return Err(shard_err("--shards", "0", "there must be at least one shard"));
-                }
-                if k >= n {
-                    return Err(shard_err(
-                        "JOB_COMPLETION_INDEX",
-                        &text,
-                        format!("the index must be from 0 to {} (--shards {n})", n - 1),
-                    ));
-                }
-                Shard { k, n }
-            }
+            ShardSpec::Slurm => slurm_shard(env)?,
+            ShardSpec::K8s => k8s_shard(shards, env)?,
         };
         if let Some(n) = shards {
             if n != shard.n {
@@ -207,6 +139,84 @@ impl ShardSpec {
         }
         Ok(shard)
     }
+}
+
+/// The scheduler's variable `name` through `env`, as text and as a whole number.
+fn env_var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<(String, u64), ShardError> {
+    let v = env(name).ok_or_else(|| {
+        shard_err(name, "", "this variable is not set; run under the scheduler's array job, or use --shard K/N")
+    })?;
+    let n = whole(name, &v, name)?;
+    Ok((v, n))
+}
+
+/// The shard of a Slurm array task: `SLURM_ARRAY_TASK_ID` of `SLURM_ARRAY_TASK_COUNT`, the array
+/// checked to run from 0 to N − 1 with no step.
+fn slurm_shard(env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
+    let (id_text, k) = env_var(env, "SLURM_ARRAY_TASK_ID")?;
+    let (count_text, n) = env_var(env, "SLURM_ARRAY_TASK_COUNT")?;
+    if let Some(min) = env("SLURM_ARRAY_TASK_MIN") {
+        if whole("SLURM_ARRAY_TASK_MIN", &min, "SLURM_ARRAY_TASK_MIN")? != 0 {
+            return Err(shard_err(
+                "SLURM_ARRAY_TASK_MIN",
+                &min,
+                "the array must be 0-(N-1): submit with sbatch --array=0-$((N-1))",
+            ));
+        }
+    }
+    if let Some(max) = env("SLURM_ARRAY_TASK_MAX") {
+        let m = whole("SLURM_ARRAY_TASK_MAX", &max, "SLURM_ARRAY_TASK_MAX")?;
+        if n == 0 || m != n - 1 {
+            return Err(shard_err(
+                "SLURM_ARRAY_TASK_MAX",
+                &max,
+                format!(
+                    "the array must be 0-(N-1) with no step or gaps, but it has {count_text} tasks: \
+                     submit with sbatch --array=0-$((N-1))"
+                ),
+            ));
+        }
+    }
+    if n == 0 {
+        return Err(shard_err("SLURM_ARRAY_TASK_COUNT", &count_text, "an array has at least one task"));
+    }
+    if k >= n {
+        return Err(shard_err(
+            "SLURM_ARRAY_TASK_ID",
+            &id_text,
+            format!(
+                "the task ID must be from 0 to {} (SLURM_ARRAY_TASK_COUNT = {n}): submit with \
+                 sbatch --array=0-{}",
+                n - 1,
+                n - 1
+            ),
+        ));
+    }
+    Ok(Shard { k, n })
+}
+
+/// The shard of a Kubernetes Indexed Job's pod: `JOB_COMPLETION_INDEX` of `--shards N`, which
+/// the pod is not told and must be given.
+fn k8s_shard(shards: Option<u64>, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
+    let n = shards.ok_or_else(|| {
+        shard_err(
+            "--shards",
+            "",
+            "--shard k8s needs --shards N, the Job's completions (Kubernetes does not tell the pod)",
+        )
+    })?;
+    let (text, k) = env_var(env, "JOB_COMPLETION_INDEX")?;
+    if n == 0 {
+        return Err(shard_err("--shards", "0", "there must be at least one shard"));
+    }
+    if k >= n {
+        return Err(shard_err(
+            "JOB_COMPLETION_INDEX",
+            &text,
+            format!("the index must be from 0 to {} (--shards {n})", n - 1),
+        ));
+    }
+    Ok(Shard { k, n })
 }
 
 fn checked(source_name: &str, s: &str, k: u64, n: u64) -> Result<Shard, ShardError> {
