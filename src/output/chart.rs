@@ -186,7 +186,7 @@ fn draw_bitmap(pixels: &mut [u8], shapes: &[Shape]) -> Result<(), String> {
     while !rest.is_empty() {
         let run = rest.iter().position(|shape| text(shape).is_some()).unwrap_or(rest.len());
         if run > 0 {
-            let root = fill::FastFill::new(BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT))).into_drawing_area();
+            let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
             render(&root, &rest[..run], Backend::Bitmap)?;
             root.present().map_err(|e| e.to_string())?;
         }
@@ -1575,7 +1575,6 @@ pub(crate) fn clock_label(s: u64) -> String {
 }
 
 mod compare;
-mod fill;
 mod outcome;
 pub use compare::{write_compare_chart, CompareBars, CompareInput};
 pub use outcome::{write_outcome_chart, OutcomeInput};
