@@ -184,27 +184,19 @@ pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<()
 fn draw_bitmap(pixels: &mut [u8], shapes: &[Shape]) -> Result<(), String> {
     let mut rest = shapes;
     while !rest.is_empty() {
-        let run = rest.iter().position(|shape| text(shape).is_some()).unwrap_or(rest.len());
+        let run = rest.iter().position(|shape| matches!(shape, Shape::Text(_))).unwrap_or(rest.len());
         if run > 0 {
             let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
             render(&root, &rest[..run], Backend::Bitmap)?;
             root.present().map_err(|e| e.to_string())?;
         }
         rest = &rest[run..];
-        while let Some((label, metrics)) = rest.first().and_then(text) {
-            set_text(pixels, label, metrics);
+        while let Some(Shape::Text(label)) = rest.first() {
+            set_text(pixels, label)?;
             rest = &rest[1..];
         }
     }
     Ok(())
-}
-
-/// A label this module sets in a bitmap itself, with its face's metrics.
-fn text(shape: &Shape) -> Option<(&Label, &'static Metrics)> {
-    match shape {
-        Shape::Text(label) => Metrics::of(label.bold).map(|metrics| (label, metrics)),
-        _ => None,
-    }
 }
 
 /// Encodes the negative 8-bit RGB `negative` (`WIDTH` × `HEIGHT`) as a PNG of the colours at
@@ -280,11 +272,7 @@ impl Label {
     }
 
     pub(crate) fn width(&self) -> Result<i32, String> {
-        if let Some(metrics) = Metrics::of(self.bold) {
-            return Ok(metrics.layout(&self.text, self.size).1.ceil() as i32);
-        }
-        let (w, _) = self.font().box_size(&self.text).map_err(|e| format!("cannot measure {:?}: {e}", self.text))?;
-        Ok(i32::try_from(w).unwrap_or(W))
+        Ok(layout(face(self.bold)?, &self.text, self.size).1.ceil() as i32)
     }
 }
 
@@ -293,155 +281,42 @@ pub(crate) fn text_height(size: u32) -> i32 {
     (f64::from(size) * 0.84).round() as i32
 }
 
-/// Glyph positions read from the embedded font's own tables.
+/// The embedded regular or bold face, parsed by ab_glyph once a process: its metrics place the
+/// bitmap's glyphs ([`layout`]) and its outlines are their pixels ([`Glyphs`]).
+fn face(bold: bool) -> Result<&'static ab_glyph::FontRef<'static>, String> {
+    static FACES: OnceLock<[Option<ab_glyph::FontRef<'static>>; 2]> = OnceLock::new();
+    let faces = FACES.get_or_init(|| {
+        let face = |data| ab_glyph::FontRef::try_from_slice(data).ok().filter(|f| f.height_unscaled() > 0.0);
+        [face(dejavu::sans::regular()), face(dejavu::sans::bold())]
+    });
+    faces[usize::from(bold)].as_ref().ok_or_else(|| "the embedded DejaVu Sans cannot be read".to_string())
+}
+
+/// Where the ink of each character of `text` starts, and the width of the whole, in pixels, in
+/// `face` at `size`.
 ///
 /// plotters' bitmap text (through ab_glyph) starts each glyph's ink at the pen position, leaving
 /// out its left side bearing, so "mBTC" comes out as "mB TC" in the PNG. The PNG's text is
-/// therefore set one glyph at a time, at the positions ab_glyph would measure (advance widths
-/// and kerning pairs, scaled so that ascender − descender is the font size) plus each glyph's
-/// bearing. The SVG is not affected: its viewer sets the text.
-struct Metrics {
-    data: &'static [u8],
-    /// The Unicode BMP `cmap` subtable (format 4).
-    cmap: usize,
-    hmtx: usize,
-    long_metrics: u16,
-    /// Ascender − descender, in font units.
-    height: f64,
-    /// The first pair of the horizontal `kern` subtable (format 0), and the number of pairs.
-    kern: Option<(usize, usize)>,
-}
-
-fn read_u16(data: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(data.get(at..at.checked_add(2)?)?.try_into().ok()?))
-}
-
-fn read_u32(data: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(data.get(at..at.checked_add(4)?)?.try_into().ok()?))
-}
-
-impl Metrics {
-    /// The regular or bold face's metrics, read once; `None` if the font could not be read (then
-    /// plotters sets the text itself).
-    fn of(bold: bool) -> Option<&'static Metrics> {
-        static FACES: OnceLock<[Option<Metrics>; 2]> = OnceLock::new();
-        let faces = FACES.get_or_init(|| [Metrics::read(dejavu::sans::regular()), Metrics::read(dejavu::sans::bold())]);
-        faces[usize::from(bold)].as_ref()
-    }
-
-    fn read(data: &'static [u8]) -> Option<Metrics> {
-        let tables = usize::from(read_u16(data, 4)?);
-        let table = |tag: &[u8; 4]| {
-            (0..tables)
-                .map(|i| 12 + 16 * i)
-                .find(|&record| data.get(record..record + 4) == Some(&tag[..]))
-                .and_then(|record| read_u32(data, record + 8))
-                .and_then(|offset| usize::try_from(offset).ok())
-        };
-        let hhea = table(b"hhea")?;
-        let ascender = read_u16(data, hhea + 4)? as i16;
-        let descender = read_u16(data, hhea + 6)? as i16;
-        let long_metrics = read_u16(data, hhea + 34)?;
-        let hmtx = table(b"hmtx")?;
-        let cmap_table = table(b"cmap")?;
-        let cmap = (0..usize::from(read_u16(data, cmap_table + 2)?))
-            .filter_map(|i| {
-                let record = cmap_table + 4 + 8 * i;
-                let (platform, encoding) = (read_u16(data, record)?, read_u16(data, record + 2)?);
-                let offset = usize::try_from(read_u32(data, record + 4)?).ok()?;
-                ((platform == 3 && encoding == 1) || platform == 0).then_some(cmap_table + offset)
-            })
-            .find(|&subtable| read_u16(data, subtable) == Some(4))?;
-        let kern = table(b"kern").and_then(|k| {
-            let subtable = k + 4;
-            let coverage = read_u16(data, subtable + 4)?;
-            // Version 0, format 0, horizontal.
-            let usable = read_u16(data, k)? == 0 && coverage >> 8 == 0 && coverage & 1 == 1;
-            usable.then_some((subtable + 14, usize::from(read_u16(data, subtable + 6)?)))
-        });
-        let height = f64::from(ascender) - f64::from(descender);
-        (height > 0.0).then_some(Metrics { data, cmap, hmtx, long_metrics, height, kern })
-    }
-
-    fn glyph(&self, c: char) -> u16 {
-        u16::try_from(u32::from(c)).ok().and_then(|c| self.bmp_glyph(c)).unwrap_or(0)
-    }
-
-    fn bmp_glyph(&self, c: u16) -> Option<u16> {
-        let (d, t) = (self.data, self.cmap);
-        let seg_x2 = usize::from(read_u16(d, t + 6)?);
-        let ends = t + 14;
-        let starts = ends + seg_x2 + 2;
-        let deltas = starts + seg_x2;
-        let ranges = deltas + seg_x2;
-        for i in (0..seg_x2).step_by(2) {
-            if read_u16(d, ends + i)? < c {
-                continue;
-            }
-            let start = read_u16(d, starts + i)?;
-            if start > c {
-                return None;
-            }
-            let delta = read_u16(d, deltas + i)?;
-            let range = usize::from(read_u16(d, ranges + i)?);
-            if range == 0 {
-                return Some(c.wrapping_add(delta));
-            }
-            let glyph = read_u16(d, ranges + i + range + 2 * usize::from(c - start))?;
-            return (glyph != 0).then(|| glyph.wrapping_add(delta));
+/// therefore set one glyph at a time, at the positions plotters measures (ab_glyph's advance
+/// widths and kerning pairs, scaled so that ascender − descender is the font size) plus each
+/// glyph's bearing. The scaling is done in f64 from ab_glyph's unscaled metrics (whole font
+/// units), so the places are those of the font's own tables. The SVG is not affected: its
+/// viewer sets the text.
+fn layout(face: &ab_glyph::FontRef<'_>, text: &str, size: u32) -> (Vec<(char, f64)>, f64) {
+    let scale = f64::from(size) / f64::from(face.height_unscaled());
+    let (mut pen, mut previous) = (0.0, None);
+    let mut glyphs = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let glyph = face.glyph_id(c);
+        if let Some(p) = previous {
+            pen += f64::from(face.kern_unscaled(p, glyph)) * scale;
         }
-        None
+        let bearing = f64::from(face.h_side_bearing_unscaled(glyph));
+        glyphs.push((c, pen + (bearing * scale).floor()));
+        pen += f64::from(face.h_advance_unscaled(glyph)) * scale;
+        previous = Some(glyph);
     }
-
-    /// Advance width and left side bearing, in font units.
-    fn horizontal(&self, glyph: u16) -> (f64, f64) {
-        let d = self.data;
-        let n = self.long_metrics.max(1);
-        let long = usize::from(glyph.min(n - 1));
-        let advance = read_u16(d, self.hmtx + 4 * long).unwrap_or(0);
-        let bearing = if glyph < n {
-            read_u16(d, self.hmtx + 4 * long + 2)
-        } else {
-            read_u16(d, self.hmtx + 4 * usize::from(n) + 2 * usize::from(glyph - n))
-        };
-        (f64::from(advance), f64::from(bearing.unwrap_or(0) as i16))
-    }
-
-    fn kerning(&self, left: u16, right: u16) -> f64 {
-        let Some((pairs, count)) = self.kern else { return 0.0 };
-        let key = (u32::from(left) << 16) | u32::from(right);
-        let (mut lo, mut hi) = (0, count);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match read_u32(self.data, pairs + 6 * mid).map(|k| k.cmp(&key)) {
-                Some(std::cmp::Ordering::Less) => lo = mid + 1,
-                Some(std::cmp::Ordering::Greater) => hi = mid,
-                Some(std::cmp::Ordering::Equal) => {
-                    return f64::from(read_u16(self.data, pairs + 6 * mid + 4).unwrap_or(0) as i16)
-                }
-                None => return 0.0,
-            }
-        }
-        0.0
-    }
-
-    /// Where the ink of each character of `text` starts, and the width of the whole, in pixels.
-    fn layout(&self, text: &str, size: u32) -> (Vec<(char, f64)>, f64) {
-        let scale = f64::from(size) / self.height;
-        let (mut pen, mut previous) = (0.0, None);
-        let mut glyphs = Vec::with_capacity(text.len());
-        for c in text.chars() {
-            let glyph = self.glyph(c);
-            if let Some(p) = previous {
-                pen += self.kerning(p, glyph) * scale;
-            }
-            let (advance, bearing) = self.horizontal(glyph);
-            glyphs.push((c, pen + (bearing * scale).floor()));
-            pen += advance * scale;
-            previous = Some(glyph);
-        }
-        (glyphs, pen)
-    }
+    (glyphs, pen)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -473,12 +348,11 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], b
             Shape::Dot { at, radius, color } => root
                 .draw(&Circle::new(*at, *radius + 2, ink(&WHITE).filled()))
                 .and_then(|()| root.draw(&Circle::new(*at, *radius, ink(color).filled()))),
-            // A bitmap's labels are set by `set_text`, unless the font's metrics cannot be read.
+            // The SVG's labels; a bitmap's are set by `set_text`.
             Shape::Text(label) => {
-                let at = if bitmap { bitmap_text_origin(label) } else { label.at };
                 let color = ink(&label.color);
                 let style = TextStyle::from(label.font()).color(&color);
-                root.draw(&Text::new(label.text.as_str(), at, style.pos(Pos::new(label.anchor, VPos::Top))))
+                root.draw(&Text::new(label.text.as_str(), label.at, style.pos(Pos::new(label.anchor, VPos::Top))))
             }
         }
         .map_err(e)?;
@@ -528,11 +402,12 @@ fn step_rects(area: &[(i32, i32)]) -> Option<Vec<[(i32, i32); 2]>> {
     Some(rects)
 }
 
-/// Sets `label` into the negative RGB `pixels` one glyph at a time, at the places [`Metrics::layout`]
+/// Sets `label` into the negative RGB `pixels` one glyph at a time, at the places [`layout`]
 /// gives, blending each glyph pixel as plotters' bitmap does.
-fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics) {
+fn set_text(pixels: &mut [u8], label: &Label) -> Result<(), String> {
     let at = bitmap_text_origin(label);
-    let (layout, width) = metrics.layout(&label.text, label.size);
+    let face = face(label.bold)?;
+    let (glyphs, width) = layout(face, &label.text, label.size);
     let start = match label.anchor {
         HPos::Left => 0.0,
         HPos::Right => -width,
@@ -540,7 +415,7 @@ fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics) {
     };
     let RGBColor(r, g, b) = ink(label.color, true);
     let rgb = [r, g, b];
-    for (c, x) in layout {
+    for (c, x) in glyphs {
         if c.is_whitespace() {
             continue;
         }
@@ -552,6 +427,7 @@ fn set_text(pixels: &mut [u8], label: &Label, metrics: &Metrics) {
             blend_pixel(pixels, (pen.0 + x, pen.1 + y), rgb, share);
         }
     }
+    Ok(())
 }
 
 /// plotters puts the baseline of top-anchored text half a size down in a bitmap and 0.61 sizes
@@ -608,16 +484,10 @@ impl Glyphs {
     }
 
     /// Outlines and rasterises `c` as plotters' `ab_glyph` font does (no pixels if the face
-    /// cannot be read: plotters would set nothing either).
+    /// cannot be read, which [`set_text`] refuses before it asks).
     fn rasterise(c: char, bold: bool, size: u32) -> Coverage {
-        // Each face is parsed once a process.
-        static FACES: OnceLock<[Option<ab_glyph::FontRef<'static>>; 2]> = OnceLock::new();
-        let faces = FACES.get_or_init(|| {
-            let face = |data| ab_glyph::FontRef::try_from_slice(data).ok();
-            [face(dejavu::sans::regular()), face(dejavu::sans::bold())]
-        });
         let mut pixels = Vec::new();
-        let Some(face) = &faces[usize::from(bold)] else { return pixels.into() };
+        let Ok(face) = face(bold) else { return pixels.into() };
         let font = face.as_scaled(f64::from(size) as f32);
         if let Some(outline) = font.outline_glyph(font.scaled_glyph(c)) {
             let bounds = outline.px_bounds();
@@ -1768,11 +1638,11 @@ mod tests {
     fn glyph_layout_measures_as_plotters_does() {
         register_fonts().expect("the font registers");
         for bold in [false, true] {
-            let metrics = Metrics::of(bold).expect("the embedded font is readable");
+            let face = face(bold).expect("the embedded font is readable");
             for text in ["settlement: Fabian 6 mBTC, Emma 29.99831 mBTC", "AVAWAY To", "capacity 36 mBTC — ✓"] {
                 let label = Label { bold, ..Label::new(text, (0, 0), 22, INK, HPos::Left) };
                 let (plotters_w, _) = label.font().box_size(text).expect("plotters measures it");
-                let (_, ours) = metrics.layout(text, 22);
+                let (_, ours) = layout(face, text, 22);
                 assert!((ours - f64::from(plotters_w)).abs() < 1.0, "{text:?}: {ours} vs {plotters_w}");
             }
         }
