@@ -162,7 +162,6 @@ pub(crate) fn axes(out: &mut Vec<Shape>, f: &Frame, a: &Axes<'_>) {
     out.push(Shape::Text(name));
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,7 +94,6 @@ pub(crate) enum Shape {
     Text(Label),
 }
 
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Backend {
     Bitmap,
@@ -177,7 +176,6 @@ fn step_rects(area: &[(i32, i32)]) -> Option<Vec<[(i32, i32); 2]>> {
     }
     Some(rects)
 }
-
 
 #[cfg(test)]
 mod tests {

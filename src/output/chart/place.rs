@@ -138,7 +138,12 @@ impl Placer {
 
     /// Puts `label` at the cheapest of `spots` and returns it with its box; `None` when every spot
     /// is outside the plot or costs `limit` or more.
-    pub(super) fn place(&mut self, mut label: Label, spots: &[Spot], limit: u32) -> Result<Option<(Label, Bx)>, String> {
+    pub(super) fn place(
+        &mut self,
+        mut label: Label,
+        spots: &[Spot],
+        limit: u32,
+    ) -> Result<Option<(Label, Bx)>, String> {
         let width = label.width()?;
         let best = spots
             .iter()

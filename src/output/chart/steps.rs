@@ -80,7 +80,6 @@ pub(super) fn simplify(path: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::stream;

@@ -92,7 +92,6 @@ fn layout(face: &ab_glyph::FontRef<'_>, text: &str, size: u32) -> (Vec<(char, f6
     (glyphs, pen)
 }
 
-
 /// Sets `label` into the negative RGB `pixels` one glyph at a time, at the places [`layout`]
 /// gives, blending each glyph pixel as plotters' bitmap does.
 pub(super) fn set_text(pixels: &mut [u8], label: &Label) -> Result<(), String> {
@@ -197,7 +196,6 @@ impl Glyphs {
         pixels.into()
     }
 }
-
 
 #[cfg(test)]
 mod tests {

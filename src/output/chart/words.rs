@@ -33,7 +33,6 @@ pub(crate) fn clock_label(s: u64) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::book;
