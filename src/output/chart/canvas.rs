@@ -14,12 +14,13 @@ use super::style::{HEIGHT, WIDTH};
 use super::text::{set_text, Label};
 use super::ChartError;
 
+/// Turns what plotters (or the layout) said into the error of the chart drawn into `path`.
 pub(crate) fn draw_error(path: &Path) -> impl FnOnce(String) -> ChartError + '_ {
     move |message| ChartError::Draw { path: path.to_path_buf(), message }
 }
 
-/// Replays `shapes` into the PNG (drawn in memory, then encoded by [`write_png`]) and the SVG (built in
-/// memory, then written).
+/// Replays `shapes` into the PNG (drawn in memory, then encoded by [`write_png`]) and the SVG
+/// (built in memory, then written).
 pub(crate) fn write_files(shapes: &[Shape], png: &Path, svg: &Path) -> Result<(), ChartError> {
     // The bitmap is drawn in negative (every byte 255 minus the colour's, see `ink`), so the
     // zeroed allocation is already a white canvas: no fill, and `render` skips the background.
