@@ -66,60 +66,138 @@ fn title(c: &AudienceChart<'_>) -> String {
 
 /// Channels open over the day above the payee's cumulative revenue and the on-chain fees.
 fn revenue(c: &AudienceChart<'_>) -> Result<Vec<Shape>, String> {
-    let per = c.sat_per_unit.max(1);
-    let end_s = (c.minutes.len() as u64 * 60).max(60);
-    let time = TimeAxis::for_span(end_s);
-    let max_active = c.active.iter().copied().max().unwrap_or(0).max(1);
-    let (mut revenue, mut fees) = (vec![(0u64, 0u64)], vec![(0u64, 0u64)]);
-    let (mut r, mut f) = (0u64, 0u64);
-    for (i, m) in c.minutes.iter().enumerate() {
-        r += m.revenue_sat;
-        f += m.onchain_fees_sat;
-        revenue.push(((i as u64 + 1) * 60, r));
-        fees.push(((i as u64 + 1) * 60, f));
-    }
-    let top = r.max(f).max(1);
-    let active_ticks = amount_ticks(max_active, 3);
-    let money_ticks = amount_ticks(top, 6);
-    let left = plot_left(tick_width(&active_ticks, 1)?.max(tick_width(&money_ticks, per)?));
-    let right = W - 26;
-    let upper = Frame {
-        left,
-        right,
-        top: 100,
-        bottom: 300,
-        data_right: right - 10,
-        end_s,
-        zero_y: 300,
-        full_y: 130,
-        full_sat: max_active,
-    };
-    let lower = Frame { top: 330, bottom: H - 80, zero_y: H - 80, full_y: 360, full_sat: top, ..upper };
-    let upper_axes = Axes {
-        time,
-        y_ticks: &active_ticks,
-        sat_per_unit: 1,
-        grid_top: upper.top,
-        x_labels: false,
-        x_name: None,
-        y_name: "open channels".to_string(),
-    };
-    let lower_axes = Axes {
-        time,
-        y_ticks: &money_ticks,
-        sat_per_unit: per,
-        grid_top: lower.top,
-        x_labels: true,
-        x_name: Some(format!("time of day ({})", time.name)),
-        y_name: format!("cumulative ({})", c.unit_name),
-    };
+    let day = Day::new(c)?;
+    let (upper_axes, lower_axes) = (day.upper_axes(), day.lower_axes(c));
+    let (upper, lower) = (&day.upper, &day.lower);
     let mut out = Vec::new();
-    grid(&mut out, &upper, &upper_axes);
-    grid(&mut out, &lower, &lower_axes);
-    // The most channels open in each pixel column: a day has more minutes than the plot has
-    // pixels, and a spike narrower than a pixel would otherwise be a stray dot.
+    grid(&mut out, upper, &upper_axes);
+    grid(&mut out, lower, &lower_axes);
+    let step = active_step(c.active, upper);
+    if let (Some(first), Some(last)) = (step.first().copied(), step.last().copied()) {
+        let mut area = vec![(first.0, upper.zero_y)];
+        area.extend(step.iter().copied());
+        area.push((last.0, upper.zero_y));
+        out.push(Shape::Area { points: area, color: PAYER.mix(0.22) });
+        out.push(Shape::Line { points: step, color: PAYER, width: 2, dash: None });
+    }
+    day.money(&mut out, c);
+    axes(&mut out, upper, &upper_axes);
+    axes(&mut out, lower, &lower_axes);
+    header(
+        &mut out,
+        upper.left,
+        upper.right,
+        title(c),
+        "channels open each minute; revenue and fees as they accrue".to_string(),
+        &[("revenue".to_string(), PAYEE, 4), ("on-chain fees".to_string(), FEE, 3)],
+    )?;
+    Ok(out)
+}
+
+/// The revenue chart's two plots over the day, and the cumulative series of the lower one.
+struct Day {
+    time: TimeAxis,
+    per: u64,
+    active_ticks: Vec<u64>,
+    money_ticks: Vec<u64>,
+    upper: Frame,
+    lower: Frame,
+    /// (clock, cumulative satoshis) at the end of each minute, from (0, 0).
+    revenue: Vec<(u64, u64)>,
+    fees: Vec<(u64, u64)>,
+}
+
+impl Day {
+    fn new(c: &AudienceChart<'_>) -> Result<Day, String> {
+        let per = c.sat_per_unit.max(1);
+        let end_s = (c.minutes.len() as u64 * 60).max(60);
+        let max_active = c.active.iter().copied().max().unwrap_or(0).max(1);
+        let (mut revenue, mut fees) = (vec![(0u64, 0u64)], vec![(0u64, 0u64)]);
+        let (mut r, mut f) = (0u64, 0u64);
+        for (i, m) in c.minutes.iter().enumerate() {
+            r += m.revenue_sat;
+            f += m.onchain_fees_sat;
+            revenue.push(((i as u64 + 1) * 60, r));
+            fees.push(((i as u64 + 1) * 60, f));
+        }
+        let top = r.max(f).max(1);
+        let active_ticks = amount_ticks(max_active, 3);
+        let money_ticks = amount_ticks(top, 6);
+        let left = plot_left(tick_width(&active_ticks, 1)?.max(tick_width(&money_ticks, per)?));
+        let right = W - 26;
+        let upper = Frame {
+            left,
+            right,
+            top: 100,
+            bottom: 300,
+            data_right: right - 10,
+            end_s,
+            zero_y: 300,
+            full_y: 130,
+            full_sat: max_active,
+        };
+        let lower = Frame { top: 330, bottom: H - 80, zero_y: H - 80, full_y: 360, full_sat: top, ..upper };
+        let time = TimeAxis::for_span(end_s);
+        Ok(Day { time, per, active_ticks, money_ticks, upper, lower, revenue, fees })
+    }
+
+    fn upper_axes(&self) -> Axes<'_> {
+        Axes {
+            time: self.time,
+            y_ticks: &self.active_ticks,
+            sat_per_unit: 1,
+            grid_top: self.upper.top,
+            x_labels: false,
+            x_name: None,
+            y_name: "open channels".to_string(),
+        }
+    }
+
+    fn lower_axes(&self, c: &AudienceChart<'_>) -> Axes<'_> {
+        Axes {
+            time: self.time,
+            y_ticks: &self.money_ticks,
+            sat_per_unit: self.per,
+            grid_top: self.lower.top,
+            x_labels: true,
+            x_name: Some(format!("time of day ({})", self.time.name)),
+            y_name: format!("cumulative ({})", c.unit_name),
+        }
+    }
+
+    /// The lower plot's revenue and fee lines, each labelled with its total at the right.
+    fn money(&self, out: &mut Vec<Shape>, c: &AudienceChart<'_>) {
+        let lower = &self.lower;
+        let (r, f) = (self.revenue.last().map_or(0, |p| p.1), self.fees.last().map_or(0, |p| p.1));
+        let path = |points: &[(u64, u64)]| points.iter().map(|&(s, v)| (lower.x(s), lower.y(v))).collect::<Vec<_>>();
+        out.push(Shape::Line { points: path(&self.fees), color: FEE, width: 3, dash: Some((10, 6)) });
+        out.push(Shape::Line { points: path(&self.revenue), color: PAYEE, width: 4, dash: None });
+        let at = |v: u64| lower.y(v) - 8 - text_height(LABEL_SIZE);
+        let money = |sat: u64| format!("{} {}", number(sat, self.per), c.unit_name);
+        out.push(Shape::Text(Label::new(
+            format!("{} paid {}", c.payee, money(r)),
+            (lower.data_right - 4, at(r).max(lower.top + 4)),
+            LABEL_SIZE,
+            PAYEE,
+            HPos::Right,
+        )));
+        let fee_y = at(f).max(at(r) + text_height(LABEL_SIZE) + 12).min(lower.zero_y - text_height(LABEL_SIZE) - 6);
+        out.push(Shape::Text(Label::new(
+            format!("on-chain fees {}", money(f)),
+            (lower.data_right - 4, fee_y),
+            LABEL_SIZE,
+            FEE,
+            HPos::Right,
+        )));
+    }
+}
+
+/// The step line of the most channels open in each pixel column of `upper`: a day has more
+/// minutes than the plot has pixels, and a spike narrower than a pixel would otherwise be a
+/// stray dot. Within a flat run only its ends are kept.
+fn active_step(active: &[u64], upper: &Frame) -> Vec<(i32, i32)> {
     let mut columns = vec![0u64; (upper.data_right - upper.left + 1).max(1) as usize];
-    for (i, &a) in c.active.iter().enumerate() {
+    for (i, &a) in active.iter().enumerate() {
         let (c0, c1) = (upper.x(i as u64 * 60) - upper.left, upper.x((i as u64 + 1) * 60) - upper.left);
         for col in c0.max(0)..=(c1 - 1).max(c0).min(columns.len() as i32 - 1) {
             columns[col as usize] = columns[col as usize].max(a);
@@ -129,7 +207,6 @@ fn revenue(c: &AudienceChart<'_>) -> Result<Vec<Shape>, String> {
     for (col, &a) in columns.iter().enumerate() {
         let y = upper.y(a);
         for p in [(upper.left + col as i32, y), (upper.left + col as i32 + 1, y)] {
-            // Within a flat run keep only its ends.
             if let [.., (_, y0), (_, y1)] = step[..] {
                 if y0 == y && y1 == y {
                     step.pop();
@@ -138,44 +215,7 @@ fn revenue(c: &AudienceChart<'_>) -> Result<Vec<Shape>, String> {
             step.push(p);
         }
     }
-    if let (Some(first), Some(last)) = (step.first().copied(), step.last().copied()) {
-        let mut area = vec![(first.0, upper.zero_y)];
-        area.extend(step.iter().copied());
-        area.push((last.0, upper.zero_y));
-        out.push(Shape::Area { points: area, color: PAYER.mix(0.22) });
-        out.push(Shape::Line { points: step, color: PAYER, width: 2, dash: None });
-    }
-    let path = |points: &[(u64, u64)]| points.iter().map(|&(s, v)| (lower.x(s), lower.y(v))).collect::<Vec<_>>();
-    out.push(Shape::Line { points: path(&fees), color: FEE, width: 3, dash: Some((10, 6)) });
-    out.push(Shape::Line { points: path(&revenue), color: PAYEE, width: 4, dash: None });
-    let at = |v: u64| lower.y(v) - 8 - text_height(LABEL_SIZE);
-    let money = |sat: u64| format!("{} {}", number(sat, per), c.unit_name);
-    out.push(Shape::Text(Label::new(
-        format!("{} paid {}", c.payee, money(r)),
-        (lower.data_right - 4, at(r).max(lower.top + 4)),
-        LABEL_SIZE,
-        PAYEE,
-        HPos::Right,
-    )));
-    let fee_y = at(f).max(at(r) + text_height(LABEL_SIZE) + 12).min(lower.zero_y - text_height(LABEL_SIZE) - 6);
-    out.push(Shape::Text(Label::new(
-        format!("on-chain fees {}", money(f)),
-        (lower.data_right - 4, fee_y),
-        LABEL_SIZE,
-        FEE,
-        HPos::Right,
-    )));
-    axes(&mut out, &upper, &upper_axes);
-    axes(&mut out, &lower, &lower_axes);
-    header(
-        &mut out,
-        left,
-        right,
-        title(c),
-        "channels open each minute; revenue and fees as they accrue".to_string(),
-        &[("revenue".to_string(), PAYEE, 4), ("on-chain fees".to_string(), FEE, 3)],
-    )?;
-    Ok(out)
+    step
 }
 
 /// A bar chart: one bar per bin over `[0, bins·bin_width)`, the stacks drawn one on another.

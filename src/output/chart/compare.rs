@@ -6,10 +6,13 @@ use std::path::Path;
 use plotters::style::text_anchor::HPos;
 use plotters::style::Color;
 
-use super::{
-    amount_ticks, draw_error, header, number, register_fonts, write_files, ChartError, Label, Shape, AXIS, GRID, H,
-    INK, LABEL_SIZE, MUTED, PAYEE, PAYER, TICK_SIZE, W,
-};
+use super::axes::amount_ticks;
+use super::canvas::{draw_error, write_files, Shape};
+use super::header::header;
+use super::style::{register_fonts, AXIS, GRID, H, INK, LABEL_SIZE, MUTED, PAYEE, PAYER, TICK_SIZE, W};
+use super::text::Label;
+use super::words::number;
+use super::ChartError;
 
 /// One design's bars: each party's (owed, received) in satoshis; `None` received when the
 /// design's run played no chain.

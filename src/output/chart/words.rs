@@ -1,0 +1,53 @@
+//! Money and time as a chart writes them, from integers: "29.99831 mBTC", "0.01 mBTC/s",
+//! "59 min 59 s".
+
+use super::ChartInput;
+
+/// `n` with a comma between groups of three digits: "3,600,000".
+pub(crate) fn group(n: u64) -> String {
+    crate::units::thousands(n)
+}
+
+pub(crate) fn number(sat: u64, sat_per_unit: u64) -> String {
+    crate::units::decimal(sat, sat_per_unit, true)
+}
+
+/// "29.99831 mBTC".
+pub(super) fn amount(sat: u64, input: &ChartInput<'_>) -> String {
+    format!("{} {}", number(sat, input.sat_per_unit), input.unit_name)
+}
+
+/// "0.01 mBTC/s".
+pub(super) fn rate_text(sat_per_s: u64, input: &ChartInput<'_>) -> String {
+    format!("{}/s", amount(sat_per_s, input))
+}
+
+/// "600 s", "59 min 59 s", "2 h 5 min".
+pub(crate) fn clock_label(s: u64) -> String {
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, sec) => format!("{sec} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, sec) => format!("{m} min {sec} s"),
+        (h, 0, 0) => format!("{} h", group(h)),
+        (h, m, _) => format!("{} h {m} min", group(h)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::book;
+    use super::*;
+
+    #[test]
+    fn amounts_are_exact() {
+        assert_eq!(number(2_999_831, 100_000), "29.99831");
+        assert_eq!(number(600_000, 100_000), "6");
+        assert_eq!(number(1, 100_000_000), "0.00000001");
+        assert_eq!(number(3_600_000, 1), "3,600,000");
+        assert_eq!(number(u64::MAX, 100_000_000), "184,467,440,737.09551615");
+        assert_eq!(number(1, 3), "0.333333333333");
+        assert_eq!(rate_text(2_000, &book(&[], &[])), "0.02 mBTC/s");
+        assert_eq!(clock_label(3_599), "59 min 59 s");
+        assert_eq!(clock_label(1_000_000), "277 h 46 min");
+    }
+}
