@@ -8,76 +8,14 @@
 //! helpers here, and their tests hold the result byte for byte equal to what the crates write.
 
 use bitcoin::hashes::Hash as _;
+use hex_conservative::{BytesToHexIter, Case, Char};
 
-/// Each number below 100 as two decimal digits, for [`push_u64`].
-static DECIMAL_PAIRS: [[u8; 2]; 100] = {
-    let mut table = [[0u8; 2]; 100];
-    let mut i = 0;
-    while i < 100 {
-        table[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-        i += 1;
-    }
-    table
-};
-
-/// The 32 lower-case hex digits of 16 bytes, with SSE2 (part of every x86-64 CPU): the high and
-/// the low nibbles of all sixteen bytes split, interleaved, and each made a digit by adding `'0'`,
-/// and `'a' - '0' - 10` more where it is above 9 — twenty instructions for the block, where the
-/// compiler left to itself spends some sixty.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn hex_block(bytes: &[u8; 16]) -> [u8; 32] {
-    use std::arch::x86_64::{
-        __m128i, _mm_add_epi8, _mm_and_si128, _mm_cmpgt_epi8, _mm_loadu_si128, _mm_set1_epi8, _mm_srli_epi16,
-        _mm_storeu_si128, _mm_unpackhi_epi8, _mm_unpacklo_epi8,
-    };
-    let mut digits = [0u8; 32];
-    let (first, second) = digits.split_at_mut(16);
-    // SAFETY: SSE2 is part of x86-64, so every x86-64 CPU runs these instructions; the load reads
-    // the 16 bytes of `bytes` and each store writes one 16-byte half of `digits`, and neither
-    // needs any alignment.
-    unsafe {
-        let digit = |nibbles: __m128i| {
-            let letters = _mm_and_si128(_mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9)), _mm_set1_epi8(39));
-            _mm_add_epi8(nibbles, _mm_add_epi8(_mm_set1_epi8(b'0' as i8), letters))
-        };
-        let v = _mm_loadu_si128(bytes.as_ptr().cast());
-        let mask = _mm_set1_epi8(0x0f);
-        let (high, low) = (_mm_and_si128(_mm_srli_epi16(v, 4), mask), _mm_and_si128(v, mask));
-        _mm_storeu_si128(first.as_mut_ptr().cast(), digit(_mm_unpacklo_epi8(high, low)));
-        _mm_storeu_si128(second.as_mut_ptr().cast(), digit(_mm_unpackhi_epi8(high, low)));
-    }
-    digits
-}
-
-/// The 32 lower-case hex digits of 16 bytes, on a CPU other than x86-64.
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn hex_block(bytes: &[u8; 16]) -> [u8; 32] {
-    let digit = |nibble: u8| nibble + if nibble > 9 { b'a' - 10 } else { b'0' };
-    let mut digits = [0u8; 32];
-    for (pair, b) in digits.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = digit(b >> 4);
-        pair[1] = digit(b & 0x0f);
-    }
-    digits
-}
-
-/// Appends the lower-case hex of `bytes` to `out`, sixteen bytes a block; the last, partial block
-/// is padded, written whole and cut back, so every copy has a length known in advance.
+/// Appends the lower-case hex of `bytes` to `out`, with the hex encoder of rust-bitcoin's own tree
+/// (`hex-conservative`): each byte's two digits from its table, appended as they come.
 pub(crate) fn push_hex(bytes: &[u8], out: &mut Vec<u8>) {
-    out.reserve(bytes.len() * 2 + 32);
-    let mut blocks = bytes.chunks_exact(16);
-    for block in &mut blocks {
-        out.extend_from_slice(&hex_block(block.try_into().expect("a 16-byte chunk")));
-    }
-    let rest = blocks.remainder();
-    if !rest.is_empty() {
-        let mut block = [0u8; 16];
-        block[..rest.len()].copy_from_slice(rest);
-        let end = out.len() + rest.len() * 2;
-        out.extend_from_slice(&hex_block(&block));
-        out.truncate(end);
+    out.reserve(bytes.len() * 2);
+    for pair in BytesToHexIter::new(bytes.iter(), Case::Lower) {
+        out.extend_from_slice(Char::slice_as_bytes(&pair));
     }
 }
 
@@ -89,52 +27,11 @@ pub(crate) fn push_txid(txid: &bitcoin::Txid, out: &mut Vec<u8>) {
     push_hex(&bytes, out);
 }
 
-/// Appends `n` in decimal to `out`, as `Display` (and so csv and serde_json) writes it.
-///
-/// A number below 10,000 (most of a row's) is one to four digits from the pairs table, copied
-/// with a length known in advance. A larger one is written from its low end into a fixed array,
-/// four digits a division by 10,000 and two a table lookup as `itoa` (which csv and serde_json
-/// use) does, whose whole length is copied, then the vector is cut back to the number's length.
+/// Appends `n` in decimal to `out`, as `Display` (and so csv and serde_json, which use the same
+/// crate) writes it: with `itoa`.
 #[inline]
 pub(crate) fn push_u64(n: u64, out: &mut Vec<u8>) {
-    if n < 10_000 {
-        let n = n as usize;
-        let (high, low) = (DECIMAL_PAIRS[n / 100], DECIMAL_PAIRS[n % 100]);
-        match n {
-            0..=9 => out.push(low[1]),
-            10..=99 => out.extend_from_slice(&low),
-            100..=999 => out.extend_from_slice(&[high[1], low[0], low[1]]),
-            _ => out.extend_from_slice(&[high[0], high[1], low[0], low[1]]),
-        }
-        return;
-    }
-    push_large(n, out);
-}
-
-/// [`push_u64`] for a number of five digits or more.
-fn push_large(n: u64, out: &mut Vec<u8>) {
-    let mut digits = [0u8; 20];
-    let len = n.checked_ilog10().map_or(1, |log| log as usize + 1);
-    let (mut rest, mut end) = (n, len);
-    while end >= 4 {
-        let four = (rest % 10_000) as usize;
-        rest /= 10_000;
-        digits[end - 4..end - 2].copy_from_slice(&DECIMAL_PAIRS[four / 100]);
-        digits[end - 2..end].copy_from_slice(&DECIMAL_PAIRS[four % 100]);
-        end -= 4;
-    }
-    let mut rest = rest as usize;
-    if end >= 2 {
-        digits[end - 2..end].copy_from_slice(&DECIMAL_PAIRS[rest % 100]);
-        rest /= 100;
-        end -= 2;
-    }
-    if end == 1 {
-        digits[0] = b'0' + rest as u8;
-    }
-    let start = out.len();
-    out.extend_from_slice(&digits);
-    out.truncate(start + len);
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// A text cell of a row written by hand: hex digits or lower-case letters only, which neither CSV
