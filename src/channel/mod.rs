@@ -113,6 +113,41 @@ impl Who {
     }
 }
 
+/// How a design whose funding output is spent with ECDSA signatures (a P2WSH script in every
+/// design today) makes its witnesses from signatures and reads them back: one trait per
+/// signature kind, as LDK keeps `sign/ecdsa.rs` beside `sign/taproot.rs`. A design of another
+/// kind (Schnorr on a Taproot key or script path) answers [`Design::ecdsa`] with `None` and
+/// brings its own.
+pub trait EcdsaSpend {
+    /// The witness spending the funding output with the payer's and the payee's signatures.
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness;
+
+    /// The witness of a state only the payer has signed so far ([`Signing::PayerOnly`]): what
+    /// the payee holds until it completes the state. By default the payer's signature alone.
+    fn half_signed_witness(&self, _params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w
+    }
+
+    /// The payer's signature in `witness` (a full or half-signed spend of the funding output):
+    /// how the payee completes a state and how `verify` checks a half-signed one. By default the
+    /// 2-of-2's, found by the order of the keys in the script.
+    fn payer_signature(&self, params: &ChannelParams, witness: &Witness) -> Option<ecdsa::Signature> {
+        let first = sorts_first(&params.payer_funding_key, &params.payee_funding_key);
+        let item = witness.nth(if first { 1 } else { 2 })?;
+        ecdsa::Signature::from_slice(item).ok()
+    }
+
+    /// The witness of the payer's refund for [`Refund::PayerAlone`]; unused otherwise (the
+    /// co-signed refund is an ordinary [`EcdsaSpend::witness`]).
+    fn refund_witness(&self, _params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w
+    }
+}
+
 /// One way to build a payment channel: everything that differs between the book's designs.
 ///
 /// Implementations are pure: they receive public parameters and return transactions, weights
@@ -169,9 +204,6 @@ pub trait Design: fmt::Debug + Send + Sync {
     /// what `verify` expects instead of assuming "final".
     fn lock(&self, params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence);
 
-    /// The witness spending the funding output with the payer's and the payee's signatures.
-    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness;
-
     /// Who signs each commitment as the video streams: both parties by default.
     fn signing(&self) -> Signing {
         Signing::Both
@@ -188,23 +220,6 @@ pub trait Design: fmt::Debug + Send + Sync {
         }
     }
 
-    /// The witness of a state only the payer has signed so far ([`Signing::PayerOnly`]): what
-    /// the payee holds until it completes the state. By default the payer's signature alone.
-    fn half_signed_witness(&self, _params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
-        let mut w = Witness::new();
-        w.push_ecdsa_signature(payer);
-        w
-    }
-
-    /// The payer's signature in `witness` (a full or half-signed spend of the funding output):
-    /// how the payee completes a state and how `verify` checks a half-signed one. By default the
-    /// 2-of-2's, found by the order of the keys in the script.
-    fn payer_signature(&self, params: &ChannelParams, witness: &Witness) -> Option<ecdsa::Signature> {
-        let first = sorts_first(&params.payer_funding_key, &params.payee_funding_key);
-        let item = witness.nth(if first { 1 } else { 2 })?;
-        ecdsa::Signature::from_slice(item).ok()
-    }
-
     /// How the payer gets her money back if the payee never closes: none by default.
     fn refund(&self) -> Refund {
         Refund::None
@@ -217,17 +232,9 @@ pub trait Design: fmt::Debug + Send + Sync {
     }
 
     /// Whether the funding script has a branch the payer spends alone for her refund, signed
-    /// when she needs it ([`Design::refund_witness`]).
+    /// when she needs it ([`EcdsaSpend::refund_witness`]).
     fn refund_signed_alone(&self) -> bool {
         self.refund() == Refund::PayerAlone
-    }
-
-    /// The witness of the payer's refund for [`Refund::PayerAlone`]; unused otherwise (the
-    /// co-signed refund is an ordinary [`Design::witness`]).
-    fn refund_witness(&self, _params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
-        let mut w = Witness::new();
-        w.push_ecdsa_signature(payer);
-        w
     }
 
     /// The most commitments the design can sign, when it has a limit (the timelocked window).
@@ -365,6 +372,10 @@ pub trait Design: fmt::Debug + Send + Sync {
     fn with_public_keys(&self, _params: &mut ChannelParams, _keys: [&[(String, PublicKey)]; 2]) -> Result<(), String> {
         Ok(())
     }
+
+    /// The design's ECDSA spends of its funding output, when it signs with ECDSA (every design
+    /// today); `None` for a design of another signature kind.
+    fn ecdsa(&self) -> Option<&dyn EcdsaSpend>;
 
     /// Whether a run without events plays the channel out on the simulated chain (`chain.csv`,
     /// the outcome): yes by default; the book's naive channel writes exactly what it always did.
@@ -516,6 +527,12 @@ impl ChannelParams {
         self.design.funding_output_script(&self.payer_funding_key, &self.payee_funding_key)
     }
 
+    /// The design's ECDSA spends, for the parties' sides of an ECDSA design, which are made only
+    /// for designs that answer [`Design::ecdsa`].
+    pub fn ecdsa(&self) -> &dyn EcdsaSpend {
+        self.design.ecdsa().expect("an ECDSA design's sides ask for its ECDSA spends")
+    }
+
     /// `tx` with the witness the design assembles from the two signatures.
     pub fn with_signatures(
         &self,
@@ -525,7 +542,7 @@ impl ChannelParams {
     ) -> Transaction {
         let payer = ecdsa::Signature::sighash_all(*payer_sig);
         let payee = ecdsa::Signature::sighash_all(*payee_sig);
-        tx.input[0].witness = self.design.witness(self, &payer, &payee);
+        tx.input[0].witness = self.ecdsa().witness(self, &payer, &payee);
         tx
     }
 }

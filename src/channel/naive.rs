@@ -11,7 +11,7 @@ use bitcoin::transaction::Version;
 use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Weight, Witness};
 
 use super::builders::{funding_witness_script, multisig_witness};
-use super::{ChannelParams, Design, Settings, Split};
+use super::{ChannelParams, Design, EcdsaSpend, Settings, Split};
 
 /// The naive 2-of-2 channel of the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,6 +67,12 @@ impl Design for Naive {
         (LockTime::ZERO, Sequence::MAX)
     }
 
+    fn ecdsa(&self) -> Option<&dyn EcdsaSpend> {
+        Some(self)
+    }
+}
+
+impl EcdsaSpend for Naive {
     fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
         multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
     }

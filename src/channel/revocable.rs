@@ -29,7 +29,7 @@ use super::bolt3::{self, Bolt3Error, CommitmentKeys, CommitmentState, Funder};
 use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_keys};
 use super::naive::Naive;
 use super::part::Extra;
-use super::{ChannelParams, CommitmentWords, Design, Refund, SecpOperations, Settings, Signing, Split};
+use super::{ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SecpOperations, Settings, Signing, Split};
 use crate::channel::Who;
 use crate::units::thousands;
 
@@ -340,18 +340,8 @@ impl Design for Revocable {
         }
     }
 
-    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
-        multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
-    }
-
     fn signing(&self) -> Signing {
         Signing::Crossed
-    }
-
-    /// The 2-of-2 witness with the payee's slot still empty: the payee's version as it holds it,
-    /// signed by the payer.
-    fn half_signed_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
-        half_signed(params, Who::Payer, payer)
     }
 
     /// State 0, the first versions, is exchanged before the funding is broadcast: the payer's
@@ -448,6 +438,22 @@ impl Design for Revocable {
             v
         };
         values(last) == values(settlement)
+    }
+
+    fn ecdsa(&self) -> Option<&dyn EcdsaSpend> {
+        Some(self)
+    }
+}
+
+impl EcdsaSpend for Revocable {
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
+        multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
+    }
+
+    /// The 2-of-2 witness with the payee's slot still empty: the payee's version as it holds it,
+    /// signed by the payer.
+    fn half_signed_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        half_signed(params, Who::Payer, payer)
     }
 }
 

@@ -17,7 +17,7 @@ use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
 use super::naive::{commitment, write_commitment};
 use super::timelocked::LOCKED;
-use super::{ChannelParams, Design, Refund, SecpOperations, Settings, Signing, Split};
+use super::{ChannelParams, Design, EcdsaSpend, Refund, SecpOperations, Settings, Signing, Split};
 use crate::units::thousands;
 
 /// The Spilman channel.
@@ -124,46 +124,12 @@ impl Design for Spilman {
         }
     }
 
-    /// The IF branch: the payer's signature, the payee's, the selector 1, the script.
-    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
-        let mut w = Witness::new();
-        w.push_ecdsa_signature(payer);
-        w.push_ecdsa_signature(payee);
-        w.push([1u8]);
-        w.push(params.witness_script.as_bytes());
-        w
-    }
-
     fn signing(&self) -> Signing {
         Signing::PayerOnly
     }
 
-    /// The IF branch with the payee's slot still empty: it fails the interpreter until the
-    /// payee signs.
-    fn half_signed_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
-        let mut w = Witness::new();
-        w.push_ecdsa_signature(payer);
-        w.push([0u8; 0]);
-        w.push([1u8]);
-        w.push(params.witness_script.as_bytes());
-        w
-    }
-
-    fn payer_signature(&self, _params: &ChannelParams, witness: &Witness) -> Option<ecdsa::Signature> {
-        ecdsa::Signature::from_slice(witness.nth(0)?).ok()
-    }
-
     fn refund(&self) -> Refund {
         Refund::PayerAlone
-    }
-
-    /// The ELSE branch: the payer's signature, the empty selector, the script.
-    fn refund_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
-        let mut w = Witness::new();
-        w.push_ecdsa_signature(payer);
-        w.push([0u8; 0]);
-        w.push(params.witness_script.as_bytes());
-        w
     }
 
     fn explain(&self, commitments: u64, end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
@@ -202,6 +168,46 @@ impl Design for Spilman {
 
     fn settings(&self) -> Option<Settings> {
         Some(Settings { funding_height: self.funding_height, expiry: self.expiry, ..Settings::default() })
+    }
+
+    fn ecdsa(&self) -> Option<&dyn EcdsaSpend> {
+        Some(self)
+    }
+}
+
+impl EcdsaSpend for Spilman {
+    /// The IF branch: the payer's signature, the payee's, the selector 1, the script.
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w.push_ecdsa_signature(payee);
+        w.push([1u8]);
+        w.push(params.witness_script.as_bytes());
+        w
+    }
+
+    /// The IF branch with the payee's slot still empty: it fails the interpreter until the
+    /// payee signs.
+    fn half_signed_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w.push([0u8; 0]);
+        w.push([1u8]);
+        w.push(params.witness_script.as_bytes());
+        w
+    }
+
+    fn payer_signature(&self, _params: &ChannelParams, witness: &Witness) -> Option<ecdsa::Signature> {
+        ecdsa::Signature::from_slice(witness.nth(0)?).ok()
+    }
+
+    /// The ELSE branch: the payer's signature, the empty selector, the script.
+    fn refund_witness(&self, params: &ChannelParams, payer: &ecdsa::Signature) -> Witness {
+        let mut w = Witness::new();
+        w.push_ecdsa_signature(payer);
+        w.push([0u8; 0]);
+        w.push(params.witness_script.as_bytes());
+        w
     }
 }
 

@@ -17,7 +17,7 @@ use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
 use super::builders::{funding_witness_script, multisig_witness};
 use super::naive::{commitment, write_commitment, Naive};
-use super::{ChannelParams, Design, Refund, Settings, Split};
+use super::{ChannelParams, Design, EcdsaSpend, Refund, Settings, Split};
 use crate::units::thousands;
 
 /// A locked input's sequence: not final, so the lock time counts, and with BIP-0068's disable
@@ -98,10 +98,6 @@ impl Design for Timelocked {
         }
     }
 
-    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
-        multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
-    }
-
     fn refund(&self) -> Refund {
         Refund::CoSigned
     }
@@ -151,5 +147,15 @@ impl Design for Timelocked {
 
     fn settings(&self) -> Option<Settings> {
         Some(Settings { funding_height: self.funding_height, refund_after: self.refund_after, ..Settings::default() })
+    }
+
+    fn ecdsa(&self) -> Option<&dyn EcdsaSpend> {
+        Some(self)
+    }
+}
+
+impl EcdsaSpend for Timelocked {
+    fn witness(&self, params: &ChannelParams, payer: &ecdsa::Signature, payee: &ecdsa::Signature) -> Witness {
+        multisig_witness(&params.witness_script, (&params.payer_funding_key, payer), (&params.payee_funding_key, payee))
     }
 }

@@ -151,7 +151,7 @@ impl Verifier {
         if let Some(params) = half_signed {
             // Held half-signed: the payer's signature must be over the real sighash; the payee
             // completes it when he closes (checked with the chain).
-            let ok = params.design.payer_signature(params, &tx.input[0].witness).is_some_and(|sig| {
+            let ok = params.ecdsa().payer_signature(params, &tx.input[0].witness).is_some_and(|sig| {
                 let msg = params.funding_sighash(tx);
                 bitcoin::secp256k1::Secp256k1::verification_only()
                     .verify_ecdsa(&msg, &sig.signature, &params.payer_funding_key)
@@ -254,12 +254,13 @@ fn public_keys(v: &mut Verifier, summary: &Summary) -> [Vec<(String, PublicKey)>
     [payer, payee]
 }
 
-/// Whether `tx`'s witness is the design's half-signed form (the payee's slot still empty).
+/// Whether `tx`'s witness is the design's half-signed form (the payee's slot still empty), for
+/// a design that signs with ECDSA.
 fn half_signed_witness(params: &ChannelParams, tx: &Transaction) -> bool {
-    params
-        .design
+    let Some(spend) = params.design.ecdsa() else { return false };
+    spend
         .payer_signature(params, &tx.input[0].witness)
-        .is_some_and(|sig| tx.input[0].witness == params.design.half_signed_witness(params, &sig))
+        .is_some_and(|sig| tx.input[0].witness == spend.half_signed_witness(params, &sig))
 }
 
 fn read(path: &Path) -> Result<String, VerifyError> {

@@ -76,7 +76,7 @@ impl PayerSide for OneVersionPayer {
         } else {
             let mut tx = proposal.tx;
             let sig = bitcoin::ecdsa::Signature::sighash_all(payer_sig);
-            tx.input[0].witness = p.design.half_signed_witness(p, &sig);
+            tx.input[0].witness = p.ecdsa().half_signed_witness(p, &sig);
             tx
         };
         Ok(SignedCommitment {
@@ -99,7 +99,7 @@ impl PayerSide for OneVersionPayer {
         }
         let mut tx = p.refund_tx().ok()?;
         let (sig, _) = f.signer.sign_p2wsh_input(&tx, 0, &p.witness_script, p.funding_amount);
-        tx.input[0].witness = p.design.refund_witness(p, &bitcoin::ecdsa::Signature::sighash_all(sig));
+        tx.input[0].witness = p.ecdsa().refund_witness(p, &bitcoin::ecdsa::Signature::sighash_all(sig));
         Some(tx)
     }
 }

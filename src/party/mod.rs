@@ -585,7 +585,7 @@ fn complete_half_signed(
     seq: u64,
 ) -> Result<Transaction, ProtocolError> {
     let p = &f.params;
-    let payer_sig = p.design.payer_signature(p, witness).ok_or(ProtocolError::Missing { seq, who: "payer" })?;
+    let payer_sig = p.ecdsa().payer_signature(p, witness).ok_or(ProtocolError::Missing { seq, who: "payer" })?;
     let payee_sig =
         f.signer.sign_p2wsh_input_if(&expected, 0, &p.witness_script, p.funding_amount, |signer, msg| {
             if signer.verify(msg, &payer_sig.signature, &p.payer_funding_key) {
