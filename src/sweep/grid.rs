@@ -244,7 +244,8 @@ fn check_base(
                 &format!("design[{}]", i + 1),
                 format!(
                     "the base scenario {base_name} has no design field to write each point's design into; add \
-                     design = \"naive\" to it"
+                     design = \"{}\" to it",
+                    default_design()
                 ),
             ));
         }
@@ -328,7 +329,18 @@ impl Grid {
             .map_err(|e| err(raw.base.span(), "base", format!("cannot read {}: {e}", base_path.display())))?;
         let base = Scenario::from_bytes(&base_path, &base_bytes)?;
         let base_text = String::from_utf8(base_bytes).expect("Scenario::from_bytes accepted it as UTF-8");
-        let base_spans: BaseSpans = toml::from_str(&base_text).expect("a valid scenario has these fields");
+        // A valid single-channel scenario has these fields; an audience scenario has no segment.
+        let base_spans: BaseSpans = toml::from_str(&base_text).map_err(|_| {
+            let what = if base.audience.is_some() { "an [audience]" } else { "no [[segment]] tables" };
+            err(
+                raw.base.span(),
+                "base",
+                format!(
+                    "{base_name} has {what}; a sweep runs one honest channel per point: sweep a single-channel \
+                     scenario without events"
+                ),
+            )
+        })?;
 
         let design = string_axis(path, &text, "design", raw.design, &known_design)?;
         let fee_rate = string_axis(path, &text, "fee_rate", raw.fee_rate, &|s| {
