@@ -144,9 +144,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Validate a scenario and print its plan without signing anything (exit 0 valid, 2 not).
+    /// Validate a scenario, or a sweep grid and every point of it, and print its plan without
+    /// signing anything (exit 0 valid, 2 not).
     Check {
-        /// The scenario file.
+        /// The scenario file, or a sweep grid (a file with `base = "..."`).
         scenario: PathBuf,
     },
     /// Print the completion script for a shell (install lines in the README).
@@ -375,6 +376,9 @@ fn run(
 
 /// `paychan check`: the plan in words (an audience's, or the channel's), and the warnings.
 fn check(scenario: &Path) -> Result<i32, Error> {
+    if is_grid(scenario) {
+        return check_grid(scenario);
+    }
     let s = crate::scenario::Scenario::load(scenario)?;
     println!("paychan check: {} is valid", scenario.display());
     let warnings = if s.audience.is_some() {
@@ -391,6 +395,24 @@ fn check(scenario: &Path) -> Result<i32, Error> {
     for w in warnings {
         println!("  warning   {w}");
     }
+    Ok(0)
+}
+
+/// Whether the file at `path` is a sweep grid (it names a `base` scenario) rather than a
+/// scenario; a file that cannot be read or parsed is left to the scenario's own errors.
+fn is_grid(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|table| table.contains_key("base"))
+}
+
+/// `paychan check GRID`: the grid and every point validated (the first invalid point is the
+/// error), then the plan of the whole sweep, without signing.
+fn check_grid(path: &Path) -> Result<i32, Error> {
+    let grid = crate::sweep::load(path, default_threads())?;
+    println!("paychan check: {} is a valid grid", path.display());
+    print!("{}", crate::commands::check::describe_grid(&grid));
     Ok(0)
 }
 

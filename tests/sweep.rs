@@ -325,3 +325,30 @@ fn a_grid_over_an_audience_is_refused_not_a_panic() {
         assert!(!out.exists(), "nothing written");
     }
 }
+
+/// `paychan check GRID` plans the sweep without signing: its point count and its commitments in
+/// all are what the real sweep then signs (the known tiny table), the exhausted points are
+/// counted, and a seed axis over a single channel is said not to be replication.
+#[test]
+fn check_of_a_grid_plans_what_the_sweep_signs() {
+    let o = paychan(&["check", TINY]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    let table = rows(&root().join("tests/data/sweep/tiny-sweep.csv"));
+    let commitments: u64 = table.iter().map(|r| r.commitments).sum();
+    let exhausted = table.iter().filter(|r| r.exhausted).count();
+    assert!(text.contains(&format!("tiny-grid.toml: {} points over base.toml", table.len())), "{text}");
+    assert!(text.contains("capacity (2) x rate (2) x seed (2)"), "{text}");
+    assert!(text.contains(&format!("  plan      {commitments} commitments in all")), "{text}");
+    assert!(text.contains(&format!("{exhausted} of the points exhaust their channel")), "{text}");
+    assert!(exhausted > 0 && text.contains("they are not replicates"), "{text}");
+    // A grid with an invalid point is refused as the sweep refuses it, naming the point's value.
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(root().join("tests/data/sweep/base.toml"), dir.path().join("base.toml")).unwrap();
+    let bad = dir.path().join("bad.toml");
+    fs::write(&bad, "base = \"base.toml\"\ncapacity = [\"36 mBTC\", \"1 sat\"]\n").unwrap();
+    let o = paychan(&["check", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.toml") && err.contains("capacity"), "{err}");
+}

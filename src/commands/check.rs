@@ -111,3 +111,43 @@ impl Plan {
         out
     }
 }
+
+/// What a sweep of `grid` will do, computed without a key or a signature: the points, their
+/// axes, the commitments planned over all of them and how many points exhaust their channel
+/// (each point planned as `paychan check` plans a scenario). Every point was validated when the
+/// grid was loaded, so the first invalid one has already been named.
+pub fn describe_grid(grid: &crate::sweep::Grid) -> String {
+    let mut commitments: u64 = 0;
+    let mut exhausted: u64 = 0;
+    for i in 0..grid.len() {
+        let point = grid.point(i);
+        let Ok(scenario) = grid.scenario(&point) else { continue };
+        let plan = Plan::of(&scenario);
+        commitments = commitments.saturating_add(plan.commitments);
+        exhausted += u64::from(plan.exhausted.is_some());
+    }
+    let axes: Vec<String> =
+        grid.axes().iter().filter(|(_, n)| *n > 1).map(|(name, n)| format!("{name} ({n})")).collect();
+    let units = crate::units::thousands;
+    let mut out = format!(
+        "{}: {} points over {} ({})\n",
+        grid.file_name(),
+        units(grid.len()),
+        grid.base_name,
+        if axes.is_empty() { "no axis varies".to_string() } else { axes.join(" x ") }
+    );
+    out += &format!(
+        "  plan      {} commitments in all, signed and checked for real by paychan sweep; {} of the points \
+         exhaust their channel\n",
+        units(commitments),
+        units(exhausted)
+    );
+    let seeds = grid.axes()[4].1;
+    if seeds > 1 && grid.base.audience.is_none() {
+        out += &format!(
+            "  note      the {seeds} seeds change only the keys and txids of a single channel, not its amounts: \
+             they are not replicates, and every amount is the same across them\n"
+        );
+    }
+    out
+}

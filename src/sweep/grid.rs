@@ -387,6 +387,18 @@ impl Grid {
         [self.design.len(), self.fee_rate.len(), self.capacity.len(), self.rate.len(), self.seed.len()].iter().product()
     }
 
+    /// Each axis's name and number of values, in the order of a point's columns; an axis the
+    /// grid leaves out counts one value (the base's).
+    pub fn axes(&self) -> [(&'static str, u64); 5] {
+        [
+            ("design", self.design.len()),
+            ("fee_rate", self.fee_rate.len()),
+            ("capacity", self.capacity.len()),
+            ("rate", self.rate.len()),
+            ("seed", self.seed.len()),
+        ]
+    }
+
     /// Whether the grid has no point (never: every axis has at least one value).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
