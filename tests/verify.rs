@@ -307,3 +307,16 @@ fn a_broken_or_missing_basepoint_is_caught() {
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("the payee's basepoints have no revocation key"), "{text}");
 }
+
+/// A folder written with --no-tx-hex has nothing to check in its log: verify says so once, for
+/// all the rows, not once a row.
+#[test]
+fn a_log_without_transactions_is_said_once() {
+    let out = tempfile::tempdir().unwrap();
+    let o = paychan(&["run", BOOK, "--out", out.path().to_str().unwrap(), "--no-tx-hex", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (code, text) = verify(&out.path().join("emma-fabian"), &[]);
+    assert_eq!(code, Some(1), "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("no-tx-hex")).collect();
+    assert_eq!(lines, ["commitments.csv: no-tx-hex: 600 commitments (#1 to #600) have no transaction in the log (a --no-tx-hex run): nothing of them to verify"], "{text}");
+}

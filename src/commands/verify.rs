@@ -432,6 +432,8 @@ impl Verifier {
         let mut expected_seq = 1;
         let mut last_payee = 0;
         let mut last_tx: Option<Transaction> = None;
+        // Rows logged without their transaction (a --no-tx-hex run): how many, the first and the last.
+        let mut without_tx: Option<(u64, u64, u64)> = None;
         let mut count = 0;
         let mut rows = reader.deserialize::<LogRow>();
         loop {
@@ -462,33 +464,45 @@ impl Verifier {
             if chunk.is_empty() {
                 break;
             }
-            let checked: Vec<(Vec<Finding>, usize, Option<Transaction>)> = chunk
+            let checked: Vec<(Vec<Finding>, usize, Option<Transaction>, Option<u64>)> = chunk
                 .into_par_iter()
                 .map(|(row, place, findings)| {
                     let mut w = Verifier { min_rate, findings, transactions: 0 };
                     if row.tx_hex.is_empty() {
-                        w.fail(
-                            &place,
-                            "no-tx-hex",
-                            "the log has no transaction (a --no-tx-hex run): nothing to verify",
-                        );
-                        return (w.findings, 0, None);
+                        // Said once for all such rows, below.
+                        return (w.findings, 0, None, Some(row.seq));
                     }
                     let t = w.parse(&place, &row.tx_hex, &row.txid);
                     if let Some(t) = &t {
                         w.spend(&place, t, channel, Some(row.seq));
                         w.amounts(&place, t, channel, row.payer_sat, row.payee_sat, row.fee_sat);
                     }
-                    (w.findings, w.transactions, t)
+                    (w.findings, w.transactions, t, None)
                 })
                 .collect();
-            for (findings, transactions, t) in checked {
+            for (findings, transactions, t, bare) in checked {
                 v.findings.extend(findings);
                 v.transactions += transactions;
                 if t.is_some() {
                     last_tx = t;
                 }
+                if let Some(seq) = bare {
+                    let (n, first, _) = without_tx.unwrap_or((0, seq, seq));
+                    without_tx = Some((n + 1, first, seq));
+                }
             }
+        }
+        if let Some((n, first, last)) = without_tx {
+            let rows = if n == 1 {
+                format!("commitment #{first} has")
+            } else {
+                format!("{n} commitments (#{first} to #{last}) have")
+            };
+            v.fail(
+                "commitments.csv",
+                "no-tx-hex",
+                format!("{rows} no transaction in the log (a --no-tx-hex run): nothing of them to verify"),
+            );
         }
         if count != listed {
             v.fail("summary", "count", format!("{} commitments listed, {count} rows in the log", listed));
