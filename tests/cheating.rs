@@ -209,3 +209,19 @@ fn the_revocable_scenarios_punish_wait_out_the_delay_and_fail_without_a_watcher(
         }
     }
 }
+
+/// `check` of a scenario with scripted events claims no close it cannot know: the video stops at
+/// the event, not "the end of the schedule", and the split is the last state both hold, not a
+/// "final" one; a scenario without events keeps its final split.
+#[test]
+fn check_names_the_last_state_not_a_final_close_when_events_are_scripted() {
+    let o = paychan(&["check", "scenarios/cheating/naive-fabian-vanishes.toml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("where a scripted event stops the video"), "{text}");
+    assert!(!text.contains("the end of the schedule") && !text.contains("  final "), "{text}");
+    assert!(text.contains("  last      Fabian 0 mBTC") && text.contains("played out on the chain"), "{text}");
+    let o = paychan(&["check", "scenarios/emma-fabian.toml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("  final     Fabian 6 mBTC"), "{text}");
+}

@@ -53,6 +53,18 @@ impl Plan {
             }
             start += seg.duration_s;
         }
+        out += &self.describe_end(scenario);
+        if scenario.onchain() {
+            out += &self.describe_chain(scenario);
+        }
+        out
+    }
+
+    /// The plan's count, where the video stops and the split it ends on: the final one, or with
+    /// scripted events the last state both hold (the close is played out on the chain).
+    fn describe_end(&self, scenario: &Scenario) -> String {
+        let amt = |a: Amount| format_amount(a, scenario.unit);
+        let mut out = String::new();
         out += &format!("  plan      {} commitments for {} s of video\n", self.commitments, self.elapsed_s);
         match &self.exhausted {
             Some(t) => {
@@ -61,20 +73,27 @@ impl Plan {
                     self.settled_at_s, t.seq
                 )
             }
+            None if scenario.stream_end_s() < scenario.total_duration_s() => {
+                out += &format!("  stop      at {} s, where a scripted event stops the video\n", self.settled_at_s)
+            }
             None => out += &format!("  stop      at {} s, the end of the schedule\n", self.settled_at_s),
         }
         let s = &self.settlement;
+        // With scripted events the close is played out on the chain, not planned here.
+        let label = if scenario.events.is_empty() { "final    " } else { "last     " };
         out += &format!(
-            "  final     {} {}, {} {}, fee {} sat\n",
+            "  {label} {} {}, {} {}, fee {} sat{}\n",
             scenario.payee,
             amt(s.payee),
             scenario.payer,
             amt(s.payer),
-            s.fee.to_sat()
+            s.fee.to_sat(),
+            if scenario.events.is_empty() {
+                ""
+            } else {
+                " (the last state both hold; how the channel closes is played out on the chain by `run`)"
+            }
         );
-        if scenario.onchain() {
-            out += &self.describe_chain(scenario);
-        }
         out
     }
 

@@ -263,6 +263,26 @@ fn half_signed_witness(params: &ChannelParams, tx: &Transaction) -> bool {
         .is_some_and(|sig| tx.input[0].witness == spend.half_signed_witness(params, &sig))
 }
 
+/// One logged row's own checks (its transaction parsed, spending the funding, paying the
+/// logged amounts), on top of its row-to-row `findings`.
+fn check_row(min_rate: FeeRate, channel: &Channel, row: &LogRow, place: &str, findings: Vec<Finding>) -> Checked {
+    let mut w = Verifier { min_rate, findings, transactions: 0 };
+    if row.tx_hex.is_empty() {
+        // Said once for all such rows, by the caller.
+        return (w.findings, 0, None, Some(row.seq));
+    }
+    let t = w.parse(place, &row.tx_hex, &row.txid);
+    if let Some(t) = &t {
+        w.spend(place, t, channel, Some(row.seq));
+        w.amounts(place, t, channel, row.payer_sat, row.payee_sat, row.fee_sat);
+    }
+    (w.findings, w.transactions, t, None)
+}
+
+/// One logged row checked: its findings, the transactions parsed, the transaction, and its
+/// number when the row has no transaction (a --no-tx-hex run).
+type Checked = (Vec<Finding>, usize, Option<Transaction>, Option<u64>);
+
 fn read(path: &Path) -> Result<String, VerifyError> {
     std::fs::read_to_string(path).map_err(|source| VerifyError::Read { path: path.to_path_buf(), source })
 }
@@ -464,21 +484,9 @@ impl Verifier {
             if chunk.is_empty() {
                 break;
             }
-            let checked: Vec<(Vec<Finding>, usize, Option<Transaction>, Option<u64>)> = chunk
+            let checked: Vec<Checked> = chunk
                 .into_par_iter()
-                .map(|(row, place, findings)| {
-                    let mut w = Verifier { min_rate, findings, transactions: 0 };
-                    if row.tx_hex.is_empty() {
-                        // Said once for all such rows, below.
-                        return (w.findings, 0, None, Some(row.seq));
-                    }
-                    let t = w.parse(&place, &row.tx_hex, &row.txid);
-                    if let Some(t) = &t {
-                        w.spend(&place, t, channel, Some(row.seq));
-                        w.amounts(&place, t, channel, row.payer_sat, row.payee_sat, row.fee_sat);
-                    }
-                    (w.findings, w.transactions, t, None)
-                })
+                .map(|(row, place, findings)| check_row(min_rate, channel, &row, &place, findings))
                 .collect();
             for (findings, transactions, t, bare) in checked {
                 v.findings.extend(findings);
