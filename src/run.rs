@@ -80,6 +80,7 @@ pub fn run(path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
 ///
 /// As [`run`], less the validation.
 pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Result<RunOutcome, Error> {
+    psbt_request(&scenario, options.psbt.as_ref())?;
     let staging = Staging::prepare(&options.out, &scenario.name, options.force)?;
     let dir = staging.path().to_path_buf();
     // Events stop the video early: the engine streams what was actually watched.
@@ -92,7 +93,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
     writers.push(Box::new(CommitmentLog::create(&dir, scenario.capacity, scenario.interval_s, options.tx_hex)?));
     writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1)));
-    if let Some(selection) = options.psbt.as_ref().filter(|_| scenario.design.writes_psbts()) {
+    if let Some(selection) = options.psbt.as_ref() {
         writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
     }
     if options.narrate {
@@ -217,6 +218,35 @@ impl<W: std::io::Write + Send> Writer for Narrator<W> {
     fn finish(mut self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
         self.closing(report).map_err(narration_failed)
     }
+}
+
+/// Refuses a `--psbt` request the run cannot honour, before anything is written: a design whose
+/// commitments are not the plain 2-of-2 spends the PSBTs are written for, or a commitment past
+/// the last one the run will sign.
+fn psbt_request(scenario: &Scenario, selection: Option<&Selection>) -> Result<(), OutputError> {
+    let Some(selection) = selection else { return Ok(()) };
+    if !scenario.design.writes_psbts() {
+        let designs: Vec<String> = crate::party::DESIGNS
+            .iter()
+            .filter(|r| (r.make)(&crate::channel::Settings::default()).writes_psbts())
+            .map(|r| format!("\"{}\"", r.name))
+            .collect();
+        return Err(OutputError::Unhonoured(format!(
+            "--psbt: the {} design's commitments are held with one signature missing, not the plain 2-of-2 spends \
+             paychan writes PSBTs for; --psbt works with design = {}",
+            scenario.design.name(),
+            designs.join(" or ")
+        )));
+    }
+    if let Selection::Only(set) = selection {
+        let last = crate::scenario::plan::Plan::of(scenario).commitments;
+        if let Some(past) = set.iter().find(|n| **n > last) {
+            return Err(OutputError::Unhonoured(format!(
+                "--psbt: commitment #{past} is past the last one this run signs (#{last}); choose numbers from 1 to {last}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The commitments chosen with `--psbt`, written as BIP-0174 PSBTs as they stream past.

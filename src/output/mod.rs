@@ -39,6 +39,10 @@ pub const FILES: [&str; 7] =
 /// A failure to write the output.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
+    /// An option asks for output the run cannot give (`--psbt` past the last commitment, or
+    /// under a design whose commitments are not plain 2-of-2 spends).
+    #[error("{0}")]
+    Unhonoured(String),
     /// The output root exists and is not a folder.
     #[error("the output path {0} is a file, not a folder; choose another with --out")]
     NotAFolder(PathBuf),
@@ -80,7 +84,13 @@ pub enum OutputError {
 impl OutputError {
     /// Whether the user can fix this by choosing another path (exit code 2) rather than a fault.
     pub fn is_usage(&self) -> bool {
-        matches!(self, OutputError::NotAFolder(_) | OutputError::Occupied(_) | OutputError::Path { .. })
+        matches!(
+            self,
+            OutputError::NotAFolder(_)
+                | OutputError::Occupied(_)
+                | OutputError::Path { .. }
+                | OutputError::Unhonoured(_)
+        )
     }
 }
 
