@@ -163,3 +163,37 @@ fn options_that_do_not_apply_are_refused_and_check_describes_the_plan() {
     }
     assert!(!out.exists());
 }
+
+/// `--commitments` naming a viewer the audience does not have is refused before anything is
+/// written (exit 2), not silently ignored; the last viewer itself is accepted.
+#[test]
+fn a_viewer_past_the_audience_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let o = paychan(&[
+        "run",
+        "scenarios/audience/day.toml",
+        "--out",
+        out.path().to_str().unwrap(),
+        "-q",
+        "--commitments",
+        "0,5000",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("viewer 5000 is past the last viewer of this audience (200 viewers, numbered 0 to 199)"),
+        "{err}"
+    );
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0, "nothing written");
+    let o = paychan(&[
+        "run",
+        "scenarios/audience/day.toml",
+        "--out",
+        out.path().to_str().unwrap(),
+        "-q",
+        "--commitments",
+        "199",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.path().join("day/viewers/000199/commitments.csv").exists());
+}

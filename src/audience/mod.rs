@@ -85,6 +85,25 @@ impl ViewerSelection {
     }
 }
 
+/// Refuses a `--commitments` list that names a viewer the audience does not have, before
+/// anything is written: the viewers are counted by drawing the arrivals (arithmetic only).
+fn selection_fits(audience: &Audience, seed: u64, selection: &ViewerSelection) -> Result<(), AudienceError> {
+    let ViewerSelection::List(set) = selection else { return Ok(()) };
+    let Some(&highest) = set.last() else { return Ok(()) };
+    let viewers = audience.arrivals.iter(seed).count() as u64;
+    if highest < viewers {
+        return Ok(());
+    }
+    Err(AudienceError::Usage {
+        option: "--commitments".to_string(),
+        problem: format!(
+            "viewer {highest} is past the last viewer of this audience ({viewers} viewers, numbered 0 to {}); \
+             choose indices below {viewers}",
+            viewers.saturating_sub(1)
+        ),
+    })
+}
+
 /// An audience run that could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum AudienceError {
@@ -286,9 +305,10 @@ pub fn run_audience(scenario: &Scenario, options: &AudienceOptions) -> Result<Au
         option: scenario.name.clone(),
         problem: "the scenario has no [audience]".to_string(),
     })?;
+    let selection = options.commitments.clone().unwrap_or_else(|| default_selection(audience));
+    selection_fits(audience, scenario.seed, &selection)?;
     let staging = Staging::prepare(&options.out, &scenario.name, options.force)?;
     let dir = staging.path().to_path_buf();
-    let selection = options.commitments.clone().unwrap_or_else(|| default_selection(audience));
     let mut sink = outputs::AudienceWriter::create(&dir, scenario)?;
     let mut logged = 0;
     let threads = options.threads.max(1);
