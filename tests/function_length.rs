@@ -3,7 +3,9 @@
 //! methods all count; `#[test]` functions and `#[cfg(test)]` modules do not (a test may be a long
 //! table). A function over the limit fails here with its file, line, name and length.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -87,25 +89,10 @@ impl<'ast> Visit<'ast> for Lengths<'_> {
     }
 }
 
-/// Every `.rs` file under `dir`, sorted.
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).expect("a readable folder").map(|e| e.expect("an entry").path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// Every function over `max` lines in the `src/` folder under `root`, skipping paths that start
 /// with one of `skip`.
 fn long_functions(root: &Path, max: usize, skip: &[&str]) -> (usize, Vec<Long>) {
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
+    let files = common::rust_files(&root.join("src"));
     let mut read = 0;
     let mut out = Vec::new();
     for file in files {

@@ -4,8 +4,10 @@
 //! new import circle, or a module used against the flow, fails here with the file and line of
 //! each offending path.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::Visit;
@@ -228,25 +230,11 @@ fn module_path(src: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> =
-        std::fs::read_dir(dir).expect("readable src").map(|e| e.expect("an entry").path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// Every use of one top-level module by another in the crate at `src`.
 fn edges(src: &Path) -> (BTreeSet<String>, Vec<Edge>) {
     let lib = std::fs::read_to_string(src.join("lib.rs")).expect("src/lib.rs");
     let (modules, root) = crate_root(&lib);
-    let mut files = Vec::new();
-    rust_files(src, &mut files);
+    let files = common::rust_files(src);
     let mut out = Vec::new();
     for file in files {
         let here = module_path(src, &file);

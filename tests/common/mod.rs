@@ -8,6 +8,23 @@ use std::process::{Command, Output};
 use bitcoin::consensus::encode::deserialize_hex;
 use bitcoin::{FeeRate, ScriptBuf, Transaction};
 
+/// Every `.rs` file under `dir`, in sorted order (the source walks of tests/module_graph.rs and
+/// tests/function_length.rs).
+pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> =
+        std::fs::read_dir(dir).expect("a readable folder").map(|e| e.expect("an entry").path()).collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for path in entries {
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
