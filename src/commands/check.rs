@@ -156,7 +156,7 @@ pub fn describe_grid(grid: &crate::sweep::Grid) -> String {
         if axes.is_empty() { "no axis varies".to_string() } else { axes.join(" x ") }
     );
     out += &format!(
-        "  plan      {} commitments in all, signed and checked for real by paychan sweep; {} of the points \
+        "  plan      {} commitments in all, for paychan sweep to sign; {} of the points \
          exhaust their channel\n",
         units(commitments),
         units(exhausted)
