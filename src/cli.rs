@@ -365,7 +365,10 @@ fn run(
     }
     let outcome = crate::run_scenario(s, scenario, options)?;
     if !quiet {
-        print!("{}", crate::output::human_summary(&outcome.scenario, &outcome.report, &outcome.dir));
+        print!(
+            "{}",
+            crate::output::human_summary(&outcome.scenario, &outcome.report, outcome.chain.as_ref(), &outcome.dir)
+        );
         if let Some(chain) = &outcome.chain {
             print!("{}", crate::output::chain::human_chain(&outcome.scenario, chain));
             println!("  wrote    {}/{{chain.csv, outcome.png, outcome.svg}}", outcome.dir.display());

@@ -92,7 +92,6 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     let chain_slot = crate::output::onchain_writer::Slot::default();
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
     writers.push(Box::new(CommitmentLog::create(&dir, scenario.capacity, scenario.interval_s, options.tx_hex)?));
-    writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1)));
     if let Some(selection) = options.psbt.as_ref() {
         writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
     }
@@ -111,6 +110,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
         );
         writers.push(Box::new(w));
     }
+    writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1, chain_slot.clone())));
     writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone(), chain: chain_slot.clone() }));
     writers.push(Box::new(ReportPage { dir: dir.clone(), builder: ReportBuilder::new(&streamed, options.tx_hex) }));
     let report = stream_to(&streamed, path, options.threads, writers)?;
@@ -325,21 +325,24 @@ impl Writer for ReportPage {
 }
 
 /// The balance and payment charts: a bounded sample of the balances as they stream past, drawn
-/// at the end (the two at the same time, on two threads, if `parallel`).
+/// at the end (the two at the same time, on two threads, if `parallel`); with a chain, after it
+/// is played, so they mark how the channel really ended.
 struct Charts {
     dir: PathBuf,
     scenario: Scenario,
     series: Series,
     parallel: bool,
+    chain: crate::output::onchain_writer::Slot,
 }
 
 impl Charts {
-    fn new(scenario: &Scenario, dir: &Path, parallel: bool) -> Charts {
+    fn new(scenario: &Scenario, dir: &Path, parallel: bool, chain: crate::output::onchain_writer::Slot) -> Charts {
         Charts {
             dir: dir.to_path_buf(),
             scenario: scenario.clone(),
             series: Series::new(scenario.total_duration_s()),
             parallel,
+            chain,
         }
     }
 }
@@ -356,7 +359,8 @@ impl Writer for Charts {
     }
 
     fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
-        let Charts { dir, scenario, series, parallel } = *self;
+        let Charts { dir, scenario, series, parallel, chain } = *self;
+        let ending = chain.ending(&scenario);
         let points = series.into_points();
         let mut start = 0;
         let segments: Vec<SegmentMark> = scenario
@@ -381,6 +385,7 @@ impl Writer for Charts {
             segments: &segments,
             exhausted_at_s: report.exhausted.map(|e| e.clock_s),
             settlement_s: report.settled_at_s,
+            ending: ending.as_ref(),
         };
         let balance = || chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"));
         let payment = || chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"));
@@ -396,6 +401,11 @@ impl Writer for Charts {
             payment()?;
         }
         Ok(())
+    }
+
+    /// With a chain, the charts wait for it.
+    fn finishes_last(&self) -> bool {
+        self.scenario.onchain()
     }
 }
 

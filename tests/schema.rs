@@ -153,8 +153,8 @@ fn a_real_summary_validates_and_a_broken_one_does_not() {
         assert!(errs.is_empty(), "{name}/summary.json fails the schema:\n{}", errs.join("\n"));
 
         let mut missing = summary.clone();
-        missing.as_object_mut().unwrap().remove("settlement");
-        assert!(!v.is_valid(&missing), "a summary without its settlement passes");
+        missing.as_object_mut().unwrap().remove("last_state");
+        assert!(!v.is_valid(&missing), "a summary without its last state passes");
         let mut wrong = summary.clone();
         wrong["capacity_sat"] = serde_json::json!("36 mBTC");
         assert!(!v.is_valid(&wrong), "a summary with a string capacity_sat passes");

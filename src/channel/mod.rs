@@ -306,6 +306,12 @@ pub trait Design: fmt::Debug + Send + Sync {
         }
     }
 
+    /// Who signs the cooperative settlement and who can broadcast it, one or two sentences for
+    /// the report and the narration: by default both sign it into one witness.
+    fn tell_settlement(&self, payer: &str, payee: &str) -> String {
+        format!("{payer} and {payee} both signed it: either of them can broadcast it.")
+    }
+
     /// The payee's part in each commitment, one past participle for the report's header:
     /// "countersigned", or "checked" where the payer signs alone.
     fn payee_step(&self) -> &'static str {
@@ -337,11 +343,12 @@ pub trait Design: fmt::Debug + Send + Sync {
     }
 
     /// Whether `settlement` closes the state of `last`, the last logged commitment, as `verify`
-    /// checks it: the same transaction when the design gives both the same lock, else the same
-    /// outputs.
+    /// checks it: the same transaction when the design gives both the same lock (the same txid:
+    /// the logged copy may be its holder's, a signature short of the complete settlement), else
+    /// the same outputs.
     fn settles_last(&self, params: &ChannelParams, last: &Transaction, settlement: &Transaction, seq: u64) -> bool {
         if self.lock(params, None) == self.lock(params, Some(seq)) {
-            last == settlement
+            last.compute_txid() == settlement.compute_txid()
         } else {
             last.output == settlement.output
         }

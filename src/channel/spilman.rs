@@ -79,6 +79,13 @@ impl Design for Spilman {
         "Spilman (CLTV refund)"
     }
 
+    fn tell_settlement(&self, payer: &str, payee: &str) -> String {
+        format!(
+            "{payer} signed it alone and handed it to {payee}: only {payee} can add the second signature and \
+             broadcast it."
+        )
+    }
+
     fn funding_names(&self) -> (&'static str, &'static str) {
         ("funding", "channel's output")
     }

@@ -304,7 +304,14 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     let mut channel = v.channel(&summary);
     v.funding(&summary.funding, &mut channel);
     let last_tx = v.log(reader, &csv_path, &channel, summary.commitments)?;
-    v.settlement(&summary.settlement, &channel, last_tx.as_ref());
+    v.last_state(&summary, &channel, last_tx.as_ref());
+    match &summary.settlement {
+        Some(s) => v.settlement(s, &channel, last_tx.as_ref()),
+        None if summary.chain.is_none() => {
+            v.fail("summary", "settlement", "neither a settlement nor a chain: nothing says how the channel closed")
+        }
+        None => {}
+    }
     v.chain(dir, &summary, &channel)?;
     Ok(Report { transactions: v.transactions, findings: v.findings })
 }
@@ -519,6 +526,21 @@ impl Verifier {
         Ok(last_tx)
     }
 
+    /// The last state both agreed to: the last logged commitment's, by number and amounts.
+    fn last_state(&mut self, summary: &Summary, channel: &Channel, last_tx: Option<&Transaction>) {
+        let l = &summary.last_state;
+        if l.seq != summary.commitments {
+            self.fail(
+                "last state",
+                "seq",
+                format!("is #{}, but {} commitments are listed", l.seq, summary.commitments),
+            );
+        }
+        if let Some(t) = last_tx {
+            self.amounts("last state", t, channel, l.payer_sat, l.payee_sat, l.fee_sat);
+        }
+    }
+
     /// The settlement: the final state, as the design builds it (the last commitment itself
     /// when the design gives both the same lock time, else the same outputs).
     fn settlement(&mut self, s: &SettlementJson, channel: &Channel, last_tx: Option<&Transaction>) {
@@ -620,6 +642,41 @@ impl Verifier {
                 );
             }
         }
+        self.close(&chain, &rows, summary);
         Ok(())
+    }
+
+    /// What closed the channel on the replayed `chain`: the transaction that spent the funding
+    /// output must be the outcome's `closing_txid`, of its kind in `rows`; a `settlement` in the
+    /// summary must be that transaction, byte for byte, and is there only if it is one.
+    fn close(&mut self, chain: &crate::chain::Chain, rows: &[crate::output::chain::ChainRow], summary: &Summary) {
+        let Ok(funding) = format!("{}:{}", summary.funding.txid, summary.funding.vout).parse::<OutPoint>() else {
+            return;
+        };
+        let spent = chain.spent_by(&funding).map(|t| t.to_string());
+        let outcome = summary.outcome.as_ref();
+        let listed = outcome.and_then(|o| o.closing_txid.clone());
+        if spent != listed {
+            self.fail(
+                "outcome",
+                "closing",
+                format!("the summary says {listed:?} closed the channel; the chain says {spent:?}"),
+            );
+        }
+        let row = spent.as_ref().and_then(|t| rows.iter().find(|r| &r.txid == t));
+        let kind = row.map(|r| r.kind.as_str());
+        if kind != outcome.and_then(|o| o.closed_with.as_deref()) {
+            self.fail("outcome", "closing", format!("the closing transaction is a {kind:?} in chain.csv"));
+        }
+        match (&summary.settlement, row) {
+            (Some(s), Some(r)) if r.kind == "settlement" && r.txid == s.txid && r.tx_hex == s.tx_hex => {}
+            (Some(_), _) => {
+                self.fail("settlement", "closing", "is not the settlement that closed the channel on the chain")
+            }
+            (None, Some(r)) if r.kind == "settlement" => {
+                self.fail("summary", "settlement", "the chain's cooperative close is missing from summary.json")
+            }
+            (None, _) => {}
+        }
     }
 }

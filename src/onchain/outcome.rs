@@ -34,6 +34,8 @@ pub struct Outcome {
     pub closed_by: Option<Who>,
     /// What that transaction was.
     pub closed_with: Option<Kind>,
+    /// Its txid.
+    pub closed_txid: Option<bitcoin::Txid>,
     /// Its height.
     pub closed_at_height: Option<u32>,
     /// One sentence.
@@ -72,6 +74,7 @@ impl Outcome {
             ),
             None => (None, None, None),
         };
+        let closed_txid = closing.map(|b| b.txid);
         let name = |w: Who| if w == Who::Payer { &scenario.payer } else { &scenario.payee };
         let sat = |a: Amount| format!("{} sat", crate::units::thousands(a.to_sat()));
         let verdict = match (closed_by, closed_with, closed_at_height) {
@@ -99,6 +102,6 @@ impl Outcome {
                 scenario.payee
             ),
         };
-        Outcome { payer, payee, closed_by, closed_with, closed_at_height, verdict }
+        Outcome { payer, payee, closed_by, closed_with, closed_txid, closed_at_height, verdict }
     }
 }

@@ -140,6 +140,20 @@ pub struct ChainRun {
     pub chain: Chain,
 }
 
+impl ChainRun {
+    /// The cooperative settlement, as broadcast, if it is what spent the funding output and
+    /// confirmed.
+    pub fn cooperative_close(&self) -> Option<&Broadcast> {
+        self.closing().filter(|b| b.kind == Kind::Settlement)
+    }
+
+    /// The transaction that spent the funding output and confirmed, if one did.
+    pub fn closing(&self) -> Option<&Broadcast> {
+        let txid = self.outcome.closed_txid?;
+        self.broadcasts.iter().find(|b| b.txid == txid)
+    }
+}
+
 /// The states a run kept for the chain: the latest, and the ones events name.
 #[derive(Debug, Clone, Default)]
 pub struct States {

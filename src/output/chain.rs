@@ -85,6 +85,14 @@ pub struct OutcomeJson {
     pub payee: PartyOutcomeJson,
     /// The name of the party whose transaction spent the funding output; null if none did.
     pub closed_by: Option<String>,
+    /// What that transaction is, in `chain.csv`'s word ("settlement", "commitment", "refund");
+    /// null if nothing spent the funding output.
+    #[serde(default)]
+    pub closed_with: Option<String>,
+    /// Its txid (its row in `chain.csv` holds it complete); null if nothing spent the funding
+    /// output.
+    #[serde(default)]
+    pub closing_txid: Option<String>,
     /// Its height; null if nothing spent the funding output.
     pub closed_at_height: Option<u32>,
     /// One sentence.
@@ -182,6 +190,8 @@ pub fn chain_json(scenario: &Scenario, run: &ChainRun) -> (ChainJson, OutcomeJso
         payer: PartyOutcomeJson { owed_sat: o.payer.owed.to_sat(), received_sat: o.payer.received.to_sat() },
         payee: PartyOutcomeJson { owed_sat: o.payee.owed.to_sat(), received_sat: o.payee.received.to_sat() },
         closed_by: o.closed_by.map(|w| name(scenario, w).to_string()),
+        closed_with: o.closed_with.map(|k| k.word().to_string()),
+        closing_txid: o.closed_txid.map(|t| t.to_string()),
         closed_at_height: o.closed_at_height,
         verdict: o.verdict.clone(),
     };

@@ -91,8 +91,22 @@ pub struct ChartInput<'a> {
     pub segments: &'a [SegmentMark],
     /// Clock time at which the channel ran out (the next interval could not be paid), if it did.
     pub exhausted_at_s: Option<u64>,
-    /// Clock time of the settlement (Emma presses stop / schedule end / exhaustion).
+    /// Clock time of the settlement (Emma presses stop / schedule end / exhaustion), or of the
+    /// video's stop when there was none.
     pub settlement_s: u64,
+    /// How the channel ended when it was not settled cooperatively (from the chain); `None`:
+    /// the cooperative settlement of the last state.
+    pub ending: Option<&'a Ending>,
+}
+
+/// A channel's end other than the cooperative settlement, as the charts mark it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    /// The label at the end of the video, e.g. "no settlement: Emma's commitment #1 confirmed:
+    /// Fabian got 36 mBTC, Emma 0 sat".
+    pub label: String,
+    /// What confirmed outputs paid the payee by the end.
+    pub payee_received_sat: u64,
 }
 
 /// The chart could not be drawn or written.
@@ -198,6 +212,7 @@ pub(crate) mod tests {
             segments,
             exhausted_at_s: None,
             settlement_s: 600,
+            ending: None,
         }
     }
 

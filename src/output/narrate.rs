@@ -193,15 +193,15 @@ impl<W: Write> Narrator<W> {
         let split = &report.settlement.split;
         writeln!(
             self.out,
-            "The last state{} is the settlement transaction {}: {} to {}, {} to {}, fee {} sat. Either of them can \
-             broadcast it to close the channel.",
+            "The last state{} is the settlement transaction {}: {} to {}, {} to {}, fee {} sat. {}",
             if report.commitments > 0 { format!(", commitment #{},", report.settlement.seq) } else { String::new() },
             report.settlement.tx.compute_txid(),
             self.amt(split.paid),
             s.payee,
             self.amt(split.payer),
             s.payer,
-            split.fee.to_sat()
+            split.fee.to_sat(),
+            s.design.tell_settlement(&s.payer, &s.payee)
         )
     }
 }

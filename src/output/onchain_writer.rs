@@ -30,12 +30,41 @@ impl Slot {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
+    /// How the channel ended for the charts, when a chain run was played and its cooperative
+    /// close is not what closed the channel: who closed it with what, and what each received.
+    pub fn ending(&self, scenario: &Scenario) -> Option<super::chart::Ending> {
+        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let run = guard.as_ref()?;
+        if run.cooperative_close().is_some() {
+            return None;
+        }
+        let o = &run.outcome;
+        let amount = |a: bitcoin::Amount| crate::units::format_amount(a, scenario.unit);
+        let name =
+            |w: crate::channel::Who| if w == crate::channel::Who::Payer { &scenario.payer } else { &scenario.payee };
+        let got = format!(
+            "{} got {}, {} {}",
+            scenario.payee,
+            amount(o.payee.received),
+            scenario.payer,
+            amount(o.payer.received)
+        );
+        let label = match (o.closed_by, o.closed_with) {
+            (Some(by), Some(kind)) => {
+                format!("no settlement: {}'s {} closed it; {got}", name(by), kind.describe().trim_start_matches("the "))
+            }
+            _ => format!("no settlement: nothing spends the {}; {got}", scenario.design.funding_names().1),
+        };
+        Some(super::chart::Ending { label, payee_received_sat: o.payee.received.to_sat() })
+    }
+
     /// The run's summary with the chain's part, if a chain run was played.
     pub fn summary(&self, scenario: &Scenario, report: &RunReport) -> Option<Summary> {
         let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let run = guard.as_ref()?;
         let mut summary = summary_of(scenario, report);
         let (chain, outcome) = super::chain::chain_json(scenario, run);
+        summary.settlement = super::summary::settlement_from_chain(report, run);
         summary.settings = scenario.design.settings().map(Into::into);
         summary.chain = Some(chain);
         summary.outcome = Some(outcome);

@@ -493,7 +493,7 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
     let design = crate::party::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
     page_head(&mut html, &s, design.as_ref(), &amount);
     cards(&mut html, &s, design.as_ref(), &funding_tx, &amount);
-    stepper_and_settlement(&mut html, &s, svg, &amount);
+    stepper_and_settlement(&mut html, &s, design.as_ref(), svg, &amount);
     let path = dir.join("report.html");
     let written = if steps.markup || head.contains('<') {
         // A `<` in the data: its "</" are escaped, and the chain's section is put before the
@@ -612,32 +612,14 @@ fn cards(
 
 /// The balance chart, the stepper over the commitments and the settlement, up to the data's JSON
 /// (which [`PAGE_END`] follows).
-fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, amount: &dyn Fn(u64) -> String) {
-    let settle_text = if s.stopped_by == "event" {
-        format!(
-            "No cooperative settlement: a scripted event stopped the video. The last state both hold is commitment \
-             #{}: <b>{}</b> to {}, <b>{}</b> to {}. What confirmed instead is <a href=\"#chain\">on the chain</a> below.",
-            s.settlement.seq,
-            amount(s.settlement.payee_sat),
-            esc(&s.payee.name),
-            amount(s.settlement.payer_sat),
-            esc(&s.payer.name),
-        )
-    } else {
-        format!(
-            "{} — the last state, commitment #{}, signed by both, at {} s: <b>{}</b> to {}, <b>{}</b> back to {}, fee {} sat. \
-             Either of them can broadcast it.",
-            if s.stopped_by == "exhaustion" { "The channel ran out" } else { "Emma pressed stop" }
-                .replace("Emma", &esc(&s.payer.name)),
-            s.settlement.seq,
-            s.settlement.clock_s,
-            amount(s.settlement.payee_sat),
-            esc(&s.payee.name),
-            amount(s.settlement.payer_sat),
-            esc(&s.payer.name),
-            s.settlement.fee_sat
-        )
-    };
+fn stepper_and_settlement(
+    html: &mut String,
+    s: &Summary,
+    design: Option<&DesignRef>,
+    svg: &str,
+    amount: &dyn Fn(u64) -> String,
+) {
+    let (title, settle_text, txid) = ending_card(s, design, amount);
     let _ = write!(
         html,
         r#"<section class="chart">{svg}</section>
@@ -651,8 +633,8 @@ fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, amount: &dy
 </div>
 <div id="step"></div>
 </section>
-<section class="card settlement">
-<h2>Settlement</h2>
+<section class="card {class}">
+<h2>{title}</h2>
 <p>{settle_text}</p>
 <p class="mono">txid {stxid}</p>
 </section>
@@ -660,9 +642,58 @@ fn stepper_and_settlement(html: &mut String, s: &Summary, svg: &str, amount: &dy
 check the folder with <code>paychan verify</code>.</footer>
 <pre id="selftest" hidden></pre>
 <script type="application/json" id="data">"#,
+        class = if s.settlement.is_some() { "settlement" } else { "ending" },
         settle_text = settle_text,
-        stxid = esc(&s.settlement.txid),
+        stxid = esc(&txid),
     );
+}
+
+/// The last card: the settlement when there was one (its title, words and txid); else how the
+/// channel ended instead, from the chain (the transaction that closed it, or none).
+fn ending_card(
+    s: &Summary,
+    design: Option<&DesignRef>,
+    amount: &dyn Fn(u64) -> String,
+) -> (&'static str, String, String) {
+    let (payer, payee) = (esc(&s.payer.name), esc(&s.payee.name));
+    let l = &s.last_state;
+    let last = format!(
+        "commitment #{}: <b>{}</b> to {payee}, <b>{}</b> to {payer}",
+        l.seq,
+        amount(l.payee_sat),
+        amount(l.payer_sat)
+    );
+    if let Some(settlement) = &s.settlement {
+        let why = if s.stopped_by == "exhaustion" { "The channel ran out" } else { "The video stopped" };
+        let who = design.map_or_else(
+            || format!("{payer} and {payee} both signed it: either of them can broadcast it."),
+            |d| d.tell_settlement(&payer, &payee),
+        );
+        let confirmed = match &s.outcome {
+            Some(o) => {
+                format!(" It confirmed at height {}.", crate::units::thousands(o.closed_at_height.map_or(0, u64::from)))
+            }
+            None => String::new(),
+        };
+        let text = format!(
+            "{} — the settlement of the last state, {last}, fee {} sat, at {} s. {who}{confirmed}",
+            why, l.fee_sat, l.clock_s,
+        );
+        return ("Settlement", text, settlement.txid.clone());
+    }
+    let why = if s.stopped_by == "event" { "a scripted event stopped the video" } else { "the video stopped" };
+    let (close, txid) = match s.outcome.as_ref().and_then(|o| Some((o, o.closing_txid.as_ref()?))) {
+        Some((o, txid)) => (
+            format!("What closed the channel instead, <a href=\"#chain\">on the chain</a> below: {}.", esc(&o.verdict)),
+            txid.clone(),
+        ),
+        None => (
+            "Nothing ever spent the funding output (see <a href=\"#chain\">the chain</a> below).".to_string(),
+            "none".to_string(),
+        ),
+    };
+    let text = format!("No cooperative settlement: {why}. The last state both agreed is {last}. {close}");
+    ("How it ended", text, txid)
 }
 
 /// The data's JSON from `head` (the data serialized without its empty `steps`, `[]}`) and `steps`

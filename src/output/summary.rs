@@ -62,8 +62,14 @@ pub struct Summary {
     pub stopped_by: String,
     /// The commitment that could not be paid when the channel ran out; null if it never did.
     pub exhausted: Option<ExhaustedJson>,
-    /// The final state, signed again by both parties.
-    pub settlement: SettlementJson,
+    /// The last state both parties agreed to: the split the video paid for. Each party's own copy
+    /// of its transaction is in `commitments.csv` (as that party holds it).
+    pub last_state: LastStateJson,
+    /// The cooperative close, complete (every signature in its witness); present only when one
+    /// was made: signed by both and, on a simulated chain, confirmed. Without it, `outcome` says
+    /// what closed the channel instead (or that nothing did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement: Option<SettlementJson>,
     /// The rate schedule, one entry per scenario segment, in order.
     pub segments: Vec<SegmentJson>,
     /// The design's settings (the funding's height, the lock window, the expiry), for designs
@@ -181,7 +187,24 @@ pub struct ExhaustedJson {
     pub fee_sat: u64,
 }
 
-/// The settlement: the last state, signed again by both parties, closing the channel.
+/// The last state both parties agreed to, whether or not it was ever closed cooperatively.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct LastStateJson {
+    /// Its commitment number (0: the refund, no video paid for).
+    pub seq: u64,
+    /// Scenario time at which the video stopped with it, in seconds.
+    pub clock_s: u64,
+    /// What it gives the payer back, in satoshis.
+    pub payer_sat: u64,
+    /// What it gives the payee, in satoshis.
+    pub payee_sat: u64,
+    /// Its fee in satoshis: capacity - payer - payee, any output left out as dust included.
+    pub fee_sat: u64,
+    /// Of the fee, what an output below the dust limit would have paid.
+    pub trimmed_sat: u64,
+}
+
+/// The cooperative close: the last state signed by both parties, complete.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SettlementJson {
     /// The sequence number of the commitment it settles.
@@ -190,7 +213,7 @@ pub struct SettlementJson {
     pub clock_s: u64,
     /// Its txid.
     pub txid: String,
-    /// The signed transaction, hex.
+    /// The complete transaction, hex: every signature its witness needs.
     pub tx_hex: String,
     /// What the payer gets back, in satoshis.
     pub payer_sat: u64,
@@ -274,7 +297,8 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
             owed_sat: e.reason.paid.to_sat(),
             fee_sat: e.reason.fee.to_sat(),
         }),
-        settlement: settlement_json(report),
+        last_state: last_state_json(report),
+        settlement: settlement_json(p, report),
         segments: segments_json(scenario),
         settings: None,
         chain: None,
@@ -337,19 +361,45 @@ fn stopped_by(scenario: &Scenario, report: &RunReport) -> &'static str {
     }
 }
 
-/// The settlement both parties signed, at the clock it was made.
-fn settlement_json(report: &RunReport) -> SettlementJson {
+/// The last state both parties agreed to, at the clock the video stopped with it.
+fn last_state_json(report: &RunReport) -> LastStateJson {
     let s = &report.settlement;
-    SettlementJson {
+    LastStateJson {
         seq: s.seq,
         clock_s: report.settled_at_s,
-        txid: s.tx.compute_txid().to_string(),
-        tx_hex: serialize_hex(&s.tx),
         payer_sat: s.split.payer.to_sat(),
         payee_sat: s.split.payee.to_sat(),
         fee_sat: s.split.fee.to_sat(),
         trimmed_sat: s.split.trimmed.to_sat(),
     }
+}
+
+/// The cooperative close the engine made, when its payer's copy is already complete (a design
+/// whose settlement both sign into one witness); a run played on a chain replaces it with what
+/// confirmed there ([`settlement_from_chain`]).
+fn settlement_json(p: &crate::channel::ChannelParams, report: &RunReport) -> Option<SettlementJson> {
+    (!p.design.logged_half_signed(None)).then(|| settlement_of(report, &report.settlement.tx))
+}
+
+/// The settlement of `report`'s last state as the transaction `tx`.
+fn settlement_of(report: &RunReport, tx: &bitcoin::Transaction) -> SettlementJson {
+    let s = last_state_json(report);
+    SettlementJson {
+        seq: s.seq,
+        clock_s: s.clock_s,
+        txid: tx.compute_txid().to_string(),
+        tx_hex: serialize_hex(tx),
+        payer_sat: s.payer_sat,
+        payee_sat: s.payee_sat,
+        fee_sat: s.fee_sat,
+        trimmed_sat: s.trimmed_sat,
+    }
+}
+
+/// The cooperative close that confirmed on the chain of `run`, as broadcast (complete), if one
+/// did; `None` when something else closed the channel or nothing did.
+pub fn settlement_from_chain(report: &RunReport, run: &crate::onchain::ChainRun) -> Option<SettlementJson> {
+    run.cooperative_close().map(|b| settlement_of(report, &b.tx))
 }
 
 /// The rate schedule's segments, each with the second it starts at.
@@ -380,11 +430,17 @@ pub(crate) fn stopping_event(scenario: &Scenario) -> Option<crate::onchain::Even
 }
 
 /// The words printed after a run: what was funded, how many commitments, the split, the files.
-pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> String {
+///
+/// With a `chain`, "settled" is said only of a cooperative close that confirmed on it.
+pub fn human_summary(
+    scenario: &Scenario,
+    report: &RunReport,
+    chain: Option<&crate::onchain::ChainRun>,
+    dir: &Path,
+) -> String {
     let unit = scenario.unit;
     let amt = |a: Amount| format_amount(a, unit);
     let ch = &report.channel;
-    let s = &report.settlement.split;
     let mut out = String::new();
     let network = network_name(scenario.network);
     out += &format!("paychan: {} (seed {}, {network})\n", scenario.name, scenario.seed);
@@ -415,28 +471,52 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
             amt(e.reason.funding)
         );
     } else if let Some(e) = stopping_event(scenario) {
-        let (who, other) = match e.who {
-            crate::onchain::Who::Payer => (&scenario.payer, &scenario.payee),
-            crate::onchain::Who::Payee => (&scenario.payee, &scenario.payer),
-        };
-        let what = match e.does {
-            crate::onchain::Does::Vanish => format!("{who} vanishes: no more signatures, no cooperative close"),
-            crate::onchain::Does::Broadcast { commitment: 0 } => format!("{who} broadcasts the refund"),
-            crate::onchain::Does::Broadcast { commitment } => format!("{who} broadcasts commitment #{commitment}"),
-            crate::onchain::Does::Close => format!("{who} closes"),
-        };
-        out += &format!("  stopped  at {} s: {what}; {other} relies on the chain\n", scenario.event_time_s(&e));
-        out += &format!(
-            "  last     state #{}: {} {}, {} {}; no cooperative settlement: the chain decides (below)\n",
-            report.settlement.seq,
-            scenario.payee,
-            amt(s.payee),
-            scenario.payer,
-            amt(s.payer)
-        );
-    } else {
+        out += &stopped_by_event(scenario, report, &e);
+    } else if chain.is_some_and(|c| c.cooperative_close().is_none()) {
         out += &format!("  stopped  at {} s: {} pressed stop\n", report.settled_at_s, scenario.payer);
-        out += &format!(
+        out += &last_state_line(scenario, report, "the cooperative close did not confirm: the chain decides (below)");
+    } else {
+        out += &settled_lines(scenario, report);
+    }
+    out += &format!("  wrote    {}/{{{}}}\n", dir.display(), FILES.join(", "));
+    out
+}
+
+/// The printed lines of a video a scripted event stopped: what happened, and the last state.
+fn stopped_by_event(scenario: &Scenario, report: &RunReport, e: &crate::onchain::Event) -> String {
+    let (who, other) = match e.who {
+        crate::onchain::Who::Payer => (&scenario.payer, &scenario.payee),
+        crate::onchain::Who::Payee => (&scenario.payee, &scenario.payer),
+    };
+    let what = match e.does {
+        crate::onchain::Does::Vanish => format!("{who} vanishes: no more signatures, no cooperative close"),
+        crate::onchain::Does::Broadcast { commitment: 0 } => format!("{who} broadcasts the refund"),
+        crate::onchain::Does::Broadcast { commitment } => format!("{who} broadcasts commitment #{commitment}"),
+        crate::onchain::Does::Close => format!("{who} closes"),
+    };
+    format!("  stopped  at {} s: {what}; {other} relies on the chain\n", scenario.event_time_s(e))
+        + &last_state_line(scenario, report, "no cooperative settlement: the chain decides (below)")
+}
+
+/// The printed line of the last state both agreed, and why it was not settled.
+fn last_state_line(scenario: &Scenario, report: &RunReport, why: &str) -> String {
+    let s = &report.settlement.split;
+    format!(
+        "  last     state #{}: {} {}, {} {}; {why}\n",
+        report.settlement.seq,
+        scenario.payee,
+        format_amount(s.payee, scenario.unit),
+        scenario.payer,
+        format_amount(s.payer, scenario.unit)
+    )
+}
+
+/// The printed lines of a cooperative close: who pressed stop, the split and the settlement.
+fn settled_lines(scenario: &Scenario, report: &RunReport) -> String {
+    let amt = |a: Amount| format_amount(a, scenario.unit);
+    let s = &report.settlement.split;
+    format!("  stopped  at {} s: {} pressed stop\n", report.settled_at_s, scenario.payer)
+        + &format!(
             "  settled  {} {}, {} {} (= {} - {} - {} sat fee{})\n           settlement tx {}\n",
             scenario.payee,
             amt(s.payee),
@@ -451,8 +531,5 @@ pub fn human_summary(scenario: &Scenario, report: &RunReport, dir: &Path) -> Str
                 String::new()
             },
             report.settlement.tx.compute_txid()
-        );
-    }
-    out += &format!("  wrote    {}/{{{}}}\n", dir.display(), FILES.join(", "));
-    out
+        )
 }

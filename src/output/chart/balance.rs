@@ -116,13 +116,16 @@ impl<'i> BalanceLayout<'i> {
     fn end_labels(&mut self) -> Result<(i32, Option<(i32, i32)>), String> {
         let input = self.input;
         let (sx, last) = (self.sx, self.last);
-        let settle_text = format!(
-            "settlement: {} {}, {} {}",
-            input.payee_name,
-            amount(last.payee_sat, input),
-            input.payer_name,
-            amount(last.payer_sat, input)
-        );
+        let settle_text = match input.ending {
+            Some(e) => e.label.clone(),
+            None => format!(
+                "settlement: {} {}, {} {}",
+                input.payee_name,
+                amount(last.payee_sat, input),
+                input.payer_name,
+                amount(last.payer_sat, input)
+            ),
+        };
         let settle_label = Label::new(settle_text, (0, 0), LABEL_SIZE, INK, HPos::Right);
         let spots = self.beside(sx, 0);
         let settle_box = self.placer.place(settle_label, &spots, u32::MAX)?.map(|(l, b)| {

@@ -106,7 +106,11 @@ impl Plots {
             grid_top: self.lower.top,
             x_labels: true,
             x_name: Some(format!("time ({})", self.time.name)),
-            y_name: format!("paid to {} ({})", input.payee_name, input.unit_name),
+            y_name: match input.ending {
+                // Without a settlement the states promised what the chain may not have paid.
+                Some(_) => format!("owed to {} ({})", input.payee_name, input.unit_name),
+                None => format!("paid to {} ({})", input.payee_name, input.unit_name),
+            },
         }
     }
 }
@@ -160,6 +164,15 @@ fn paid(out: &mut Vec<Shape>, input: &ChartInput<'_>, f: &Frame) -> Label {
         Some(at) => (format!("channel exhausted at {}", clock_label(at)), EXHAUSTED),
         None => (format!("stop at {}", clock_label(settle)), INK),
     };
-    let text = format!("{head}: {} paid to {}", amount(paid, input), input.payee_name);
+    let text = match input.ending {
+        Some(e) => format!(
+            "{head}: the last state owes {} {}; {} received {} on chain",
+            input.payee_name,
+            amount(paid, input),
+            input.payee_name,
+            amount(e.payee_received_sat, input)
+        ),
+        None => format!("{head}: {} paid to {}", amount(paid, input), input.payee_name),
+    };
     Label::new(text, (sx - 4, f.top + 10), LABEL_SIZE, color, HPos::Right)
 }
