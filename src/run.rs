@@ -91,7 +91,13 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     };
     let chain_slot = crate::output::onchain_writer::Slot::default();
     let mut writers: Vec<Box<dyn Writer>> = Vec::new();
-    writers.push(Box::new(CommitmentLog::create(&dir, scenario.capacity, scenario.interval_s, options.tx_hex)?));
+    writers.push(Box::new(CommitmentLog::create(
+        &dir,
+        &scenario.design,
+        scenario.capacity,
+        scenario.interval_s,
+        options.tx_hex,
+    )?));
     if let Some(selection) = options.psbt.as_ref() {
         writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
     }

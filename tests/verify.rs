@@ -320,3 +320,14 @@ fn a_log_without_transactions_is_said_once() {
     let lines: Vec<&str> = text.lines().filter(|l| l.contains("no-tx-hex")).collect();
     assert_eq!(lines, ["commitments.csv: no-tx-hex: 600 commitments (#1 to #600) have no transaction in the log (a --no-tx-hex run): nothing of them to verify"], "{text}");
 }
+
+#[test]
+fn a_lock_time_or_sequence_the_transaction_does_not_have_is_caught() {
+    let (_t, dir) = good_output();
+    let lock = paychan::output::log::LOG_COLUMNS.iter().position(|c| *c == "lock_time").unwrap();
+    edit_csv(&dir, |rows| set(&mut rows[4], lock, "1"));
+    assert_caught(&dir, "commitment #5: lock-columns");
+    let (_t, dir) = good_output();
+    edit_csv(&dir, |rows| set(&mut rows[6], lock + 1, "0"));
+    assert_caught(&dir, "commitment #7: lock-columns");
+}

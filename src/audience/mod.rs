@@ -249,7 +249,7 @@ pub fn run_viewer(
             std::fs::create_dir_all(dir)
                 .map_err(|e| failed(OutputError::Io { path: dir.to_path_buf(), source: e }.into()))?;
             writers.push(Box::new(
-                CommitmentLog::create(dir, scenario.capacity, scenario.interval_s, tx_hex)
+                CommitmentLog::create(dir, &scenario.design, scenario.capacity, scenario.interval_s, tx_hex)
                     .map_err(|e| failed(e.into()))?,
             ));
             writers.push(Box::new(ViewerSummary { dir: dir.to_path_buf(), scenario: scenario.clone() }));

@@ -133,7 +133,7 @@ pub fn end_to_end(n: u64, threads: usize, dir: &Path) -> Result<Duration, Output
 ///
 /// [`OutputError`] when the CSV cannot be written.
 pub(crate) fn engine_over(s: &Scenario, n: u64, threads: usize, dir: &Path) -> Result<Duration, OutputError> {
-    let mut log = CommitmentLog::create(dir, s.capacity, 1, true)?;
+    let mut log = CommitmentLog::create(dir, &s.design, s.capacity, 1, true)?;
     let start = Instant::now();
     let report = engine::run(s, threads, |tick, c| log.append(tick, c)).map_err(|e| match e {
         engine::EngineError::Sink { source, .. } => source,

@@ -273,10 +273,56 @@ fn check_row(min_rate: FeeRate, channel: &Channel, row: &LogRow, place: &str, fi
     }
     let t = w.parse(place, &row.tx_hex, &row.txid);
     if let Some(t) = &t {
+        let (lock_time, sequence) = (t.lock_time.to_consensus_u32(), t.input.first().map_or(0, |i| i.sequence.0));
+        if (u64::from(lock_time), u64::from(sequence)) != (row.lock_time, row.sequence) {
+            w.fail(
+                place,
+                "lock-columns",
+                format!(
+                    "the row says lock time {} and sequence {}; the transaction has {lock_time} and {sequence}",
+                    row.lock_time, row.sequence
+                ),
+            );
+        }
         w.spend(place, t, channel, Some(row.seq));
         w.amounts(place, t, channel, row.payer_sat, row.payee_sat, row.fee_sat);
     }
     (w.findings, w.transactions, t, None)
+}
+
+/// The log's revocations, row after row: each revealed secret must be the secret of the point
+/// the row before gave (the point is the secret times the generator, BOLT #3), so a reader can
+/// check from the file alone that each handed-over secret revokes the holder's previous state.
+struct Revocations {
+    previous_point: Option<String>,
+    secp: bitcoin::secp256k1::Secp256k1<bitcoin::secp256k1::SignOnly>,
+}
+
+impl Default for Revocations {
+    fn default() -> Revocations {
+        Revocations { previous_point: None, secp: bitcoin::secp256k1::Secp256k1::signing_only() }
+    }
+}
+
+impl Revocations {
+    /// Checks `row`'s revealed secret against the previous row's point and keeps its own.
+    fn check(&mut self, row: &LogRow, place: &str) -> Option<Finding> {
+        let previous = self.previous_point.replace(row.per_commitment_point.clone());
+        if row.revealed_secret.is_empty() {
+            return None;
+        }
+        let finding = |detail: String| Some(Finding { place: place.to_string(), check: "revealed-secret", detail });
+        let secret = row.revealed_secret.parse::<bitcoin::secp256k1::SecretKey>().ok();
+        let Some(secret) = secret.filter(|_| row.revealed_secret.len() == 64) else {
+            return finding(format!("{:?} is not a 32-byte secret key in hex", row.revealed_secret));
+        };
+        let point = bitcoin::secp256k1::PublicKey::from_secret_key(&self.secp, &secret).to_string();
+        match previous {
+            Some(p) if p.is_empty() || p == point => None,
+            Some(p) => finding(format!("revealed secret's point {point} is not the previous state's point {p}")),
+            None => None,
+        }
+    }
 }
 
 /// One logged row checked: its findings, the transactions parsed, the transaction, and its
@@ -304,6 +350,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     let mut channel = v.channel(&summary);
     v.funding(&summary.funding, &mut channel);
     let last_tx = v.log(reader, &csv_path, &channel, summary.commitments)?;
+    v.other_versions(dir)?;
     v.last_state(&summary, &channel, last_tx.as_ref());
     match &summary.settlement {
         Some(s) => v.settlement(s, &channel, last_tx.as_ref()),
@@ -462,6 +509,7 @@ impl Verifier {
         // Rows logged without their transaction (a --no-tx-hex run): how many, the first and the last.
         let mut without_tx: Option<(u64, u64, u64)> = None;
         let mut count = 0;
+        let mut revocations = Revocations::default();
         let mut rows = reader.deserialize::<LogRow>();
         loop {
             let mut chunk = Vec::with_capacity(CHUNK);
@@ -486,6 +534,7 @@ impl Verifier {
                     });
                 }
                 last_payee = row.payee_sat;
+                seq_findings.extend(revocations.check(&row, &place));
                 chunk.push((row, place, seq_findings));
             }
             if chunk.is_empty() {
@@ -524,6 +573,37 @@ impl Verifier {
         }
 
         Ok(last_tx)
+    }
+
+    /// The other party's versions of the states (`commitments-<holder>.csv`, in a design whose
+    /// parties hold different ones): numbered in order, each revealed secret the secret of the
+    /// previous row's point.
+    fn other_versions(&mut self, dir: &Path) -> Result<(), VerifyError> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|source| VerifyError::Read { path: dir.to_path_buf(), source })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("commitments-") && n.ends_with(".csv"))
+            })
+            .collect();
+        files.sort();
+        for path in files {
+            let mut reader =
+                csv::Reader::from_path(&path).map_err(|source| VerifyError::Csv { path: path.clone(), source })?;
+            let mut revocations = Revocations::default();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            for (i, record) in reader.deserialize::<LogRow>().enumerate() {
+                let row = record.map_err(|source| VerifyError::Csv { path: path.clone(), source })?;
+                let place = format!("{name} #{}", row.seq);
+                if row.seq != i as u64 + 1 {
+                    self.fail(&place, "seq", format!("row {} has seq {}", i + 1, row.seq));
+                }
+                self.findings.extend(revocations.check(&row, &place));
+            }
+        }
+        Ok(())
     }
 
     /// The last state both agreed to: the last logged commitment's, by number and amounts.

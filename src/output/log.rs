@@ -13,15 +13,20 @@ use super::{io_err, OutputError};
 use crate::engine::Tick;
 use crate::party::SignedCommitment;
 
-/// The CSV log of commitments, one row per commitment, written as they come.
+/// The CSV log of commitments, one row per commitment, written as they come; where the parties
+/// hold different versions of each state, the other version's log beside it
+/// (`commitments-<holder>.csv`, same columns).
 ///
 /// The rows are written by hand (`LogRow::push_csv`) rather than through the csv crate: every
 /// cell is a number, hex or a fixed word, which CSV never quotes, so the crate's per-byte scan of
 /// each field for characters to quote would find nothing. The bytes are the crate's (a test
 /// holds them equal, the golden tests pin them).
 pub struct CommitmentLog {
-    path: PathBuf,
-    writer: BufWriter<File>,
+    main: LogFile,
+    other: Option<LogFile>,
+    dir: PathBuf,
+    design: crate::channel::DesignRef,
+    copies: for<'a> fn(&dyn crate::channel::Design, &'a SignedCommitment) -> crate::party::Copies<'a>,
     funding: Amount,
     interval_s: u64,
     with_hex: bool,
@@ -29,6 +34,29 @@ pub struct CommitmentLog {
     /// each for the whole run.
     raw: Vec<u8>,
     row: Vec<u8>,
+}
+
+/// One CSV file of the log, its header written.
+struct LogFile {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl LogFile {
+    /// Creates `path` with the header: a run without a commitment still gives a CSV that pandas
+    /// reads (an empty frame with the right columns).
+    fn create(path: PathBuf) -> Result<LogFile, OutputError> {
+        let file = File::create(&path).map_err(io_err(&path))?;
+        let mut writer = BufWriter::with_capacity(1 << 16, file);
+        writer.write_all(&header()).map_err(io_err(&path))?;
+        Ok(LogFile { path, writer })
+    }
+
+    fn finish(self) -> Result<(), OutputError> {
+        let LogFile { path, mut writer } = self;
+        writer.flush().map_err(io_err(&path))?;
+        writer.get_ref().sync_all().map_err(io_err(&path))
+    }
 }
 
 /// The `trimmed` column: whose output `split` leaves out as dust ("payer", "payee" or "none").
@@ -41,7 +69,7 @@ pub(crate) fn trimmed_name(split: &crate::channel::Split) -> &'static str {
 }
 
 /// The columns of `commitments.csv`, in [`LogRow`]'s field order.
-pub const LOG_COLUMNS: [&str; 13] = [
+pub const LOG_COLUMNS: [&str; 19] = [
     "seq",
     "elapsed_s",
     "payer_sat",
@@ -55,6 +83,12 @@ pub const LOG_COLUMNS: [&str; 13] = [
     "trimmed_sat",
     "trimmed",
     "vsize",
+    "lock_time",
+    "sequence",
+    "signed_by",
+    "held_by",
+    "per_commitment_point",
+    "revealed_secret",
 ];
 
 /// One row of `commitments.csv`: written with borrowed strings, read back (by `verify`, the
@@ -88,6 +122,27 @@ pub struct LogRow<S = String> {
     pub trimmed: S,
     /// Virtual size.
     pub vsize: u64,
+    /// The transaction's lock time, as its consensus number (a height below 500,000,000).
+    #[serde(default)]
+    pub lock_time: u64,
+    /// Its input's sequence number.
+    #[serde(default)]
+    pub sequence: u64,
+    /// Whose signatures its witness carries: "both" (complete), "payer" or "payee" (the other
+    /// signature still to come).
+    #[serde(default)]
+    pub signed_by: S,
+    /// Who holds this copy: "both" for one shared transaction, else "payer" or "payee".
+    #[serde(default)]
+    pub held_by: S,
+    /// The holder's per-commitment point of this state, compressed SEC hex (revocable design;
+    /// empty in the others).
+    #[serde(default)]
+    pub per_commitment_point: S,
+    /// The holder's per-commitment secret of its previous state, handed over in this step: its
+    /// revocation (revocable design; empty in the others).
+    #[serde(default)]
+    pub revealed_secret: S,
 }
 
 impl LogRow<Plain<'_>> {
@@ -109,6 +164,12 @@ impl LogRow<Plain<'_>> {
             trimmed_sat,
             trimmed,
             vsize,
+            lock_time,
+            sequence,
+            signed_by,
+            held_by,
+            per_commitment_point,
+            revealed_secret,
         } = *self;
         for n in [seq, elapsed_s, payer_sat, payee_sat, fee_sat] {
             push_u64(n, out);
@@ -124,7 +185,15 @@ impl LogRow<Plain<'_>> {
         }
         trimmed.push(out);
         out.push(b',');
-        push_u64(vsize, out);
+        for n in [vsize, lock_time, sequence] {
+            push_u64(n, out);
+            out.push(b',');
+        }
+        for cell in [signed_by, held_by, per_commitment_point] {
+            cell.push(out);
+            out.push(b',');
+        }
+        revealed_secret.push(out);
         out.push(b'\n');
     }
 }
@@ -137,22 +206,27 @@ fn header() -> Vec<u8> {
 }
 
 impl CommitmentLog {
-    /// Creates `dir/commitments.csv`; without `with_hex` the `tx_hex` column stays (so the
-    /// columns never move) but is left empty.
+    /// Creates `dir/commitments.csv` for a channel of `design`; without `with_hex` the `tx_hex`
+    /// column stays (so the columns never move) but is left empty.
     ///
     /// # Errors
     ///
     /// [`OutputError::Io`] when the file cannot be created.
-    pub fn create(dir: &Path, funding: Amount, interval_s: u64, with_hex: bool) -> Result<CommitmentLog, OutputError> {
-        let path = dir.join("commitments.csv");
-        let file = File::create(&path).map_err(io_err(&path))?;
-        let mut writer = BufWriter::with_capacity(1 << 16, file);
-        // The header is written here, not on the first row, so a run without a commitment still
-        // gives a CSV that pandas reads (an empty frame with the right columns).
-        writer.write_all(&header()).map_err(io_err(&path))?;
+    pub fn create(
+        dir: &Path,
+        design: &crate::channel::DesignRef,
+        funding: Amount,
+        interval_s: u64,
+        with_hex: bool,
+    ) -> Result<CommitmentLog, OutputError> {
+        let copies =
+            crate::party::registration(design.name()).map(|r| r.copies).unwrap_or(crate::party::DESIGNS[0].copies);
         Ok(CommitmentLog {
-            path,
-            writer,
+            main: LogFile::create(dir.join("commitments.csv"))?,
+            other: None,
+            dir: dir.to_path_buf(),
+            design: design.clone(),
+            copies,
             funding,
             interval_s,
             with_hex,
@@ -161,48 +235,78 @@ impl CommitmentLog {
         })
     }
 
-    /// Appends the row of `commitment`, paid for by `tick`.
+    /// Appends the row of `commitment`, paid for by `tick`, and of its other version if the
+    /// design has one.
     ///
     /// # Errors
     ///
     /// [`OutputError::Io`] when the write fails.
     pub fn append(&mut self, tick: &Tick, commitment: &SignedCommitment) -> Result<(), OutputError> {
+        debug_assert_eq!(commitment.split.payer + commitment.split.payee + commitment.split.fee, self.funding);
+        let copies = (self.copies)(&*self.design, commitment);
+        self.push_row(tick, commitment, &commitment.tx, commitment.txid, commitment.vsize, &copies.logged);
+        self.main.writer.write_all(&self.row).map_err(io_err(&self.main.path))?;
+        if let Some((tx, copy)) = copies.other {
+            let txid = tx.compute_txid();
+            self.push_row(tick, commitment, tx, txid, tx.vsize() as u64, &copy);
+            if self.other.is_none() {
+                self.other = Some(LogFile::create(self.dir.join(format!("commitments-{}.csv", copy.held_by)))?);
+            }
+            let other = self.other.as_mut().expect("created above");
+            other.writer.write_all(&self.row).map_err(io_err(&other.path))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the row of `tx`, a copy of `commitment`'s state, into the row buffer.
+    fn push_row(
+        &mut self,
+        tick: &Tick,
+        commitment: &SignedCommitment,
+        tx: &bitcoin::Transaction,
+        txid: bitcoin::Txid,
+        vsize: u64,
+        copy: &crate::party::HeldCopy,
+    ) {
         let split = &commitment.split;
-        debug_assert_eq!(split.payer + split.payee + split.fee, self.funding);
         self.raw.clear();
         if self.with_hex {
-            crate::channel::encode(&commitment.tx, &mut self.raw);
+            crate::channel::encode(tx, &mut self.raw);
         }
+        let point = copy.point.map(|p| p.serialize());
         let row = LogRow {
             seq: commitment.seq,
             elapsed_s: tick.elapsed_s,
             payer_sat: split.payer.to_sat(),
             payee_sat: split.payee.to_sat(),
             fee_sat: split.fee.to_sat(),
-            txid: Plain::Txid(&commitment.txid),
+            txid: Plain::Txid(&txid),
             tx_hex: Plain::Hex(&self.raw),
             clock_s: tick.clock_s,
             segment: tick.segment as u64 + 1,
             rate_sat_per_s: tick.price.to_sat() / self.interval_s,
             trimmed_sat: split.trimmed.to_sat(),
             trimmed: Plain::Word(trimmed_name(split)),
-            vsize: commitment.vsize,
+            vsize,
+            lock_time: u64::from(tx.lock_time.to_consensus_u32()),
+            sequence: u64::from(tx.input.first().map_or(0, |i| i.sequence.0)),
+            signed_by: Plain::Word(copy.signed_by),
+            held_by: Plain::Word(copy.held_by),
+            per_commitment_point: point.as_ref().map_or(Plain::Word(""), |p| Plain::Hex(p)),
+            revealed_secret: copy.revealed_secret.as_ref().map_or(Plain::Word(""), |s| Plain::Hex(s)),
         };
         self.row.clear();
         row.push_csv(&mut self.row);
-        self.writer.write_all(&self.row).map_err(io_err(&self.path))
     }
 
-    /// Flushes and closes the file.
+    /// Flushes and closes the files.
     ///
     /// # Errors
     ///
     /// [`OutputError::Io`] when the flush fails.
     pub fn finish(self) -> Result<(), OutputError> {
-        let path = self.path;
-        let mut writer = self.writer;
-        writer.flush().map_err(io_err(&path))?;
-        writer.get_ref().sync_all().map_err(io_err(&path))
+        self.main.finish()?;
+        self.other.map_or(Ok(()), LogFile::finish)
     }
 }
 
@@ -216,7 +320,7 @@ mod tests {
     }
 
     /// A row with numbers made from `n` and the given text cells.
-    fn row<S>(n: u64, txid: S, tx_hex: S, word: S) -> LogRow<S> {
+    fn row<S: Copy>(n: u64, txid: S, tx_hex: S, word: S) -> LogRow<S> {
         LogRow {
             seq: n,
             elapsed_s: n / 2,
@@ -231,6 +335,12 @@ mod tests {
             trimmed_sat: n % 7,
             trimmed: word,
             vsize: n % 500,
+            lock_time: n / 5,
+            sequence: n % 0xffff_ffff,
+            signed_by: word,
+            held_by: word,
+            per_commitment_point: tx_hex,
+            revealed_secret: txid,
         }
     }
 

@@ -24,6 +24,19 @@ pub struct OneVersionPayee {
     rebuilt: Transaction,
 }
 
+/// What the log records of a state: one transaction, complete and held by both, or the payer's
+/// half the payee holds (a design whose payer signs alone).
+pub fn copies(design: &dyn crate::channel::Design, c: &SignedCommitment) -> super::Copies<'static> {
+    let half = design.logged_half_signed(Some(c.seq));
+    let logged = super::HeldCopy {
+        signed_by: if half { "payer" } else { "both" },
+        held_by: if half { "payee" } else { "both" },
+        point: None,
+        revealed_secret: None,
+    };
+    super::Copies { logged, other: None }
+}
+
 /// The payer's side of a design registered with it ([`super::DESIGNS`]).
 pub fn payer(_: &KeyChain) -> Box<dyn PayerSide> {
     Box::new(OneVersionPayer)

@@ -28,7 +28,7 @@ use crate::channel::{
 };
 use keys::{KeyChain, Role};
 pub use revocable::{Revealed, Revocation};
-pub use side::{Answer, EcdsaSig, Funding, PayeeSide, PayerSide, Pending, Reply};
+pub use side::{Answer, Copies, EcdsaSig, Funding, HeldCopy, PayeeSide, PayerSide, Pending, Reply};
 pub use signer::Signer;
 
 /// The payer's signed offer of the next channel state.
@@ -176,24 +176,40 @@ pub struct Registration {
     pub payer: fn(&KeyChain) -> Box<dyn PayerSide>,
     /// The payee's side, with his keys.
     pub payee: fn(&KeyChain) -> Box<dyn PayeeSide>,
+    /// What the log records of a signed state under the design ([`Copies`]).
+    pub copies: for<'a> fn(&dyn crate::channel::Design, &'a SignedCommitment) -> Copies<'a>,
 }
 
 /// Every design paychan knows, in the order `compare` and the documentation list them; the
 /// first is the default, the book's. Adding a design is its own modules and one line here.
 pub const DESIGNS: &[Registration] = &[
-    Registration { name: "naive", make: channel::naive::make, payer: cosigned::payer, payee: cosigned::payee },
+    Registration {
+        name: "naive",
+        make: channel::naive::make,
+        payer: cosigned::payer,
+        payee: cosigned::payee,
+        copies: cosigned::copies,
+    },
     Registration {
         name: "timelocked",
         make: channel::timelocked::make,
         payer: cosigned::payer,
         payee: cosigned::payee,
+        copies: cosigned::copies,
     },
-    Registration { name: "spilman", make: channel::spilman::make, payer: cosigned::payer, payee: cosigned::payee },
+    Registration {
+        name: "spilman",
+        make: channel::spilman::make,
+        payer: cosigned::payer,
+        payee: cosigned::payee,
+        copies: cosigned::copies,
+    },
     Registration {
         name: "revocable",
         make: channel::revocable::make,
         payer: revocable::payer,
         payee: revocable::payee,
+        copies: revocable::copies,
     },
 ];
 

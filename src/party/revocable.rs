@@ -303,6 +303,30 @@ pub struct RevocablePayee {
     keys: KeyChain,
 }
 
+/// What the log records of a state: the payee's version (signed by the payer, held by him) with
+/// his point of it and the secret of his previous version he handed over, and the payer's
+/// version beside it (signed by him, held by her) with hers.
+pub fn copies<'a>(_: &dyn crate::channel::Design, c: &'a SignedCommitment) -> super::Copies<'a> {
+    let Some(v) = versions(c) else {
+        let logged = super::HeldCopy { signed_by: "payer", held_by: "payee", point: None, revealed_secret: None };
+        return super::Copies { logged, other: None };
+    };
+    let r = &v.revealed;
+    let logged = super::HeldCopy {
+        signed_by: "payer",
+        held_by: "payee",
+        point: Some(r.payee_point),
+        revealed_secret: r.payee_secret,
+    };
+    let hers = super::HeldCopy {
+        signed_by: "payee",
+        held_by: "payer",
+        point: Some(r.payer_point),
+        revealed_secret: r.payer_secret,
+    };
+    super::Copies { logged, other: Some((&v.held, hers)) }
+}
+
 /// The payer's side of the revocable design ([`super::DESIGNS`]).
 pub fn payer(keys: &KeyChain) -> Box<dyn PayerSide> {
     Box::new(RevocablePayer { rev: Revocation::new(keys, Who::Payer), their_next: None })

@@ -44,6 +44,32 @@ impl EcdsaSig {
     }
 }
 
+/// What a logged copy of a state is, for `commitments.csv`: who signed it and who holds it (the
+/// log's words "payer", "payee", "both"), and in a design with per-commitment
+/// points the holder's point of that state and the secret of its previous state the holder
+/// handed over in the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldCopy {
+    /// Whose signatures its witness carries: "both" when complete.
+    pub signed_by: &'static str,
+    /// Who holds it as it is logged: "both" for one shared transaction.
+    pub held_by: &'static str,
+    /// The holder's per-commitment point of the state, if the design has them.
+    pub point: Option<PublicKey>,
+    /// The holder's per-commitment secret of its previous state, revealed in this step.
+    pub revealed_secret: Option<[u8; 32]>,
+}
+
+/// The copies of one signed state a design logs: the logged transaction's, and the other
+/// party's own version where the parties hold different ones (its transaction and copy).
+#[derive(Debug, Clone, Copy)]
+pub struct Copies<'a> {
+    /// What the logged transaction ([`SignedCommitment::tx`]) is.
+    pub logged: HeldCopy,
+    /// The other version of the state, as its holder keeps it.
+    pub other: Option<(&'a Transaction, HeldCopy)>,
+}
+
 /// A proposal the payer made and keeps until the payee's answer.
 #[derive(Debug, Clone)]
 pub struct Pending {
