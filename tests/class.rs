@@ -30,10 +30,12 @@ fn the_report_embeds_every_commitment_and_opens_from_disk() {
     // The signatures shown are the witness's, labelled by BIP-0067 key order.
     let t = tx(&rows[0].tx_hex);
     let sig1: String = t.input[0].witness.nth(1).unwrap().iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(steps[0]["sigs"][0], sig1.as_str());
+    assert_eq!(steps[0]["wit"][1], sig1.as_str());
+    assert_eq!(steps[0]["wit"][0], "");
     let s = summary(&dir);
     let payer_first = s["payer"]["pubkey"].as_str().unwrap() < s["payee"]["pubkey"].as_str().unwrap();
-    assert_eq!(data["first_signer"], if payer_first { "Emma" } else { "Fabian" });
+    let first = if payer_first { "Emma" } else { "Fabian" };
+    assert_eq!(data["witness_labels"][1], format!("{first}'s signature").as_str());
     assert!(html.contains("OP_2 &lt;<span") && html.contains("OP_CHECKMULTISIG"));
     assert!(html.contains("<svg"), "the chart is inline");
 }

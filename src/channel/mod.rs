@@ -306,6 +306,35 @@ pub trait Design: fmt::Debug + Send + Sync {
         }
     }
 
+    /// What each item of a logged state's witness is, in order, the witness script last, for the
+    /// report's stepper; `names` are the payer's and the payee's, `payer_first` whether the
+    /// payer's key comes first in the 2-of-2 (BIP-0067). By default the 2-of-2's, complete.
+    fn witness_labels(&self, names: (&str, &str), payer_first: bool) -> Vec<String> {
+        let (first, second) = if payer_first { names } else { (names.1, names.0) };
+        vec![
+            "empty (a dummy item OP_CHECKMULTISIG pops)".to_string(),
+            format!("{first}'s signature"),
+            format!("{second}'s signature"),
+            "the witness script (the 2-of-2)".to_string(),
+        ]
+    }
+
+    /// What happens to each commitment after the payer signs it, one sentence for the report's
+    /// stepper: by default the payee checks it and adds the second signature.
+    fn tell_step(&self, payer: &str, payee: &str) -> String {
+        format!(
+            "{payee} checks it, adds the second signature and sends the next second of video: both hold it \
+             complete, and either can broadcast it ({payer} would be cheating with any but the last)."
+        )
+    }
+
+    /// What a commitment's lock time means in this design, a sentence for the report's stepper
+    /// with `{lock}` for the lock time and `{next}` for the first block that can include it;
+    /// `None` when every commitment has the same lock time and it means nothing to a class.
+    fn tell_lock(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Who signs the cooperative settlement and who can broadcast it, one or two sentences for
     /// the report and the narration: by default both sign it into one witness.
     fn tell_settlement(&self, payer: &str, payee: &str) -> String {

@@ -277,6 +277,37 @@ impl Design for Revocable {
          state loses its balance to a penalty"
     }
 
+    fn witness_labels(&self, (payer, payee): (&str, &str), payer_first: bool) -> Vec<String> {
+        let mine = format!("{payer}'s signature");
+        let his = format!("{payee}'s signature: empty in his copy, added only if he broadcasts it");
+        let (first, second) = if payer_first { (mine, his) } else { (his, mine) };
+        vec![
+            "empty (a dummy item OP_CHECKMULTISIG pops)".to_string(),
+            first,
+            second,
+            "the witness script (the 2-of-2)".to_string(),
+        ]
+    }
+
+    fn tell_step(&self, payer: &str, payee: &str) -> String {
+        format!(
+            "This is {payee}'s version of the state: {payer} signed it for him, and he holds it with his own slot \
+             empty; in it {payer} is paid at once and his own balance waits {} blocks, or goes to {payer} with the \
+             revocation key. {payee} signs {payer}'s version in return (the mirror image, another txid: \
+             commitments-payer.csv). Then each hands over the secret of its previous version: with it, the other \
+             can make that version's revocation key, so whoever broadcasts a revoked version loses its delayed \
+             balance to the other's penalty.",
+            thousands(u64::from(self.to_self_delay))
+        )
+    }
+
+    fn tell_lock(&self) -> Option<&'static str> {
+        Some(
+            "Its lock time ({lock}) and its input's sequence carry BOLT #3's obscured commitment number; as a time \
+             it is long past, so it delays nothing.",
+        )
+    }
+
     fn tell_signing(&self, payer: &str, payee: &str) -> String {
         format!("each in two versions ({payer} signs {payee}'s, {payee} signs {payer}'s), the previous ones revoked")
     }

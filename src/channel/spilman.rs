@@ -79,6 +79,24 @@ impl Design for Spilman {
         "Spilman (CLTV refund)"
     }
 
+    fn witness_labels(&self, (payer, payee): (&str, &str), _payer_first: bool) -> Vec<String> {
+        vec![
+            format!("{payer}'s signature"),
+            format!("{payee}'s signature: empty, his to add when he closes"),
+            "01: takes the IF branch, the two signatures (the ELSE branch is the payer's refund after the expiry)"
+                .to_string(),
+            "the witness script (2-of-2, or the payer alone after the expiry)".to_string(),
+        ]
+    }
+
+    fn tell_step(&self, payer: &str, payee: &str) -> String {
+        format!(
+            "{payer} signs it alone and hands it over. {payee} checks her signature and keeps it, half-signed: \
+             only {payee} can add the second signature and broadcast it, and he will broadcast the last, which pays \
+             him most; {payer} holds nothing she could broadcast but her refund after the expiry."
+        )
+    }
+
     fn tell_settlement(&self, payer: &str, payee: &str) -> String {
         format!(
             "{payer} signed it alone and handed it to {payee}: only {payee} can add the second signature and \

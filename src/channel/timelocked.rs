@@ -60,6 +60,14 @@ impl Design for Timelocked {
          and every commitment is locked one block earlier than the one before, so the latest state is valid first"
     }
 
+    fn tell_lock(&self) -> Option<&'static str> {
+        Some(
+            "Its lock time is height {lock}: no block before {next} can include it. Each commitment's lock is one \
+             block below the one before, so the latest becomes valid first, before every older one and before the \
+             refund.",
+        )
+    }
+
     fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
         format!(
             "{payer} and {payee} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, so \

@@ -25,25 +25,31 @@
     $("slider").value = i;
     $("position").textContent = "commitment #" + s.seq + " of " + D.total;
     var outs = s.outs.map(function (o) { return "<li>" + who(o[0]) + ": " + units(o[1]) + "</li>"; }).join("");
-    var sig = function (k, name) {
-      return s.sigs.length ? '<li>' + who(name) + "'s signature <span class=\"mono\">" + esc(s.sigs[k]) + "</span></li>" : "";
-    };
+    var labels = D.witness_labels, last = labels.length - 1;
+    var items = s.wit.map(function (h, k) {
+      return "<li>" + esc(labels[Math.min(k, last - 1)]) +
+        (h ? ' <span class="mono">' + esc(h) + "</span>" : " <i>(empty)</i>") + "</li>";
+    }).join("");
+    var lock = D.lock_words ? " " + esc(D.lock_words.replace("{lock}", s.lock).replace("{next}", s.lock + 1)) : "";
+    var revealed = s.point ? '<p class="keys">holder\'s per-commitment point <span class="mono">' + esc(s.point) +
+      "</span>" + (s.secret ? '<br>secret of the previous state, handed over <span class="mono">' + esc(s.secret) + "</span>" : "") +
+      "</p>" : "";
     var trimmed = s.trimmed === "none" ? "" :
       " <i>(" + (s.trimmed === "payee" ? esc(D.payee) : esc(D.payer)) + "'s output is below the 294-sat dust limit and left out)</i>";
     $("step").innerHTML =
       '<p><b>' + s.elapsed + " s</b> of video paid for (clock " + s.clock + " s, segment " + s.segment + ", " +
       units(s.rate) + "/s). " + esc(D.payer) + " signs commitment #" + s.seq + ": <b>" + units(s.payee) + "</b> to " +
-      who(D.payee) + ", <b>" + units(s.payer) + "</b> back to " + who(D.payer) + "; " + esc(D.payee) +
-      " checks it, adds his signature and sends the next second of video." + trimmed + "</p>" +
+      who(D.payee) + ", <b>" + units(s.payer) + "</b> back to " + who(D.payer) + ". " + esc(D.step_words) + lock +
+      trimmed + "</p>" + revealed +
       '<div class="bar"><div class="payer" style="width:' + pct(s.payer) + '">' + esc(D.payer) + " " + units(s.payer) +
       '</div><div class="payee" style="width:' + pct(s.payee) + '">' + esc(D.payee) + " " + units(s.payee) +
       '</div><div class="fee" style="width:' + pct(s.fee) + '"></div></div>' +
       '<div class="tx"><div><h3>Transaction</h3><p class="mono">txid ' + esc(s.txid) + "</p><p>" + s.vsize +
       " vB, fee " + s.fee + " sat</p><p>input: the funding output <span class=\"mono\">" + esc(D.funding_outpoint) +
       "</span></p><p>outputs:</p><ul>" + outs + "</ul></div>" +
-      '<div><h3>Witness</h3><ol class="witness" start="0"><li>empty (CHECKMULTISIG\'s extra item)</li>' +
-      sig(0, D.first_signer) + sig(1, D.second_signer) +
-      '<li>witness script <span class="mono">' + esc(D.witness_script) + "</span></li></ol></div></div>";
+      '<div><h3>Witness</h3><ol class="witness" start="0">' + items +
+      (s.wit.length ? "<li>" + esc(labels[last]) + ' <span class="mono">' + esc(D.witness_script) + "</span></li>" : "") +
+      "</ol></div></div>";
   }
   function go(k) { i = Math.max(0, Math.min(steps.length - 1, k)); render(); }
   $("slider").max = Math.max(0, steps.length - 1);

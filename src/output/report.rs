@@ -79,10 +79,17 @@ struct Step {
     trimmed: String,
     txid: String,
     vsize: u64,
-    /// The two witness signatures in witness order (hex, DER + sighash byte); empty without hex.
-    sigs: Vec<String>,
+    /// The witness items before the script, in order (hex; an empty slot is ""); none without
+    /// hex.
+    wit: Vec<String>,
     /// Each output: [owner, sat].
     outs: Vec<(String, u64)>,
+    /// The transaction's lock time.
+    lock: u64,
+    /// The holder's per-commitment point of the state, hex ("" in designs without).
+    point: String,
+    /// The secret of the holder's previous state handed over in this step, hex ("" if none).
+    secret: String,
 }
 
 /// Everything the page's script needs, embedded once.
@@ -94,9 +101,12 @@ struct Data<'a> {
     capacity: u64,
     payer: &'a str,
     payee: &'a str,
-    /// Whose signature comes first in the witness (the owner of the smaller key, BIP-0067).
-    first_signer: &'a str,
-    second_signer: &'a str,
+    /// What each witness item is, the script last, in the design's words.
+    witness_labels: Vec<String>,
+    /// What happens to each commitment after the payer signs it, in the design's words.
+    step_words: String,
+    /// What a commitment's lock time means, with `{lock}` and `{next}`; "" when nothing.
+    lock_words: &'a str,
     funding_outpoint: String,
     witness_script: &'a str,
     total: u64,
@@ -147,7 +157,23 @@ impl Steps {
     /// [`decode`] and the same values make (a test holds them equal), without serde_json's scan of
     /// every character of the hex for one to escape, and without a `String` a field.
     fn push_signed(&mut self, step: &SignedStep<'_>, owners: &Owners<'_>) {
-        let SignedStep { seq, clock, elapsed, segment, rate, payer, payee, fee, trimmed, txid, vsize, tx } = *step;
+        let SignedStep {
+            seq,
+            clock,
+            elapsed,
+            segment,
+            rate,
+            payer,
+            payee,
+            fee,
+            trimmed,
+            txid,
+            vsize,
+            tx,
+            lock,
+            point,
+            secret,
+        } = *step;
         self.markup |= owners.markup;
         let out = &mut self.json;
         if !out.is_empty() {
@@ -164,15 +190,19 @@ impl Steps {
         push_text(out, b",\"trimmed\":", trimmed);
         push_text(out, b",\"txid\":", txid);
         push_number(out, b",\"vsize\":", vsize);
-        out.extend_from_slice(b",\"sigs\":[");
+        out.extend_from_slice(b",\"wit\":[");
         if let Some(tx) = tx {
-            push_sigs(out, tx);
+            push_witness(out, tx);
         }
         out.extend_from_slice(b"],\"outs\":[");
         if let Some(tx) = tx {
             push_outs(out, tx, owners);
         }
-        out.extend_from_slice(b"]}");
+        out.push(b']');
+        push_number(out, b",\"lock\":", lock);
+        push_text(out, b",\"point\":", point);
+        push_text(out, b",\"secret\":", secret);
+        out.push(b'}');
     }
 }
 
@@ -191,15 +221,13 @@ fn push_text<const N: usize>(out: &mut Vec<u8>, key: &[u8; N], text: Plain<'_>) 
     out.push(b'"');
 }
 
-/// Appends the two witness signatures of `tx` as [`decode`] takes them, as JSON strings of hex
-/// joined by a comma.
-fn push_sigs(out: &mut Vec<u8>, tx: &Transaction) {
+/// Appends the witness items of `tx` before its script as [`decode`] takes them, as JSON strings
+/// of hex joined by commas.
+fn push_witness(out: &mut Vec<u8>, tx: &Transaction) {
     let w = &tx.input[0].witness;
-    for i in [1, 2] {
-        out.extend_from_slice(if i == 1 { b"\"" } else { b",\"" });
-        if let Some(sig) = w.nth(i) {
-            Plain::Hex(sig).push(out);
-        }
+    for (i, item) in w.iter().take(w.len().saturating_sub(1)).enumerate() {
+        out.extend_from_slice(if i == 0 { b"\"" } else { b",\"" });
+        Plain::Hex(item).push(out);
         out.push(b'"');
     }
 }
@@ -234,6 +262,12 @@ struct SignedStep<'a> {
     vsize: u64,
     /// The signed transaction, when the page shows its signatures and outputs.
     tx: Option<&'a Transaction>,
+    /// Its lock time.
+    lock: u64,
+    /// The holder's per-commitment point, hex, or an empty word.
+    point: Plain<'a>,
+    /// The revealed secret, hex, or an empty word.
+    secret: Plain<'a>,
 }
 
 /// What names the outputs' owners in [`Steps::push_signed`]: the payer's and the payee's payout
@@ -271,17 +305,17 @@ fn hex(bytes: &[u8]) -> String {
     String::from_utf8(out).expect("hex digits are ASCII")
 }
 
-/// The witness signatures of `tx` (items 1 and 2 of its first input's witness) and its outputs
-/// with their owners.
+/// The witness items of `tx` before its script (its first input's) and its outputs with their
+/// owners.
 fn decode(tx: &Transaction, names: [(&[u8], &str); 2], amounts: (u64, u64)) -> (Vec<String>, Vec<(String, u64)>) {
     let w = &tx.input[0].witness;
-    let sig = |i: usize| w.nth(i).map(hex).unwrap_or_default();
+    let items: Vec<String> = w.iter().take(w.len().saturating_sub(1)).map(hex).collect();
     let outs = tx.output.iter().map(|o| {
         let value = o.value.to_sat();
         let owner = owner_of(o.script_pubkey.as_bytes(), value, [names[0].0, names[1].0], amounts);
         (owner.map_or("unknown", |i| names[i].1).to_string(), value)
     });
-    (vec![sig(1), sig(2)], outs.collect())
+    (items, outs.collect())
 }
 
 /// `report.html` built as the commitments stream past: one pass, and memory for the steps the page
@@ -304,6 +338,8 @@ pub struct ReportBuilder {
     /// Whether a `<` is in either name.
     names_markup: bool,
     steps: Steps,
+    design: DesignRef,
+    copies: for<'a> fn(&dyn crate::channel::Design, &'a SignedCommitment) -> crate::party::Copies<'a>,
 }
 
 impl ReportBuilder {
@@ -332,6 +368,9 @@ impl ReportBuilder {
                 .map(|name| serde_json::to_vec(name).expect("a string serializes")),
             names_markup: [&scenario.payer, &scenario.payee].iter().any(|name| name.contains('<')),
             steps: Steps::default(),
+            design: scenario.design.clone(),
+            copies: crate::party::registration(scenario.design.name())
+                .map_or(crate::party::DESIGNS[0].copies, |r| r.copies),
         }
     }
 
@@ -348,6 +387,8 @@ impl ReportBuilder {
             }
         }
         let split = &c.split;
+        let copy = (self.copies)(&*self.design, c).logged;
+        let point = copy.point.map(|p| p.serialize());
         let step = SignedStep {
             seq: c.seq,
             clock: tick.clock_s,
@@ -361,6 +402,9 @@ impl ReportBuilder {
             txid: Plain::Txid(&c.txid),
             vsize: c.vsize,
             tx: self.with_hex.then_some(&c.tx),
+            lock: u64::from(c.tx.lock_time.to_consensus_u32()),
+            point: point.as_ref().map_or(Plain::Word(""), |p| Plain::Hex(p)),
+            secret: copy.revealed_secret.as_ref().map_or(Plain::Word(""), |s| Plain::Hex(s)),
         };
         let owners = Owners {
             scripts: [self.scripts[0].as_bytes(), self.scripts[1].as_bytes()],
@@ -446,8 +490,11 @@ pub(crate) fn steps_from_files(dir: &Path) -> Result<Steps, ReportError> {
             trimmed: row.trimmed,
             txid: row.txid,
             vsize: row.vsize,
-            sigs,
+            wit: sigs,
             outs,
+            lock: row.lock_time,
+            point: row.per_commitment_point,
+            secret: row.revealed_secret,
         });
     }
     Ok(steps)
@@ -466,7 +513,9 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         (Ok(a), Ok(b)) => crate::channel::sorted_keys(&a, &b).0 == &a,
         _ => true,
     };
-    let (first, second) = if payer_first { (&s.payer.name, &s.payee.name) } else { (&s.payee.name, &s.payer.name) };
+    let design = crate::party::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
+    let d = design.clone().unwrap_or_else(crate::party::default_design);
+    let names = (s.payer.name.as_str(), s.payee.name.as_str());
 
     let sat_per_unit = crate::units::parse_unit(&s.unit).map_or(1, crate::units::sat_per_unit);
     let data = Data {
@@ -476,8 +525,9 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         capacity: s.capacity_sat,
         payer: &s.payer.name,
         payee: &s.payee.name,
-        first_signer: first,
-        second_signer: second,
+        witness_labels: d.witness_labels(names, payer_first),
+        step_words: d.tell_step(names.0, names.1),
+        lock_words: d.tell_lock().unwrap_or(""),
         funding_outpoint: format!("{}:{}", s.funding.txid, s.funding.vout),
         witness_script: &s.funding.witness_script_hex,
         total: s.commitments,
@@ -490,7 +540,6 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
     let amount = |sat: u64| crate::units::format_sat(sat, sat_per_unit, &s.unit);
     let mut html = String::with_capacity(svg.len() + 16_384);
-    let design = crate::party::design(&s.design, &s.settings.map(Into::into).unwrap_or_default());
     page_head(&mut html, &s, design.as_ref(), &amount);
     cards(&mut html, &s, design.as_ref(), &funding_tx, &amount);
     stepper_and_settlement(&mut html, &s, design.as_ref(), svg, &amount);
@@ -803,8 +852,11 @@ mod tests {
                 trimmed: word.to_string(),
                 txid: txid.to_string(),
                 vsize: n % 500,
-                sigs,
+                wit: sigs,
                 outs,
+                lock: n / 7,
+                point: if i % 2 == 0 { hex(&sig) } else { String::new() },
+                secret: if i % 3 == 0 { hex(&sig[..4]) } else { String::new() },
             });
             let step = SignedStep {
                 seq: n,
@@ -819,6 +871,9 @@ mod tests {
                 txid: Plain::Txid(&txid),
                 vsize: n % 500,
                 tx,
+                lock: n / 7,
+                point: if i % 2 == 0 { Plain::Hex(&sig) } else { Plain::Word("") },
+                secret: if i % 3 == 0 { Plain::Hex(&sig[..4]) } else { Plain::Word("") },
             };
             let markup = names.iter().any(|n| n.contains('<'));
             let owners = Owners { scripts: owner_scripts, json: [&names_json[0], &names_json[1]], amounts, markup };
