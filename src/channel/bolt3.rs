@@ -662,7 +662,7 @@ pub fn base_fee(feerate_per_kw: u32) -> Amount {
 }
 
 /// The two balances in whole satoshis after the funder pays `fee` (with a floor of 0).
-fn balances_after_fee(state: &CommitmentState, funder: Funder, fee: Amount) -> (Amount, Amount) {
+pub(super) fn balances_after_fee(state: &CommitmentState, funder: Funder, fee: Amount) -> (Amount, Amount) {
     let fee_msat = fee.to_sat() * 1000;
     let (local, remote) = match funder {
         Funder::Local => (state.to_local_msat.saturating_sub(fee_msat), state.to_remote_msat),
