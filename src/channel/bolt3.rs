@@ -24,8 +24,9 @@
 //! - the two ways to spend `to_local`: the delayed sweep (`<local_delayedsig> <>` with the input's
 //!   sequence set to `to_self_delay`) and the penalty (`<revocation_sig> 1`).
 //!
-//! Not used: HTLC outputs and the HTLC-timeout and HTLC-success transactions (paychan streams
-//! payments to one payee, so balances alone carry the state), anchor outputs (`option_anchors`),
+//! Not here: HTLC outputs and the HTLC-timeout and HTLC-success transactions (the revocable
+//! design streams payments to one payee, so balances alone carry its state; routed payments
+//! build them with [`super::htlc`]), anchor outputs (`option_anchors`),
 //! and the older `to_remote` key derived per commitment: paychan assumes `option_static_remotekey`,
 //! so `to_remote` pays the remote payment basepoint itself.
 //!
@@ -662,7 +663,7 @@ pub fn base_fee(feerate_per_kw: u32) -> Amount {
 }
 
 /// The two balances in whole satoshis after the funder pays `fee` (with a floor of 0).
-fn balances_after_fee(state: &CommitmentState, funder: Funder, fee: Amount) -> (Amount, Amount) {
+pub(super) fn balances_after_fee(state: &CommitmentState, funder: Funder, fee: Amount) -> (Amount, Amount) {
     let fee_msat = fee.to_sat() * 1000;
     let (local, remote) = match funder {
         Funder::Local => (state.to_local_msat.saturating_sub(fee_msat), state.to_remote_msat),

@@ -13,6 +13,7 @@
 
 pub mod bolt3;
 pub mod builders;
+pub mod htlc;
 pub mod naive;
 pub mod part;
 pub mod psbt;
