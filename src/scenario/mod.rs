@@ -295,6 +295,7 @@ pub fn warnings(scenario: &Scenario) -> Vec<String> {
             format_fee_rate(rate)
         ));
     }
+    w.extend(validate::glyphs::undrawable(scenario));
     w
 }
 

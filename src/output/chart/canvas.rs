@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{Pos, VPos};
 use plotters::style::RGBAColor;
 
 use super::style::{HEIGHT, WIDTH};
-use super::text::{set_text, Label};
+use super::text::{set_text, svg_runs, Label};
 use super::ChartError;
 
 /// Turns what plotters (or the layout) said into the error of the chart drawn into `path`.
@@ -125,11 +125,11 @@ fn render<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, shapes: &[Shape], b
                 .draw(&Circle::new(*at, *radius + 2, ink(&WHITE).filled()))
                 .and_then(|()| root.draw(&Circle::new(*at, *radius, ink(color).filled()))),
             // The SVG's labels; a bitmap's are set by `set_text`.
-            Shape::Text(label) => {
-                let color = ink(&label.color);
-                let style = TextStyle::from(label.font()).color(&color);
-                root.draw(&Text::new(label.text.as_str(), label.at, style.pos(Pos::new(label.anchor, VPos::Top))))
-            }
+            Shape::Text(label) => svg_runs(label)?.iter().try_for_each(|run| {
+                let color = ink(&run.color);
+                let style = TextStyle::from(run.font()).color(&color);
+                root.draw(&Text::new(run.text.as_str(), run.at, style.pos(Pos::new(run.anchor, VPos::Top))))
+            }),
         }
         .map_err(e)?;
     }

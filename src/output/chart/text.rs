@@ -1,15 +1,28 @@
 //! A chart's labels: their size and face, their width, and how a bitmap sets them glyph by
 //! glyph (the SVG leaves setting to its viewer).
+//!
+//! A character DejaVu Sans lacks (Chinese party names: `payer = "艾玛"`) is taken from the
+//! embedded Noto Sans CJK SC subset, one character at a time, at the Latin face's em size, as a
+//! browser falls back along a `font-family` list: the SVG names that list for such labels
+//! ([`CJK_FAMILIES`]), so the PNG and the SVG set a mixed line alike.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use ab_glyph::{Font as _, ScaleFont as _};
+use ab_glyph::{Font as _, FontRef, ScaleFont as _};
 use plotters::style::text_anchor::HPos;
 use plotters::style::{FontDesc, FontFamily, FontStyle, FontTransform, RGBColor};
 
 use super::canvas::ink;
 use super::style::{FONT, H, W, WIDTH};
+use crate::scenario::validate::glyphs::{faces, Faces};
+
+/// The SVG's `font-family` for a label with a character DejaVu Sans lacks: the same generic
+/// family the other labels name, then the CJK faces a viewer may have (the one the PNG embeds
+/// first), so each character falls back as the PNG's does. Labels DejaVu sets whole keep
+/// [`FONT`] alone, byte for byte as before.
+pub(super) const CJK_FAMILIES: &str =
+    "sans-serif, Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei";
 
 /// A line of text. `at.1` is the top of its capitals; rotated text reads upwards and `at.0` is
 /// then its left edge.
@@ -36,7 +49,11 @@ impl Label {
 
     pub(super) fn font(&self) -> FontDesc<'static> {
         let style = if self.bold { FontStyle::Bold } else { FontStyle::Normal };
-        let font = FontDesc::new(FontFamily::Name(FONT), f64::from(self.size), style);
+        let family = match face(self.bold) {
+            Ok(faces) if self.text.chars().any(|c| !std::ptr::eq(faces.for_char(c), &faces.latin)) => CJK_FAMILIES,
+            _ => FONT,
+        };
+        let font = FontDesc::new(FontFamily::Name(family), f64::from(self.size), style);
         if self.rotated {
             font.transform(FontTransform::Rotate270)
         } else {
@@ -54,19 +71,27 @@ pub(crate) fn text_height(size: u32) -> i32 {
     (f64::from(size) * 0.84).round() as i32
 }
 
-/// The embedded regular or bold face, parsed by ab_glyph once a process: its metrics place the
-/// bitmap's glyphs ([`layout`]) and its outlines are their pixels ([`Glyphs`]).
-fn face(bold: bool) -> Result<&'static ab_glyph::FontRef<'static>, String> {
-    static FACES: OnceLock<[Option<ab_glyph::FontRef<'static>>; 2]> = OnceLock::new();
-    let faces = FACES.get_or_init(|| {
-        let face = |data| ab_glyph::FontRef::try_from_slice(data).ok().filter(|f| f.height_unscaled() > 0.0);
-        [face(dejavu::sans::regular()), face(dejavu::sans::bold())]
-    });
-    faces[usize::from(bold)].as_ref().ok_or_else(|| "the embedded DejaVu Sans cannot be read".to_string())
+/// The embedded regular or bold faces (DejaVu Sans and its CJK fallback), parsed by ab_glyph
+/// once a process: their metrics place the bitmap's glyphs ([`layout`]) and their outlines are
+/// their pixels ([`Glyphs`]).
+fn face(bold: bool) -> Result<&'static Faces, String> {
+    faces(bold).ok_or_else(|| "the embedded DejaVu Sans or Noto Sans CJK SC subset cannot be read".to_string())
+}
+
+/// Pixels per font unit of `face` at `size`: plotters' scale for the Latin face (its ascender −
+/// descender is `size`); for the CJK face, the scale that gives it the Latin face's em, as a
+/// browser sets a fallback font at the same `font-size`.
+fn units_to_px(faces: &Faces, face: &FontRef<'_>, size: u32) -> f64 {
+    let latin = f64::from(size) / f64::from(faces.latin.height_unscaled());
+    if std::ptr::eq(face, &faces.latin) {
+        return latin;
+    }
+    let em = |f: &FontRef<'_>| f64::from(f.units_per_em().unwrap_or(1000.0));
+    latin * em(&faces.latin) / em(face)
 }
 
 /// Where the ink of each character of `text` starts, and the width of the whole, in pixels, in
-/// `face` at `size`.
+/// `faces` at `size` (each character in the face [`Faces::for_char`] picks).
 ///
 /// plotters' bitmap text (through ab_glyph) starts each glyph's ink at the pen position, leaving
 /// out its left side bearing, so "mBTC" comes out as "mB TC" in the PNG. The PNG's text is
@@ -74,20 +99,23 @@ fn face(bold: bool) -> Result<&'static ab_glyph::FontRef<'static>, String> {
 /// widths and kerning pairs, scaled so that ascender − descender is the font size) plus each
 /// glyph's bearing. The scaling is done in f64 from ab_glyph's unscaled metrics (whole font
 /// units), so the places are those of the font's own tables. The SVG is not affected: its
-/// viewer sets the text.
-fn layout(face: &ab_glyph::FontRef<'_>, text: &str, size: u32) -> (Vec<(char, f64)>, f64) {
-    let scale = f64::from(size) / f64::from(face.height_unscaled());
+/// viewer sets the text. Kerning applies between two glyphs of the same face only.
+fn layout(faces: &Faces, text: &str, size: u32) -> (Vec<(char, f64)>, f64) {
     let (mut pen, mut previous) = (0.0, None);
     let mut glyphs = Vec::with_capacity(text.len());
     for c in text.chars() {
+        let face = faces.for_char(c);
+        let scale = units_to_px(faces, face, size);
         let glyph = face.glyph_id(c);
-        if let Some(p) = previous {
-            pen += f64::from(face.kern_unscaled(p, glyph)) * scale;
+        if let Some((p, before)) = previous {
+            if std::ptr::eq(before, face) {
+                pen += f64::from(face.kern_unscaled(p, glyph)) * scale;
+            }
         }
         let bearing = f64::from(face.h_side_bearing_unscaled(glyph));
         glyphs.push((c, pen + (bearing * scale).floor()));
         pen += f64::from(face.h_advance_unscaled(glyph)) * scale;
-        previous = Some(glyph);
+        previous = Some((glyph, face));
     }
     (glyphs, pen)
 }
@@ -96,8 +124,8 @@ fn layout(face: &ab_glyph::FontRef<'_>, text: &str, size: u32) -> (Vec<(char, f6
 /// gives, blending each glyph pixel as plotters' bitmap does.
 pub(super) fn set_text(pixels: &mut [u8], label: &Label) -> Result<(), String> {
     let at = bitmap_text_origin(label);
-    let face = face(label.bold)?;
-    let (glyphs, width) = layout(face, &label.text, label.size);
+    let faces = face(label.bold)?;
+    let (glyphs, width) = layout(faces, &label.text, label.size);
     let start = match label.anchor {
         HPos::Left => 0.0,
         HPos::Right => -width,
@@ -118,6 +146,55 @@ pub(super) fn set_text(pixels: &mut [u8], label: &Label) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `label` as the SVG draws it: whole when DejaVu Sans has every character, else one
+/// left-anchored label per run of characters from one face, each at the pen position a viewer
+/// reaches, so that the Latin runs name [`FONT`] as every other label does and the CJK runs
+/// [`CJK_FAMILIES`]. A viewer given the whole mixed line may set all of it in the CJK font
+/// (librsvg does, taking the font that covers the most), which neither the PNG nor the other
+/// labels do.
+///
+/// plotters' SVG sets `font-size` to size / 1.24, so the runs are measured at that em from the
+/// faces' advance widths and kerning pairs.
+pub(super) fn svg_runs(label: &Label) -> Result<Vec<Label>, String> {
+    let faces = face(label.bold)?;
+    if label.text.chars().all(|c| std::ptr::eq(faces.for_char(c), &faces.latin)) {
+        return Ok(vec![label.clone()]);
+    }
+    let em = f64::from(label.size) / 1.24;
+    let (mut pen, mut previous): (f64, Option<(ab_glyph::GlyphId, &FontRef<'_>)>) = (0.0, None);
+    let mut runs: Vec<(String, f64)> = Vec::new();
+    for c in label.text.chars() {
+        let face = faces.for_char(c);
+        let scale = em / f64::from(face.units_per_em().unwrap_or(1000.0));
+        let glyph = face.glyph_id(c);
+        match (previous, runs.last_mut()) {
+            // A viewer drops a run's leading and trailing spaces: a space ends the run it is in,
+            // and the next character starts one at its own place.
+            (_, Some(run)) if c.is_whitespace() => run.0.push(c),
+            (Some((p, before)), Some(run)) if std::ptr::eq(before, face) => {
+                pen += f64::from(face.kern_unscaled(p, glyph)) * scale;
+                run.0.push(c);
+            }
+            _ => runs.push((c.to_string(), pen)),
+        }
+        pen += f64::from(face.h_advance_unscaled(glyph)) * scale;
+        previous = Some((glyph, face)).filter(|_| !c.is_whitespace());
+    }
+    let start = match label.anchor {
+        HPos::Left => 0.0,
+        HPos::Right => -pen,
+        HPos::Center => -pen / 2.0,
+    };
+    Ok(runs
+        .into_iter()
+        .map(|(text, x)| {
+            let offset = (start + x).round() as i32;
+            let at = if label.rotated { (label.at.0, label.at.1 - offset) } else { (label.at.0 + offset, label.at.1) };
+            Label { text, at, anchor: HPos::Left, ..label.clone() }
+        })
+        .collect())
 }
 
 /// plotters puts the baseline of top-anchored text half a size down in a bitmap and 0.61 sizes
@@ -177,8 +254,15 @@ impl Glyphs {
     /// cannot be read, which [`set_text`] refuses before it asks).
     fn rasterise(c: char, bold: bool, size: u32) -> Coverage {
         let mut pixels = Vec::new();
-        let Ok(face) = face(bold) else { return pixels.into() };
-        let font = face.as_scaled(f64::from(size) as f32);
+        let Ok(faces) = face(bold) else { return pixels.into() };
+        let face = faces.for_char(c);
+        // The Latin face at plotters' scale, exactly; the CJK face at the Latin face's em.
+        let px = if std::ptr::eq(face, &faces.latin) {
+            f64::from(size) as f32
+        } else {
+            (units_to_px(faces, face, size) * f64::from(face.height_unscaled())) as f32
+        };
+        let font = face.as_scaled(px);
         if let Some(outline) = font.outline_glyph(font.scaled_glyph(c)) {
             let bounds = outline.px_bounds();
             // plotters's placement, to the pixel: the glyph's top half a size below the pen.
@@ -199,7 +283,7 @@ impl Glyphs {
 
 #[cfg(test)]
 mod tests {
-    use super::super::style::{register_fonts, INK};
+    use super::super::style::{register_fonts, INK, LEGEND_SIZE};
     use super::*;
 
     #[test]
@@ -213,6 +297,33 @@ mod tests {
                 let (_, ours) = layout(face, text, 22);
                 assert!((ours - f64::from(plotters_w)).abs() < 1.0, "{text:?}: {ours} vs {plotters_w}");
             }
+        }
+    }
+
+    #[test]
+    fn chinese_characters_have_their_own_glyphs_at_the_latin_em() {
+        for bold in [false, true] {
+            let faces = face(bold).expect("the embedded fonts are readable");
+            let notdef = Glyphs::rasterise('\u{E000}', bold, LEGEND_SIZE);
+            assert!(!notdef.is_empty(), "the box has ink");
+            for c in "艾玛法比安".chars() {
+                let glyph = Glyphs::rasterise(c, bold, LEGEND_SIZE);
+                assert!(glyph.len() > 60, "{c:?} has ink: {} pixels", glyph.len());
+                assert_ne!(glyph, notdef, "{c:?} is not the box");
+            }
+            // An ideograph advances one em of the Latin face: 24 × 2048 / 2384 px at size 24.
+            let em = f64::from(LEGEND_SIZE) * 2048.0 / f64::from(faces.latin.height_unscaled());
+            let (_, width) = layout(faces, "艾玛", LEGEND_SIZE);
+            assert!((width - 2.0 * em).abs() < 0.01, "{width} vs {}", 2.0 * em);
+            // A mixed line is set in two SVG runs, the second where the first's advances end.
+            let label = Label::new("艾玛 (payer)", (100, 10), LEGEND_SIZE, INK, HPos::Left);
+            let runs = svg_runs(&label).expect("the fonts are readable");
+            let texts: Vec<_> = runs.iter().map(|r| (r.text.as_str(), r.at)).collect();
+            let space = f64::from(faces.latin.h_advance_unscaled(faces.latin.glyph_id(' ')));
+            let second = 100 + (f64::from(LEGEND_SIZE) / 1.24 * (2.0 + space / 2048.0)).round() as i32;
+            assert_eq!(texts, [("艾玛 ", (100, 10)), ("(payer)", (second, 10))]);
+            let latin = Label::new("Emma (payer)", (100, 10), LEGEND_SIZE, INK, HPos::Left);
+            assert_eq!(svg_runs(&latin).expect("readable").len(), 1, "a Latin label stays whole");
         }
     }
 }

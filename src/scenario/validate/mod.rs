@@ -9,6 +9,7 @@
 mod audience;
 mod events;
 mod fields;
+pub(crate) mod glyphs;
 
 use std::fmt;
 use std::path::Path;
