@@ -56,6 +56,15 @@ pub enum Command {
         /// above).
         #[arg(long, value_name = "none|all|LIST", value_parser = crate::audience::ViewerSelection::parse)]
         commitments: Option<crate::audience::ViewerSelection>,
+        /// With an [audience]: run one shard of the viewers into <out>/<name>.part-K-of-N/: K/N
+        /// (the viewers whose index % N == K), slurm (SLURM_ARRAY_TASK_ID of
+        /// SLURM_ARRAY_TASK_COUNT; the array must be 0-(N-1)) or k8s (JOB_COMPLETION_INDEX);
+        /// paychan merge joins the parts.
+        #[arg(long, value_name = "K/N|slurm|k8s")]
+        shard: Option<String>,
+        /// The number of shards, required with --shard k8s (checked against the others).
+        #[arg(long, value_name = "N")]
+        shards: Option<u64>,
     },
     /// Run a scenario's session and events under every design and compare who ends with what:
     /// compare.csv, a chart, compare.html and each design's own output folder.
@@ -131,13 +140,16 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Join the parts of a sharded sweep into the sweep.csv the unsharded run writes.
+    /// Join the parts of a sharded sweep into the sweep.csv the unsharded run writes, or the
+    /// parts of a sharded audience run into the folder the unsharded run writes.
     Merge {
-        /// Part files (sweep.part-K-of-N.csv, with their .json beside them) or folders holding them.
+        /// Part files (sweep.part-K-of-N.csv, with their .json beside them), audience part folders
+        /// (<name>.part-K-of-N/, from run --shard), or folders holding them.
         #[arg(required = true)]
         parts: Vec<PathBuf>,
-        /// Folder that receives sweep.csv and sweep.json, as sweep --out does (replaced
-        /// atomically; it must not hold the parts).
+        /// Folder that receives sweep.csv and sweep.json, as sweep --out does, or an audience's
+        /// files, as <out>/<name>/ of the unsharded run (replaced atomically; it must not hold
+        /// the parts).
         #[arg(long)]
         out: PathBuf,
         /// Replace the folder even if it is not a previous paychan output.
@@ -201,7 +213,7 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate, commitments } => {
+        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate, commitments, shard, shards } => {
             let options = RunOptions {
                 out,
                 force,
@@ -211,7 +223,15 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 progress: !quiet,
                 narrate,
             };
-            run(&scenario, &options, commitments, quiet)
+            let env = |name: &str| std::env::var(name).ok();
+            let shard = match (&shard, shards) {
+                (None, None) => None,
+                _ => Some(
+                    crate::scenario::shard::from_options(shard.as_deref(), shards, &env)
+                        .map_err(|e| Error::from(crate::audience::AudienceError::from(e)))?,
+                ),
+            };
+            run(&scenario, &options, commitments, shard, quiet)
         }
         Command::Check { scenario } => check(&scenario),
         Command::Compare { scenario, out, force, quiet, threads } => {
@@ -287,8 +307,20 @@ fn sweep(
     Ok(0)
 }
 
-/// `paychan merge`: joins a sharded sweep's parts and says what it joined.
+/// `paychan merge`: joins a sharded sweep's (or audience's) parts and says what it joined.
 fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<i32, Error> {
+    if parts.iter().any(|p| crate::audience::shard::is_part_input(p)) {
+        let (merged, dir) = crate::sweep::merge::merge_audience(parts, out, force)?;
+        println!(
+            "paychan merge: {} parts of the audience of {} ({} viewers, {} commitments) -> {}",
+            merged.parts,
+            merged.scenario,
+            merged.viewers,
+            merged.totals.commitments,
+            dir.display()
+        );
+        return Ok(0);
+    }
     let merged = crate::sweep::merge(parts, out, force)?;
     println!(
         "paychan merge: {} parts of {} ({} points) -> {}",
@@ -331,6 +363,7 @@ fn run(
     scenario: &Path,
     options: &RunOptions,
     commitments: Option<crate::audience::ViewerSelection>,
+    shard: Option<crate::scenario::shard::Shard>,
     quiet: bool,
 ) -> Result<i32, Error> {
     let s = crate::scenario::Scenario::load(scenario)?;
@@ -354,6 +387,13 @@ fn run(
             commitments,
             tx_hex: options.tx_hex,
         };
+        if let Some(shard) = shard.filter(|s| *s != crate::scenario::shard::Shard::WHOLE) {
+            let part = crate::audience::run_audience_shard(&s, scenario, &audience, shard)?;
+            if !quiet {
+                println!("{}", crate::audience::shard::describe(&part));
+            }
+            return Ok(0);
+        }
         let outcome = crate::audience::run_audience(&s, &audience)?;
         if !quiet {
             print!("{}", crate::audience::human_summary(&s, &outcome));
@@ -362,6 +402,12 @@ fn run(
     }
     if commitments.is_some() {
         return Err(usage("--commitments", "applies to a scenario with an [audience]; this one has none"));
+    }
+    if shard.is_some() {
+        return Err(usage(
+            "--shard",
+            "applies to a scenario with an [audience] (its viewers are split) or to paychan sweep; this one has none",
+        ));
     }
     let outcome = crate::run_scenario(s, scenario, options)?;
     if !quiet {

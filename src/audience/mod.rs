@@ -15,17 +15,21 @@
 
 pub mod charts;
 pub mod outputs;
+pub mod shard;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+
+use bitcoin::hashes::{sha256, Hash};
 
 use crate::channel::Channel;
 use crate::engine::{RunReport, Tick};
 use crate::output::Writer;
 use crate::output::{CommitmentLog, OutputError, Staging};
 use crate::party::SignedCommitment;
+use crate::scenario::shard::Shard;
 use crate::scenario::Scenario;
 
 pub use crate::scenario::audience::{
@@ -85,6 +89,20 @@ impl ViewerSelection {
     }
 }
 
+impl std::fmt::Display for ViewerSelection {
+    /// As `--commitments` takes it: `none`, `all` or the indices in order (`0,7,42`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ViewerSelection::None => f.write_str("none"),
+            ViewerSelection::All => f.write_str("all"),
+            ViewerSelection::List(set) => {
+                let list: Vec<String> = set.iter().map(u64::to_string).collect();
+                f.write_str(&list.join(","))
+            }
+        }
+    }
+}
+
 /// Refuses a `--commitments` list that names a viewer the audience does not have, before
 /// anything is written: the viewers are counted by drawing the arrivals (arithmetic only).
 fn selection_fits(audience: &Audience, seed: u64, selection: &ViewerSelection) -> Result<(), AudienceError> {
@@ -130,13 +148,34 @@ pub enum AudienceError {
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A part given to `paychan merge` is not a part of this audience run, or is changed.
+    #[error(transparent)]
+    Part(#[from] crate::scenario::ScenarioError),
+    /// The shard asked for cannot be used.
+    #[error(transparent)]
+    Shard(#[from] crate::scenario::shard::ShardError),
+    /// A merge's `--out` folder, which the merged run replaces, holds one of the parts.
+    #[error(
+        "{}: the merged audience replaces this folder, which holds the part {}; give merge another --out",
+        out.display(),
+        part.display()
+    )]
+    OutHoldsParts {
+        /// The `--out` folder.
+        out: PathBuf,
+        /// A part inside it.
+        part: PathBuf,
+    },
 }
 
 impl AudienceError {
     /// The process exit code: 2 for usage or a refused output folder, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            AudienceError::Usage { .. } => 2,
+            AudienceError::Usage { .. }
+            | AudienceError::Part(_)
+            | AudienceError::Shard(_)
+            | AudienceError::OutHoldsParts { .. } => 2,
             AudienceError::Output(e) if e.is_usage() => 2,
             _ => 1,
         }
@@ -293,36 +332,128 @@ pub fn viewer_dir(out: &Path, k: u64) -> PathBuf {
     out.join("viewers").join(format!("{k:06}"))
 }
 
-/// Runs the audience of `scenario` (read from `path`) into `<out>/<name>/`, atomically: every
-/// viewer's channel real, on `threads` workers, rows written in viewer order.
+/// What the viewer-running loop needs: the audience, which of its viewers to run, where their
+/// logs go and on how many workers.
+struct Job<'a> {
+    scenario: &'a Scenario,
+    audience: &'a Audience,
+    shard: Shard,
+    selection: &'a ViewerSelection,
+    dir: &'a Path,
+    threads: usize,
+    tx_hex: bool,
+}
+
+/// The audience of `scenario` and the `--commitments` selection it runs with, checked.
+fn prepare(scenario: &Scenario, options: &AudienceOptions) -> Result<(Arc<Audience>, ViewerSelection), AudienceError> {
+    let audience = scenario.audience.clone().ok_or_else(|| AudienceError::Usage {
+        option: scenario.name.clone(),
+        problem: "the scenario has no [audience]".to_string(),
+    })?;
+    let selection = options.commitments.clone().unwrap_or_else(|| default_selection(&audience));
+    selection_fits(&audience, scenario.seed, &selection)?;
+    Ok((audience, selection))
+}
+
+/// Runs the audience of `scenario` into `<out>/<name>/`, atomically: every viewer's channel
+/// real, on `threads` workers, rows written in viewer order.
 ///
 /// # Errors
 ///
 /// [`AudienceError`]: the output folder refused, a viewer's channel failed (the lowest index
 /// that failed), or a write failed; nothing replaces a previous output then.
 pub fn run_audience(scenario: &Scenario, options: &AudienceOptions) -> Result<AudienceOutcome, AudienceError> {
-    let audience = scenario.audience.as_deref().ok_or_else(|| AudienceError::Usage {
-        option: scenario.name.clone(),
-        problem: "the scenario has no [audience]".to_string(),
-    })?;
-    let selection = options.commitments.clone().unwrap_or_else(|| default_selection(audience));
-    selection_fits(audience, scenario.seed, &selection)?;
+    let (audience, selection) = prepare(scenario, options)?;
     let staging = Staging::prepare(&options.out, &scenario.name, options.force)?;
     let dir = staging.path().to_path_buf();
     let mut sink = outputs::AudienceWriter::create(&dir, scenario)?;
     let mut logged = 0;
-    let threads = options.threads.max(1);
+    let job = Job {
+        scenario,
+        audience: &audience,
+        shard: Shard::WHOLE,
+        selection: &selection,
+        dir: &dir,
+        threads: options.threads,
+        tx_hex: options.tx_hex,
+    };
+    run_viewers(&job, &mut |k, r| {
+        logged += u64::from(selection.contains(k));
+        sink.append(r).map_err(AudienceError::from)
+    })?;
+    let totals = sink.finish(scenario, &audience, logged)?;
+    let dir = staging.commit()?;
+    Ok(AudienceOutcome { dir, totals, logged })
+}
 
-    let arrivals = Mutex::new(audience.arrivals.iter(scenario.seed));
-    let written = Mutex::new(0u64);
+/// Runs only the viewers of `shard` (viewer index % N == K) of the audience of `scenario`, read
+/// from the file `source`, into the part folder `<out>/<name>.part-K-of-N/`, atomically: its rows
+/// of `channels.csv`, each viewer's revenue by minute and fees (`revenue.csv`), its viewers' logs,
+/// a copy of the scenario file and the sidecar `paychan merge` checks ([`shard::PartInfo`]).
+///
+/// # Errors
+///
+/// [`AudienceError`] as [`run_audience`]; [`AudienceError::Output`] when `source` cannot be read.
+pub fn run_audience_shard(
+    scenario: &Scenario,
+    source: &Path,
+    options: &AudienceOptions,
+    shard: Shard,
+) -> Result<shard::PartOutcome, AudienceError> {
+    let (audience, selection) = prepare(scenario, options)?;
+    let bytes = std::fs::read(source).map_err(crate::output::io_err(source))?;
+    let viewers = audience.arrivals.iter(scenario.seed).count() as u64;
+    let staging = Staging::prepare(&options.out, &shard::part_folder(&scenario.name, shard), options.force)?;
+    let dir = staging.path().to_path_buf();
+    let mut part = shard::PartWriter::create(&dir, &bytes)?;
+    let job = Job {
+        scenario,
+        audience: &audience,
+        shard,
+        selection: &selection,
+        dir: &dir,
+        threads: options.threads,
+        tx_hex: options.tx_hex,
+    };
+    run_viewers(&job, &mut |k, r| part.append(r, selection.contains(k)).map_err(AudienceError::from))?;
+    let info = part.finish(shard::PartInfo {
+        format: shard::FORMAT.to_string(),
+        scenario: source.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        scenario_sha256: sha256::Hash::hash(&bytes).to_string(),
+        name: scenario.name.clone(),
+        viewers,
+        shard: shard.k,
+        shards: shard.n,
+        selection: selection.to_string(),
+        tx_hex: options.tx_hex,
+        ..shard::PartInfo::default()
+    })?;
+    let dir = staging.commit()?;
+    Ok(shard::PartOutcome { dir, info })
+}
+
+/// Runs the viewers of `job.shard` on `job.threads` workers and hands each result to `sink` in
+/// viewer order, through the bounded reorder buffer.
+///
+/// # Errors
+///
+/// The first failure in viewer order: a viewer's channel or `sink`; the workers stop then.
+fn run_viewers(
+    job: &Job<'_>,
+    sink: &mut dyn FnMut(u64, &ViewerResult) -> Result<(), AudienceError>,
+) -> Result<(), AudienceError> {
+    let shard = job.shard;
+    let arrivals = Mutex::new(job.audience.arrivals.iter(job.scenario.seed).filter(move |(k, _)| shard.contains(*k)));
+    // Viewer indices, not positions: the shard's viewers are K, K + N, K + 2N, ...
+    let window = WINDOW.saturating_mul(shard.n);
+    let written = Mutex::new(shard.k);
     let advanced = Condvar::new();
     let stop = AtomicBool::new(false);
     let (send, receive) = mpsc::channel::<(u64, Result<ViewerResult, AudienceError>)>();
-    let outcome: Result<(), AudienceError> = std::thread::scope(|scope| {
-        for _ in 0..threads {
+    std::thread::scope(|scope| {
+        for _ in 0..job.threads.max(1) {
             let send = send.clone();
-            let (arrivals, written, advanced, stop, dir, selection) =
-                (&arrivals, &written, &advanced, &stop, &dir, &selection);
+            let (arrivals, written, advanced, stop) = (&arrivals, &written, &advanced, &stop);
             scope.spawn(move || loop {
                 if stop.load(Ordering::Relaxed) {
                     break;
@@ -330,51 +461,53 @@ pub fn run_audience(scenario: &Scenario, options: &AudienceOptions) -> Result<Au
                 let Some((k, arrival_s)) = arrivals.lock().expect("no worker panics holding it").next() else {
                     break;
                 };
-                // The reorder buffer's bound: wait until the writer is within WINDOW of k.
+                // The reorder buffer's bound: wait until the writer is within the window of k.
                 {
                     let mut w = written.lock().expect("no worker panics holding it");
-                    while k >= *w + WINDOW && !stop.load(Ordering::Relaxed) {
+                    while k >= w.saturating_add(window) && !stop.load(Ordering::Relaxed) {
                         w = advanced.wait(w).expect("no worker panics holding it");
                     }
                 }
-                let log = selection.contains(k).then(|| viewer_dir(dir, k));
-                let result = run_viewer(scenario, audience, k, arrival_s, log.as_deref(), options.tx_hex);
+                let log = job.selection.contains(k).then(|| viewer_dir(job.dir, k));
+                let result = run_viewer(job.scenario, job.audience, k, arrival_s, log.as_deref(), job.tx_hex);
                 if send.send((k, result)).is_err() {
                     break;
                 }
             });
         }
         drop(send);
-        let mut pending: BTreeMap<u64, Result<ViewerResult, AudienceError>> = BTreeMap::new();
-        let mut next = 0u64;
-        let mut outcome = Ok(());
-        for (k, result) in receive.iter() {
-            pending.insert(k, result);
-            while let Some(result) = pending.remove(&next) {
-                let step = result.and_then(|r| {
-                    logged += u64::from(selection.contains(next));
-                    sink.append(&r).map_err(AudienceError::from)
-                });
-                if let Err(e) = step {
-                    outcome = Err(e);
-                    stop.store(true, Ordering::Relaxed);
-                    break;
-                }
-                next += 1;
-                *written.lock().expect("no worker panics holding it") = next;
-                advanced.notify_all();
-            }
-            if outcome.is_err() {
-                break;
-            }
+        let outcome = write_in_order(receive, shard, sink, &written, &advanced);
+        if outcome.is_err() {
+            // Under the lock, so a worker between its check and its wait cannot miss it.
+            let _held = written.lock().expect("no worker panics holding it");
+            stop.store(true, Ordering::Relaxed);
         }
         advanced.notify_all();
         outcome
-    });
-    outcome?;
-    let totals = sink.finish(scenario, audience, logged)?;
-    let dir = staging.commit()?;
-    Ok(AudienceOutcome { dir, totals, logged })
+    })
+}
+
+/// Takes the workers' results as they come and hands them to `sink` in viewer order (the shard's
+/// indices), telling the workers through `written` how far it got.
+fn write_in_order(
+    receive: mpsc::Receiver<(u64, Result<ViewerResult, AudienceError>)>,
+    shard: Shard,
+    sink: &mut dyn FnMut(u64, &ViewerResult) -> Result<(), AudienceError>,
+    written: &Mutex<u64>,
+    advanced: &Condvar,
+) -> Result<(), AudienceError> {
+    let mut pending: BTreeMap<u64, Result<ViewerResult, AudienceError>> = BTreeMap::new();
+    let mut next = shard.k;
+    for (k, result) in receive.iter() {
+        pending.insert(k, result);
+        while let Some(result) = pending.remove(&next) {
+            result.and_then(|r| sink(next, &r))?;
+            next = next.saturating_add(shard.n);
+            *written.lock().expect("no worker panics holding it") = next;
+            advanced.notify_all();
+        }
+    }
+    Ok(())
 }
 
 /// The audience run in words, for stdout.

@@ -13,6 +13,7 @@ pub mod events;
 pub mod ledger;
 pub mod plan;
 pub(crate) mod raw;
+pub mod shard;
 pub(crate) mod validate;
 
 use std::fmt;

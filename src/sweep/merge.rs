@@ -285,3 +285,38 @@ fn shard_rows(p: &Part, shard: Shard, points: u64) -> Result<Vec<SweepRow>, Swee
     }
     Ok(part)
 }
+
+/// Joins the part folders of a sharded audience run (`paychan run AUDIENCE --shard K/N`) named by
+/// `inputs` (part folders, or folders holding them) into the folder `out`, which receives exactly
+/// the files the unsharded run writes into `<out>/<name>/`, swapped into place in one step
+/// ([`super::stage`]); `force` replaces a folder that is not a previous paychan output.
+///
+/// The parts are checked before anything is written ([`crate::audience::shard::Parts::read`]):
+/// the same scenario file (by SHA-256), audience size, N and options, every shard exactly once,
+/// every file of every part unchanged since it was written.
+///
+/// # Errors
+///
+/// [`crate::audience::AudienceError::Part`] naming the sidecar or file, field and value when the
+/// parts do not belong together; [`crate::audience::AudienceError::OutHoldsParts`] when `out`
+/// holds a part; an output error when `out` is in the way or writing fails. Nothing replaces
+/// `out` then.
+pub fn merge_audience(
+    inputs: &[PathBuf],
+    out: &Path,
+    force: bool,
+) -> Result<(crate::audience::shard::MergedAudience, PathBuf), crate::Error> {
+    use crate::audience::AudienceError;
+    let parts = crate::audience::shard::Parts::read(inputs)?;
+    if let Ok(out) = fs::canonicalize(out) {
+        for dir in parts.dirs() {
+            if fs::canonicalize(dir).is_ok_and(|d| d.starts_with(&out)) {
+                return Err(AudienceError::OutHoldsParts { out: out.clone(), part: dir.to_path_buf() }.into());
+            }
+        }
+    }
+    let staging = super::stage(out, Shard::WHOLE, force).map_err(AudienceError::from)?;
+    let merged = parts.write(staging.path())?;
+    let dir = staging.commit().map_err(AudienceError::from)?;
+    Ok((merged, dir))
+}

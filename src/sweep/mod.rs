@@ -275,20 +275,7 @@ pub fn sweep_command(
     force: bool,
 ) -> Result<SweepOutcome, SweepError> {
     let env = |name: &str| std::env::var(name).ok();
-    let shard = match shard {
-        Some(spec) => ShardSpec::parse(spec)?.resolve(shards, &env)?,
-        None => match shards {
-            Some(n) => {
-                return Err(ShardError {
-                    source_name: "--shards".into(),
-                    value: n.to_string(),
-                    problem: "--shards needs --shard k8s (or --shard slurm or K/N to check against)".into(),
-                }
-                .into())
-            }
-            None => Shard::WHOLE,
-        },
-    };
+    let shard = shard::from_options(shard, shards, &env)?;
     let grid = load(grid, threads)?;
     sweep(&grid, &SweepOptions { out: out.to_path_buf(), force, shard, threads })
 }
