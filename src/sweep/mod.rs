@@ -239,20 +239,12 @@ pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepE
     let per_point = (options.threads / usize::try_from(count.max(1)).unwrap_or(usize::MAX)).max(1);
     let name = table::csv_name(shard);
     let indices: Vec<u64> = shard.indices(grid.len()).collect();
-    let (mut writer, mut commitments) = if grid.is_audience() {
-        audience_rows(grid, &pool, &staging.path().join(&name), &indices)?
+    let path = staging.path().join(&name);
+    let (writer, commitments) = if grid.is_audience() {
+        audience_rows(grid, &pool, &path, &indices)?
     } else {
-        (table::TableWriter::create(&staging.path().join(&name))?, 0)
+        channel_rows(grid, &pool, &path, &indices, per_point)?
     };
-    for chunk in indices.chunks(CHUNK).filter(|_| !grid.is_audience()) {
-        let rows: Vec<Result<SweepRow, SweepError>> =
-            pool.install(|| chunk.par_iter().map(|&i| run_row(grid, &grid.point(i), per_point)).collect());
-        for row in rows {
-            let row = row?;
-            commitments += row.commitments;
-            writer.append(&row)?;
-        }
-    }
     let info = writer.finish(PartInfo {
         format: PartInfo::FORMAT.to_string(),
         grid: grid.file_name(),
@@ -268,6 +260,29 @@ pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepE
     })?;
     let csv = staging.commit()?.join(name);
     Ok(SweepOutcome { csv, info, commitments })
+}
+
+/// The rows of a single-channel grid's points `indices`, in order, into a new table at `path`,
+/// each point's channel on `per_point` threads. Returns the table and the commitments.
+fn channel_rows(
+    grid: &Grid,
+    pool: &rayon::ThreadPool,
+    path: &Path,
+    indices: &[u64],
+    per_point: usize,
+) -> Result<(table::TableWriter, u64), SweepError> {
+    let mut writer = table::TableWriter::create(path)?;
+    let mut commitments = 0;
+    for chunk in indices.chunks(CHUNK) {
+        let rows: Vec<Result<SweepRow, SweepError>> =
+            pool.install(|| chunk.par_iter().map(|&i| run_row(grid, &grid.point(i), per_point)).collect());
+        for row in rows {
+            let row = row?;
+            commitments += row.commitments;
+            writer.append(&row)?;
+        }
+    }
+    Ok((writer, commitments))
 }
 
 /// The rows of an audience grid's points `indices`, in order, into a new table at `path`: each
