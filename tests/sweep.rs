@@ -307,25 +307,6 @@ fn every_bad_grid_shard_and_merge_gets_its_exact_message_exit_2_and_no_output() 
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// A grid whose base is an audience scenario is refused with a clear error naming the grid's
-/// `base` line (exit 2, nothing written), not a panic, whatever axis it varies.
-#[test]
-fn a_grid_over_an_audience_is_refused_not_a_panic() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::copy("scenarios/audience/day.toml", dir.path().join("day.toml")).unwrap();
-    for axis in ["seed = [1, 2]", "fee_rate = [\"1 sat/vB\"]"] {
-        let grid = dir.path().join("grid.toml");
-        fs::write(&grid, format!("base = \"day.toml\"\n{axis}\n")).unwrap();
-        let out = dir.path().join("out");
-        let o = paychan(&["sweep", grid.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{axis}: {err}");
-        assert!(!err.contains("panicked"), "{err}");
-        assert!(err.contains("grid.toml:1") && err.contains("base") && err.contains("an [audience]"), "{err}");
-        assert!(!out.exists(), "nothing written");
-    }
-}
-
 /// `paychan check GRID` plans the sweep without signing: its point count and its commitments in
 /// all are what the real sweep then signs (the known tiny table), the exhausted points are
 /// counted, and a seed axis over a single channel is said not to be replication.

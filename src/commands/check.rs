@@ -136,6 +136,9 @@ impl Plan {
 /// (each point planned as `paychan check` plans a scenario). Every point was validated when the
 /// grid was loaded, so the first invalid one has already been named.
 pub fn describe_grid(grid: &crate::sweep::Grid) -> String {
+    if grid.is_audience() {
+        return describe_audience_grid(grid);
+    }
     let mut commitments: u64 = 0;
     let mut exhausted: u64 = 0;
     for i in 0..grid.len() {
@@ -145,8 +148,7 @@ pub fn describe_grid(grid: &crate::sweep::Grid) -> String {
         commitments = commitments.saturating_add(plan.commitments);
         exhausted += u64::from(plan.exhausted.is_some());
     }
-    let axes: Vec<String> =
-        grid.axes().iter().filter(|(_, n)| *n > 1).map(|(name, n)| format!("{name} ({n})")).collect();
+    let axes = varied_axes(grid);
     let units = crate::units::thousands;
     let mut out = format!(
         "{}: {} points over {} ({})\n",
@@ -166,6 +168,69 @@ pub fn describe_grid(grid: &crate::sweep::Grid) -> String {
         out += &format!(
             "  note      the {seeds} seeds change only the keys and txids of a single channel, not its amounts: \
              they are not replicates, and every amount is the same across them\n"
+        );
+    }
+    out
+}
+
+/// The axes `grid` varies, in the product's order, each with its number of values.
+fn varied_axes(grid: &crate::sweep::Grid) -> Vec<String> {
+    let mut axes: Vec<(String, u64)> = grid.axes()[..4].iter().map(|(name, n)| (name.to_string(), *n)).collect();
+    axes.extend(grid.audience_axes());
+    axes.push(("seed".to_string(), grid.axes()[4].1));
+    axes.into_iter().filter(|(_, n)| *n > 1).map(|(name, n)| format!("{name} ({n})")).collect()
+}
+
+/// Viewers over all the points of an audience grid above which `check` does not plan each one's
+/// channel (it says so instead): the plan is arithmetic, but not free.
+pub const PLANNED_VIEWERS: u64 = 1_000_000;
+
+/// What a sweep of the audience grid `grid` will do: the points and axes, the viewers, and the
+/// commitments each viewer's channel will sign (each drawn and planned as `paychan check` plans
+/// one channel, nothing signed), unless the points hold more than [`PLANNED_VIEWERS`] viewers.
+fn describe_audience_grid(grid: &crate::sweep::Grid) -> String {
+    let units = crate::units::thousands;
+    let axes = varied_axes(grid);
+    let mut out = format!(
+        "{}: {} points over {}, each a whole audience ({})\n",
+        grid.file_name(),
+        units(grid.len()),
+        grid.base_name,
+        if axes.is_empty() { "no axis varies".to_string() } else { axes.join(" x ") }
+    );
+    let scenarios: Vec<Scenario> = (0..grid.len()).filter_map(|i| grid.scenario(&grid.point(i)).ok()).collect();
+    let arrivals = |s: &Scenario| s.audience.as_deref().map(|a| a.arrivals.iter(s.seed));
+    let viewers: u64 = scenarios.iter().filter_map(arrivals).map(|a| a.count() as u64).sum();
+    if viewers > PLANNED_VIEWERS {
+        out += &format!(
+            "  plan      {} viewers in all, each a channel for paychan sweep to sign; more than {} viewers: the \
+             commitments are not planned here\n",
+            units(viewers),
+            units(PLANNED_VIEWERS)
+        );
+    } else {
+        let (mut commitments, mut exhausted) = (0u64, 0u64);
+        for s in &scenarios {
+            let Some(a) = s.audience.as_deref() else { continue };
+            for (k, at) in a.arrivals.iter(s.seed) {
+                let plan = Plan::of(&crate::scenario::audience::Viewer::draw(s, a, k, at).scenario(s));
+                commitments = commitments.saturating_add(plan.commitments);
+                exhausted += u64::from(plan.exhausted.is_some());
+            }
+        }
+        out += &format!(
+            "  plan      {} viewers in all, {} commitments for paychan sweep to sign; {} of the viewers exhaust \
+             their channel\n",
+            units(viewers),
+            units(commitments),
+            units(exhausted)
+        );
+    }
+    let seeds = grid.axes()[4].1;
+    if seeds > 1 {
+        out += &format!(
+            "  note      the {seeds} seeds draw different viewers (arrivals, watch times, capacities, prices, keys): \
+             they are replicates of the audience\n"
         );
     }
     out

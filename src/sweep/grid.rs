@@ -16,6 +16,10 @@ use toml::Spanned;
 
 use crate::scenario::{self, line_col, Scenario, ScenarioError};
 
+mod axes;
+
+pub use axes::keys as audience_keys;
+
 /// The channel designs a grid may name, in the order they are listed in errors: the registry's
 /// ([`crate::party::DESIGNS`]), so a design added there can be swept at once. A point's design is
 /// written into the base scenario's `design` field.
@@ -34,8 +38,9 @@ pub fn default_design() -> &'static str {
 pub const MAX_POINTS: u64 = 10_000_000;
 
 /// The axes of a grid in the order of the cartesian product, outermost first: the point index
-/// is `((((design·F + fee_rate)·C + capacity)·R + rate)·S + seed)`, so the seeds of one
-/// combination are neighbours.
+/// is `(((((design·F + fee_rate)·C + capacity)·R + rate)·A + audience)·S + seed)`, so the seeds of
+/// one combination are neighbours; `audience` is the index over a grid's `[audience]` axes (an
+/// audience base), themselves in [`audience_keys`] order, outermost first.
 pub const AXES: [&str; 5] = ["design", "fee_rate", "capacity", "rate", "seed"];
 
 /// A validated grid over a base scenario.
@@ -61,6 +66,7 @@ pub struct Grid {
     fee_rate: Axis,
     capacity: Axis,
     rate: Axis,
+    audience: Vec<axes::AudienceAxis>,
     seed: Seeds,
 }
 
@@ -71,6 +77,8 @@ pub struct Point {
     pub index: u64,
     /// Index into the design, fee_rate, capacity and rate values (0 when an axis is not varied).
     choice: [usize; 4],
+    /// Index over the audience axes (0 when there are none).
+    audience: u64,
     /// The seed.
     pub seed: u64,
 }
@@ -136,16 +144,19 @@ struct RawGrid {
     capacity: Option<Spanned<Vec<Spanned<String>>>>,
     rate: Option<Spanned<Vec<Spanned<String>>>>,
     seed: Option<Spanned<toml::Value>>,
+    audience: Option<axes::RawAxes>,
 }
 
 /// Where the base scenario's overridable values stand in its text.
 #[derive(Debug, Clone, Deserialize)]
 struct BaseSpans {
     seed: Spanned<toml::Value>,
-    capacity: Spanned<toml::Value>,
+    capacity: Option<Spanned<toml::Value>>,
     fee_rate: Spanned<toml::Value>,
     design: Option<Spanned<toml::Value>>,
+    #[serde(default)]
     segment: Vec<BaseSegment>,
+    audience: Option<axes::BaseAudience>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +191,7 @@ fn example(field: &str) -> Option<&'static str> {
         "rate" => "rate = [\"1000 sat/s\", \"0.02 mBTC/s\"]",
         "seed" => "seed = [1, 2] or seed = { from = 1, to = 100 }",
         "description" => "description = \"a line of text\"",
+        "audience" => "[audience] price = [\"5 sat/s\", \"10 sat/s\"] (over an audience scenario)",
         _ => return None,
     })
 }
@@ -233,7 +245,7 @@ fn check_base(
     base_field: &Spanned<String>,
     base: &Scenario,
     base_spans: &BaseSpans,
-    design: &Axis,
+    [design, capacity, rate]: [&Axis; 3],
 ) -> Result<(), ScenarioError> {
     let err = |span: Range<usize>, field: &str, problem: String| err_at(path, text, span, field, problem);
     let base_name = base_field.get_ref();
@@ -250,25 +262,42 @@ fn check_base(
             ));
         }
     }
-    if base.audience.is_some() || !base.events.is_empty() {
+    if !base.events.is_empty() {
         return Err(err(
             base_field.span(),
             "base",
             format!(
-                "{base_name} has {}; a sweep runs one honest channel per point: sweep a single-channel \
-                 scenario without events",
-                if base.audience.is_some() { "an [audience]" } else { "[[event]] tables" }
+                "{base_name} has [[event]] tables; a sweep runs one honest channel per point: sweep a \
+                 single-channel scenario without events"
             ),
         ));
+    }
+    if base.audience.is_some() {
+        for (name, axis, what) in [
+            ("capacity", capacity, "each viewer's capacity is drawn from its audience.capacity"),
+            ("rate", rate, "each viewer pays its audience.price"),
+        ] {
+            if let Some(v) = axis.values.first() {
+                return Err(err(
+                    v.span(),
+                    &format!("{name}[1]"),
+                    format!(
+                        "{name} is an axis of a single channel, but the base scenario {base_name} has an [audience]: \
+                         {what}; vary it under [audience] in the grid (e.g. [audience] price = [\"5 sat/s\", \
+                         \"10 sat/s\"])"
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }
 
 /// Checks that the grid's points (the product of the axes' lengths `lens`) stay within
 /// [`MAX_POINTS`]; the error points at the grid's `base` line, `base_span`.
-fn check_size(path: &Path, text: &str, base_span: Range<usize>, lens: [u64; 5]) -> Result<(), ScenarioError> {
+fn check_size(path: &Path, text: &str, base_span: Range<usize>, lens: &[u64]) -> Result<(), ScenarioError> {
     let mut points: u64 = 1;
-    for n in lens {
+    for &n in lens {
         points = points.saturating_mul(n);
     }
     if points > MAX_POINTS {
@@ -329,16 +358,12 @@ impl Grid {
             .map_err(|e| err(raw.base.span(), "base", format!("cannot read {}: {e}", base_path.display())))?;
         let base = Scenario::from_bytes(&base_path, &base_bytes)?;
         let base_text = String::from_utf8(base_bytes).expect("Scenario::from_bytes accepted it as UTF-8");
-        // A valid single-channel scenario has these fields; an audience scenario has no segment.
-        let base_spans: BaseSpans = toml::from_str(&base_text).map_err(|_| {
-            let what = if base.audience.is_some() { "an [audience]" } else { "no [[segment]] tables" };
+        // A valid scenario has a seed and a fee rate (the grid writes over them).
+        let base_spans: BaseSpans = toml::from_str(&base_text).map_err(|e| {
             err(
                 raw.base.span(),
                 "base",
-                format!(
-                    "{base_name} has {what}; a sweep runs one honest channel per point: sweep a single-channel \
-                     scenario without events"
-                ),
+                format!("{base_name} cannot be swept: {}; give it seed = N and fee_rate = \"...\"", e.message()),
             )
         })?;
 
@@ -351,17 +376,15 @@ impl Grid {
         })?;
         let rate =
             string_axis(path, &text, "rate", raw.rate, &|s| scenario::parse_rate(s).map(|a| a.to_sat().to_string()))?;
-        check_base(path, &text, &raw.base, &base, &base_spans, &design)?;
+        let audience = axes::parse(path, &text, raw.audience, base_spans.audience.as_ref(), &base_name)?;
+        check_base(path, &text, &raw.base, &base, &base_spans, [&design, &capacity, &rate])?;
         let seed = match raw.seed {
             None => Seeds::Base(base.seed),
             Some(s) => seeds(&s).map_err(|p| err(s.span(), "seed", p))?,
         };
-        check_size(
-            path,
-            &text,
-            raw.base.span(),
-            [design.len(), fee_rate.len(), capacity.len(), rate.len(), seed.len()],
-        )?;
+        let mut lens = vec![design.len(), fee_rate.len(), capacity.len(), rate.len(), seed.len()];
+        lens.extend(audience.iter().map(|a| a.values.len() as u64));
+        check_size(path, &text, raw.base.span(), &lens)?;
 
         Ok(Grid {
             path: path.to_path_buf(),
@@ -378,13 +401,63 @@ impl Grid {
             fee_rate,
             capacity,
             rate,
+            audience,
             seed,
         })
     }
 
     /// The number of grid points.
     pub fn len(&self) -> u64 {
-        [self.design.len(), self.fee_rate.len(), self.capacity.len(), self.rate.len(), self.seed.len()].iter().product()
+        [
+            self.design.len(),
+            self.fee_rate.len(),
+            self.capacity.len(),
+            self.rate.len(),
+            self.audience_len(),
+            self.seed.len(),
+        ]
+        .iter()
+        .product()
+    }
+
+    /// The number of combinations of the audience axes (1 when there are none).
+    fn audience_len(&self) -> u64 {
+        self.audience.iter().map(|a| a.values.len() as u64).product()
+    }
+
+    /// Whether the base is an audience scenario: each point a whole audience.
+    pub fn is_audience(&self) -> bool {
+        self.base.audience.is_some()
+    }
+
+    /// The audience axes' names and number of values, in the product's order
+    /// (`audience.price`, …): the columns of an audience grid's `sweep.csv` before the totals.
+    pub fn audience_axes(&self) -> Vec<(String, u64)> {
+        self.audience.iter().map(|a| (a.name(), a.values.len() as u64)).collect()
+    }
+
+    /// The values `point` takes on the audience axes, as `sweep.csv` cells (a string's text,
+    /// anything else in TOML).
+    pub fn audience_cells(&self, point: &Point) -> Vec<String> {
+        self.audience.iter().zip(self.audience_choice(point)).map(|(a, i)| axes::cell(a.values[i].get_ref())).collect()
+    }
+
+    /// The index of `point`'s value on each audience axis (the first axis outermost).
+    fn audience_choice(&self, point: &Point) -> Vec<usize> {
+        let mut rest = point.audience;
+        let mut choice: Vec<usize> = self
+            .audience
+            .iter()
+            .rev()
+            .map(|a| {
+                let n = a.values.len() as u64;
+                let i = rest % n;
+                rest /= n;
+                usize::try_from(i).expect("an axis index fits in usize")
+            })
+            .collect();
+        choice.reverse();
+        choice
     }
 
     /// Each axis's name and number of values, in the order of a point's columns; an axis the
@@ -419,12 +492,13 @@ impl Grid {
         };
         // Innermost first.
         let seed = take(self.seed.len());
+        let audience = take(self.audience_len());
         let rate = take(self.rate.len());
         let capacity = take(self.capacity.len());
         let fee_rate = take(self.fee_rate.len());
         let design = take(self.design.len());
         let us = |i: u64| usize::try_from(i).expect("an axis index fits in usize");
-        Point { index, choice: [us(design), us(fee_rate), us(capacity), us(rate)], seed: self.seed.get(seed) }
+        Point { index, choice: [us(design), us(fee_rate), us(capacity), us(rate)], audience, seed: self.seed.get(seed) }
     }
 
     /// The point's design name.
@@ -459,6 +533,9 @@ impl Grid {
                 parts.push(format!("{name} = {}", quote(v.get_ref())));
             }
         }
+        for (a, i) in self.audience.iter().zip(self.audience_choice(point)) {
+            parts.push(format!("{} = {}", a.name(), a.values[i].get_ref()));
+        }
         if !matches!(self.seed, Seeds::Base(_)) {
             parts.push(format!("seed = {}", point.seed));
         }
@@ -467,13 +544,22 @@ impl Grid {
 
     /// The point's scenario text: the base's text with the point's values written over it.
     pub fn scenario_text(&self, point: &Point) -> String {
+        let choice: Vec<Option<usize>> = self.audience_choice(point).into_iter().map(Some).collect();
+        self.text_with(point, &choice)
+    }
+
+    /// The point's scenario text with the audience values `choice` (`None`: the base's).
+    fn text_with(&self, point: &Point, choice: &[Option<usize>]) -> String {
         let b = &self.base_spans;
         let mut edits: Vec<(Range<usize>, String)> = vec![(b.seed.span(), point.seed.to_string())];
         if let Some(v) = self.fee_rate.get(point.choice[1]) {
             edits.push((b.fee_rate.span(), quote(v.get_ref())));
         }
-        if let Some(v) = self.capacity.get(point.choice[2]) {
-            edits.push((b.capacity.span(), quote(v.get_ref())));
+        if let (Some(v), Some(c)) = (self.capacity.get(point.choice[2]), &b.capacity) {
+            edits.push((c.span(), quote(v.get_ref())));
+        }
+        if let Some(base) = &b.audience {
+            edits.extend(axes::edits(&self.audience, choice, base));
         }
         if let Some(v) = self.rate.get(point.choice[3]) {
             for (seg, raw) in self.base.segments.iter().zip(&b.segment) {
@@ -504,8 +590,30 @@ impl Grid {
     }
 
     fn point_error(&self, point: &Point, e: ScenarioError) -> ScenarioError {
+        let choice: Vec<Option<usize>> = self.audience_choice(point).into_iter().map(Some).collect();
+        let what = format!("grid point {} ({}) is not a valid scenario", point.index, self.describe(point));
+        self.error_at(point, &choice, &what, e)
+    }
+
+    /// The error `e` of `point` with the audience values `choice`, at the grid value to blame.
+    fn error_at(&self, point: &Point, choice: &[Option<usize>], what: &str, e: ScenarioError) -> ScenarioError {
         let field = e.field.clone().unwrap_or_default();
         let axis = |axis: &Axis, i: usize| axis.get(i).map(Spanned::span);
+        let audience = self.audience.iter().zip(choice).find_map(|(a, c)| match c {
+            Some(c) if a.writes(&field) => Some((a.name(), a.values[*c].span())),
+            _ => None,
+        });
+        if let Some((name, span)) = audience {
+            let (line, column) = line_col(&self.text, span.start);
+            return ScenarioError {
+                file: self.path.clone(),
+                line,
+                column,
+                field: Some(name),
+                value: Some(self.text[span].to_string()),
+                problem: format!("{what}: {}", e.problem),
+            };
+        }
         let span = match field.as_str() {
             "design" => axis(&self.design, point.choice[0]),
             "fee_rate" => axis(&self.fee_rate, point.choice[1]),
@@ -514,7 +622,6 @@ impl Grid {
             "seed" => self.seed.span(),
             _ => None,
         };
-        let what = format!("grid point {} ({}) is not a valid scenario", point.index, self.describe(point));
         match span {
             Some(span) => {
                 let (name, value) = match field.as_str() {
@@ -539,6 +646,7 @@ impl Grid {
     /// Validates every point, in parallel; the error is the first invalid point by index.
     fn check_points(&self, pool: &rayon::ThreadPool) -> Result<(), ScenarioError> {
         use rayon::prelude::*;
+        self.check_audience_values()?;
         let first_bad = pool.install(|| {
             (0..self.len()).into_par_iter().map(|i| self.scenario(&self.point(i))).find_first(Result::is_err)
         });
@@ -546,6 +654,36 @@ impl Grid {
             Some(Err(e)) => Err(e),
             _ => Ok(()),
         }
+    }
+}
+
+impl Grid {
+    /// Validates each audience axis's values one at a time over the base (the other axes at the
+    /// base's values), so a bad value is blamed on its own axis even when another axis varies the
+    /// same field (`watch_median` beside `watch_sigma`).
+    fn check_audience_values(&self) -> Result<(), ScenarioError> {
+        let first = self.point(0);
+        for (i, axis) in self.audience.iter().enumerate() {
+            for j in 0..axis.values.len() {
+                let mut choice = vec![None; self.audience.len()];
+                choice[i] = Some(j);
+                let text = self.text_with(&first, &choice);
+                if let Err(e) = Scenario::from_toml(&self.base_path, &text) {
+                    let what = format!(
+                        "{}[{}] = {} over the base's other values is not a valid scenario",
+                        axis.name(),
+                        j + 1,
+                        axis.values[j].get_ref()
+                    );
+                    let mut e = self.error_at(&first, &choice, &what, e);
+                    if e.field.as_deref() == Some(axis.name().as_str()) {
+                        e.field = Some(format!("{}[{}]", axis.name(), j + 1));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
     }
 }
 

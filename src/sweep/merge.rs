@@ -151,6 +151,10 @@ pub fn merge(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, Swee
     let by_k = every_shard_once(first, &parts)?;
     let n = first.info.shards;
     let points = first.info.points;
+    let header = header_of(&first.csv)?;
+    if super::audience::is_header(&header) {
+        return merge_cells(&parts, &by_k, &header, out, force);
+    }
     let mut rows: Vec<std::vec::IntoIter<SweepRow>> = Vec::new();
     for k in 0..n {
         rows.push(shard_rows(by_k[&k], Shard { k, n }, points)?.into_iter());
@@ -162,6 +166,66 @@ pub fn merge(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, Swee
     for i in 0..points {
         let row = rows[usize::try_from(i % n).expect("below n")].next().expect("every point was counted");
         writer.append(&row)?;
+    }
+    let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
+    let csv = staging.commit()?.join(name);
+    Ok(Merged { csv, info, parts: parts.len() })
+}
+
+/// The header of the part CSV at `csv`.
+fn header_of(csv: &Path) -> Result<Vec<String>, SweepError> {
+    let mut reader =
+        csv::Reader::from_path(csv).map_err(|e| problem(csv, "", None, None, format!("cannot read the part: {e}")))?;
+    let header = reader.headers().map_err(|e| problem(csv, "", None, None, format!("cannot read the header: {e}")))?;
+    Ok(header.iter().map(str::to_string).collect())
+}
+
+/// The merge of an audience grid's parts, whose columns are the grid's own (`header`): each
+/// part's rows read as cells, checked to be its shard's points, written back in point order.
+fn merge_cells(
+    parts: &[Part],
+    by_k: &BTreeMap<u64, &Part>,
+    header: &[String],
+    out: &Path,
+    force: bool,
+) -> Result<Merged, SweepError> {
+    let first = &parts[0];
+    let (n, points) = (first.info.shards, first.info.points);
+    let mut rows: Vec<std::vec::IntoIter<csv::StringRecord>> = Vec::new();
+    for k in 0..n {
+        let p = by_k[&k];
+        let mut reader = csv::Reader::from_path(&p.csv)
+            .map_err(|e| problem(&p.csv, "", None, None, format!("cannot read the part: {e}")))?;
+        let records: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().map_err(|e| {
+            let line = e.position().map_or(1, |pos| usize::try_from(pos.line()).unwrap_or(1));
+            ScenarioError { file: p.csv.clone(), line, column: 1, field: None, value: None, problem: format!("{e}") }
+        })?;
+        let expected: Vec<String> = Shard { k, n }.indices(points).map(|i| i.to_string()).collect();
+        let got: Vec<String> = records.iter().map(|r| r.get(0).unwrap_or_default().to_string()).collect();
+        if header_of(&p.csv)? != header || got != expected || records.len() as u64 != p.info.rows {
+            return Err(problem(
+                &p.csv,
+                "",
+                Some("point"),
+                None,
+                format!(
+                    "the part holds {} rows of these columns, not the {} points of shard {k} of {n} of a \
+                     {points}-point grid; rerun its shard",
+                    records.len(),
+                    expected.len()
+                ),
+            )
+            .into());
+        }
+        rows.push(records.into_iter());
+    }
+    out_holds_no_part(out, parts)?;
+    let staging = super::stage(out, Shard::WHOLE, force)?;
+    let name = table::csv_name(Shard::WHOLE);
+    let mut writer = TableWriter::with_header(&staging.path().join(&name), header)?;
+    for i in 0..points {
+        let row = rows[usize::try_from(i % n).expect("below n")].next().expect("every point was counted");
+        writer.append_cells(&row.iter().collect::<Vec<_>>())?;
     }
     let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
     let csv = staging.commit()?.join(name);

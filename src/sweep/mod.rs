@@ -9,6 +9,7 @@
 //! part ([`table`]) with a sidecar saying what it belongs to, and [`merge()`] joins the parts into
 //! the file the unsharded run writes, byte for byte.
 
+pub mod audience;
 pub mod grid;
 pub mod merge;
 pub mod shard;
@@ -52,6 +53,17 @@ pub enum SweepError {
         #[source]
         source: EngineError<Infallible>,
     },
+    /// A viewer's channel in an audience grid point failed.
+    #[error("the audience of grid point {point} ({what}) failed")]
+    Audience {
+        /// The point's index.
+        point: u64,
+        /// The point's values.
+        what: String,
+        /// The cause.
+        #[source]
+        source: crate::audience::AudienceError,
+    },
     /// The worker threads could not be started.
     #[error("cannot start {threads} threads: {reason}")]
     Threads {
@@ -84,6 +96,7 @@ impl SweepError {
             SweepError::Input(_) | SweepError::Shard(_) | SweepError::OutHoldsParts { .. } => 2,
             SweepError::Run { source: EngineError::Funding(_), .. } => 2,
             SweepError::Output(e) if e.is_usage() => 2,
+            SweepError::Audience { source, .. } => source.exit_code(),
             _ => 1,
         }
     }
@@ -225,18 +238,13 @@ pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepE
     // Few long points: let each use the cores the others leave idle.
     let per_point = (options.threads / usize::try_from(count.max(1)).unwrap_or(usize::MAX)).max(1);
     let name = table::csv_name(shard);
-    let mut writer = table::TableWriter::create(&staging.path().join(&name))?;
-    let mut commitments = 0;
     let indices: Vec<u64> = shard.indices(grid.len()).collect();
-    for chunk in indices.chunks(CHUNK) {
-        let rows: Vec<Result<SweepRow, SweepError>> =
-            pool.install(|| chunk.par_iter().map(|&i| run_row(grid, &grid.point(i), per_point)).collect());
-        for row in rows {
-            let row = row?;
-            commitments += row.commitments;
-            writer.append(&row)?;
-        }
-    }
+    let path = staging.path().join(&name);
+    let (writer, commitments) = if grid.is_audience() {
+        audience_rows(grid, &pool, &path, &indices)?
+    } else {
+        channel_rows(grid, &pool, &path, &indices, per_point)?
+    };
     let info = writer.finish(PartInfo {
         format: PartInfo::FORMAT.to_string(),
         grid: grid.file_name(),
@@ -252,6 +260,51 @@ pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepE
     })?;
     let csv = staging.commit()?.join(name);
     Ok(SweepOutcome { csv, info, commitments })
+}
+
+/// The rows of a single-channel grid's points `indices`, in order, into a new table at `path`,
+/// each point's channel on `per_point` threads. Returns the table and the commitments.
+fn channel_rows(
+    grid: &Grid,
+    pool: &rayon::ThreadPool,
+    path: &Path,
+    indices: &[u64],
+    per_point: usize,
+) -> Result<(table::TableWriter, u64), SweepError> {
+    let mut writer = table::TableWriter::create(path)?;
+    let mut commitments = 0;
+    for chunk in indices.chunks(CHUNK) {
+        let rows: Vec<Result<SweepRow, SweepError>> =
+            pool.install(|| chunk.par_iter().map(|&i| run_row(grid, &grid.point(i), per_point)).collect());
+        for row in rows {
+            let row = row?;
+            commitments += row.commitments;
+            writer.append(&row)?;
+        }
+    }
+    Ok((writer, commitments))
+}
+
+/// The rows of an audience grid's points `indices`, in order, into a new table at `path`: each
+/// point a whole audience whose viewers share the pool. Returns the table and the commitments.
+fn audience_rows(
+    grid: &Grid,
+    pool: &rayon::ThreadPool,
+    path: &Path,
+    indices: &[u64],
+) -> Result<(table::TableWriter, u64), SweepError> {
+    let mut writer = table::TableWriter::with_header(path, &audience::columns(grid))?;
+    let mut commitments = 0;
+    for chunk in indices.chunks(CHUNK) {
+        let rows: Vec<Result<audience::AudienceRow, SweepError>> =
+            pool.install(|| chunk.par_iter().map(|&i| audience::run_row(grid, &grid.point(i))).collect());
+        for row in rows {
+            let row = row?;
+            commitments += row.commitments;
+            writer.append_cells(&row.cells)?;
+        }
+    }
+    Ok((writer, commitments))
 }
 
 /// The default output folder of a grid: `output/<grid file name without .toml>`.

@@ -163,10 +163,20 @@ impl TableWriter {
     ///
     /// [`OutputError`] when the file cannot be created.
     pub fn create(path: &Path) -> Result<TableWriter, OutputError> {
+        TableWriter::with_header(path, &COLUMNS)
+    }
+
+    /// Starts a CSV at `path` with the columns `header` (an audience grid's, whose axes are the
+    /// grid's own), in a staging folder as [`TableWriter::create`].
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError`] when the file cannot be created.
+    pub fn with_header<S: AsRef<[u8]>>(path: &Path, header: &[S]) -> Result<TableWriter, OutputError> {
         let file = File::create(path).map_err(io_err(path))?;
         let hashing = Hashing { inner: BufWriter::new(file), engine: sha256::Hash::engine() };
         let mut csv = csv::WriterBuilder::new().has_headers(false).from_writer(hashing);
-        csv.write_record(COLUMNS).map_err(|source| OutputError::Csv { path: path.to_path_buf(), source })?;
+        csv.write_record(header).map_err(|source| OutputError::Csv { path: path.to_path_buf(), source })?;
         Ok(TableWriter { path: path.to_path_buf(), csv, rows: 0 })
     }
 
@@ -177,6 +187,17 @@ impl TableWriter {
     /// [`OutputError::Csv`] when the write fails.
     pub fn append(&mut self, row: &SweepRow) -> Result<(), OutputError> {
         self.csv.serialize(row).map_err(|source| OutputError::Csv { path: self.path.clone(), source })?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Appends one row given as its cells, in the header's order.
+    ///
+    /// # Errors
+    ///
+    /// [`OutputError::Csv`] when the write fails.
+    pub fn append_cells<S: AsRef<[u8]>>(&mut self, cells: &[S]) -> Result<(), OutputError> {
+        self.csv.write_record(cells).map_err(|source| OutputError::Csv { path: self.path.clone(), source })?;
         self.rows += 1;
         Ok(())
     }
