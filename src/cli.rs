@@ -127,6 +127,14 @@ pub enum Command {
         /// Threads; the output is byte-identical for any number (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Also draw METRIC (a column of sweep.csv, e.g. payee_sat) against the axis --by, each
+        /// point the mean over the seeds with its 95% interval: METRIC-by-AXIS.png and .svg
+        /// beside summary.csv.
+        #[arg(long, value_name = "METRIC", requires = "by")]
+        chart: Option<String>,
+        /// The axis of --chart: design, fee_rate, capacity or rate.
+        #[arg(long, value_name = "AXIS", requires = "chart")]
+        by: Option<String>,
         /// Print only errors.
         #[arg(long, short)]
         quiet: bool,
@@ -220,8 +228,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Bench { commitments, threads, repeat, raw_only, designs } => {
             bench_command(commitments, threads, repeat, raw_only, designs)
         }
-        Command::Sweep { grid, out, force, shard, shards, threads, quiet } => {
-            sweep(&grid, out, force, shard.as_deref(), shards, threads.unwrap_or_else(default_threads), quiet)
+        Command::Sweep { grid, out, force, shard, shards, threads, chart, by, quiet } => {
+            let chart = chart.as_deref().zip(by.as_deref());
+            let threads = threads.unwrap_or_else(default_threads);
+            sweep(&grid, out, force, (shard.as_deref(), shards), threads, chart, quiet)
         }
         Command::Merge { parts, out, force } => merge(&parts, &out, force),
         Command::Completions { shell } => completions(shell),
@@ -274,13 +284,13 @@ fn sweep(
     grid: &Path,
     out: Option<PathBuf>,
     force: bool,
-    shard: Option<&str>,
-    shards: Option<u64>,
+    (shard, shards): (Option<&str>, Option<u64>),
     threads: usize,
+    chart: Option<(&str, &str)>,
     quiet: bool,
 ) -> Result<i32, Error> {
     let out = out.unwrap_or_else(|| crate::sweep::default_out(grid));
-    let outcome = crate::sweep::sweep_command(grid, &out, shard, shards, threads, force)?;
+    let outcome = crate::sweep::sweep_command(grid, &out, shard, shards, threads, force, chart)?;
     if !quiet {
         println!("{}", crate::sweep::describe(&outcome));
     }

@@ -135,7 +135,8 @@ fn read_part(csv: &Path) -> Result<Part, SweepError> {
 /// place in one step ([`super::stage`]); `force` replaces a folder that is not a previous
 /// paychan output.
 ///
-/// The result is byte for byte the `sweep.csv` and `sweep.json` an unsharded run writes.
+/// The result is byte for byte the `sweep.csv`, `sweep.json` and `summary.csv` an unsharded run
+/// writes.
 ///
 /// # Errors
 ///
@@ -164,6 +165,8 @@ pub fn merge(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, Swee
         writer.append(&row)?;
     }
     let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
+    // From the joined CSV, as the whole sweep computes it: the same bytes.
+    super::stats::summarize_folder(staging.path())?;
     let csv = staging.commit()?.join(name);
     Ok(Merged { csv, info, parts: parts.len() })
 }

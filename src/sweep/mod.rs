@@ -12,6 +12,7 @@
 pub mod grid;
 pub mod merge;
 pub mod shard;
+pub mod stats;
 pub mod table;
 
 use std::convert::Infallible;
@@ -60,6 +61,16 @@ pub enum SweepError {
         /// Why not.
         reason: String,
     },
+    /// `--chart` or `--by` names no metric or axis of the sweep.
+    #[error("{flag} {value}: {problem}")]
+    Chart {
+        /// The flag.
+        flag: String,
+        /// Its value.
+        value: String,
+        /// What is wrong, and what it accepts.
+        problem: String,
+    },
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -81,7 +92,10 @@ impl SweepError {
     /// The process exit code: 2 for bad input or usage, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            SweepError::Input(_) | SweepError::Shard(_) | SweepError::OutHoldsParts { .. } => 2,
+            SweepError::Input(_)
+            | SweepError::Shard(_)
+            | SweepError::OutHoldsParts { .. }
+            | SweepError::Chart { .. } => 2,
             SweepError::Run { source: EngineError::Funding(_), .. } => 2,
             SweepError::Output(e) if e.is_usage() => 2,
             _ => 1,
@@ -101,6 +115,8 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Threads (the output is the same for any number).
     pub threads: usize,
+    /// A chart of a metric against an axis, drawn beside the summary of a whole sweep.
+    pub chart: Option<stats::ChartRequest>,
 }
 
 /// What a sweep did.
@@ -250,6 +266,13 @@ pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepE
         csv: String::new(),
         csv_sha256: String::new(),
     })?;
+    if shard == Shard::WHOLE {
+        // The replicates summarised (and charted) from the CSV as written, as merge does.
+        let summary = stats::summarize_folder(staging.path())?;
+        if let Some(chart) = &options.chart {
+            stats::write_chart(&summary, chart, &grid.file_name(), staging.path())?;
+        }
+    }
     let csv = staging.commit()?.join(name);
     Ok(SweepOutcome { csv, info, commitments })
 }
@@ -273,7 +296,9 @@ pub fn sweep_command(
     shards: Option<u64>,
     threads: usize,
     force: bool,
+    chart: Option<(&str, &str)>,
 ) -> Result<SweepOutcome, SweepError> {
+    let chart = chart.map(|(metric, by)| stats::ChartRequest::new(metric, by)).transpose()?;
     let env = |name: &str| std::env::var(name).ok();
     let shard = match shard {
         Some(spec) => ShardSpec::parse(spec)?.resolve(shards, &env)?,
@@ -289,8 +314,12 @@ pub fn sweep_command(
             None => Shard::WHOLE,
         },
     };
+    if let Some(c) = chart.as_ref().filter(|_| shard != Shard::WHOLE) {
+        let problem = "a shard has no summary to chart; chart the whole sweep".into();
+        return Err(SweepError::Chart { flag: "--chart".into(), value: c.metric.clone(), problem });
+    }
     let grid = load(grid, threads)?;
-    sweep(&grid, &SweepOptions { out: out.to_path_buf(), force, shard, threads })
+    sweep(&grid, &SweepOptions { out: out.to_path_buf(), force, shard, threads, chart })
 }
 
 /// One line on what a sweep did, for stdout.
