@@ -330,8 +330,9 @@ pub fn describe(outcome: &SweepOutcome) -> String {
     } else {
         format!("shard {}/{}: {} of {} points", i.shard, i.shards, i.rows, i.points)
     };
+    let beside = if i.shards == 1 { format!(" (and {} beside it)", stats::SUMMARY) } else { String::new() };
     format!(
-        "paychan sweep: {} ({which}), {} commitments signed -> {}",
+        "paychan sweep: {} ({which}), {} commitments signed -> {}{beside}",
         i.grid,
         outcome.commitments,
         outcome.csv.display()

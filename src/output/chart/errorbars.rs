@@ -98,7 +98,7 @@ fn value_range(input: &ErrorBarInput) -> (f64, f64) {
 fn errorbar_chart(input: &ErrorBarInput) -> Result<Vec<Shape>, String> {
     let mut out = Vec::new();
     let (lo, hi) = value_range(input);
-    let ticks: Vec<f64> = RangedCoordf64::from(lo..hi).key_points(7usize);
+    let ticks: Vec<f64> = RangedCoordf64::from(lo..hi).key_points(10usize);
     let step = ticks.windows(2).map(|w| w[1] - w[0]).next().unwrap_or(1.0);
     let mut tick_w = 0;
     for &t in &ticks {
