@@ -151,6 +151,12 @@ pub enum Command {
         /// Replace the folder even if it is not a previous paychan output.
         #[arg(long)]
         force: bool,
+        /// Also draw METRIC against the axis --by, as sweep --chart does.
+        #[arg(long, value_name = "METRIC", requires = "by")]
+        chart: Option<String>,
+        /// The axis of --chart: design, fee_rate, capacity or rate.
+        #[arg(long, value_name = "AXIS", requires = "chart")]
+        by: Option<String>,
     },
     /// Validate a scenario, or a sweep grid and every point of it, and print its plan without
     /// signing anything (exit 0 valid, 2 not).
@@ -233,7 +239,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             let threads = threads.unwrap_or_else(default_threads);
             sweep(&grid, out, force, (shard.as_deref(), shards), threads, chart, quiet)
         }
-        Command::Merge { parts, out, force } => merge(&parts, &out, force),
+        Command::Merge { parts, out, force, chart, by } => {
+            merge(&parts, &out, force, chart.as_deref().zip(by.as_deref()))
+        }
         Command::Completions { shell } => completions(shell),
         Command::Man { out } => man(out.as_deref()),
         Command::Schema { kind } => schema(kind),
@@ -298,8 +306,9 @@ fn sweep(
 }
 
 /// `paychan merge`: joins a sharded sweep's parts and says what it joined.
-fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<i32, Error> {
-    let merged = crate::sweep::merge(parts, out, force)?;
+fn merge(parts: &[PathBuf], out: &Path, force: bool, chart: Option<(&str, &str)>) -> Result<i32, Error> {
+    let chart = chart.map(|(metric, by)| crate::sweep::stats::ChartRequest::new(metric, by)).transpose()?;
+    let merged = crate::sweep::merge(parts, out, force, chart.as_ref())?;
     println!(
         "paychan merge: {} parts of {} ({} points) -> {}",
         merged.parts,

@@ -177,3 +177,36 @@ fn the_book_grids_seeds_change_no_outcome_and_its_chart_is_drawn() {
     assert!(fs::read(again.join("summary.csv")).unwrap() == fs::read(out.join("summary.csv")).unwrap());
     assert!(!again.join("payee_sat-by-rate.png").exists());
 }
+
+#[test]
+fn a_merge_of_three_shards_writes_the_whole_sweeps_summary_and_chart_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts, merged) = (dir.path().join("whole"), dir.path().join("parts"), dir.path().join("merged"));
+    let chart = ["--chart", "exhausted", "--by", "capacity"];
+    sweep(&whole, &chart);
+    for k in 0..3 {
+        sweep(&parts, &["--shard", &format!("{k}/3")]);
+    }
+    let mut args = vec!["merge", parts.to_str().unwrap(), "--out", merged.to_str().unwrap()];
+    args.extend_from_slice(&chart);
+    let o = paychan(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for file in ["summary.csv", "exhausted-by-capacity.png", "exhausted-by-capacity.svg"] {
+        assert!(fs::read(whole.join(file)).unwrap() == fs::read(merged.join(file)).unwrap(), "{file} differs");
+    }
+    // A bad --by is refused before the parts are read: exit 2, nothing written.
+    let bad = dir.path().join("bad");
+    let o = paychan(&[
+        "merge",
+        parts.to_str().unwrap(),
+        "--out",
+        bad.to_str().unwrap(),
+        "--chart",
+        "payee_sat",
+        "--by",
+        "seed",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--by seed: the seed is the replicate axis"));
+    assert!(!bad.exists());
+}
