@@ -136,6 +136,14 @@ pub enum Command {
         /// Threads; the output is byte-identical for any number (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Also draw METRIC (a column of sweep.csv, e.g. payee_sat) against the axis --by, each
+        /// point the mean over the seeds with its 95% interval: METRIC-by-AXIS.png and .svg
+        /// beside summary.csv.
+        #[arg(long, value_name = "METRIC", requires = "by")]
+        chart: Option<String>,
+        /// The axis of --chart: design, fee_rate, capacity or rate.
+        #[arg(long, value_name = "AXIS", requires = "chart")]
+        by: Option<String>,
         /// Print only errors.
         #[arg(long, short)]
         quiet: bool,
@@ -155,6 +163,12 @@ pub enum Command {
         /// Replace the folder even if it is not a previous paychan output.
         #[arg(long)]
         force: bool,
+        /// Also draw METRIC against the axis --by, as sweep --chart does.
+        #[arg(long, value_name = "METRIC", requires = "by")]
+        chart: Option<String>,
+        /// The axis of --chart: design, fee_rate, capacity or rate.
+        #[arg(long, value_name = "AXIS", requires = "chart")]
+        by: Option<String>,
     },
     /// Validate a scenario, or a sweep grid and every point of it, and print its plan without
     /// signing anything (exit 0 valid, 2 not).
@@ -240,10 +254,14 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Command::Bench { commitments, threads, repeat, raw_only, designs } => {
             bench_command(commitments, threads, repeat, raw_only, designs)
         }
-        Command::Sweep { grid, out, force, shard, shards, threads, quiet } => {
-            sweep(&grid, out, force, shard.as_deref(), shards, threads.unwrap_or_else(default_threads), quiet)
+        Command::Sweep { grid, out, force, shard, shards, threads, chart, by, quiet } => {
+            let chart = chart.as_deref().zip(by.as_deref());
+            let threads = threads.unwrap_or_else(default_threads);
+            sweep(&grid, out, force, (shard.as_deref(), shards), threads, chart, quiet)
         }
-        Command::Merge { parts, out, force } => merge(&parts, &out, force),
+        Command::Merge { parts, out, force, chart, by } => {
+            merge(&parts, &out, force, chart.as_deref().zip(by.as_deref()))
+        }
         Command::Completions { shell } => completions(shell),
         Command::Man { out } => man(out.as_deref()),
         Command::Schema { kind } => schema(kind),
@@ -294,13 +312,13 @@ fn sweep(
     grid: &Path,
     out: Option<PathBuf>,
     force: bool,
-    shard: Option<&str>,
-    shards: Option<u64>,
+    (shard, shards): (Option<&str>, Option<u64>),
     threads: usize,
+    chart: Option<(&str, &str)>,
     quiet: bool,
 ) -> Result<i32, Error> {
     let out = out.unwrap_or_else(|| crate::sweep::default_out(grid));
-    let outcome = crate::sweep::sweep_command(grid, &out, shard, shards, threads, force)?;
+    let outcome = crate::sweep::sweep_command(grid, &out, shard, shards, threads, force, chart)?;
     if !quiet {
         println!("{}", crate::sweep::describe(&outcome));
     }
@@ -308,8 +326,13 @@ fn sweep(
 }
 
 /// `paychan merge`: joins a sharded sweep's (or audience's) parts and says what it joined.
-fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<i32, Error> {
+fn merge(parts: &[PathBuf], out: &Path, force: bool, chart: Option<(&str, &str)>) -> Result<i32, Error> {
+    let chart = chart.map(|(metric, by)| crate::sweep::stats::ChartRequest::new(metric, by)).transpose()?;
     if parts.iter().any(|p| crate::audience::shard::is_part_input(p)) {
+        if let Some(c) = chart {
+            let problem = "an audience's parts merge into the audience's own charts; --chart is a sweep's".into();
+            return Err(crate::sweep::SweepError::Chart { flag: "--chart".into(), value: c.metric, problem }.into());
+        }
         let (merged, dir) = crate::sweep::merge::merge_audience(parts, out, force)?;
         println!(
             "paychan merge: {} parts of the audience of {} ({} viewers, {} commitments) -> {}",
@@ -321,7 +344,7 @@ fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<i32, Error> {
         );
         return Ok(0);
     }
-    let merged = crate::sweep::merge(parts, out, force)?;
+    let merged = crate::sweep::merge(parts, out, force, chart.as_ref())?;
     println!(
         "paychan merge: {} parts of {} ({} points) -> {}",
         merged.parts,

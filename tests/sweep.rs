@@ -89,7 +89,7 @@ fn sharded_and_merged_is_the_unsharded_run_byte_for_byte() {
     fs::create_dir(&merged).unwrap();
     let o = paychan(&["merge", parts.to_str().unwrap(), "--out", merged.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for file in ["sweep.csv", "sweep.json"] {
+    for file in ["sweep.csv", "sweep.json", "summary.csv"] {
         assert!(read(&whole.join(file)) == read(&merged.join(file)), "{file} differs");
     }
     assert_eq!(rows(&whole.join("sweep.csv")).len(), 24);
@@ -155,7 +155,7 @@ fn names(dir: &Path) -> Vec<String> {
     names
 }
 
-const SWEEP_FILES: [&str; 3] = [".paychan-output", "sweep.csv", "sweep.json"];
+const SWEEP_FILES: [&str; 4] = [".paychan-output", "summary.csv", "sweep.csv", "sweep.json"];
 const PART_FILES: [&str; 3] = [".paychan-output", "sweep.part-1-of-3.csv", "sweep.part-1-of-3.json"];
 
 /// The CSV's SHA-256 recorded in the sidecar is the CSV's: the two files are one pair.

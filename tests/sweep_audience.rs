@@ -209,3 +209,32 @@ fn the_shipped_audience_grid_is_valid_and_says_its_seeds_are_replicates() {
     assert!(text.contains("20 points over audience-small.toml"), "{text}");
     assert!(text.contains("audience.price (4) x seed (5)"), "{text}");
 }
+
+#[test]
+fn an_audience_grids_summary_groups_by_every_audience_axis_and_charts_against_one() {
+    // Two prices × two watch means, two seeds each: four combinations, each the mean of its own
+    // two rows of sweep.csv (an audience axis is an axis, never an outcome).
+    let dir = grid_dir(GRID);
+    let o = sweep(dir.path(), "out", &["--chart", "revenue_per_viewer_sat", "--by", "price"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("out");
+    let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header[..4], ["design", "fee_rate_sat_per_vb", "audience.watch_mean", "audience.price"]);
+    let summary: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
+    let rows = table(&out.join("sweep.csv"));
+    let revenue: Vec<&csv::StringRecord> = summary.iter().filter(|r| &r[4] == "revenue_per_viewer_sat").collect();
+    assert_eq!(revenue.len(), 4, "one row per price × watch_mean: {revenue:?}");
+    for s in revenue {
+        let values: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[5] == s[2] && r[6] == s[3] && !r[14].is_empty())
+            .map(|r| r[14].parse().unwrap())
+            .collect();
+        assert_eq!(s[5].parse::<usize>().unwrap(), values.len(), "{s:?}");
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        assert_eq!(&s[6], format!("{mean:.6}"), "{s:?}");
+    }
+    assert!(out.join("revenue_per_viewer_sat-by-price.png").is_file());
+    assert!(out.join("revenue_per_viewer_sat-by-price.svg").is_file());
+}

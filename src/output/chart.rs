@@ -17,7 +17,7 @@
 //! how a bitmap sets them), `axes` (frames, scales, ticks, grid), `header` (title, caption,
 //! legend), `place` (where a label goes), `steps` (thinning and step lines), `words`
 //! (money and time as text), and one room a chart: `balance`, `payment`, `compare`,
-//! `outcome`; the audience's charts (`crate::audience::charts`) use the same rooms.
+//! `outcome`, `errorbars` (a sweep's metric against an axis, `paychan sweep --chart`); the audience's charts (`crate::audience::charts`) use the same rooms.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,7 @@ mod axes;
 mod balance;
 mod canvas;
 mod compare;
+mod errorbars;
 mod header;
 mod outcome;
 mod payment;
@@ -35,6 +36,7 @@ mod text;
 mod words;
 
 pub use compare::{write_compare_chart, CompareBars, CompareInput};
+pub use errorbars::{write_errorbar_chart, ErrorBar, ErrorBarInput, ErrorBarSeries};
 pub use outcome::{write_outcome_chart, OutcomeInput};
 // What the audience's charts draw with.
 pub(crate) use axes::{amount_ticks, axes, grid, plot_left, tick_width, Axes, Frame, TimeAxis};

@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use crate::scenario::{self, line_col, Scenario, ScenarioError};
 
-mod axes;
+pub(crate) mod axes;
 
 pub use axes::keys as audience_keys;
 

@@ -135,7 +135,8 @@ fn read_part(csv: &Path) -> Result<Part, SweepError> {
 /// place in one step ([`super::stage`]); `force` replaces a folder that is not a previous
 /// paychan output.
 ///
-/// The result is byte for byte the `sweep.csv` and `sweep.json` an unsharded run writes.
+/// The result is byte for byte the `sweep.csv`, `sweep.json` and `summary.csv` an unsharded run
+/// writes, and with `chart` the same chart as `paychan sweep --chart`.
 ///
 /// # Errors
 ///
@@ -143,7 +144,12 @@ fn read_part(csv: &Path) -> Result<Part, SweepError> {
 /// together (another grid or base, another N, a shard missing or given twice, a changed part,
 /// rows of another shard); nothing is written then. [`SweepError::OutHoldsParts`] when `out`
 /// holds one of the parts, [`SweepError::Output`] when `out` is in the way or writing fails.
-pub fn merge(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, SweepError> {
+pub fn merge(
+    inputs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    chart: Option<&super::stats::ChartRequest>,
+) -> Result<Merged, SweepError> {
     let files = part_files(inputs)?;
     let parts = files.iter().map(|f| read_part(f)).collect::<Result<Vec<_>, _>>()?;
     let first = parts.first().expect("clap requires at least one part");
@@ -168,6 +174,11 @@ pub fn merge(inputs: &[PathBuf], out: &Path, force: bool) -> Result<Merged, Swee
         writer.append(&row)?;
     }
     let info = writer.finish(PartInfo { shard: 0, shards: 1, ..first.info.clone() })?;
+    // From the joined CSV, as the whole sweep computes it: the same bytes.
+    let summary = super::stats::summarize_folder(staging.path())?;
+    if let Some(chart) = chart {
+        super::stats::write_chart(&summary, chart, &info.grid, staging.path())?;
+    }
     let csv = staging.commit()?.join(name);
     Ok(Merged { csv, info, parts: parts.len() })
 }

@@ -13,6 +13,7 @@ pub mod audience;
 pub mod grid;
 pub mod merge;
 pub mod shard;
+pub mod stats;
 pub mod table;
 
 use std::convert::Infallible;
@@ -72,6 +73,16 @@ pub enum SweepError {
         /// Why not.
         reason: String,
     },
+    /// `--chart` or `--by` names no metric or axis of the sweep.
+    #[error("{flag} {value}: {problem}")]
+    Chart {
+        /// The flag.
+        flag: String,
+        /// Its value.
+        value: String,
+        /// What is wrong, and what it accepts.
+        problem: String,
+    },
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -93,7 +104,10 @@ impl SweepError {
     /// The process exit code: 2 for bad input or usage, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            SweepError::Input(_) | SweepError::Shard(_) | SweepError::OutHoldsParts { .. } => 2,
+            SweepError::Input(_)
+            | SweepError::Shard(_)
+            | SweepError::OutHoldsParts { .. }
+            | SweepError::Chart { .. } => 2,
             SweepError::Run { source: EngineError::Funding(_), .. } => 2,
             SweepError::Output(e) if e.is_usage() => 2,
             SweepError::Audience { source, .. } => source.exit_code(),
@@ -114,6 +128,8 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Threads (the output is the same for any number).
     pub threads: usize,
+    /// A chart of a metric against an axis, drawn beside the summary of a whole sweep.
+    pub chart: Option<stats::ChartRequest>,
 }
 
 /// What a sweep did.
@@ -258,6 +274,13 @@ pub fn sweep(grid: &Grid, options: &SweepOptions) -> Result<SweepOutcome, SweepE
         csv: String::new(),
         csv_sha256: String::new(),
     })?;
+    if shard == Shard::WHOLE {
+        // The replicates summarised (and charted) from the CSV as written, as merge does.
+        let summary = stats::summarize_folder(staging.path())?;
+        if let Some(chart) = &options.chart {
+            stats::write_chart(&summary, chart, &grid.file_name(), staging.path())?;
+        }
+    }
     let csv = staging.commit()?.join(name);
     Ok(SweepOutcome { csv, info, commitments })
 }
@@ -326,11 +349,22 @@ pub fn sweep_command(
     shards: Option<u64>,
     threads: usize,
     force: bool,
+    chart: Option<(&str, &str)>,
 ) -> Result<SweepOutcome, SweepError> {
+    let chart = chart.map(|(metric, by)| stats::ChartRequest::new(metric, by)).transpose()?;
     let env = |name: &str| std::env::var(name).ok();
     let shard = shard::from_options(shard, shards, &env)?;
+    if let Some(c) = chart.as_ref().filter(|_| shard != Shard::WHOLE) {
+        let problem = "a shard has no summary to chart; chart the whole sweep".into();
+        return Err(SweepError::Chart { flag: "--chart".into(), value: c.metric.clone(), problem });
+    }
     let grid = load(grid, threads)?;
-    sweep(&grid, &SweepOptions { out: out.to_path_buf(), force, shard, threads })
+    if let Some(c) = &chart {
+        let header: Vec<String> =
+            if grid.is_audience() { audience::columns(&grid) } else { COLUMNS.iter().map(|c| c.to_string()).collect() };
+        c.fits(&header)?;
+    }
+    sweep(&grid, &SweepOptions { out: out.to_path_buf(), force, shard, threads, chart })
 }
 
 /// One line on what a sweep did, for stdout.
@@ -341,8 +375,9 @@ pub fn describe(outcome: &SweepOutcome) -> String {
     } else {
         format!("shard {}/{}: {} of {} points", i.shard, i.shards, i.rows, i.points)
     };
+    let beside = if i.shards == 1 { format!(" (and {} beside it)", stats::SUMMARY) } else { String::new() };
     format!(
-        "paychan sweep: {} ({which}), {} commitments signed -> {}",
+        "paychan sweep: {} ({which}), {} commitments signed -> {}{beside}",
         i.grid,
         outcome.commitments,
         outcome.csv.display()

@@ -1,0 +1,1 @@
+args sweep tests/data/sweep/tiny-grid.toml --out {out} --chart payee_sat --by rate --shard 1/3
