@@ -124,7 +124,7 @@ pub fn run_row(grid: &Grid, point: &Point) -> Result<AudienceRow, SweepError> {
     let t = totals(&scenario).map_err(|source| SweepError::Audience {
         point: point.index,
         what: grid.describe(point),
-        source,
+        source: Box::new(source),
     })?;
     let mut cells = vec![
         point.index.to_string(),

@@ -63,7 +63,7 @@ pub enum SweepError {
         what: String,
         /// The cause.
         #[source]
-        source: crate::audience::AudienceError,
+        source: Box<crate::audience::AudienceError>,
     },
     /// The worker threads could not be started.
     #[error("cannot start {threads} threads: {reason}")]
