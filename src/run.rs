@@ -53,13 +53,25 @@ pub struct RunOptions {
     pub progress: bool,
     /// Tell the story on stdout as the run goes (`--narrate`).
     pub narrate: bool,
+    /// The language of the narration, the report and the charts (`--lang`); files for machines
+    /// stay English.
+    pub lang: crate::words::Lang,
 }
 
 impl RunOptions {
     /// Every file into `out`, replacing what is there, on `threads` threads, with nothing on the
     /// terminal (no progress, no narration, no PSBTs): how `bench` and `compare` run a scenario.
     pub fn files_only(out: PathBuf, threads: usize) -> RunOptions {
-        RunOptions { out, force: true, psbt: None, threads, tx_hex: true, progress: false, narrate: false }
+        RunOptions {
+            out,
+            force: true,
+            psbt: None,
+            threads,
+            tx_hex: true,
+            progress: false,
+            narrate: false,
+            lang: Default::default(),
+        }
     }
 }
 
@@ -102,7 +114,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
         writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
     }
     if options.narrate {
-        writers.push(Box::new(Narrator::new(&scenario, std::io::stdout())));
+        writers.push(Box::new(Narrator::new(&scenario, options.lang, std::io::stdout())));
     } else if options.progress {
         writers.push(Box::new(Progress::new(&scenario, true)));
     }
@@ -118,7 +130,10 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     }
     writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1, chain_slot.clone())));
     writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone(), chain: chain_slot.clone() }));
-    writers.push(Box::new(ReportPage { dir: dir.clone(), builder: ReportBuilder::new(&streamed, options.tx_hex) }));
+    writers.push(Box::new(ReportPage {
+        dir: dir.clone(),
+        builder: ReportBuilder::new(&streamed, options.tx_hex, options.lang),
+    }));
     let report = stream_to(&streamed, path, options.threads, writers)?;
     let dir = staging.commit()?;
     let chain = chain_slot.take();
@@ -437,7 +452,7 @@ mod tests {
             let mut steps = report::steps_from_files(&dir).unwrap();
             assert!(!steps.markup, "{scenario}");
             steps.markup = true;
-            report::write_page(&dir, &steps).unwrap();
+            report::write_page(&dir, &steps, crate::words::Lang::En).unwrap();
             assert!(fs::read(dir.join("report.html")).unwrap() == page, "{scenario}");
         }
     }
