@@ -128,7 +128,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
         );
         writers.push(Box::new(w));
     }
-    writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1, chain_slot.clone())));
+    writers.push(Box::new(Charts::new(&scenario, &dir, (options.threads > 1, options.lang), chain_slot.clone())));
     writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone(), chain: chain_slot.clone() }));
     writers.push(Box::new(ReportPage {
         dir: dir.clone(),
@@ -354,11 +354,18 @@ struct Charts {
     series: Series,
     parallel: bool,
     chain: crate::output::onchain_writer::Slot,
+    lang: crate::words::Lang,
 }
 
 impl Charts {
-    fn new(scenario: &Scenario, dir: &Path, parallel: bool, chain: crate::output::onchain_writer::Slot) -> Charts {
+    fn new(
+        scenario: &Scenario,
+        dir: &Path,
+        (parallel, lang): (bool, crate::words::Lang),
+        chain: crate::output::onchain_writer::Slot,
+    ) -> Charts {
         Charts {
+            lang,
             dir: dir.to_path_buf(),
             scenario: scenario.clone(),
             series: Series::new(scenario.total_duration_s()),
@@ -380,7 +387,7 @@ impl Writer for Charts {
     }
 
     fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
-        let Charts { dir, scenario, series, parallel, chain } = *self;
+        let Charts { dir, scenario, series, parallel, chain, lang } = *self;
         let ending = chain.ending(&scenario);
         let points = series.into_points();
         let mut start = 0;
@@ -407,6 +414,7 @@ impl Writer for Charts {
             exhausted_at_s: report.exhausted.map(|e| e.clock_s),
             settlement_s: report.settled_at_s,
             ending: ending.as_ref(),
+            lang,
         };
         let balance = || chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"));
         let payment = || chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"));

@@ -147,7 +147,7 @@ catalogue! {
     /// The event's verb: closing.
     DoesClose => "closes the channel", "关闭通道";
     /// The payer pressed stop.
-    NarrateStop => "At {clock} s {payer} presses stop.", "第 {clock} 秒，{payer} 点击“停止”，停止观看视频。";
+    NarrateStop => "At {clock} s {payer} presses stop.", "最后，{payer} 在第 {clock} 秒点击“停止”以停止观看视频。";
     /// The settlement, after the design's sentence on who signed it.
     NarrateSettlement =>
         "The last state{which} is the settlement transaction {txid}: {paid} to {payee}, {back} to {payer}, fee {fee} \
@@ -210,6 +210,52 @@ catalogue! {
     SummaryDust => ", {sat} sat of it a dust output left out", "，其中 {sat} 聪是被省略的粉尘输出";
     /// The files written.
     SummaryWrote => "  wrote    {dir}/{{{files}}}\n", "  写入     {dir}/{{{files}}}\n";
+
+    // The charts (balance.png, payment.png and their SVGs).
+    /// The settlement's label.
+    ChartSettlement => "settlement: {payee} {paid}, {payer} {back}", "结算交易：{payee} {paid}，{payer} {back}";
+    /// The exhaustion's label.
+    ChartExhausted => "channel exhausted at {at}", "通道耗尽于 {at}";
+    /// A segment's rate.
+    ChartRate => "rate {rate}", "费率 {rate}";
+    /// The capacity line.
+    ChartCapacity => "capacity {amount}", "通道容量 {amount}";
+    /// The fee, one value.
+    ChartFee => "fee {fee} sat", "手续费 {fee} 聪";
+    /// The fee, a range.
+    ChartFeeRange => "fee {lo}–{hi} sat", "手续费 {lo}–{hi} 聪";
+    /// The time axis.
+    ChartTime => "time ({unit})", "时间（{unit}）";
+    /// The balance axis.
+    ChartBalance => "balance ({unit})", "余额（{unit}）";
+    /// The chart's title.
+    ChartTitle => "{name} — seed {seed}", "{name} — 种子 {seed}";
+    /// The balance chart's subtitle.
+    ChartBalanceTitle => "payment channel balance over time", "支付通道余额随时间的变化";
+    /// The payer in the legend.
+    ChartPayer => "{name} (payer)", "{name}（付款方）";
+    /// The payee in the legend.
+    ChartPayee => "{name} (payee)", "{name}（收款方）";
+    /// The fee in the legend.
+    ChartFeeLegend => "fee + trimmed dust", "手续费 + 省略的粉尘";
+    /// A pause.
+    ChartPause => "pause", "暂停";
+    /// The payment chart's subtitle.
+    ChartPaymentTitle => "what {payer} pays {payee}, and when", "{payer} 何时向 {payee} 支付多少";
+    /// The price axis.
+    ChartPrice => "price ({unit}/s)", "价格（{unit}/秒）";
+    /// The owed axis.
+    ChartOwed => "owed to {payee} ({unit})", "欠 {payee} 的金额（{unit}）";
+    /// The paid axis.
+    ChartPaid => "paid to {payee} ({unit})", "付给 {payee} 的金额（{unit}）";
+    /// The stop.
+    ChartStop => "stop at {at}", "停止于 {at}";
+    /// The payment chart's end, the chain deciding.
+    ChartOwesReceived =>
+        "{head}: the last state owes {payee} {owed}; {payee} received {got} on chain",
+        "{head}：最后状态欠 {payee} {owed}；{payee} 在链上收到 {got}";
+    /// The payment chart's end, settled.
+    ChartPaidTo => "{head}: {paid} paid to {payee}", "{head}：付给 {payee} {paid}";
 
     // The report page (report.html): its sentences, then the fixed pieces of its markup and of
     // report.js that a Chinese page replaces, each found verbatim in the English page's source.

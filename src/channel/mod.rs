@@ -359,7 +359,9 @@ pub trait Design: fmt::Debug + Send + Sync {
     fn tell_settlement(&self, lang: Lang, payer: &str, payee: &str) -> String {
         match lang {
             Lang::En => format!("{payer} and {payee} both signed it: either of them can broadcast it."),
-            Lang::Zh => format!("{payer} 和 {payee} 都签署了它：双方任何一方都可以广播它进行结算。"),
+            Lang::Zh => {
+                format!("{payer} 和 {payee} 都签署了它：现在 {payee} 或 {payer} 都可以传输这笔最终状态交易以进行结算。")
+            }
         }
     }
 
