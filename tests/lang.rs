@@ -22,7 +22,8 @@ fn the_book_in_chinese_uses_the_editions_terms_and_writes_the_same_files() {
     let (zh, en) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let told = narrated("scenarios/emma-fabian.toml", zh.path(), "zh");
     let english = narrated("scenarios/emma-fabian.toml", en.path(), "en");
-    for term in ["支付通道", "2-of-2 的多签名地址", "注资交易", "承诺交易", "结算交易", "添加第二个签名", "点击“停止”"] {
+    for term in ["支付通道", "2-of-2 的多签名地址", "注资交易", "承诺交易", "结算交易", "添加第二个签名", "点击“停止”"]
+    {
         assert!(told.contains(term), "the narration lacks {term}:\n{told}");
     }
     for term in ["注资", "播放", "结算交易", "聪手续费"] {
@@ -39,7 +40,8 @@ fn the_book_in_chinese_uses_the_editions_terms_and_writes_the_same_files() {
     }
     let html = fs::read_to_string(dz.join("report.html")).unwrap();
     assert!(html.contains(r#"<html lang="zh-CN">"#) && html.contains("Noto Sans CJK SC"));
-    for term in ["注资交易", "承诺交易", "结算交易", "协商关闭", "见证脚本", "付款方", "收款方"] {
+    for term in ["注资交易", "承诺交易", "结算交易", "协商关闭", "见证脚本", "付款方", "收款方"]
+    {
         assert!(html.contains(term), "the report lacks {term}");
     }
     let english_html = fs::read_to_string(de.join("report.html")).unwrap();
