@@ -45,6 +45,10 @@ pub enum Command {
         /// Tell the story in the book's words as the run goes (summarised for long runs).
         #[arg(long)]
         narrate: bool,
+        /// The language of the narration, the printed summary, the report and the charts: en or zh
+        /// (the Chinese edition's terms); CSV headers and JSON keys stay English.
+        #[arg(long, value_name = "en|zh", default_value = "en", value_parser = crate::words::Lang::parse)]
+        lang: crate::words::Lang,
         /// Leave the tx_hex column of commitments.csv empty (smaller files for sweeps).
         #[arg(long)]
         no_tx_hex: bool,
@@ -227,7 +231,20 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Run { scenario, out, force, quiet, psbt, threads, no_tx_hex, narrate, commitments, shard, shards } => {
+        Command::Run {
+            scenario,
+            out,
+            force,
+            quiet,
+            psbt,
+            threads,
+            no_tx_hex,
+            narrate,
+            lang,
+            commitments,
+            shard,
+            shards,
+        } => {
             let options = RunOptions {
                 out,
                 force,
@@ -236,6 +253,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
                 tx_hex: !no_tx_hex,
                 progress: !quiet,
                 narrate,
+                lang,
             };
             let env = |name: &str| std::env::var(name).ok();
             let shard = match (&shard, shards) {
@@ -436,7 +454,13 @@ fn run(
     if !quiet {
         print!(
             "{}",
-            crate::output::human_summary(&outcome.scenario, &outcome.report, outcome.chain.as_ref(), &outcome.dir)
+            crate::output::human_summary(
+                &outcome.scenario,
+                &outcome.report,
+                outcome.chain.as_ref(),
+                &outcome.dir,
+                options.lang
+            )
         );
         if let Some(chain) = &outcome.chain {
             print!("{}", crate::output::chain::human_chain(&outcome.scenario, chain));

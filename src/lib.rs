@@ -32,6 +32,7 @@ pub mod scenario;
 pub mod seed;
 pub mod sweep;
 pub mod units;
+pub mod words;
 
 use std::path::PathBuf;
 

@@ -53,13 +53,25 @@ pub struct RunOptions {
     pub progress: bool,
     /// Tell the story on stdout as the run goes (`--narrate`).
     pub narrate: bool,
+    /// The language of the narration, the report and the charts (`--lang`); files for machines
+    /// stay English.
+    pub lang: crate::words::Lang,
 }
 
 impl RunOptions {
     /// Every file into `out`, replacing what is there, on `threads` threads, with nothing on the
     /// terminal (no progress, no narration, no PSBTs): how `bench` and `compare` run a scenario.
     pub fn files_only(out: PathBuf, threads: usize) -> RunOptions {
-        RunOptions { out, force: true, psbt: None, threads, tx_hex: true, progress: false, narrate: false }
+        RunOptions {
+            out,
+            force: true,
+            psbt: None,
+            threads,
+            tx_hex: true,
+            progress: false,
+            narrate: false,
+            lang: Default::default(),
+        }
     }
 }
 
@@ -102,7 +114,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
         writers.push(Box::new(PsbtPicks { dir: dir.clone(), selection: selection.clone(), params: None }));
     }
     if options.narrate {
-        writers.push(Box::new(Narrator::new(&scenario, std::io::stdout())));
+        writers.push(Box::new(Narrator::new(&scenario, options.lang, std::io::stdout())));
     } else if options.progress {
         writers.push(Box::new(Progress::new(&scenario, true)));
     }
@@ -116,9 +128,12 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
         );
         writers.push(Box::new(w));
     }
-    writers.push(Box::new(Charts::new(&scenario, &dir, options.threads > 1, chain_slot.clone())));
+    writers.push(Box::new(Charts::new(&scenario, &dir, (options.threads > 1, options.lang), chain_slot.clone())));
     writers.push(Box::new(SummaryFile { dir: dir.clone(), scenario: scenario.clone(), chain: chain_slot.clone() }));
-    writers.push(Box::new(ReportPage { dir: dir.clone(), builder: ReportBuilder::new(&streamed, options.tx_hex) }));
+    writers.push(Box::new(ReportPage {
+        dir: dir.clone(),
+        builder: ReportBuilder::new(&streamed, options.tx_hex, options.lang),
+    }));
     let report = stream_to(&streamed, path, options.threads, writers)?;
     let dir = staging.commit()?;
     let chain = chain_slot.take();
@@ -339,11 +354,18 @@ struct Charts {
     series: Series,
     parallel: bool,
     chain: crate::output::onchain_writer::Slot,
+    lang: crate::words::Lang,
 }
 
 impl Charts {
-    fn new(scenario: &Scenario, dir: &Path, parallel: bool, chain: crate::output::onchain_writer::Slot) -> Charts {
+    fn new(
+        scenario: &Scenario,
+        dir: &Path,
+        (parallel, lang): (bool, crate::words::Lang),
+        chain: crate::output::onchain_writer::Slot,
+    ) -> Charts {
         Charts {
+            lang,
             dir: dir.to_path_buf(),
             scenario: scenario.clone(),
             series: Series::new(scenario.total_duration_s()),
@@ -365,7 +387,7 @@ impl Writer for Charts {
     }
 
     fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
-        let Charts { dir, scenario, series, parallel, chain } = *self;
+        let Charts { dir, scenario, series, parallel, chain, lang } = *self;
         let ending = chain.ending(&scenario);
         let points = series.into_points();
         let mut start = 0;
@@ -392,6 +414,7 @@ impl Writer for Charts {
             exhausted_at_s: report.exhausted.map(|e| e.clock_s),
             settlement_s: report.settled_at_s,
             ending: ending.as_ref(),
+            lang,
         };
         let balance = || chart::write_balance_chart(&input, &dir.join("balance.png"), &dir.join("balance.svg"));
         let payment = || chart::write_payment_chart(&input, &dir.join("payment.png"), &dir.join("payment.svg"));
@@ -437,7 +460,7 @@ mod tests {
             let mut steps = report::steps_from_files(&dir).unwrap();
             assert!(!steps.markup, "{scenario}");
             steps.markup = true;
-            report::write_page(&dir, &steps).unwrap();
+            report::write_page(&dir, &steps, crate::words::Lang::En).unwrap();
             assert!(fs::read(dir.join("report.html")).unwrap() == page, "{scenario}");
         }
     }

@@ -24,6 +24,7 @@ pub mod timelocked;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::words::Lang;
 use bitcoin::absolute::LockTime;
 use bitcoin::blockdata::script::Instruction;
 use bitcoin::secp256k1::{Message, PublicKey};
@@ -161,13 +162,13 @@ pub trait Design: fmt::Debug + Send + Sync {
     fn about(&self) -> &'static str;
 
     /// What the funding output is, in two or three words for the printed summary.
-    fn funding_noun(&self) -> &'static str {
+    fn funding_noun(&self, _lang: Lang) -> &'static str {
         "2-of-2"
     }
 
     /// The funding output in the book's words, for the narration's opening: who sets up what at
-    /// `address`.
-    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String;
+    /// `address`, in `lang`.
+    fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String;
 
     /// The witness script of the funding output locked to the payer's and payee's funding keys.
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf;
@@ -300,61 +301,84 @@ pub trait Design: fmt::Debug + Send + Sync {
 
     /// How each commitment was signed, in words for the printed summary: "each signed by Emma
     /// and countersigned by Fabian".
-    fn tell_signing(&self, payer: &str, payee: &str) -> String {
-        match self.signing() {
-            Signing::PayerOnly => format!("each signed by {payer} and checked by {payee}"),
-            _ => format!("each signed by {payer} and countersigned by {payee}"),
+    fn tell_signing(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match (self.signing(), lang) {
+            (Signing::PayerOnly, Lang::En) => format!("each signed by {payer} and checked by {payee}"),
+            (Signing::PayerOnly, Lang::Zh) => format!("每一笔由 {payer} 签署、{payee} 核对"),
+            (_, Lang::En) => format!("each signed by {payer} and countersigned by {payee}"),
+            (_, Lang::Zh) => format!("每一笔由 {payer} 签署、{payee} 添加第二个签名"),
         }
     }
 
     /// What each item of a logged state's witness is, in order, the witness script last, for the
     /// report's stepper; `names` are the payer's and the payee's, `payer_first` whether the
     /// payer's key comes first in the 2-of-2 (BIP-0067). By default the 2-of-2's, complete.
-    fn witness_labels(&self, names: (&str, &str), payer_first: bool) -> Vec<String> {
+    fn witness_labels(&self, lang: Lang, names: (&str, &str), payer_first: bool) -> Vec<String> {
         let (first, second) = if payer_first { names } else { (names.1, names.0) };
-        vec![
-            "empty (a dummy item OP_CHECKMULTISIG pops)".to_string(),
-            format!("{first}'s signature"),
-            format!("{second}'s signature"),
-            "the witness script (the 2-of-2)".to_string(),
-        ]
+        match lang {
+            Lang::En => vec![
+                "empty (a dummy item OP_CHECKMULTISIG pops)".to_string(),
+                format!("{first}'s signature"),
+                format!("{second}'s signature"),
+                "the witness script (the 2-of-2)".to_string(),
+            ],
+            Lang::Zh => vec![
+                "空项（OP_CHECKMULTISIG 多弹出的一个占位项）".to_string(),
+                format!("{first} 的签名"),
+                format!("{second} 的签名"),
+                "见证脚本（2-of-2 多签名）".to_string(),
+            ],
+        }
     }
 
     /// What happens to each commitment after the payer signs it, one sentence for the report's
     /// stepper: by default the payee checks it and adds the second signature.
-    fn tell_step(&self, payer: &str, payee: &str) -> String {
-        format!(
-            "{payee} checks it, adds the second signature and sends the next second of video: both hold it \
-             complete, and either can broadcast it ({payer} would be cheating with any but the last)."
-        )
+    fn tell_step(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match lang {
+            Lang::En => format!(
+                "{payee} checks it, adds the second signature and sends the next second of video: both hold it \
+                 complete, and either can broadcast it ({payer} would be cheating with any but the last)."
+            ),
+            Lang::Zh => format!(
+                "当 {payee} 的服务器接收到这笔交易时，它会添加第二个签名，然后将其与 1 秒钟的视频一起返回给 \
+                 {payer}。现在，双方都有了一个完全签署的承诺交易，任何一方都可以广播它（{payer} 广播最后一笔以外的\
+                 任何一笔都是作弊）。"
+            ),
+        }
     }
 
     /// What a commitment's lock time means in this design, a sentence for the report's stepper
     /// with `{lock}` for the lock time and `{next}` for the first block that can include it;
     /// `None` when every commitment has the same lock time and it means nothing to a class.
-    fn tell_lock(&self) -> Option<&'static str> {
+    fn tell_lock(&self, _lang: Lang) -> Option<&'static str> {
         None
     }
 
     /// Who signs the cooperative settlement and who can broadcast it, one or two sentences for
     /// the report and the narration: by default both sign it into one witness.
-    fn tell_settlement(&self, payer: &str, payee: &str) -> String {
-        format!("{payer} and {payee} both signed it: either of them can broadcast it.")
+    fn tell_settlement(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match lang {
+            Lang::En => format!("{payer} and {payee} both signed it: either of them can broadcast it."),
+            Lang::Zh => {
+                format!("{payer} 和 {payee} 都签署了它：现在 {payee} 或 {payer} 都可以传输这笔最终状态交易以进行结算。")
+            }
+        }
     }
 
     /// The payee's part in each commitment, one past participle for the report's header:
     /// "countersigned", or "checked" where the payer signs alone.
-    fn payee_step(&self) -> &'static str {
-        if self.signing() == Signing::PayerOnly {
-            "checked"
-        } else {
-            "countersigned"
+    fn payee_step(&self, lang: Lang) -> &'static str {
+        match (self.signing() == Signing::PayerOnly, lang) {
+            (true, Lang::En) => "checked",
+            (true, Lang::Zh) => "核对",
+            (false, Lang::En) => "countersigned",
+            (false, Lang::Zh) => "添加第二个签名",
         }
     }
 
     /// The funding output's name in the report's funding section ("2-of-2", or "funding" for a
     /// script that is more than a multisig) and its short form ("2-of-2", "channel's output").
-    fn funding_names(&self) -> (&'static str, &'static str) {
+    fn funding_names(&self, _lang: Lang) -> (&'static str, &'static str) {
         ("2-of-2", "2-of-2")
     }
 
@@ -457,6 +481,8 @@ pub struct CommitmentWords<'a> {
     pub unit: &'a str,
     /// The scenario clock, in seconds.
     pub clock_s: u64,
+    /// The language of the narration.
+    pub lang: Lang,
 }
 
 /// A shared, cheaply cloned handle to a design, compared by name.

@@ -12,6 +12,7 @@ use bitcoin::{ecdsa, ScriptBuf, Sequence, Transaction, TxIn, TxOut, Weight, Witn
 
 use super::builders::{funding_witness_script, multisig_witness};
 use super::{ChannelParams, Design, EcdsaSpend, Settings, Split};
+use crate::words::Lang;
 
 /// The naive 2-of-2 channel of the book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,11 +37,17 @@ impl Design for Naive {
          valid at once, so it trusts both sides"
     }
 
-    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
-        format!(
-            "{payer} and {payee} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, so \
-             nothing leaves it without both signatures."
-        )
+    fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String {
+        match lang {
+            Lang::En => format!(
+                "{payer} and {payee} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, \
+                 so nothing leaves it without both signatures."
+            ),
+            Lang::Zh => format!(
+                "为了建立支付通道，{payer} 和 {payee} 建立了一个 2-of-2 的多签名地址 {address}，他们各自持有其中一个\
+                 密钥：没有双方的签名，资金无法离开这个地址。"
+            ),
+        }
     }
 
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {

@@ -32,6 +32,7 @@ use super::part::Extra;
 use super::{ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SecpOperations, Settings, Signing, Split};
 use crate::channel::Who;
 use crate::units::thousands;
+use crate::words::Lang;
 
 /// The default `to_self_delay`: 1,000 blocks, about a week.
 pub const DEFAULT_TO_SELF_DELAY: u32 = 1_000;
@@ -277,59 +278,105 @@ impl Design for Revocable {
          state loses its balance to a penalty"
     }
 
-    fn witness_labels(&self, (payer, payee): (&str, &str), payer_first: bool) -> Vec<String> {
-        let mine = format!("{payer}'s signature");
-        let his = format!("{payee}'s signature: empty in his copy, added only if he broadcasts it");
+    fn witness_labels(&self, lang: Lang, (payer, payee): (&str, &str), payer_first: bool) -> Vec<String> {
+        let (mine, his, dummy, script) = match lang {
+            Lang::En => (
+                format!("{payer}'s signature"),
+                format!("{payee}'s signature: empty in his copy, added only if he broadcasts it"),
+                "empty (a dummy item OP_CHECKMULTISIG pops)",
+                "the witness script (the 2-of-2)",
+            ),
+            Lang::Zh => (
+                format!("{payer} 的签名"),
+                format!("{payee} 的签名：在他的副本中为空，只有他广播时才添加"),
+                "空项（OP_CHECKMULTISIG 多弹出的一个占位项）",
+                "见证脚本（2-of-2 多签名）",
+            ),
+        };
         let (first, second) = if payer_first { (mine, his) } else { (his, mine) };
-        vec![
-            "empty (a dummy item OP_CHECKMULTISIG pops)".to_string(),
-            first,
-            second,
-            "the witness script (the 2-of-2)".to_string(),
-        ]
+        vec![dummy.to_string(), first, second, script.to_string()]
     }
 
-    fn tell_step(&self, payer: &str, payee: &str) -> String {
-        format!(
-            "This is {payee}'s version of the state: {payer} signed it for him, and he holds it with his own slot \
-             empty; in it {payer} is paid at once and his own balance waits {} blocks, or goes to {payer} with the \
-             revocation key. {payee} signs {payer}'s version in return (the mirror image, another txid: \
-             commitments-payer.csv). Then each hands over the secret of its previous version: with it, the other \
-             can make that version's revocation key, so whoever broadcasts a revoked version loses its delayed \
-             balance to the other's penalty.",
-            thousands(u64::from(self.to_self_delay))
-        )
+    fn tell_step(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        let delay = thousands(u64::from(self.to_self_delay));
+        match lang {
+            Lang::En => format!(
+                "This is {payee}'s version of the state: {payer} signed it for him, and he holds it with his own \
+                 slot empty; in it {payer} is paid at once and his own balance waits {delay} blocks, or goes to \
+                 {payer} with the revocation key. {payee} signs {payer}'s version in return (the mirror image, \
+                 another txid: commitments-payer.csv). Then each hands over the secret of its previous version: \
+                 with it, the other can make that version's revocation key, so whoever broadcasts a revoked version \
+                 loses its delayed balance to the other's penalty."
+            ),
+            Lang::Zh => format!(
+                "这是 {payee} 版本的状态：{payer} 为他签署，他保存时自己的签名位为空；在这个版本中 {payer} 立即收到\
+                 付款，而他自己的余额要等待 {delay} 个区块，或者被持有撤销密钥的 {payer} 取走。作为回报，{payee} \
+                 签署 {payer} 的版本（镜像，另一个 txid：commitments-payer.csv）。然后双方各自交出上一个版本的秘密：\
+                 有了它，对方就能算出那个版本的撤销密钥，所以谁广播已撤销的版本，谁被延迟的余额就会被对方的惩罚\
+                 交易拿走。"
+            ),
+        }
     }
 
-    fn tell_lock(&self) -> Option<&'static str> {
-        Some(
+    fn tell_lock(&self, lang: Lang) -> Option<&'static str> {
+        Some(lang.pick(
             "Its lock time ({lock}) and its input's sequence carry BOLT #3's obscured commitment number; as a time \
              it is long past, so it delays nothing.",
-        )
+            "它的时间锁字段（{lock}）和输入的 sequence 携带 BOLT #3 混淆后的承诺编号；作为时间它早已过去，所以不会\
+             延迟任何东西。",
+        ))
     }
 
-    fn tell_signing(&self, payer: &str, payee: &str) -> String {
-        format!("each in two versions ({payer} signs {payee}'s, {payee} signs {payer}'s), the previous ones revoked")
+    fn tell_signing(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match lang {
+            Lang::En => format!(
+                "each in two versions ({payer} signs {payee}'s, {payee} signs {payer}'s), the previous ones revoked"
+            ),
+            Lang::Zh => {
+                format!("每个状态两个版本（{payer} 签署 {payee} 的，{payee} 签署 {payer} 的），之前的版本都已撤销")
+            }
+        }
     }
 
     fn tell_commitment(&self, w: &CommitmentWords<'_>) -> Option<String> {
         let (p, q, seq) = (w.payer, w.payee, w.seq);
-        let revoke = if seq > 0 { format!(", revokes his #{}", seq - 1) } else { String::new() };
-        let hers = if seq > 0 { format!(" and revokes her #{}", seq - 1) } else { String::new() };
-        Some(format!(
-            "{p} signs {q}'s version of commitment #{seq}: {} to {q}, {} back to {p}{}; {q} checks it, signs {p}'s \
-             version{revoke} and sends the next {} of video; {p} checks his signature{hers}. [{} s]",
-            w.paid, w.back, w.trimmed, w.unit, w.clock_s
-        ))
+        let (paid, back, trimmed, unit, clock) = (w.paid, w.back, w.trimmed, w.unit, w.clock_s);
+        Some(match w.lang {
+            Lang::En => {
+                let revoke = if seq > 0 { format!(", revokes his #{}", seq - 1) } else { String::new() };
+                let hers = if seq > 0 { format!(" and revokes her #{}", seq - 1) } else { String::new() };
+                format!(
+                    "{p} signs {q}'s version of commitment #{seq}: {paid} to {q}, {back} back to {p}{trimmed}; {q} \
+                     checks it, signs {p}'s version{revoke} and sends the next {unit} of video; {p} checks his \
+                     signature{hers}. [{clock} s]"
+                )
+            }
+            Lang::Zh => {
+                let revoke = if seq > 0 { format!("，撤销他的 #{}", seq - 1) } else { String::new() };
+                let hers = if seq > 0 { format!("并撤销她的 #{}", seq - 1) } else { String::new() };
+                format!(
+                    "{p} 签署 {q} 版本的承诺交易 #{seq}：付给 {q} {paid}，退还 {p} {back}{trimmed}；{q} 核对后签署 \
+                     {p} 的版本{revoke}，并发送下一{unit}视频；{p} 核对他的签名{hers}。[{clock} 秒]"
+                )
+            }
+        })
     }
 
-    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
-        format!(
-            "{payer} and {payee} set up a 2-of-2 multisig address, {address}. Each will hold its own version of \
-             every state: in {payer}'s, her balance waits {} blocks while {payee} is paid at once, and the other way \
-             round in his. Each hands over the secret that revokes its previous version as the video goes on.",
-            thousands(u64::from(self.to_self_delay))
-        )
+    fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String {
+        let delay = thousands(u64::from(self.to_self_delay));
+        match lang {
+            Lang::En => format!(
+                "{payer} and {payee} set up a 2-of-2 multisig address, {address}. Each will hold its own version \
+                 of every state: in {payer}'s, her balance waits {delay} blocks while {payee} is paid at once, and \
+                 the other way round in his. Each hands over the secret that revokes its previous version as the \
+                 video goes on."
+            ),
+            Lang::Zh => format!(
+                "{payer} 和 {payee} 建立了一个 2-of-2 的多签名地址 {address}。每个状态双方各持有自己的版本：在 \
+                 {payer} 的版本中，她的余额要等待 {delay} 个区块，而 {payee} 立即收到付款；他的版本则反过来。随着\
+                 视频播放，双方各自交出撤销上一个版本的秘密（撤销密钥由此得出）。"
+            ),
+        }
     }
 
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {

@@ -19,6 +19,7 @@ use super::naive::{commitment, write_commitment};
 use super::timelocked::LOCKED;
 use super::{ChannelParams, Design, EcdsaSpend, Refund, SecpOperations, Settings, Signing, Split};
 use crate::units::thousands;
+use crate::words::Lang;
 
 /// The Spilman channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,46 +76,71 @@ impl Design for Spilman {
          the payer signs every commitment alone, so only the payee can close, with the latest state"
     }
 
-    fn funding_noun(&self) -> &'static str {
-        "Spilman (CLTV refund)"
+    fn funding_noun(&self, lang: Lang) -> &'static str {
+        lang.pick("Spilman (CLTV refund)", "Spilman（CLTV 退款）")
     }
 
-    fn witness_labels(&self, (payer, payee): (&str, &str), _payer_first: bool) -> Vec<String> {
-        vec![
-            format!("{payer}'s signature"),
-            format!("{payee}'s signature: empty, his to add when he closes"),
-            "01: takes the IF branch, the two signatures (the ELSE branch is the payer's refund after the expiry)"
-                .to_string(),
-            "the witness script (2-of-2, or the payer alone after the expiry)".to_string(),
-        ]
+    fn witness_labels(&self, lang: Lang, (payer, payee): (&str, &str), _payer_first: bool) -> Vec<String> {
+        match lang {
+            Lang::En => vec![
+                format!("{payer}'s signature"),
+                format!("{payee}'s signature: empty, his to add when he closes"),
+                "01: takes the IF branch, the two signatures (the ELSE branch is the payer's refund after the expiry)"
+                    .to_string(),
+                "the witness script (2-of-2, or the payer alone after the expiry)".to_string(),
+            ],
+            Lang::Zh => vec![
+                format!("{payer} 的签名"),
+                format!("{payee} 的签名：空，由他在关闭通道时添加"),
+                "01：走 IF 分支，需要两个签名（ELSE 分支是到期后付款方的退款）".to_string(),
+                "见证脚本（2-of-2，或到期后付款方单独签名）".to_string(),
+            ],
+        }
     }
 
-    fn tell_step(&self, payer: &str, payee: &str) -> String {
-        format!(
-            "{payer} signs it alone and hands it over. {payee} checks her signature and keeps it, half-signed: \
-             only {payee} can add the second signature and broadcast it, and he will broadcast the last, which pays \
-             him most; {payer} holds nothing she could broadcast but her refund after the expiry."
-        )
+    fn tell_step(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match lang {
+            Lang::En => format!(
+                "{payer} signs it alone and hands it over. {payee} checks her signature and keeps it, half-signed: \
+                 only {payee} can add the second signature and broadcast it, and he will broadcast the last, which \
+                 pays him most; {payer} holds nothing she could broadcast but her refund after the expiry."
+            ),
+            Lang::Zh => format!(
+                "{payer} 单独签署这笔承诺交易并交给 {payee}。{payee} 核对她的签名后保存这笔只签了一半的交易：只有 \
+                 {payee} 能添加第二个签名并广播它，他会广播付给他最多的最后一笔；{payer} 手中没有可以广播的交易，\
+                 只有到期后的退款交易。"
+            ),
+        }
     }
 
-    fn tell_settlement(&self, payer: &str, payee: &str) -> String {
-        format!(
-            "{payer} signed it alone and handed it to {payee}: only {payee} can add the second signature and \
-             broadcast it."
-        )
+    fn tell_settlement(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match lang {
+            Lang::En => format!(
+                "{payer} signed it alone and handed it to {payee}: only {payee} can add the second signature and \
+                 broadcast it."
+            ),
+            Lang::Zh => format!("{payer} 单独签署后交给了 {payee}：只有 {payee} 能添加第二个签名并广播它。"),
+        }
     }
 
-    fn funding_names(&self) -> (&'static str, &'static str) {
-        ("funding", "channel's output")
+    fn funding_names(&self, lang: Lang) -> (&'static str, &'static str) {
+        lang.pick(("funding", "channel's output"), ("注资", "通道输出"))
     }
 
-    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
-        format!(
-            "{payer} and {payee} set up the Spilman channel's address, {address}: {payee} and {payer} can spend it \
-             together at any time, and {payer} alone once height {} has passed (OP_CHECKLOCKTIMEVERIFY), so \
-             {payee} must close before then.",
-            thousands(u64::from(self.expiry_height()))
-        )
+    fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String {
+        let expiry = thousands(u64::from(self.expiry_height()));
+        match lang {
+            Lang::En => format!(
+                "{payer} and {payee} set up the Spilman channel's address, {address}: {payee} and {payer} can spend \
+                 it together at any time, and {payer} alone once height {expiry} has passed \
+                 (OP_CHECKLOCKTIMEVERIFY), so {payee} must close before then."
+            ),
+            Lang::Zh => format!(
+                "{payer} 和 {payee} 建立了 Spilman 支付通道的地址 {address}：{payee} 和 {payer} 随时可以共同花费它，\
+                 区块高度 {expiry} 之后 {payer} 也可以单独取回（OP_CHECKLOCKTIMEVERIFY 时间锁），所以 {payee} \
+                 必须在此之前关闭通道。"
+            ),
+        }
     }
 
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {

@@ -19,6 +19,7 @@ use super::builders::{funding_witness_script, multisig_witness};
 use super::naive::{commitment, write_commitment, Naive};
 use super::{ChannelParams, Design, EcdsaSpend, Refund, Settings, Split};
 use crate::units::thousands;
+use crate::words::Lang;
 
 /// A locked input's sequence: not final, so the lock time counts, and with BIP-0068's disable
 /// bit set, so no relative lock applies.
@@ -60,21 +61,29 @@ impl Design for Timelocked {
          and every commitment is locked one block earlier than the one before, so the latest state is valid first"
     }
 
-    fn tell_lock(&self) -> Option<&'static str> {
-        Some(
+    fn tell_lock(&self, lang: Lang) -> Option<&'static str> {
+        Some(lang.pick(
             "Its lock time is height {lock}: no block before {next} can include it. Each commitment's lock is one \
              block below the one before, so the latest becomes valid first, before every older one and before the \
              refund.",
-        )
+            "它的时间锁是区块高度 {lock}：高度 {next} 之前的区块都不能包含它。每一笔承诺交易的时间锁都比前一笔早一个\
+             区块，所以最新的一笔最先生效，早于所有更旧的承诺交易，也早于退款交易。",
+        ))
     }
 
-    fn tell_funding(&self, payer: &str, payee: &str, address: &str) -> String {
-        format!(
-            "{payer} and {payee} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, so \
-             nothing leaves it without both signatures. Before {payer} funds it, {payee} signs her a refund of \
-             everything, valid only {} blocks later.",
-            thousands(u64::from(self.refund_after))
-        )
+    fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String {
+        let after = thousands(u64::from(self.refund_after));
+        match lang {
+            Lang::En => format!(
+                "{payer} and {payee} set up a 2-of-2 multisig address, {address}: each holds one of its two keys, \
+                 so nothing leaves it without both signatures. Before {payer} funds it, {payee} signs her a refund \
+                 of everything, valid only {after} blocks later."
+            ),
+            Lang::Zh => format!(
+                "{payer} 和 {payee} 建立了一个 2-of-2 的多签名地址 {address}，他们各自持有其中一个密钥。在 {payer} \
+                 注资之前，{payee} 先为她签署一笔全额退款交易，带有时间锁，{after} 个区块之后才生效。"
+            ),
+        }
     }
 
     fn funding_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {

@@ -208,6 +208,7 @@ pub fn chart(points: u64, dir: &Path) -> Result<Duration, OutputError> {
         exhausted_at_s: None,
         settlement_s: points,
         ending: None,
+        lang: crate::words::Lang::En,
     };
     std::fs::create_dir_all(dir).map_err(|source| OutputError::Path { path: dir.to_path_buf(), source })?;
     let start = Instant::now();

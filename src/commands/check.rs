@@ -25,7 +25,7 @@ impl Plan {
             crate::output::network_name(scenario.network),
             scenario.payer,
             scenario.payee,
-            scenario.design.funding_noun(),
+            scenario.design.funding_noun(crate::words::Lang::En),
             amt(scenario.capacity)
         );
         out += &format!(

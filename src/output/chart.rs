@@ -99,6 +99,8 @@ pub struct ChartInput<'a> {
     /// How the channel ended when it was not settled cooperatively (from the chain); `None`:
     /// the cooperative settlement of the last state.
     pub ending: Option<&'a Ending>,
+    /// The language of the labels.
+    pub lang: crate::words::Lang,
 }
 
 /// A channel's end other than the cooperative settlement, as the charts mark it.
@@ -215,6 +217,7 @@ pub(crate) mod tests {
             exhausted_at_s: None,
             settlement_s: 600,
             ending: None,
+            lang: crate::words::Lang::En,
         }
     }
 

@@ -15,6 +15,7 @@ use crate::engine::{Channel, RunReport, Tick};
 use crate::party::SignedCommitment;
 use crate::scenario::plan::Plan;
 use crate::scenario::{format_amount, Scenario};
+use crate::words::{say, Lang, Msg};
 
 /// Commitments told one by one at the start and at the end.
 const HEAD: u64 = 5;
@@ -27,13 +28,14 @@ pub struct Narrator<W: Write> {
     planned: u64,
     segment: Option<usize>,
     skipped: u64,
+    lang: Lang,
 }
 
 impl<W: Write> Narrator<W> {
-    /// A narrator of `scenario` writing to `out`.
-    pub fn new(scenario: &Scenario, out: W) -> Narrator<W> {
+    /// A narrator of `scenario` writing to `out` in `lang`.
+    pub fn new(scenario: &Scenario, lang: Lang, out: W) -> Narrator<W> {
         let planned = Plan::of(scenario).commitments;
-        Narrator { out, scenario: scenario.clone(), planned, segment: None, skipped: 0 }
+        Narrator { out, scenario: scenario.clone(), planned, segment: None, skipped: 0, lang }
     }
 
     fn amt(&self, a: Amount) -> String {
@@ -50,17 +52,10 @@ impl<W: Write> Narrator<W> {
         let address = Address::from_script(&channel.funding_tx.output[0].script_pubkey, s.network)
             .map(|a| a.to_string())
             .unwrap_or_default();
-        writeln!(self.out, "{}", channel.params.design.tell_funding(&s.payer, &s.payee, &address))?;
-        writeln!(
-            self.out,
-            "{} pays {} into it with the funding (anchor) transaction {}. That is the channel capacity: the most \
-             {} can pay {} through this channel.",
-            s.payer,
-            self.amt(s.capacity),
-            channel.funding_tx.compute_txid(),
-            s.payer,
-            s.payee
-        )
+        writeln!(self.out, "{}", channel.params.design.tell_funding(self.lang, &s.payer, &s.payee, &address))?;
+        let (capacity, txid) = (self.amt(s.capacity), channel.funding_tx.compute_txid().to_string());
+        let args = [("payer", s.payer.as_str()), ("payee", &s.payee), ("capacity", &capacity), ("txid", &txid)];
+        writeln!(self.out, "{}", say(self.lang, Msg::NarrateFunded, &args))
     }
 
     /// A commitment was signed by both.
@@ -76,22 +71,14 @@ impl<W: Write> Narrator<W> {
             for (i, seg) in s.segments.iter().enumerate().take(tick.segment).skip(from) {
                 if seg.is_pause() {
                     self.flush_skipped()?;
-                    writeln!(
-                        self.out,
-                        "Pause (segment {}): {} stops the video for {} s; no commitment is signed and the balance stays.",
-                        i + 1,
-                        s.payer,
-                        seg.duration_s
-                    )?;
+                    let (n, secs) = ((i + 1).to_string(), seg.duration_s.to_string());
+                    let args = [("n", n.as_str()), ("payer", &s.payer), ("s", &secs)];
+                    writeln!(self.out, "{}", say(self.lang, Msg::NarratePause, &args))?;
                 }
             }
             self.flush_skipped()?;
-            writeln!(
-                self.out,
-                "Segment {}: the video costs {} per second.",
-                tick.segment + 1,
-                self.amt(s.segments[tick.segment].rate_per_s)
-            )?;
+            let (n, rate) = ((tick.segment + 1).to_string(), self.amt(s.segments[tick.segment].rate_per_s));
+            writeln!(self.out, "{}", say(self.lang, Msg::NarrateSegment, &[("n", &n), ("rate", &rate)]))?;
             self.segment = Some(tick.segment);
             return self.tell(tick, c);
         }
@@ -108,7 +95,8 @@ impl<W: Write> Narrator<W> {
 
     fn flush_skipped(&mut self) -> io::Result<()> {
         if self.skipped > 0 {
-            writeln!(self.out, "  … {} more commitments, each the same exchange one second further …", self.skipped)?;
+            let n = self.skipped.to_string();
+            writeln!(self.out, "{}", say(self.lang, Msg::NarrateSkipped, &[("n", &n)]))?;
             self.skipped = 0;
         }
         Ok(())
@@ -117,13 +105,19 @@ impl<W: Write> Narrator<W> {
     fn tell(&mut self, tick: &Tick, c: &SignedCommitment) -> io::Result<()> {
         let s = &self.scenario;
         let split = &c.split;
-        let dust = s.design.dust_limit().to_sat();
+        let dust = s.design.dust_limit().to_sat().to_string();
+        let names = [("payer", s.payer.as_str()), ("payee", &s.payee), ("dust", &dust)];
         let trimmed = match (split.payer_trimmed, split.payee_trimmed) {
-            (_, true) => format!(" ({}'s output is below the {dust}-sat dust limit and left out)", s.payee),
-            (true, _) => format!(" ({}'s refund is below the {dust}-sat dust limit and left out)", s.payer),
+            (_, true) => say(self.lang, Msg::NarrateTrimmedPayee, &names),
+            (true, _) => say(self.lang, Msg::NarrateTrimmedPayer, &names),
             _ => String::new(),
         };
-        let unit = if s.interval_s == 1 { "second".to_string() } else { format!("{} seconds", s.interval_s) };
+        let n = s.interval_s.to_string();
+        let unit = if s.interval_s == 1 {
+            say(self.lang, Msg::UnitSecond, &[])
+        } else {
+            say(self.lang, Msg::UnitSeconds, &[("n", &n)])
+        };
         let (paid, back) = (self.amt(split.paid), self.amt(split.payer));
         let words = crate::channel::CommitmentWords {
             payer: &s.payer,
@@ -134,24 +128,23 @@ impl<W: Write> Narrator<W> {
             trimmed: &trimmed,
             unit: &unit,
             clock_s: tick.clock_s,
+            lang: self.lang,
         };
         if let Some(line) = s.design.tell_commitment(&words) {
             return writeln!(self.out, "{line}");
         }
-        writeln!(
-            self.out,
-            "{} signs commitment #{}: {} to {}, {} back to {}{trimmed}; {} checks it, adds the second signature and \
-             sends the next {} of video. [{} s]",
-            s.payer,
-            c.seq,
-            self.amt(split.paid),
-            s.payee,
-            self.amt(split.payer),
-            s.payer,
-            s.payee,
-            unit,
-            tick.clock_s
-        )
+        let (seq, clock) = (c.seq.to_string(), tick.clock_s.to_string());
+        let args = [
+            ("payer", s.payer.as_str()),
+            ("payee", &s.payee),
+            ("seq", &seq),
+            ("paid", &paid),
+            ("back", &back),
+            ("trimmed", &trimmed),
+            ("unit", &unit),
+            ("clock", &clock),
+        ];
+        writeln!(self.out, "{}", say(self.lang, Msg::NarrateCommitment, &args))
     }
 
     /// The ending: exhaustion or stop, and the settlement.
@@ -161,47 +154,45 @@ impl<W: Write> Narrator<W> {
     /// When the writer fails.
     pub fn closing(&mut self, report: &RunReport) -> io::Result<()> {
         self.flush_skipped()?;
-        let s = &self.scenario;
+        let (s, lang) = (&self.scenario, self.lang);
+        let seq = report.settlement.seq.to_string();
+        let names = [("payer", s.payer.as_str()), ("payee", &s.payee), ("seq", &seq)];
         if let Some(e) = &report.exhausted {
-            writeln!(
-                self.out,
-                "At {} s the channel is exhausted: commitment #{} would owe {} {} plus the fee, more than the \
-                 capacity holds. The stream stops.",
-                e.clock_s,
-                e.tick.seq,
-                s.payee,
-                self.amt(e.reason.paid)
-            )?;
+            let (clock, n, paid) = (e.clock_s.to_string(), e.tick.seq.to_string(), self.amt(e.reason.paid));
+            let args = [("clock", clock.as_str()), ("seq", &n), ("payee", &s.payee), ("paid", &paid)];
+            writeln!(self.out, "{}", say(lang, Msg::NarrateExhausted, &args))?;
         } else if let Some(e) = crate::output::summary::stopping_event(s) {
             let who = if e.who == crate::onchain::Who::Payer { &s.payer } else { &s.payee };
             let what = match e.does {
-                crate::onchain::Does::Vanish => "vanishes".to_string(),
-                crate::onchain::Does::Broadcast { commitment: 0 } => "broadcasts the refund".to_string(),
-                crate::onchain::Does::Broadcast { commitment } => format!("broadcasts commitment #{commitment}"),
-                crate::onchain::Does::Close => "closes the channel".to_string(),
+                crate::onchain::Does::Vanish => say(lang, Msg::DoesVanish, &[]),
+                crate::onchain::Does::Broadcast { commitment: 0 } => say(lang, Msg::DoesRefund, &[]),
+                crate::onchain::Does::Broadcast { commitment } => {
+                    say(lang, Msg::DoesBroadcast, &[("seq", &commitment.to_string())])
+                }
+                crate::onchain::Does::Close => say(lang, Msg::DoesClose, &[]),
             };
-            return writeln!(
-                self.out,
-                "At {} s {who} {what}. There is no cooperative settlement: the last state both hold is #{}, \
-                 and what happens to the money is decided on the chain.",
-                s.event_time_s(&e),
-                report.settlement.seq
-            );
+            let clock = s.event_time_s(&e).to_string();
+            let args = [("clock", clock.as_str()), ("who", who), ("what", &what), ("seq", &seq)];
+            return writeln!(self.out, "{}", say(lang, Msg::NarrateEvent, &args));
         } else {
-            writeln!(self.out, "At {} s {} presses stop.", report.settled_at_s, s.payer)?;
+            let clock = report.settled_at_s.to_string();
+            writeln!(self.out, "{}", say(lang, Msg::NarrateStop, &[("clock", &clock), ("payer", &s.payer)]))?;
         }
         let split = &report.settlement.split;
-        writeln!(
-            self.out,
-            "The last state{} is the settlement transaction {}: {} to {}, {} to {}, fee {} sat. {}",
-            if report.commitments > 0 { format!(", commitment #{},", report.settlement.seq) } else { String::new() },
-            report.settlement.tx.compute_txid(),
-            self.amt(split.paid),
-            s.payee,
-            self.amt(split.payer),
-            s.payer,
-            split.fee.to_sat(),
-            s.design.tell_settlement(&s.payer, &s.payee)
-        )
+        let which = if report.commitments > 0 { say(lang, Msg::NarrateWhich, &names) } else { String::new() };
+        let (txid, paid, back) =
+            (report.settlement.tx.compute_txid().to_string(), self.amt(split.paid), self.amt(split.payer));
+        let (fee, told) = (split.fee.to_sat().to_string(), s.design.tell_settlement(lang, &s.payer, &s.payee));
+        let args = [
+            ("which", which.as_str()),
+            ("txid", &txid),
+            ("paid", &paid),
+            ("payee", &s.payee),
+            ("back", &back),
+            ("payer", &s.payer),
+            ("fee", &fee),
+            ("told", &told),
+        ];
+        writeln!(self.out, "{}", say(lang, Msg::NarrateSettlement, &args))
     }
 }

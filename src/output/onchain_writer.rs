@@ -53,7 +53,10 @@ impl Slot {
             (Some(by), Some(kind)) => {
                 format!("no settlement: {}'s {} closed it; {got}", name(by), kind.describe().trim_start_matches("the "))
             }
-            _ => format!("no settlement: nothing spends the {}; {got}", scenario.design.funding_names().1),
+            _ => format!(
+                "no settlement: nothing spends the {}; {got}",
+                scenario.design.funding_names(crate::words::Lang::En).1
+            ),
         };
         Some(super::chart::Ending { label, payee_received_sat: o.payee.received.to_sat() })
     }

@@ -29,6 +29,7 @@ use crate::channel::DesignRef;
 use crate::engine::{Channel, Ledger, RunReport, Tick};
 use crate::party::SignedCommitment;
 use crate::scenario::Scenario;
+use crate::words::{say, Lang, Msg};
 
 /// The most commitments the report embeds; above this it samples evenly.
 pub const MAX_STEPS: u64 = 5_000;
@@ -340,12 +341,14 @@ pub struct ReportBuilder {
     steps: Steps,
     design: DesignRef,
     copies: for<'a> fn(&dyn crate::channel::Design, &'a SignedCommitment) -> crate::party::Copies<'a>,
+    lang: Lang,
 }
 
 impl ReportBuilder {
     /// A builder for a run of `scenario`, whose CSV has the `tx_hex` column filled if `with_hex`
-    /// (without it the page shows no signatures or outputs, as when built from such a CSV).
-    pub fn new(scenario: &Scenario, with_hex: bool) -> ReportBuilder {
+    /// (without it the page shows no signatures or outputs, as when built from such a CSV), its
+    /// words in `lang`.
+    pub fn new(scenario: &Scenario, with_hex: bool, lang: Lang) -> ReportBuilder {
         let interval = scenario.interval_s.max(1);
         let scheduled: u64 = scenario.segments.iter().filter(|s| !s.is_pause()).map(|s| s.duration_s / interval).sum();
         let plan = (scheduled > MAX_STEPS).then(|| {
@@ -371,6 +374,7 @@ impl ReportBuilder {
             design: scenario.design.clone(),
             copies: crate::party::registration(scenario.design.name())
                 .map_or(crate::party::DESIGNS[0].copies, |r| r.copies),
+            lang,
         }
     }
 
@@ -428,7 +432,7 @@ impl ReportBuilder {
                 return Err(ReportError::Plan { planned, signed: report.commitments });
             }
         }
-        write_page(dir, &self.steps)
+        write_page(dir, &self.steps, self.lang)
     }
 }
 
@@ -439,7 +443,7 @@ impl ReportBuilder {
 ///
 /// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written.
 pub fn write_report(dir: &Path) -> Result<(), ReportError> {
-    write_page(dir, &steps_from_files(dir)?)
+    write_page(dir, &steps_from_files(dir)?, Lang::En)
 }
 
 /// The steps of the page [`write_report`] writes, read from `dir/summary.json` and
@@ -501,8 +505,8 @@ pub(crate) fn steps_from_files(dir: &Path) -> Result<Steps, ReportError> {
 }
 
 /// Writes `dir/report.html` with `steps`, the header from `dir/summary.json` and the chart from
-/// `dir/balance.svg`.
-pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
+/// `dir/balance.svg`, in `lang`.
+pub(crate) fn write_page(dir: &Path, steps: &Steps, lang: Lang) -> Result<(), ReportError> {
     let summary_path = dir.join("summary.json");
     let s: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| format_err(&summary_path, e))?;
     let svg_path = dir.join("balance.svg");
@@ -525,9 +529,9 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         capacity: s.capacity_sat,
         payer: &s.payer.name,
         payee: &s.payee.name,
-        witness_labels: d.witness_labels(names, payer_first),
-        step_words: d.tell_step(names.0, names.1),
-        lock_words: d.tell_lock().unwrap_or(""),
+        witness_labels: d.witness_labels(lang, names, payer_first),
+        step_words: d.tell_step(lang, names.0, names.1),
+        lock_words: d.tell_lock(lang).unwrap_or(""),
         funding_outpoint: format!("{}:{}", s.funding.txid, s.funding.vout),
         witness_script: &s.funding.witness_script_hex,
         total: s.commitments,
@@ -540,23 +544,25 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps) -> Result<(), ReportError> {
         deserialize_hex(&s.funding.tx_hex).map_err(|e| format_err(&summary_path, format!("funding tx: {e}")))?;
     let amount = |sat: u64| crate::units::format_sat(sat, sat_per_unit, &s.unit);
     let mut html = String::with_capacity(svg.len() + 16_384);
-    page_head(&mut html, &s, design.as_ref(), &amount);
-    cards(&mut html, &s, design.as_ref(), &funding_tx, &amount);
-    stepper_and_settlement(&mut html, &s, design.as_ref(), svg, &amount);
+    page_head(&mut html, &s, design.as_ref(), &amount, lang);
+    cards(&mut html, &s, design.as_ref(), &funding_tx, &amount, lang);
+    stepper_and_settlement(&mut html, &s, design.as_ref(), svg, &amount, lang);
+    let html = translate(html, PAGE_WORDS, lang);
+    let page_end = page_end(lang);
     let path = dir.join("report.html");
     let written = if steps.markup || head.contains('<') {
         // A `<` in the data: its "</" are escaped, and the chain's section is put before the
         // page's last "<footer>", which the data could hold, in the whole page.
         let mut page = html;
         page.push_str(&splice(head, &steps.json));
-        page.push_str(PAGE_END);
+        page.push_str(&page_end);
         fs::write(&path, super::report_chain::insert(dir, &s, page))
     } else {
         // No `<` in the data: nothing to escape, and the page's last "<footer>" is in the part
         // before it (the end has none), so the chain's section goes into that part, and the steps
         // are written from where they were kept rather than copied into the page.
         let html = super::report_chain::insert(dir, &s, html);
-        write_parts(&path, &[html.as_bytes(), head.as_bytes(), b"[", &steps.json, b"]}", PAGE_END.as_bytes()])
+        write_parts(&path, &[html.as_bytes(), head.as_bytes(), b"[", &steps.json, b"]}", page_end.as_bytes()])
     };
     written.map_err(|source| ReportError::Io { action: "write", path, source })
 }
@@ -567,41 +573,47 @@ fn write_parts(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     parts.iter().try_for_each(|part| std::io::Write::write_all(&mut file, part))
 }
 
-/// The page's head and its lead paragraph.
-fn page_head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount: &dyn Fn(u64) -> String) {
-    let title = format!("{} — seed {}: a payment channel, step by step", esc(&s.scenario), s.seed);
+/// The page's head and its lead paragraph, in `lang`.
+fn page_head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount: &dyn Fn(u64) -> String, lang: Lang) {
+    let title = say(lang, Msg::PageTitle, &[("name", &esc(&s.scenario)), ("seed", &s.seed.to_string())]);
+    let (payer, payee) = (esc(&s.payer.name), esc(&s.payee.name));
+    let (noun, capacity, network) =
+        (esc(design.map_or("2-of-2", |d| d.funding_noun(lang))), amount(s.capacity_sat), esc(&s.network));
+    let (interval, fee_rate, count) = (s.interval_s.to_string(), esc(&s.fee_rate), s.commitments.to_string());
+    let stopped = match s.stopped_by.as_str() {
+        "exhaustion" => Msg::PageStoppedExhausted,
+        "event" => Msg::PageStoppedEvent,
+        _ => Msg::PageStoppedSchedule,
+    };
+    let args = [
+        ("payer", payer.as_str()),
+        ("payee", &payee),
+        ("noun", &noun),
+        ("capacity", &capacity),
+        ("network", &network),
+        ("interval", &interval),
+        ("second", design.map_or_else(|| crate::party::default_design().payee_step(lang), |d| d.payee_step(lang))),
+        ("fee_rate", &fee_rate),
+        ("count", &count),
+        ("stopped", stopped.text(lang)),
+    ];
+    let (tag, lead, css) = (lang.html_tag(), say(lang, Msg::PageLead, &args), lang.pick("", CJK_CSS));
     let _ = write!(
         html,
         r#"<!DOCTYPE html>
-<html lang="en">
+<html lang="{tag}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<style>{CSS}</style>
+<style>{CSS}{css}</style>
 </head>
 <body>
 <header>
 <h1>{title}</h1>
-<p class="lead">{payer} pays {payee} through a {noun} payment channel of <b>{capacity}</b> on {network}: one commitment
-transaction per {interval} s of video, each signed by {payer} and {second} by {payee}, at a fee rate of
-{fee_rate}. {count} commitments; the channel {stopped}.</p>
+{lead}
 </header>
 "#,
-        payer = esc(&s.payer.name),
-        payee = esc(&s.payee.name),
-        noun = esc(design.map_or("2-of-2", |d| d.funding_noun())),
-        second = design.map_or("countersigned", |d| d.payee_step()),
-        capacity = amount(s.capacity_sat),
-        network = esc(&s.network),
-        interval = s.interval_s,
-        fee_rate = esc(&s.fee_rate),
-        count = s.commitments,
-        stopped = match s.stopped_by.as_str() {
-            "exhaustion" => "ran out of capacity",
-            "event" => "was stopped by a scripted event (see <a href=\"#chain\">on the chain</a>)",
-            _ => "closed when the schedule ended",
-        },
     );
 }
 
@@ -612,6 +624,7 @@ fn cards(
     design: Option<&DesignRef>,
     funding_tx: &Transaction,
     amount: &dyn Fn(u64) -> String,
+    lang: Lang,
 ) {
     let script_words = decode_script(&s.funding.witness_script_hex, &s.payer, &s.payee);
     let _ = write!(
@@ -629,8 +642,8 @@ fn cards(
 <dt>witness script</dt><dd class="mono script">{script_words}</dd></dl></div>
 </section>
 "#,
-        noun = design.map_or("2-of-2", |d| d.funding_names().0),
-        short = design.map_or("2-of-2", |d| d.funding_names().1),
+        noun = design.map_or("2-of-2", |d| d.funding_names(lang).0),
+        short = design.map_or("2-of-2", |d| d.funding_names(lang).1),
         payer_name = esc(&s.payer.name),
         payer_key = esc(&s.payer.pubkey),
         payer_addr = esc(&s.payer.address),
@@ -667,8 +680,9 @@ fn stepper_and_settlement(
     design: Option<&DesignRef>,
     svg: &str,
     amount: &dyn Fn(u64) -> String,
+    lang: Lang,
 ) {
-    let (title, settle_text, txid) = ending_card(s, design, amount);
+    let (title, settle_text, txid) = ending_card(s, design, amount, lang);
     let _ = write!(
         html,
         r#"<section class="chart">{svg}</section>
@@ -698,52 +712,114 @@ check the folder with <code>paychan verify</code>.</footer>
 }
 
 /// The last card: the settlement when there was one (its title, words and txid); else how the
-/// channel ended instead, from the chain (the transaction that closed it, or none).
+/// channel ended instead, from the chain (the transaction that closed it, or none); in `lang`.
 fn ending_card(
     s: &Summary,
     design: Option<&DesignRef>,
     amount: &dyn Fn(u64) -> String,
+    lang: Lang,
 ) -> (&'static str, String, String) {
     let (payer, payee) = (esc(&s.payer.name), esc(&s.payee.name));
     let l = &s.last_state;
-    let last = format!(
-        "commitment #{}: <b>{}</b> to {payee}, <b>{}</b> to {payer}",
-        l.seq,
-        amount(l.payee_sat),
-        amount(l.payer_sat)
-    );
+    let (seq, paid, back) = (l.seq.to_string(), amount(l.payee_sat), amount(l.payer_sat));
+    let args = [("seq", seq.as_str()), ("paid", &paid), ("payee", &payee), ("back", &back), ("payer", &payer)];
+    let last = say(lang, Msg::PageLastState, &args);
     if let Some(settlement) = &s.settlement {
-        let why = if s.stopped_by == "exhaustion" { "The channel ran out" } else { "The video stopped" };
+        let why = if s.stopped_by == "exhaustion" { Msg::PageWhyExhausted } else { Msg::PageWhyStopped };
         let who = design.map_or_else(
-            || format!("{payer} and {payee} both signed it: either of them can broadcast it."),
-            |d| d.tell_settlement(&payer, &payee),
+            || crate::party::default_design().tell_settlement(lang, &payer, &payee),
+            |d| d.tell_settlement(lang, &payer, &payee),
         );
         let confirmed = match &s.outcome {
             Some(o) => {
-                format!(" It confirmed at height {}.", crate::units::thousands(o.closed_at_height.map_or(0, u64::from)))
+                let height = crate::units::thousands(o.closed_at_height.map_or(0, u64::from));
+                say(lang, Msg::PageConfirmed, &[("height", &height)])
             }
             None => String::new(),
         };
-        let text = format!(
-            "{} — the settlement of the last state, {last}, fee {} sat, at {} s. {who}{confirmed}",
-            why, l.fee_sat, l.clock_s,
-        );
-        return ("Settlement", text, settlement.txid.clone());
+        let (fee, clock) = (l.fee_sat.to_string(), l.clock_s.to_string());
+        let args = [
+            ("why", why.text(lang)),
+            ("last", &last),
+            ("fee", &fee),
+            ("clock", &clock),
+            ("who", &who),
+            ("confirmed", &confirmed),
+        ];
+        return (Msg::PageSettlement.text(lang), say(lang, Msg::PageSettled, &args), settlement.txid.clone());
     }
-    let why = if s.stopped_by == "event" { "a scripted event stopped the video" } else { "the video stopped" };
+    let why = if s.stopped_by == "event" { Msg::PageWhyEvent } else { Msg::PageWhyVideo };
     let (close, txid) = match s.outcome.as_ref().and_then(|o| Some((o, o.closing_txid.as_ref()?))) {
-        Some((o, txid)) => (
-            format!("What closed the channel instead, <a href=\"#chain\">on the chain</a> below: {}.", esc(&o.verdict)),
-            txid.clone(),
-        ),
-        None => (
-            "Nothing ever spent the funding output (see <a href=\"#chain\">the chain</a> below).".to_string(),
-            "none".to_string(),
-        ),
+        Some((o, txid)) => (say(lang, Msg::PageClosedInstead, &[("verdict", &esc(&o.verdict))]), txid.clone()),
+        None => (Msg::PageNothingSpent.text(lang).to_string(), "none".to_string()),
     };
-    let text = format!("No cooperative settlement: {why}. The last state both agreed is {last}. {close}");
-    ("How it ended", text, txid)
+    let text = say(lang, Msg::PageNoSettlement, &[("why", why.text(lang)), ("last", &last), ("close", &close)]);
+    (Msg::PageHowItEnded.text(lang), text, txid)
 }
+
+/// The fixed pieces of the page's markup a page in another language than English replaces.
+const PAGE_WORDS: &[Msg] = &[
+    Msg::HtmlPayer,
+    Msg::HtmlPayee,
+    Msg::HtmlKey,
+    Msg::HtmlRefundAddress,
+    Msg::HtmlPaymentAddress,
+    Msg::HtmlFunding,
+    Msg::HtmlInput,
+    Msg::HtmlCoin,
+    Msg::HtmlOutput,
+    Msg::HtmlToThe,
+    Msg::HtmlChange,
+    Msg::HtmlFee,
+    Msg::HtmlWitnessScript,
+    Msg::HtmlCommitments,
+    Msg::HtmlFooter,
+];
+
+/// The fixed pieces of `report.js` a page in another language than English replaces.
+const SCRIPT_WORDS: &[Msg] = &[
+    Msg::JsNoCommitment,
+    Msg::JsNoCommitments,
+    Msg::JsPosition,
+    Msg::JsEmpty,
+    Msg::JsPoint,
+    Msg::JsSecret,
+    Msg::JsTrimmedOpen,
+    Msg::JsTrimmed,
+    Msg::JsPaidFor,
+    Msg::JsSegment,
+    Msg::JsRate,
+    Msg::JsSigns,
+    Msg::JsTo,
+    Msg::JsAnd,
+    Msg::JsBack,
+    Msg::JsTransaction,
+    Msg::JsFee,
+    Msg::JsOutputs,
+    Msg::JsWitness,
+    Msg::JsShowing,
+];
+
+/// `text` with each of `words`' English replaced by its `lang`: itself in English.
+fn translate(text: String, words: &[Msg], lang: Lang) -> String {
+    if lang == Lang::En {
+        return text;
+    }
+    words.iter().fold(text, |t, m| t.replace(m.text(Lang::En), m.text(lang)))
+}
+
+/// [`PAGE_END`] with the script's words in `lang`.
+fn page_end(lang: Lang) -> std::borrow::Cow<'static, str> {
+    match lang {
+        Lang::En => std::borrow::Cow::Borrowed(PAGE_END),
+        _ => std::borrow::Cow::Owned(translate(PAGE_END.to_string(), SCRIPT_WORDS, lang)),
+    }
+}
+
+/// The font stack of a Chinese page: CJK faces before the Latin ones.
+const CJK_CSS: &str = "\nbody { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"PingFang SC\", \
+                       \"Hiragino Sans GB\", \"Microsoft YaHei\", \"WenQuanYi Micro Hei\", system-ui, \"DejaVu Sans\", \
+                       sans-serif; }\n";
 
 /// The data's JSON from `head` (the data serialized without its empty `steps`, `[]}`) and `steps`
 /// (serialized steps joined by commas): what serializing the data with the steps in it gives.
@@ -795,6 +871,25 @@ pub(crate) const PAGE_END: &str =
 mod tests {
     use super::*;
     use bitcoin::hashes::{sha256d, Hash as _};
+
+    /// Every fixed piece a Chinese page replaces is in the English page's source verbatim (so none
+    /// is left in English unnoticed), and the Chinese script keeps no piece's English.
+    #[test]
+    fn the_replaced_pieces_are_in_the_page_source() {
+        let (rs, js) = (include_str!("report.rs"), include_str!("report.js"));
+        for m in PAGE_WORDS {
+            let en = m.text(Lang::En);
+            assert!(rs.contains(en), "{m:?} ({en:?}) is not in report.rs");
+        }
+        for m in SCRIPT_WORDS {
+            assert!(js.contains(m.text(Lang::En)), "{m:?} ({:?}) is not in report.js", m.text(Lang::En));
+        }
+        let zh = page_end(Lang::Zh);
+        for m in SCRIPT_WORDS {
+            assert!(!zh.contains(m.text(Lang::En)), "{m:?} is still English");
+        }
+        assert_eq!(page_end(Lang::En), PAGE_END);
+    }
     use bitcoin::{absolute::LockTime, transaction::Version, Amount, OutPoint, Sequence, TxIn, TxOut, Txid, Witness};
 
     fn tx(witness: &[&[u8]], outputs: &[(&ScriptBuf, u64)]) -> Transaction {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{io_err, OutputError, FILES};
 use crate::engine::RunReport;
 use crate::scenario::{format_amount, format_fee_rate, unit_name, Scenario};
+use crate::words::{say, Lang, Msg};
 
 /// The design of a summary written before designs existed: the book's, the registry's first.
 fn first_design() -> String {
@@ -437,6 +438,7 @@ pub fn human_summary(
     report: &RunReport,
     chain: Option<&crate::onchain::ChainRun>,
     dir: &Path,
+    lang: Lang,
 ) -> String {
     let unit = scenario.unit;
     let amt = |a: Amount| format_amount(a, unit);
@@ -444,92 +446,103 @@ pub fn human_summary(
     let mut out = String::new();
     let network = network_name(scenario.network);
     out += &format!("paychan: {} (seed {}, {network})\n", scenario.name, scenario.seed);
-    out += &format!(
-        "  funded   {} into the {} {} of {} and {}\n           funding tx {} (fee {} sat, {})\n",
-        amt(scenario.capacity),
-        scenario.design.funding_noun(),
-        address(&ch.funding_tx.output[0].script_pubkey, scenario.network),
-        scenario.payer,
-        scenario.payee,
-        ch.funding_tx.compute_txid(),
-        ch.funding_fee().to_sat(),
-        format_fee_rate(scenario.fee_rate),
-    );
-    out += &format!(
-        "  streamed {} s of video: {} commitments, {}\n",
-        report.elapsed_s,
-        report.commitments,
-        scenario.design.tell_signing(&scenario.payer, &scenario.payee)
-    );
+    let (capacity, address) =
+        (amt(scenario.capacity), address(&ch.funding_tx.output[0].script_pubkey, scenario.network));
+    let (txid, fee) = (ch.funding_tx.compute_txid().to_string(), ch.funding_fee().to_sat().to_string());
+    let rate = format_fee_rate(scenario.fee_rate);
+    let args = [
+        ("capacity", capacity.as_str()),
+        ("noun", scenario.design.funding_noun(lang)),
+        ("address", &address),
+        ("payer", &scenario.payer),
+        ("payee", &scenario.payee),
+        ("txid", &txid),
+        ("fee", &fee),
+        ("rate", &rate),
+    ];
+    out += &say(lang, Msg::SummaryFunded, &args);
+    let (secs, n) = (report.elapsed_s.to_string(), report.commitments.to_string());
+    let signing = scenario.design.tell_signing(lang, &scenario.payer, &scenario.payee);
+    out += &say(lang, Msg::SummaryStreamed, &[("s", &secs), ("n", &n), ("signing", &signing)]);
     if let Some(e) = &report.exhausted {
-        out += &format!(
-            "  stopped  at {} s: the channel is exhausted; commitment #{} would owe {} plus a {} sat fee out of {}\n",
-            e.clock_s,
-            e.tick.seq,
-            amt(e.reason.paid),
-            e.reason.fee.to_sat(),
-            amt(e.reason.funding)
-        );
+        let (clock, seq, paid) = (e.clock_s.to_string(), e.tick.seq.to_string(), amt(e.reason.paid));
+        let (fee, funding) = (e.reason.fee.to_sat().to_string(), amt(e.reason.funding));
+        let args = [("clock", clock.as_str()), ("seq", &seq), ("paid", &paid), ("fee", &fee), ("funding", &funding)];
+        out += &say(lang, Msg::SummaryExhausted, &args);
     } else if let Some(e) = stopping_event(scenario) {
-        out += &stopped_by_event(scenario, report, &e);
+        out += &stopped_by_event(scenario, report, &e, lang);
     } else if chain.is_some_and(|c| c.cooperative_close().is_none()) {
-        out += &format!("  stopped  at {} s: {} pressed stop\n", report.settled_at_s, scenario.payer);
-        out += &last_state_line(scenario, report, "the cooperative close did not confirm: the chain decides (below)");
+        let clock = report.settled_at_s.to_string();
+        out += &say(lang, Msg::SummaryStop, &[("clock", &clock), ("payer", &scenario.payer)]);
+        out += &last_state_line(scenario, report, Msg::SummaryCloseUnconfirmed.text(lang), lang);
     } else {
-        out += &settled_lines(scenario, report);
+        out += &settled_lines(scenario, report, lang);
     }
-    out += &format!("  wrote    {}/{{{}}}\n", dir.display(), FILES.join(", "));
+    let (dir, files) = (dir.display().to_string(), FILES.join(", "));
+    out += &say(lang, Msg::SummaryWrote, &[("dir", &dir), ("files", &files)]);
     out
 }
 
 /// The printed lines of a video a scripted event stopped: what happened, and the last state.
-fn stopped_by_event(scenario: &Scenario, report: &RunReport, e: &crate::onchain::Event) -> String {
+fn stopped_by_event(scenario: &Scenario, report: &RunReport, e: &crate::onchain::Event, lang: Lang) -> String {
     let (who, other) = match e.who {
         crate::onchain::Who::Payer => (&scenario.payer, &scenario.payee),
         crate::onchain::Who::Payee => (&scenario.payee, &scenario.payer),
     };
     let what = match e.does {
-        crate::onchain::Does::Vanish => format!("{who} vanishes: no more signatures, no cooperative close"),
-        crate::onchain::Does::Broadcast { commitment: 0 } => format!("{who} broadcasts the refund"),
-        crate::onchain::Does::Broadcast { commitment } => format!("{who} broadcasts commitment #{commitment}"),
-        crate::onchain::Does::Close => format!("{who} closes"),
+        crate::onchain::Does::Vanish => say(lang, Msg::SummaryVanish, &[("who", who)]),
+        crate::onchain::Does::Broadcast { commitment: 0 } => say(lang, Msg::SummaryRefund, &[("who", who)]),
+        crate::onchain::Does::Broadcast { commitment } => {
+            say(lang, Msg::SummaryBroadcast, &[("who", who), ("seq", &commitment.to_string())])
+        }
+        crate::onchain::Does::Close => say(lang, Msg::SummaryClose, &[("who", who)]),
     };
-    format!("  stopped  at {} s: {what}; {other} relies on the chain\n", scenario.event_time_s(e))
-        + &last_state_line(scenario, report, "no cooperative settlement: the chain decides (below)")
+    let clock = scenario.event_time_s(e).to_string();
+    say(lang, Msg::SummaryEvent, &[("clock", &clock), ("what", &what), ("other", other)])
+        + &last_state_line(scenario, report, Msg::SummaryNoSettlement.text(lang), lang)
 }
 
 /// The printed line of the last state both agreed, and why it was not settled.
-fn last_state_line(scenario: &Scenario, report: &RunReport, why: &str) -> String {
+fn last_state_line(scenario: &Scenario, report: &RunReport, why: &str, lang: Lang) -> String {
     let s = &report.settlement.split;
-    format!(
-        "  last     state #{}: {} {}, {} {}; {why}\n",
-        report.settlement.seq,
-        scenario.payee,
+    let (seq, paid, back) = (
+        report.settlement.seq.to_string(),
         format_amount(s.payee, scenario.unit),
-        scenario.payer,
-        format_amount(s.payer, scenario.unit)
-    )
+        format_amount(s.payer, scenario.unit),
+    );
+    let args = [
+        ("seq", seq.as_str()),
+        ("payee", &scenario.payee),
+        ("paid", &paid),
+        ("payer", &scenario.payer),
+        ("back", &back),
+        ("why", why),
+    ];
+    say(lang, Msg::SummaryLast, &args)
 }
 
 /// The printed lines of a cooperative close: who pressed stop, the split and the settlement.
-fn settled_lines(scenario: &Scenario, report: &RunReport) -> String {
+fn settled_lines(scenario: &Scenario, report: &RunReport, lang: Lang) -> String {
     let amt = |a: Amount| format_amount(a, scenario.unit);
     let s = &report.settlement.split;
-    format!("  stopped  at {} s: {} pressed stop\n", report.settled_at_s, scenario.payer)
-        + &format!(
-            "  settled  {} {}, {} {} (= {} - {} - {} sat fee{})\n           settlement tx {}\n",
-            scenario.payee,
-            amt(s.payee),
-            scenario.payer,
-            amt(s.payer),
-            amt(scenario.capacity),
-            amt(s.payee),
-            s.fee.to_sat(),
-            if s.trimmed > Amount::ZERO {
-                format!(", {} sat of it a dust output left out", s.trimmed.to_sat())
-            } else {
-                String::new()
-            },
-            report.settlement.tx.compute_txid()
-        )
+    let clock = report.settled_at_s.to_string();
+    let dust = if s.trimmed > Amount::ZERO {
+        say(lang, Msg::SummaryDust, &[("sat", &s.trimmed.to_sat().to_string())])
+    } else {
+        String::new()
+    };
+    let (paid, back, capacity) = (amt(s.payee), amt(s.payer), amt(scenario.capacity));
+    let (fee, txid) = (s.fee.to_sat().to_string(), report.settlement.tx.compute_txid().to_string());
+    let args = [
+        ("payee", scenario.payee.as_str()),
+        ("paid", &paid),
+        ("payer", &scenario.payer),
+        ("back", &back),
+        ("capacity", &capacity),
+        ("fee", &fee),
+        ("dust", &dust),
+        ("txid", &txid),
+    ];
+    say(lang, Msg::SummaryStop, &[("clock", &clock), ("payer", &scenario.payer)])
+        + &say(lang, Msg::SummarySettled, &args)
 }

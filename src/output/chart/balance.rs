@@ -1,6 +1,7 @@
 //! The balance chart: each party's balance and the fee over time under the capacity, with the
 //! rate changes, pauses, exhaustion and settlement marked and labelled where they fit.
 
+use crate::words::{say, Msg};
 use plotters::style::text_anchor::HPos;
 use plotters::style::Color;
 
@@ -118,12 +119,15 @@ impl<'i> BalanceLayout<'i> {
         let (sx, last) = (self.sx, self.last);
         let settle_text = match input.ending {
             Some(e) => e.label.clone(),
-            None => format!(
-                "settlement: {} {}, {} {}",
-                input.payee_name,
-                amount(last.payee_sat, input),
-                input.payer_name,
-                amount(last.payer_sat, input)
+            None => say(
+                input.lang,
+                Msg::ChartSettlement,
+                &[
+                    ("payee", input.payee_name),
+                    ("paid", &amount(last.payee_sat, input)),
+                    ("payer", input.payer_name),
+                    ("back", &amount(last.payer_sat, input)),
+                ],
             ),
         };
         let settle_label = Label::new(settle_text, (0, 0), LABEL_SIZE, INK, HPos::Right);
@@ -136,7 +140,7 @@ impl<'i> BalanceLayout<'i> {
         let mut exhaustion = None;
         if let Some(at) = input.exhausted_at_s {
             let x = self.f.x(at);
-            let text = format!("channel exhausted at {}", clock_label(at));
+            let text = say(input.lang, Msg::ChartExhausted, &[("at", &clock_label(at))]);
             let label = Label::new(text, (0, 0), LABEL_SIZE, EXHAUSTED, HPos::Right).bold();
             let mut spots = self.beside(x, 0);
             if let Some(b) = settle_box.filter(|_| x.abs_diff(sx) < 12) {
@@ -179,7 +183,7 @@ impl<'i> BalanceLayout<'i> {
                     .into_iter()
                     .chain(inside)
                     .collect();
-                let label = Label::new("pause", (0, 0), LABEL_SIZE, MUTED, HPos::Center);
+                let label = Label::new(Msg::ChartPause.text(self.input.lang), (0, 0), LABEL_SIZE, MUTED, HPos::Center);
                 if let Some((l, _)) = self.placer.place(label, &spots, COVERS_LABEL)? {
                     self.labels.push(l);
                 }
@@ -193,7 +197,7 @@ impl<'i> BalanceLayout<'i> {
                     .map(|s| Spot { stem: Some((x, below_labels)), ..s })
                     .collect();
                 let mut line_top = below_labels;
-                for text in [format!("rate {r}"), r] {
+                for text in [say(self.input.lang, Msg::ChartRate, &[("rate", &r)]), r] {
                     let label = Label::new(text, (0, 0), LABEL_SIZE, INK, HPos::Left);
                     if let Some((l, b)) = self.placer.place(label, &spots, COVERS_LABEL)? {
                         self.labels.push(l);
@@ -228,7 +232,7 @@ impl<'i> BalanceLayout<'i> {
         let (input, sx) = (self.input, self.sx);
         let f = &self.f;
         let cap_y = f.y(input.capacity_sat);
-        let cap_text = format!("capacity {}", amount(input.capacity_sat, input));
+        let cap_text = say(input.lang, Msg::ChartCapacity, &[("amount", &amount(input.capacity_sat, input))]);
         let cap_top = cap_y - 6 - PAD - text_height(LABEL_SIZE);
         let step = ((f.data_right - f.left) / 40).max(1);
         let spots: Vec<Spot> =
@@ -241,9 +245,9 @@ impl<'i> BalanceLayout<'i> {
         let fees = (input.points.iter().map(|p| p.fee_sat).min(), input.points.iter().map(|p| p.fee_sat).max());
         if let (Some(lo), Some(hi)) = fees {
             let text = if lo == hi {
-                format!("fee {} sat", group(lo))
+                say(input.lang, Msg::ChartFee, &[("fee", &group(lo))])
             } else {
-                format!("fee {}–{} sat", group(lo), group(hi))
+                say(input.lang, Msg::ChartFeeRange, &[("lo", &group(lo)), ("hi", &group(hi))])
             };
             let label = Label::new(text, (0, 0), LABEL_SIZE - 2, FEE, HPos::Right);
             let fee_top = f.y(hi) - 6 - PAD - text_height(LABEL_SIZE - 2);
@@ -277,8 +281,8 @@ impl<'i> BalanceLayout<'i> {
             sat_per_unit: per,
             grid_top: f.full_y,
             x_labels: true,
-            x_name: Some(format!("time ({})", time.name)),
-            y_name: format!("balance ({})", input.unit_name),
+            x_name: Some(say(input.lang, Msg::ChartTime, &[("unit", time.name)])),
+            y_name: say(input.lang, Msg::ChartBalance, &[("unit", input.unit_name)]),
         };
         grid(&mut out, &f, &axes_spec);
         out.push(Shape::Line {
@@ -320,12 +324,12 @@ impl<'i> BalanceLayout<'i> {
             &mut out,
             f.left,
             f.right,
-            format!("{} — seed {}", input.scenario, input.seed),
-            "payment channel balance over time".to_string(),
+            say(input.lang, Msg::ChartTitle, &[("name", input.scenario), ("seed", &input.seed.to_string())]),
+            Msg::ChartBalanceTitle.text(input.lang).to_string(),
             &[
-                (format!("{} (payer)", input.payer_name), PAYER, 4),
-                (format!("{} (payee)", input.payee_name), PAYEE, 4),
-                ("fee + trimmed dust".to_string(), FEE, 2),
+                (say(input.lang, Msg::ChartPayer, &[("name", input.payer_name)]), PAYER, 4),
+                (say(input.lang, Msg::ChartPayee, &[("name", input.payee_name)]), PAYEE, 4),
+                (Msg::ChartFeeLegend.text(input.lang).to_string(), FEE, 2),
             ],
         )?;
         Ok(out)

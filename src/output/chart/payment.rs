@@ -1,6 +1,7 @@
 //! The payment chart: the price per second over time (zero in pauses) above what the payee has
 //! been paid, on one time axis.
 
+use crate::words::{say, Msg};
 use plotters::style::text_anchor::HPos;
 use plotters::style::Color;
 
@@ -43,8 +44,8 @@ pub(super) fn chart(input: &ChartInput<'_>) -> Result<Vec<Shape>, String> {
         &mut out,
         upper.left,
         upper.right,
-        format!("{} — seed {}", input.scenario, input.seed),
-        format!("what {} pays {}, and when", input.payer_name, input.payee_name),
+        say(input.lang, Msg::ChartTitle, &[("name", input.scenario), ("seed", &input.seed.to_string())]),
+        say(input.lang, Msg::ChartPaymentTitle, &[("payer", input.payer_name), ("payee", input.payee_name)]),
         &[],
     )?;
     Ok(out)
@@ -94,7 +95,7 @@ impl Plots {
             grid_top: self.upper.full_y,
             x_labels: false,
             x_name: None,
-            y_name: format!("price ({}/s)", input.unit_name),
+            y_name: say(input.lang, Msg::ChartPrice, &[("unit", input.unit_name)]),
         }
     }
 
@@ -105,11 +106,11 @@ impl Plots {
             sat_per_unit: self.per,
             grid_top: self.lower.top,
             x_labels: true,
-            x_name: Some(format!("time ({})", self.time.name)),
+            x_name: Some(say(input.lang, Msg::ChartTime, &[("unit", self.time.name)])),
             y_name: match input.ending {
                 // Without a settlement the states promised what the chain may not have paid.
-                Some(_) => format!("owed to {} ({})", input.payee_name, input.unit_name),
-                None => format!("paid to {} ({})", input.payee_name, input.unit_name),
+                Some(_) => say(input.lang, Msg::ChartOwed, &[("payee", input.payee_name), ("unit", input.unit_name)]),
+                None => say(input.lang, Msg::ChartPaid, &[("payee", input.payee_name), ("unit", input.unit_name)]),
             },
         }
     }
@@ -138,7 +139,7 @@ fn price(out: &mut Vec<Shape>, input: &ChartInput<'_>, f: &Frame) -> Result<Vec<
     for (start, stop, rate) in ran(input.segments, settle.max(1)) {
         let mid = (f.x(start) + f.x(stop)) / 2;
         let (text, color, top) = if rate == 0 {
-            ("pause".to_string(), MUTED, f.zero_y - 10 - PAD - text_height(LABEL_SIZE))
+            (Msg::ChartPause.text(input.lang).to_string(), MUTED, f.zero_y - 10 - PAD - text_height(LABEL_SIZE))
         } else {
             (rate_text(rate, input), INK, f.y(rate) - 8 - PAD - text_height(LABEL_SIZE))
         };
@@ -161,18 +162,25 @@ fn paid(out: &mut Vec<Shape>, input: &ChartInput<'_>, f: &Frame) -> Label {
     let sx = f.x(settle);
     out.push(Shape::Dot { at: (sx, f.y(paid)), radius: 7, color: PAYEE });
     let (head, color) = match input.exhausted_at_s {
-        Some(at) => (format!("channel exhausted at {}", clock_label(at)), EXHAUSTED),
-        None => (format!("stop at {}", clock_label(settle)), INK),
+        Some(at) => (say(input.lang, Msg::ChartExhausted, &[("at", &clock_label(at))]), EXHAUSTED),
+        None => (say(input.lang, Msg::ChartStop, &[("at", &clock_label(settle))]), INK),
     };
     let text = match input.ending {
-        Some(e) => format!(
-            "{head}: the last state owes {} {}; {} received {} on chain",
-            input.payee_name,
-            amount(paid, input),
-            input.payee_name,
-            amount(e.payee_received_sat, input)
+        Some(e) => say(
+            input.lang,
+            Msg::ChartOwesReceived,
+            &[
+                ("head", &head),
+                ("payee", input.payee_name),
+                ("owed", &amount(paid, input)),
+                ("got", &amount(e.payee_received_sat, input)),
+            ],
         ),
-        None => format!("{head}: {} paid to {}", amount(paid, input), input.payee_name),
+        None => say(
+            input.lang,
+            Msg::ChartPaidTo,
+            &[("head", &head), ("paid", &amount(paid, input)), ("payee", input.payee_name)],
+        ),
     };
     Label::new(text, (sx - 4, f.top + 10), LABEL_SIZE, color, HPos::Right)
 }
