@@ -448,9 +448,14 @@ pub fn placeholders(template: &str) -> Vec<&str> {
     names.into_iter().collect()
 }
 
-/// Whether `s` holds a CJK ideograph: what a Chinese message must, and an English one must not.
+/// Whether `s` holds a CJK ideograph, CJK punctuation or a full-width form ("（"): what a Chinese
+/// message must, and an English one must not.
 pub fn has_cjk(s: &str) -> bool {
-    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3000}'..='\u{303f}').contains(&c))
+    s.chars().any(|c| {
+        ('\u{4e00}'..='\u{9fff}').contains(&c)
+            || ('\u{3000}'..='\u{303f}').contains(&c)
+            || ('\u{ff00}'..='\u{ffef}').contains(&c)
+    })
 }
 
 #[cfg(test)]
