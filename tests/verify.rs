@@ -44,11 +44,11 @@ fn edit_csv(dir: &Path, f: impl FnOnce(&mut Vec<csv::StringRecord>)) {
 
 /// Reads a log file as records, lets `f` change them, writes it back.
 fn edit_log(path: &Path, f: impl FnOnce(&mut Vec<csv::StringRecord>)) {
-    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let mut reader = csv::Reader::from_path(path).unwrap();
     let headers = reader.headers().unwrap().clone();
     let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     f(&mut rows);
-    let mut w = csv::Writer::from_path(&path).unwrap();
+    let mut w = csv::Writer::from_path(path).unwrap();
     w.write_record(&headers).unwrap();
     for r in rows {
         w.write_record(&r).unwrap();
