@@ -242,35 +242,34 @@ impl<W: std::io::Write + Send> Writer for Narrator<W> {
 }
 
 /// Refuses a `--psbt` request the run cannot honour, before anything is written: a design whose
-/// commitments are not the plain 2-of-2 spends the PSBTs are written for, or a commitment past
-/// the last one the run will sign.
+/// states are not ECDSA spends BIP-0174 can carry, or a commitment past the last one the run will
+/// sign.
 fn psbt_request(scenario: &Scenario, selection: Option<&Selection>) -> Result<(), OutputError> {
     let Some(selection) = selection else { return Ok(()) };
     if !scenario.design.writes_psbts() {
-        let designs: Vec<String> = crate::party::DESIGNS
-            .iter()
-            .filter(|r| (r.make)(&crate::channel::Settings::default()).writes_psbts())
-            .map(|r| format!("\"{}\"", r.name))
-            .collect();
         return Err(OutputError::Unhonoured(format!(
-            "--psbt: the {} design's commitments are held with one signature missing, not the plain 2-of-2 spends \
-             paychan writes PSBTs for; --psbt works with design = {}",
+            "--psbt: the {} design's states are not spent with ECDSA signatures, which BIP-0174 PSBTs carry",
             scenario.design.name(),
-            designs.join(" or ")
         )));
     }
     if let Selection::Only(set) = selection {
         let last = crate::scenario::plan::Plan::of(scenario).commitments;
         if let Some(past) = set.iter().find(|n| **n > last) {
+            let choose = if last == 0 {
+                "this run signs no commitment, so it writes no PSBT".to_string()
+            } else {
+                format!("choose numbers from 1 to {last}")
+            };
             return Err(OutputError::Unhonoured(format!(
-                "--psbt: commitment #{past} is past the last one this run signs (#{last}); choose numbers from 1 to {last}"
+                "--psbt: commitment #{past} is past the last one this run signs (#{last}); {choose}"
             )));
         }
     }
     Ok(())
 }
 
-/// The commitments chosen with `--psbt`, written as BIP-0174 PSBTs as they stream past.
+/// The commitments chosen with `--psbt`, written as BIP-0174 PSBTs as they stream past: each
+/// copy of the state as its signer sends it, as the design's registration lists the copies.
 struct PsbtPicks {
     dir: PathBuf,
     selection: Selection,
@@ -286,7 +285,10 @@ impl Writer for PsbtPicks {
     fn commitment(&mut self, _: &Tick, c: &SignedCommitment) -> Result<(), OutputError> {
         match &self.params {
             Some(params) if self.selection.contains(c.seq) => {
-                crate::output::write_psbts(&self.dir, params, c.seq, &c.tx)
+                let design = &params.design;
+                let copies =
+                    crate::party::registration(design.name()).map_or(crate::party::DESIGNS[0].copies, |r| r.copies);
+                crate::output::write_psbts(&self.dir, params, c, &copies(&**design, c))
             }
             _ => Ok(()),
         }

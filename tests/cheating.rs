@@ -218,10 +218,34 @@ fn check_names_the_last_state_not_a_final_close_when_events_are_scripted() {
     let o = paychan(&["check", "scenarios/cheating/naive-fabian-vanishes.toml"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{text}");
-    assert!(text.contains("where a scripted event stops the video"), "{text}");
+    assert!(text.contains("  stop      at 0 s, where Fabian vanishes"), "{text}");
     assert!(!text.contains("the end of the schedule") && !text.contains("  final "), "{text}");
     assert!(text.contains("  last      Fabian 0 mBTC") && text.contains("played out on the chain"), "{text}");
     let o = paychan(&["check", "scenarios/emma-fabian.toml"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("  final     Fabian 6 mBTC"), "{text}");
+}
+
+/// `check` on each vanish scenario says the run stops at the vanish (even one at the schedule's
+/// last second), never "the end of the schedule" nor a "final" split, and what the other party
+/// then broadcasts; the real run's chain agrees: the close that confirmed is of that kind.
+#[test]
+fn check_says_the_run_stops_at_the_vanish_and_what_the_chain_does_as_the_run_shows() {
+    for (name, said, closed_with) in [
+        ("naive-fabian-vanishes", "Emma holds nothing that spends the funding output", None),
+        ("timelocked-fabian-vanishes", "Emma, watching, closes alone: broadcasts the refund", Some("refund")),
+        ("revocable-emma-vanishes", "Fabian, watching, closes alone: broadcasts commitment #600", Some("commitment")),
+    ] {
+        let scenario = format!("scenarios/cheating/{name}.toml");
+        let o = paychan(&["check", &scenario]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{text}");
+        assert!(text.contains(" vanishes: no more signatures, no cooperative close"), "{name}: {text}");
+        assert!(!text.contains("the end of the schedule") && !text.contains("  final "), "{name}: {text}");
+        assert!(text.contains(&format!("  then      {said}")), "{name}: {text}");
+        let out = tempfile::tempdir().unwrap();
+        run_ok(&scenario, out.path());
+        let s = summary(&out.path().join(name));
+        assert_eq!(s["outcome"]["closed_with"].as_str(), closed_with, "{name}: {}", s["outcome"]);
+    }
 }

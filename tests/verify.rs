@@ -39,12 +39,16 @@ fn assert_caught(dir: &Path, expected: &str) {
 
 /// Reads the log as records, lets `f` change them, writes it back.
 fn edit_csv(dir: &Path, f: impl FnOnce(&mut Vec<csv::StringRecord>)) {
-    let path = dir.join("commitments.csv");
-    let mut reader = csv::Reader::from_path(&path).unwrap();
+    edit_log(&dir.join("commitments.csv"), f)
+}
+
+/// Reads a log file as records, lets `f` change them, writes it back.
+fn edit_log(path: &Path, f: impl FnOnce(&mut Vec<csv::StringRecord>)) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
     let headers = reader.headers().unwrap().clone();
     let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     f(&mut rows);
-    let mut w = csv::Writer::from_path(&path).unwrap();
+    let mut w = csv::Writer::from_path(path).unwrap();
     w.write_record(&headers).unwrap();
     for r in rows {
         w.write_record(&r).unwrap();
@@ -330,4 +334,24 @@ fn a_lock_time_or_sequence_the_transaction_does_not_have_is_caught() {
     let (_t, dir) = good_output();
     edit_csv(&dir, |rows| set(&mut rows[6], lock + 1, "0"));
     assert_caught(&dir, "commitment #7: lock-columns");
+}
+
+/// The revocable design's other version of each state (`commitments-payer.csv`, Emma's, signed
+/// by Fabian) is checked as the logged one is: a clean run counts its 600 transactions, and a
+/// flipped byte of Fabian's signature in Emma's #2 is caught.
+#[test]
+fn the_other_versions_signatures_are_verified() {
+    let out = tempfile::tempdir().unwrap();
+    run_ok("scenarios/cheating/revocable-emma-vanishes.toml", out.path());
+    let dir = out.path().join("revocable-emma-vanishes");
+    let (code, clean) = verify(&dir, &[]);
+    assert_eq!(code, Some(0), "{clean}");
+    assert!(clean.contains("1204 transactions checked, 0 failures"), "{clean}");
+    edit_log(&dir.join("commitments-payer.csv"), |rows| {
+        let t = tx(&rows[1][HEX]);
+        let item = (1..=2).find(|i| !t.input[0].witness.nth(*i).unwrap().is_empty()).unwrap();
+        let h = edit_witness(&rows[1][HEX], item, |sig| sig[10] ^= 0x01);
+        set(&mut rows[1], HEX, &h);
+    });
+    assert_caught(&dir, "commitments-payer.csv #2: signature: signed_by says payee");
 }

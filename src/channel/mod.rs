@@ -293,10 +293,12 @@ pub trait Design: fmt::Debug + Send + Sync {
         }
     }
 
-    /// Whether every logged commitment is the plain 2-of-2 spend both parties signed, the form
-    /// BIP-0174 PSBTs are written for (`--psbt`).
+    /// Whether `--psbt` can write the design's states as BIP-0174 PSBTs, each copy as its signer
+    /// sends it (which copies, and who signed each, is the registration's
+    /// [`crate::party::Registration::copies`]): every design whose funding output is spent with
+    /// ECDSA signatures, the partial signatures BIP-0174 carries.
     fn writes_psbts(&self) -> bool {
-        self.signing() == Signing::Both
+        self.ecdsa().is_some()
     }
 
     /// How each commitment was signed, in words for the printed summary: "each signed by Emma

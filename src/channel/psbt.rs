@@ -1,19 +1,22 @@
-//! BIP-0174 PSBTs: the book's half-signed commitment in the form wallets and Bitcoin Core read.
+//! BIP-0174 PSBTs: each party's signed copy of a state in the form wallets and Bitcoin Core read.
 //!
 //! "This transaction is only partially signed — it needs two signatures (2-of-2), but only has
 //! Emma's." Bitcoin's standard form for that moment is the partially signed Bitcoin transaction.
-//! [`payer_signed`] writes the PSBT Emma sends Fabian: the unsigned commitment, the funding output
-//! it spends (`witness_utxo`), the witness script and her partial signature. [`crate::party::psbt::countersign`] is
-//! Fabian's side working from that PSBT alone: it checks the script and Emma's signature against
-//! the BIP-0143 sighash it computes itself, then adds his own. [`finalize`] builds the witness in
-//! the script's key order (rust-bitcoin 0.32 has no finalizer), and the extracted transaction is
-//! byte for byte the commitment in the CSV.
+//! [`signed_by`] writes a state as one party sends it to the other: the unsigned transaction, the
+//! funding output it spends (`witness_utxo`), the witness script and the sender's partial
+//! signature, found in the logged witness by verifying it against the BIP-0143 sighash, so it
+//! reads any design's witness (which copies a design sends is its registration's
+//! [`crate::party::Registration::copies`]). [`crate::party::psbt::countersign`] is the receiver's
+//! side of a 2-of-2 working from that PSBT alone: it checks the script and the partial signature
+//! against the sighash it computes itself, then adds its own. [`finalize`] builds the 2-of-2's
+//! witness in the script's key order (rust-bitcoin 0.32 has no finalizer), and the extracted
+//! transaction is byte for byte the commitment in the CSV.
 
 use std::collections::BTreeSet;
 
 use bitcoin::blockdata::script::Instruction;
 use bitcoin::psbt::{Input, Psbt};
-use bitcoin::secp256k1::PublicKey;
+use bitcoin::secp256k1::{PublicKey, Secp256k1};
 use bitcoin::sighash::EcdsaSighashType;
 use bitcoin::{ecdsa, Amount, ScriptBuf, Transaction, TxOut, Witness};
 
@@ -78,6 +81,12 @@ pub enum PsbtError {
     /// Finalizing needs both signatures.
     #[error("the PSBT has {0} of the 2 signatures")]
     Incomplete(usize),
+    /// The transaction to write carries no valid signature of a key that should have signed it.
+    #[error("the transaction's witness has no valid SIGHASH_ALL signature of {0}")]
+    Unsigned(PublicKey),
+    /// The finalized PSBT does not extract to the transaction it was made from.
+    #[error("the finalized PSBT does not extract to the signed transaction it was made from")]
+    NotTheSigned,
     /// The unsigned transaction is not a one-input commitment.
     #[error("the unsigned transaction must have exactly one input")]
     Shape,
@@ -85,22 +94,58 @@ pub enum PsbtError {
 
 /// The payer-signed PSBT of the fully signed commitment `signed`: its unsigned transaction, the
 /// funding output, the witness script and the payer's signature only.
-pub fn payer_signed(params: &ChannelParams, signed: &Transaction) -> Psbt {
-    let (payer_sig, _) = signatures(params, signed);
-    let mut psbt = unsigned_psbt(params, signed);
-    psbt.inputs[0].partial_sigs.insert(bitcoin::PublicKey::new(params.payer_funding_key), payer_sig);
-    psbt
+///
+/// # Errors
+///
+/// As [`signed_by`].
+pub fn payer_signed(params: &ChannelParams, signed: &Transaction) -> Result<Psbt, PsbtError> {
+    signed_by(params, signed, &[params.payer_funding_key])
 }
 
-/// The finalized PSBT of `signed`: both partial signatures turned into the final witness.
-pub fn finalized(params: &ChannelParams, signed: &Transaction) -> Psbt {
-    let (payer_sig, payee_sig) = signatures(params, signed);
-    let mut psbt = unsigned_psbt(params, signed);
-    let input = &mut psbt.inputs[0];
-    input.partial_sigs.insert(bitcoin::PublicKey::new(params.payer_funding_key), payer_sig);
-    input.partial_sigs.insert(bitcoin::PublicKey::new(params.payee_funding_key), payee_sig);
-    finalize(&mut psbt).expect("both signatures of a signed commitment are present");
-    psbt
+/// The finalized PSBT of `signed`, a state both parties signed: both partial signatures turned
+/// into the final witness by [`finalize`].
+///
+/// # Errors
+///
+/// As [`signed_by`] for either key, and as [`finalize`] when the script is not a 2-of-2.
+pub fn finalized(params: &ChannelParams, signed: &Transaction) -> Result<Psbt, PsbtError> {
+    let mut psbt = signed_by(params, signed, &[params.payer_funding_key, params.payee_funding_key])?;
+    finalize(&mut psbt)?;
+    Ok(psbt)
+}
+
+/// The PSBT of `tx`, a spend of the funding output, as it is sent with the signatures of
+/// `signers` in it: the unsigned transaction, the funding output (`witness_utxo`), the witness
+/// script and, for each key of `signers`, its signature from `tx`'s witness, checked against the
+/// BIP-0143 sighash. Which witness item is whose is found by verifying, not by position, so a
+/// half-signed Spilman commitment (`[sig, empty, 01, script]`) and a revocable version signed by
+/// either party read alike.
+///
+/// # Errors
+///
+/// [`PsbtError::Unsigned`] when `tx`'s witness carries no valid SIGHASH_ALL signature of one of
+/// `signers`; [`PsbtError::Shape`] when `tx` does not have exactly one input.
+pub fn signed_by(params: &ChannelParams, tx: &Transaction, signers: &[PublicKey]) -> Result<Psbt, PsbtError> {
+    if tx.input.len() != 1 {
+        return Err(PsbtError::Shape);
+    }
+    let msg = params.funding_sighash(tx);
+    let secp = Secp256k1::verification_only();
+    let sigs: Vec<ecdsa::Signature> = tx.input[0]
+        .witness
+        .iter()
+        .filter_map(|item| ecdsa::Signature::from_slice(item).ok())
+        .filter(|s| s.sighash_type == EcdsaSighashType::All)
+        .collect();
+    let mut psbt = unsigned_psbt(params, tx);
+    for key in signers {
+        let sig = sigs
+            .iter()
+            .find(|s| secp.verify_ecdsa(&msg, &s.signature, key).is_ok())
+            .ok_or(PsbtError::Unsigned(*key))?;
+        psbt.inputs[0].partial_sigs.insert(bitcoin::PublicKey::new(*key), *sig);
+    }
+    Ok(psbt)
 }
 
 fn unsigned_psbt(params: &ChannelParams, signed: &Transaction) -> Psbt {
@@ -108,27 +153,12 @@ fn unsigned_psbt(params: &ChannelParams, signed: &Transaction) -> Psbt {
     unsigned.input[0].witness = Witness::new();
     let mut psbt = Psbt::from_unsigned_tx(unsigned).expect("the witness was just cleared");
     psbt.inputs[0] = Input {
-        witness_utxo: Some(TxOut { value: params.funding_amount, script_pubkey: params.witness_script.to_p2wsh() }),
+        witness_utxo: Some(TxOut { value: params.funding_amount, script_pubkey: params.funding_output_script() }),
         witness_script: Some(params.witness_script.clone()),
         sighash_type: Some(EcdsaSighashType::All.into()),
         ..Input::default()
     };
     psbt
-}
-
-/// The payer's and the payee's signatures in `signed`'s witness, which holds them in the order
-/// of the keys in the witness script.
-fn signatures(params: &ChannelParams, signed: &Transaction) -> (ecdsa::Signature, ecdsa::Signature) {
-    let w = &signed.input[0].witness;
-    let sig = |i: usize| {
-        ecdsa::Signature::from_slice(w.nth(i).expect("a signed commitment has four witness items"))
-            .expect("paychan's witness signatures are DER with SIGHASH_ALL")
-    };
-    if channel::sorted_keys(&params.payer_funding_key, &params.payee_funding_key).0 == &params.payer_funding_key {
-        (sig(1), sig(2))
-    } else {
-        (sig(2), sig(1))
-    }
 }
 
 /// The two keys of a 2-of-2 witness script, in script order.

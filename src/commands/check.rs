@@ -66,17 +66,20 @@ impl Plan {
         let amt = |a: Amount| format_amount(a, scenario.unit);
         let mut out = String::new();
         out += &format!("  plan      {} commitments for {} s of video\n", self.commitments, self.elapsed_s);
-        match &self.exhausted {
-            Some(t) => {
+        let first = scenario.events.iter().min_by_key(|e| scenario.event_time_s(e));
+        let vanish = first.filter(|e| e.does == crate::onchain::Does::Vanish);
+        match (&self.exhausted, vanish) {
+            (Some(t), _) => {
                 out += &format!(
                     "  exhausted at {} s: commitment #{} would need more than the capacity\n",
                     self.settled_at_s, t.seq
                 )
             }
-            None if scenario.stream_end_s() < scenario.total_duration_s() => {
+            (None, Some(ev)) => out += &self.describe_vanish(scenario, ev),
+            (None, None) if scenario.stream_end_s() < scenario.total_duration_s() => {
                 out += &format!("  stop      at {} s, where a scripted event stops the video\n", self.settled_at_s)
             }
-            None => out += &format!("  stop      at {} s, the end of the schedule\n", self.settled_at_s),
+            (None, None) => out += &format!("  stop      at {} s, the end of the schedule\n", self.settled_at_s),
         }
         let s = &self.settlement;
         // With scripted events the close is played out on the chain, not planned here.
@@ -95,6 +98,29 @@ impl Plan {
             }
         );
         out
+    }
+
+    /// Where a vanish, the first event, stops the run, and what the other party, watching, then
+    /// broadcasts alone (as the chain's careful party does, [`crate::onchain`]): its latest
+    /// complete state, the refund, or nothing.
+    fn describe_vanish(&self, scenario: &Scenario, ev: &crate::scenario::events::Event) -> String {
+        let name = |w| if w == crate::channel::Who::Payer { &scenario.payer } else { &scenario.payee };
+        let (gone, other) = (name(ev.who), name(ev.who.other()));
+        let names = (scenario.payer.as_str(), scenario.payee.as_str());
+        let design = &scenario.design;
+        let n = self.commitments;
+        let then = if n > 0 && design.can_broadcast(ev.who.other(), n, names).is_ok() {
+            format!("{other}, watching, closes alone: broadcasts commitment #{n}, the latest state held complete")
+        } else if ev.who.other() == crate::channel::Who::Payer && design.refund() != crate::channel::Refund::None {
+            format!("{other}, watching, closes alone: broadcasts the refund (state 0) once its lock allows")
+        } else {
+            format!("{other} holds nothing that spends the funding output: the funds stay locked in the channel")
+        };
+        format!(
+            "  stop      at {} s, where {gone} vanishes: no more signatures, no cooperative close\n  then      \
+             {then} (played out on the chain by `run`)\n",
+            scenario.event_time_s(ev)
+        )
     }
 
     /// The design's plan and limits and the scripted events, for a run on the simulated chain.

@@ -350,7 +350,7 @@ pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> 
     let mut channel = v.channel(&summary);
     v.funding(&summary.funding, &mut channel);
     let last_tx = v.log(reader, &csv_path, &channel, summary.commitments)?;
-    v.other_versions(dir)?;
+    v.other_versions(dir, &channel)?;
     v.last_state(&summary, &channel, last_tx.as_ref());
     match &summary.settlement {
         Some(s) => v.settlement(s, &channel, last_tx.as_ref()),
@@ -577,8 +577,8 @@ impl Verifier {
 
     /// The other party's versions of the states (`commitments-<holder>.csv`, in a design whose
     /// parties hold different ones): numbered in order, each revealed secret the secret of the
-    /// previous row's point.
-    fn other_versions(&mut self, dir: &Path) -> Result<(), VerifyError> {
+    /// previous row's point, and each transaction checked as [`Verifier::other_version`] does.
+    fn other_versions(&mut self, dir: &Path, channel: &Channel) -> Result<(), VerifyError> {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .map_err(|source| VerifyError::Read { path: dir.to_path_buf(), source })?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -601,9 +601,51 @@ impl Verifier {
                     self.fail(&place, "seq", format!("row {} has seq {}", i + 1, row.seq));
                 }
                 self.findings.extend(revocations.check(&row, &place));
+                if !row.tx_hex.is_empty() {
+                    self.other_version(&place, &row, channel);
+                }
             }
         }
         Ok(())
+    }
+
+    /// One row of another version: its transaction hashes to its txid, spends the funding output
+    /// with the lock time and sequence the design gives the state, carries a valid BIP-0143
+    /// signature of every party its `signed_by` names, and passes policy.
+    fn other_version(&mut self, place: &str, row: &LogRow, ch: &Channel) {
+        let Some(tx) = self.parse(place, &row.tx_hex, &row.txid) else { return };
+        if tx.input.len() != 1 || tx.input[0].previous_output != ch.outpoint {
+            self.fail(place, "input", format!("does not spend exactly the funding output {}", ch.outpoint));
+            return;
+        }
+        let Some(params) = &ch.params else { return };
+        let (lock_time, sequence) = params.design.lock(params, Some(row.seq));
+        if tx.lock_time != lock_time || tx.input[0].sequence != sequence {
+            self.fail(
+                place,
+                "final",
+                format!(
+                    "lock time {} and sequence {:#010x} are not the {} design's",
+                    tx.lock_time,
+                    tx.input[0].sequence.0,
+                    params.design.name()
+                ),
+            );
+        }
+        let signers: &[(&str, PublicKey)] = &[("payer", params.payer_funding_key), ("payee", params.payee_funding_key)];
+        let named: Vec<PublicKey> = signers
+            .iter()
+            .filter(|(who, _)| row.signed_by == "both" || row.signed_by == *who)
+            .map(|(_, k)| *k)
+            .collect();
+        if named.is_empty() {
+            self.fail(place, "signed-by", format!("{:?} names neither party", row.signed_by));
+        } else if let Err(e) = crate::channel::psbt::signed_by(params, &tx, &named) {
+            self.fail(place, "signature", format!("signed_by says {}, but {e}", row.signed_by));
+        }
+        if let Err(e) = rules::policy(&tx, ch.amount, self.min_rate) {
+            self.fail(place, e.check, e.detail);
+        }
     }
 
     /// The last state both agreed to: the last logged commitment's, by number and amounts.

@@ -40,9 +40,17 @@ pub const FILES: [&str; 7] =
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// An option asks for output the run cannot give (`--psbt` past the last commitment, or
-    /// under a design whose commitments are not plain 2-of-2 spends).
+    /// under a design whose states are not ECDSA spends).
     #[error("{0}")]
     Unhonoured(String),
+    /// A state cannot be written as the PSBT its design says it is (a fault, not a usage error).
+    #[error("cannot write commitment #{seq} as a PSBT")]
+    Psbt {
+        /// The commitment.
+        seq: u64,
+        /// The cause.
+        source: crate::channel::psbt::PsbtError,
+    },
     /// The output root exists and is not a folder.
     #[error("the output path {0} is a file, not a folder; choose another with --out")]
     NotAFolder(PathBuf),
