@@ -23,6 +23,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod engine;
+pub mod network;
 pub mod onchain;
 pub mod output;
 pub mod party;
