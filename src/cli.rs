@@ -452,15 +452,11 @@ fn run(
 /// `paychan run NETWORK`: every payment routed hop by hop, one folder per channel.
 fn run_network(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32, Error> {
     let n = crate::network::Network::load(scenario)?;
-    let _ = (n, options, quiet);
-    Err(Error::Scenario(crate::scenario::ScenarioError {
-        file: scenario.to_path_buf(),
-        line: 0,
-        column: 0,
-        field: None,
-        value: None,
-        problem: "routed runs are not built yet".into(),
-    }))
+    let outcome = crate::network::run(&n, &options.out, options.force)?;
+    if !quiet {
+        print!("{}", crate::network::human_summary(&n, &outcome));
+    }
+    Ok(0)
 }
 
 /// `paychan check`: the plan in words (an audience's, or the channel's), and the warnings.
