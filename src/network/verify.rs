@@ -135,8 +135,7 @@ pub fn verify_channel_dir(dir: &Path, min_rate: FeeRate) -> Result<(usize, Vec<C
         }
     }
     let funder = usize::from(json.funder == "b");
-    let funding =
-        OutPoint { txid: funding_tx.map_or_else(bitcoin::Txid::all_zeros, |t| t.compute_txid()), vout: 0 };
+    let funding = OutPoint { txid: funding_tx.map_or_else(bitcoin::Txid::all_zeros, |t| t.compute_txid()), vout: 0 };
     let ch = Channel { funding, capacity, funding_spk, payment, funder };
     let commitments: Vec<CommitmentRow> = rows(&dir.join("commitments.csv"))?;
     let txs = commitments_check(&mut c, &ch, &commitments);
