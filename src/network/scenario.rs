@@ -1,7 +1,7 @@
 //! A network scenario, validated: nodes, channels and payments whose routes exist, whose fees
 //! leave something to forward and whose expiries decrease hop by hop.
 //!
-//! As for a single channel's scenario, serde fills a mirror with spans ([`super::raw`]) and this
+//! As for a single channel's scenario, serde fills a mirror with spans (`network::raw`) and this
 //! module turns it into a [`Network`] that cannot be wrong, or a [`ScenarioError`] naming the
 //! file, line, column, field and value. Each hop's amount and expiry are computed here, once,
 //! from the recipient back to the payer, as BOLT #4's onion would carry them: the node that
@@ -190,6 +190,7 @@ struct Validator<'a> {
 /// The nodes and channels validated so far, which the payments are checked against; the
 /// balances move as each payment settles.
 struct Graph {
+    feerate_per_kw: u32,
     nodes: Vec<Node>,
     channels: Vec<ChannelSpec>,
 }
@@ -238,7 +239,8 @@ impl Validator<'_> {
         };
         let nodes = self.nodes(&raw.node)?;
         let channels = self.channels(&raw.channel, &nodes)?;
-        let mut graph = Graph { nodes, channels };
+        let feerate_per_kw = crate::channel::revocable::feerate_per_kw(fee_rate);
+        let mut graph = Graph { feerate_per_kw, nodes, channels };
         if raw.payment.get_ref().is_empty() {
             return Err(self.err_at("payment", raw.payment.span().start, "give at least one [[payment]]"));
         }
@@ -510,6 +512,25 @@ impl Validator<'_> {
                 ),
             ));
         };
+        // The funder pays the commitment fee (BOLT #3): with the HTLC in flight it must still
+        // cover a commitment with one HTLC output.
+        let fee = crate::channel::htlc::base_fee_with_htlcs(g.feerate_per_kw, 1);
+        let funder_left = if side == c.funder { left } else { c.balances[c.funder] };
+        if funder_left < fee {
+            let funder = &g.nodes[c.nodes[c.funder]].name;
+            return Err(self.err(
+                field,
+                raw,
+                format!(
+                    "{funder} funds the channel of {} and {} and pays its commitment fee of {} sat with the HTLC in flight, \
+                     but would have {} sat left",
+                    g.nodes[c.nodes[0]].name,
+                    g.nodes[c.nodes[1]].name,
+                    fee.to_sat(),
+                    funder_left.to_sat()
+                ),
+            ));
+        }
         c.balances[side] = left;
         c.balances[1 - side] = c.balances[1 - side].checked_add(h.amount).expect("within the capacity");
         Ok(())
