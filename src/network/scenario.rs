@@ -15,10 +15,18 @@ use bitcoin::{Amount, FeeRate};
 use toml::Spanned;
 
 use super::raw::{RawChannel, RawNetwork, RawNode, RawPayment};
-use crate::scenario::{line_col, parse_amount, parse_fee_rate, toml_error, ScenarioError, MIN_RELAY_FEE_RATE};
+use crate::scenario::{line_col, parse_amount, parse_fee_rate, toml_error, ScenarioError};
 
 /// Default `to_self_delay` of every channel: 144 blocks, a day.
 pub const DEFAULT_TO_SELF_DELAY: u16 = 144;
+
+/// Default fee rate of a network scenario: 2 sat/vB.
+pub const DEFAULT_FEE_RATE: FeeRate = FeeRate::from_sat_per_kwu(500);
+
+/// The least fee rate a network scenario accepts, 1.1 sat/vB: BOLT #3's HTLC-timeout pays for
+/// 663 weight units, and its signed form is up to 668, so at 1 sat/vB it falls a satoshi under
+/// Bitcoin Core's relay floor ([`crate::scenario::MIN_RELAY_FEE_RATE`]).
+pub const LEAST_FEE_RATE: FeeRate = FeeRate::from_sat_per_kwu(275);
 
 /// Default height at which the payments start.
 pub const DEFAULT_START_HEIGHT: u32 = 800_000;
@@ -226,7 +234,7 @@ impl Validator<'_> {
         let seed = u64::try_from(*raw.seed.get_ref())
             .map_err(|_| self.err("seed", &raw.seed, "give a whole number from 0 to 9223372036854775807"))?;
         let fee_rate = match &raw.fee_rate {
-            None => MIN_RELAY_FEE_RATE,
+            None => DEFAULT_FEE_RATE,
             Some(s) => self.fee_rate(s)?,
         };
         let to_self_delay = match &raw.to_self_delay {
@@ -271,8 +279,13 @@ impl Validator<'_> {
 
     fn fee_rate(&self, raw: &Spanned<String>) -> Result<FeeRate, ScenarioError> {
         let rate = parse_fee_rate(raw.get_ref()).map_err(|e| self.err("fee_rate", raw, e))?;
-        if rate < MIN_RELAY_FEE_RATE {
-            return Err(self.err("fee_rate", raw, "below 1 sat/vB a transaction does not relay"));
+        if rate < LEAST_FEE_RATE {
+            return Err(self.err(
+                "fee_rate",
+                raw,
+                "BOLT #3 sets each fee from an expected weight a signed transaction can exceed by a few units; \
+                 below 1.1 sat/vB an HTLC transaction would fall under the 1 sat/vB relay floor",
+            ));
         }
         Ok(rate)
     }
