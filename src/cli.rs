@@ -407,6 +407,9 @@ fn run(
     shard: Option<crate::scenario::shard::Shard>,
     quiet: bool,
 ) -> Result<i32, Error> {
+    if crate::network::is_network(scenario) {
+        return run_network(scenario, options, quiet);
+    }
     let s = crate::scenario::Scenario::load(scenario)?;
     for w in crate::warnings(&s) {
         eprintln!("warning: {}: {w}", scenario.display());
@@ -470,10 +473,26 @@ fn run(
     Ok(0)
 }
 
+/// `paychan run NETWORK`: every payment routed hop by hop, one folder per channel.
+fn run_network(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32, Error> {
+    let n = crate::network::Network::load(scenario)?;
+    let outcome = crate::network::run(&n, &options.out, options.force)?;
+    if !quiet {
+        print!("{}", crate::network::human_summary(&n, &outcome));
+    }
+    Ok(0)
+}
+
 /// `paychan check`: the plan in words (an audience's, or the channel's), and the warnings.
 fn check(scenario: &Path) -> Result<i32, Error> {
     if is_grid(scenario) {
         return check_grid(scenario);
+    }
+    if crate::network::is_network(scenario) {
+        let n = crate::network::Network::load(scenario)?;
+        println!("paychan check: {} is a valid network", scenario.display());
+        print!("{}", crate::network::describe(&n));
+        return Ok(0);
     }
     let s = crate::scenario::Scenario::load(scenario)?;
     println!("paychan check: {} is valid", scenario.display());

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod engine;
+pub mod network;
 pub mod onchain;
 pub mod output;
 pub mod party;
@@ -61,6 +62,9 @@ pub enum Error {
     /// A comparison cannot run the scenario.
     #[error(transparent)]
     Compare(#[from] compare::CompareError),
+    /// A routed run failed.
+    #[error(transparent)]
+    Network(#[from] network::NetworkError),
     /// An audience run failed.
     #[error(transparent)]
     Audience(#[from] audience::AudienceError),
@@ -89,6 +93,8 @@ impl Error {
             }
             Error::Sweep(e) => e.exit_code(),
             Error::Audience(e) => e.exit_code(),
+            Error::Network(network::NetworkError::Output(e)) if e.is_usage() => 2,
+            Error::Network(_) => 1,
             Error::Engine { source: EngineError::Funding(_), .. } => 2,
             Error::Engine { .. } | Error::Docs(_) => 1,
         }

@@ -14,7 +14,7 @@ use syn::visit::Visit;
 
 /// The flow, first to last: each module may use only those before it.
 const ORDER: &[&str] = &[
-    "units", "seed", "words", "channel", "party", "scenario", "engine", "rules", "chain", "onchain", "output", "run",
+    "units", "seed", "words", "channel", "party", "scenario", "engine", "rules", "chain", "onchain", "output", "run", "network",
     "audience", "compare", "sweep", "commands", "cli",
 ];
 

@@ -47,17 +47,21 @@ pub enum SchemaKind {
     Scenario,
     /// The `summary.json` that `paychan run` writes.
     Summary,
+    /// A network scenario file (`scenarios/routing/*.toml`: `[[node]]`, `[[channel]]`,
+    /// `[[payment]]`).
+    Network,
 }
 
 impl SchemaKind {
-    /// Both kinds, in the order they are documented.
-    pub const ALL: [SchemaKind; 2] = [SchemaKind::Scenario, SchemaKind::Summary];
+    /// Every kind, in the order they are documented.
+    pub const ALL: [SchemaKind; 3] = [SchemaKind::Scenario, SchemaKind::Summary, SchemaKind::Network];
 
     /// The schema's place in the repository, e.g. `schema/scenario.schema.json`.
     pub fn shipped_path(self) -> &'static str {
         match self {
             SchemaKind::Scenario => "schema/scenario.schema.json",
             SchemaKind::Summary => "schema/summary.schema.json",
+            SchemaKind::Network => "schema/network.schema.json",
         }
     }
 
@@ -66,6 +70,7 @@ impl SchemaKind {
         match self {
             SchemaKind::Scenario => "scenario",
             SchemaKind::Summary => "summary",
+            SchemaKind::Network => "network",
         }
     }
 }
@@ -139,6 +144,13 @@ pub fn schema(kind: SchemaKind) -> Schema {
         // What `run` writes: every field present, `exhausted` null when the channel did not run out.
         SchemaKind::Summary => {
             SchemaSettings::draft07().for_serialize().into_generator().into_root_schema_for::<Summary>()
+        }
+        // What serde accepts when it reads a network scenario.
+        SchemaKind::Network => {
+            let mut schema =
+                SchemaSettings::draft07().into_generator().into_root_schema_for::<crate::network::raw::RawNetwork>();
+            drop_null(&mut schema);
+            schema
         }
     }
 }

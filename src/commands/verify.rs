@@ -70,6 +70,9 @@ pub enum VerifyError {
         /// The cause.
         source: serde_json::Error,
     },
+    /// A routed channel's folder cannot be read.
+    #[error(transparent)]
+    Channel(#[from] crate::network::verify::ChannelReadError),
     /// commitments.csv cannot be parsed.
     #[error("{path} is not a paychan commitment log: {source}")]
     Csv {
@@ -333,13 +336,20 @@ fn read(path: &Path) -> Result<String, VerifyError> {
     std::fs::read_to_string(path).map_err(|source| VerifyError::Read { path: path.to_path_buf(), source })
 }
 
-/// Verifies the output folder `dir`, requiring fee rates of at least `min_rate`.
+/// Verifies the output folder `dir` (a routed channel's folder, with `channel.json`, is checked
+/// by [`crate::network::verify`]), requiring fee rates of at least `min_rate`.
 ///
 /// # Errors
 ///
 /// [`VerifyError`] when `summary.json` or `commitments.csv` is missing or not in paychan's format;
 /// failed checks are not errors but [`Finding`]s in the [`Report`].
 pub fn verify_dir(dir: &Path, min_rate: FeeRate) -> Result<Report, VerifyError> {
+    if crate::network::verify::is_channel_dir(dir) {
+        let (transactions, found) = crate::network::verify::verify_channel_dir(dir, min_rate)?;
+        let findings =
+            found.into_iter().map(|f| Finding { place: f.place, check: f.check, detail: f.detail }).collect();
+        return Ok(Report { transactions, findings });
+    }
     let summary_path = dir.join("summary.json");
     let summary: Summary = serde_json::from_str(&read(&summary_path)?)
         .map_err(|source| VerifyError::Json { path: summary_path.clone(), source })?;

@@ -12,6 +12,7 @@ pub mod cosigned;
 pub mod keys;
 pub mod psbt;
 pub mod revocable;
+pub mod routed;
 pub mod side;
 mod signer;
 

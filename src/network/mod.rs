@@ -1,0 +1,146 @@
+//! Routed payments: HTLCs across a network of revocable channels (issue 19).
+//!
+//! One channel pays one payee. The chapter goes on to the payment that crosses several channels
+//! without trusting the nodes in between: each hop is a hash time lock contract on the same
+//! payment hash, offered for a little more than the next and expiring a little later, so a node
+//! that forwards can always claim upstream what it paid downstream. This module takes a network
+//! scenario ([`scenario`]: nodes, channels, payments and their routes, checked at the edge) and
+//! plays each payment as BOLT #2's update flow in memory.
+
+pub mod files;
+pub mod flow;
+pub mod link;
+pub(crate) mod raw;
+pub mod scenario;
+pub mod verify;
+
+pub use scenario::{ChannelSpec, Hop, Network, Node, Payment};
+
+use std::path::{Path, PathBuf};
+
+use crate::output::{OutputError, Staging};
+
+/// A routed run that could not be completed.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    /// A BOLT #3 primitive failed.
+    #[error(transparent)]
+    Bolt3(#[from] crate::channel::bolt3::Bolt3Error),
+    /// A transaction could not be built.
+    #[error("{channel}: {what}")]
+    Build {
+        /// The channel.
+        channel: String,
+        /// What failed.
+        what: String,
+    },
+    /// A fee overflowed.
+    #[error("the fee rate overflows a fee")]
+    Fee,
+    /// A message broke the protocol (a peer refused it).
+    #[error("{0}")]
+    Protocol(String),
+    /// A transaction failed Bitcoin Core's interpreter or paychan's policy.
+    #[error("{channel}: {place}: {source}")]
+    Check {
+        /// The channel.
+        channel: String,
+        /// Which transaction.
+        place: String,
+        /// The failed check.
+        source: crate::rules::CheckError,
+    },
+    /// The output could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// What a routed run wrote.
+#[derive(Debug)]
+pub struct NetworkOutcome {
+    /// The output folder.
+    pub dir: PathBuf,
+    /// Everything the run did.
+    pub routed: flow::Routed,
+}
+
+/// Routes every payment of `n` and writes the run into `out/<name>/`, atomically.
+///
+/// # Errors
+///
+/// [`NetworkError`] when the run or the writing fails; nothing is left half-written.
+pub fn run(n: &Network, out: &Path, force: bool) -> Result<NetworkOutcome, NetworkError> {
+    let staging = Staging::prepare(out, &n.name, force)?;
+    let routed = flow::route(n)?;
+    files::write(staging.path(), n, &routed)?;
+    let dir = staging.commit()?;
+    Ok(NetworkOutcome { dir, routed })
+}
+
+/// The lines `paychan run` prints: each channel's balances at the end, and what was signed.
+pub fn human_summary(n: &Network, o: &NetworkOutcome) -> String {
+    let btc = |a: bitcoin::Amount| crate::units::format_amount(a, bitcoin::Denomination::Bitcoin);
+    let r = &o.routed;
+    let commitments: usize = r.links.iter().map(|l| l.commitments.len()).sum();
+    let htlc_txs: usize = r.links.iter().map(|l| l.htlc_txs.len()).sum();
+    let mut out = format!(
+        "paychan: {} payments routed in {} messages; {commitments} commitments and {htlc_txs} HTLC transactions signed, each through Bitcoin Core's interpreter\n",
+        n.payments.len(),
+        r.steps.len()
+    );
+    for l in &r.links {
+        let [a, b] = l.nodes;
+        out += &format!(
+            "  {:<12} {} {} / {} {}\n",
+            l.name,
+            n.nodes[a].name,
+            btc(l.agreed.balances[0]),
+            n.nodes[b].name,
+            btc(l.agreed.balances[1])
+        );
+    }
+    out += &format!("  wrote    {}/{{steps.csv, balances.csv, htlcs.csv, channels/}}\n", o.dir.display());
+    out
+}
+
+/// Whether the file at `path` is a network scenario: TOML with `[[node]]` tables.
+pub fn is_network(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|table| table.contains_key("node"))
+}
+
+/// The plan `paychan check` prints: the channels, and each payment hop by hop.
+pub fn describe(n: &Network) -> String {
+    let btc = |a: bitcoin::Amount| crate::units::format_amount(a, bitcoin::Denomination::Bitcoin);
+    let mut out =
+        format!("  network   {} nodes, {} channels, {} payments\n", n.nodes.len(), n.channels.len(), n.payments.len());
+    for (i, c) in n.channels.iter().enumerate() {
+        let [a, b] = c.nodes;
+        out += &format!(
+            "  channel   {}: {} {} / {} {}, funded by {}\n",
+            n.channel_name(i),
+            n.nodes[a].name,
+            btc(c.balances[0]),
+            n.nodes[b].name,
+            btc(c.balances[1]),
+            n.nodes[c.nodes[c.funder]].name
+        );
+    }
+    for (k, p) in n.payments.iter().enumerate() {
+        out +=
+            &format!("  payment   {}: {} pays {} {}\n", k + 1, n.nodes[p.from].name, n.nodes[p.to].name, btc(p.amount));
+        for h in &p.hops {
+            out += &format!(
+                "    hop     {} offers {} {} until height {} ({} blocks)\n",
+                n.nodes[h.offerer].name,
+                n.nodes[h.receiver].name,
+                btc(h.amount),
+                h.cltv_expiry,
+                h.cltv_expiry - n.start_height
+            );
+        }
+    }
+    out
+}
