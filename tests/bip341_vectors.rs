@@ -152,7 +152,7 @@ fn the_fully_signed_transaction_passes_the_interpreter_and_a_changed_amount_fail
     }
     // BIP-0341 signs every spent amount: changing input 2's (a P2PKH coin) breaks input 0's
     // Taproot signature, which only the spent outputs given to the interpreter can show.
-    spent[2].value = spent[2].value + Amount::from_sat(1);
+    spent[2].value += Amount::from_sat(1);
     assert!(paychan::rules::consensus(&signed, 0, &spent).is_err(), "input 0 commits to input 2's amount");
     assert!(paychan::rules::consensus(&signed, 0, &spent[..8]).is_err(), "one spent output per input");
 }
