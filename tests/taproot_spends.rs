@@ -218,3 +218,34 @@ fn the_to_remote_leaf_waits_one_block() {
     rules::consensus(&sweep(1), 0, &spent).unwrap();
     assert!(rules::consensus(&sweep(0), 0, &spent).is_err());
 }
+
+#[test]
+fn a_version_weighs_exactly_its_stated_weight_carries_its_number_and_passes() {
+    let secp = Secp256k1::new();
+    let f = fixture();
+    let (emma, fabian) = (secret(1).public_key(&secp), secret(2).public_key(&secp));
+    let keys = VersionKeys {
+        delayed: f.delayed.public_key(&secp),
+        revocation: f.revocation.public_key(&secp),
+        remote: secret(5).public_key(&secp),
+    };
+    let factor = bolt3::obscuring_factor(&emma, &fabian);
+    let funding = OutPoint { txid: Txid::from_byte_array([9; 32]), vout: 0 };
+    let dust = Amount::from_sat(354);
+    let agg = funding_key_agg(&emma, &fabian).unwrap();
+    let spent = [f.funding.clone()];
+    for (seq, (local, remote), outputs) in [(1, (600_000, 399_000), 2), (2, (999_000, 353), 1), (3, (300, 998_000), 1)]
+    {
+        let obscured = bolt3::obscured_commitment_number(factor, seq).unwrap();
+        let amounts = (Amount::from_sat(local), Amount::from_sat(remote));
+        let mut tx = version_tx(&secp, funding, &keys, f.delay, amounts, dust, obscured);
+        assert_eq!(tx.output.len(), outputs, "#{seq}: below 354 sat is left out");
+        assert!(tx.output.windows(2).all(|w| w[0].value <= w[1].value), "BIP-0069 order");
+        assert_eq!(bolt3::commitment_number_of(&tx, factor), Some(seq));
+        let msg = key_spend_sighash(&tx, 0, &spent);
+        tx.input[0].witness = key_spend_witness(&cosign(&agg, seq, &msg));
+        assert_eq!(tx.weight(), key_spend_weight(outputs as u64), "#{seq}");
+        rules::consensus(&tx, 0, &spent).unwrap_or_else(|e| panic!("#{seq}: {e}"));
+    }
+    assert_eq!(key_spend_weight(2).to_vbytes_ceil(), 154, "against 169 vB for the P2WSH 2-of-2 with P2WPKH outputs");
+}

@@ -24,7 +24,8 @@ use bitcoin::script::Builder;
 use bitcoin::secp256k1::{schnorr, All, Message, PublicKey, Secp256k1, SecretKey, XOnlyPublicKey};
 use bitcoin::sighash::{Prevouts, SighashCache};
 use bitcoin::taproot::{ControlBlock, LeafVersion, TaprootBuilder, TaprootSpendInfo};
-use bitcoin::{ScriptBuf, TapSighashType, Transaction, TxOut, Witness};
+use bitcoin::transaction::Version;
+use bitcoin::{Amount, OutPoint, ScriptBuf, TapSighashType, Transaction, TxIn, TxOut, Weight, Witness};
 use musig2::{AggNonce, KeyAggContext, PartialSignature, PubNonce, SecNonce};
 
 use super::builders::sorted_keys;
@@ -189,6 +190,64 @@ pub fn leaf_sighash(tx: &Transaction, index: usize, spent: &[TxOut], leaf: &Scri
 /// leaf names the key itself), with no auxiliary randomness so runs repeat byte for byte.
 pub fn sign_leaf(secp: &Secp256k1<All>, msg: &Message, secret: &SecretKey) -> schnorr::Signature {
     secp.sign_schnorr_no_aux_rand(msg, &bitcoin::key::Keypair::from_secret_key(secp, secret))
+}
+
+/// The largest weight of a signed commitment or close with `outputs` P2TR outputs spending the
+/// funding output by its key: non-witness version 4, input count 1, input 41, output count 1,
+/// 43 per output (value 8, script length 1, `OP_1 <32 bytes>` 34), lock time 4; witness marker
+/// and flag 2, item count 1, the signature 1 + 64. A BIP-0340 signature is always 64 bytes, so
+/// this is the weight exactly, not a bound.
+pub fn key_spend_weight(outputs: u64) -> Weight {
+    Weight::from_wu((4 + 1 + 41 + 1 + 43 * outputs + 4) * 4 + 2 + 1 + 65)
+}
+
+/// The public keys of one holder's version of a state: its delayed key and the revocation key
+/// of its `to_local` (BOLT #3's derivations from the basepoints and the holder's per-commitment
+/// point, [`super::bolt3::CommitmentKeys`]), and the other party's key of `to_remote`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionKeys {
+    /// The holder's delayed key (`local_delayedpubkey`).
+    pub delayed: PublicKey,
+    /// The revocation key (`revocationpubkey`), which the other party can sign with once the
+    /// holder has revealed the state's per-commitment secret.
+    pub revocation: PublicKey,
+    /// The other party's key (`remotepubkey`).
+    pub remote: PublicKey,
+}
+
+/// One holder's version of a state: the funding output at `funding` spent with BOLT #3's
+/// obscured commitment number in its lock time and sequence; `to_local` (`local` sat, the delay
+/// and revocation leaves) and `to_remote` (`remote` sat), each left out below `dust`, in
+/// BIP-0069 order (value, then script). Unsigned: its one witness item is the MuSig2 signature.
+pub fn version_tx(
+    secp: &Secp256k1<All>,
+    funding: OutPoint,
+    keys: &VersionKeys,
+    to_self_delay: u16,
+    (local, remote): (Amount, Amount),
+    dust: Amount,
+    obscured: u64,
+) -> Transaction {
+    let mut output = Vec::with_capacity(2);
+    if local >= dust {
+        let tree = to_local_tree(secp, &keys.delayed, &keys.revocation, to_self_delay);
+        output.push(TxOut { value: local, script_pubkey: output_script(&tree) });
+    }
+    if remote >= dust {
+        output.push(TxOut { value: remote, script_pubkey: output_script(&to_remote_tree(secp, &keys.remote)) });
+    }
+    output.sort_by(|a, b| (a.value, a.script_pubkey.as_bytes()).cmp(&(b.value, b.script_pubkey.as_bytes())));
+    Transaction {
+        version: Version::TWO,
+        lock_time: super::bolt3::commitment_lock_time(obscured),
+        input: vec![TxIn {
+            previous_output: funding,
+            script_sig: ScriptBuf::new(),
+            sequence: super::bolt3::commitment_sequence(obscured),
+            witness: Witness::new(),
+        }],
+        output,
+    }
 }
 
 /// The signer's MuSig2 nonce for one message, from `seed` (the party's own secret nonce seed,
