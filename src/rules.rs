@@ -1,7 +1,8 @@
 //! Independent checks of emitted transactions: Bitcoin Core's script interpreter and policy.
 //!
 //! Building a transaction and believing it valid are different things. This module asks Bitcoin
-//! Core's own interpreter (libbitcoinconsensus, through the `bitcoin` crate) whether an input's
+//! Core's own interpreter (libbitcoinconsensus 0.106, with its Taproot flag and every input's spent
+//! output) whether an input's
 //! witness really spends its prevout, and checks the standardness rules that consensus leaves
 //! out: dust outputs, the fee rate, low-S strict-DER signatures with SIGHASH_ALL and the version.
 //! Which lock time and sequence a transaction carries is its design's business
@@ -9,7 +10,7 @@
 //! simulated chain's ([`crate::chain`]). The tests run every emitted transaction through it, and `paychan verify` will too.
 
 use bitcoin::consensus::encode::serialize;
-use bitcoin::{Amount, FeeRate, Script, Transaction};
+use bitcoin::{Amount, FeeRate, Transaction, TxOut};
 
 use crate::channel::P2WPKH_DUST;
 
@@ -27,17 +28,71 @@ fn fail(check: &'static str, detail: impl Into<String>) -> CheckError {
     CheckError { check, detail: detail.into() }
 }
 
-/// Runs Bitcoin Core's script interpreter (all consensus flags) on input `index` of `tx`, which
-/// spends an output locked by `script_pubkey` holding `amount`.
+/// The flags every input is checked with: every consensus rule libbitcoinconsensus 0.106 offers
+/// (P2SH, strict DER, NULLDUMMY, CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, witness, and Taproot:
+/// BIP-0341 and BIP-0342).
+pub const SCRIPT_FLAGS: u32 = bitcoinconsensus::VERIFY_ALL_PRE_TAPROOT | bitcoinconsensus::VERIFY_TAPROOT;
+
+/// Runs Bitcoin Core's script interpreter ([`SCRIPT_FLAGS`]) on input `index` of `tx`, whose
+/// inputs spend `spent`, one output per input in order: BIP-0341's sighash commits to every
+/// spent amount and script, so the interpreter is given them all, whatever the design.
 ///
 /// # Errors
 ///
-/// A `consensus` [`CheckError`] with the interpreter's verdict.
-pub fn consensus(tx: &Transaction, index: usize, script_pubkey: &Script, amount: Amount) -> Result<(), CheckError> {
+/// A `consensus` [`CheckError`] with the interpreter's verdict, or when `spent` does not list one
+/// output per input or `index` is not an input.
+pub fn consensus(tx: &Transaction, index: usize, spent: &[TxOut]) -> Result<(), CheckError> {
+    consensus_with_flags(tx, index, spent, SCRIPT_FLAGS)
+}
+
+/// [`consensus`] with the interpreter's `flags` instead of [`SCRIPT_FLAGS`]: how a test shows
+/// which rule refuses a transaction (the same one passes with that rule's flag off).
+///
+/// # Errors
+///
+/// As [`consensus`].
+pub fn consensus_with_flags(tx: &Transaction, index: usize, spent: &[TxOut], flags: u32) -> Result<(), CheckError> {
+    if spent.len() != tx.input.len() || index >= spent.len() {
+        return Err(fail(
+            "consensus",
+            format!("input {index} of {} checked against {} spent outputs", tx.input.len(), spent.len()),
+        ));
+    }
     let bytes = serialize(tx);
-    script_pubkey
-        .verify(index, amount, &bytes)
-        .map_err(|e| fail("consensus", format!("input {index} fails Bitcoin Core's interpreter: {e}")))
+    let utxos = utxos(spent);
+    let prevout = &spent[index];
+    bitcoinconsensus::verify_with_flags(
+        prevout.script_pubkey.as_bytes(),
+        prevout.value.to_sat(),
+        &bytes,
+        Some(&utxos),
+        index,
+        flags,
+    )
+    .map_err(|e| fail("consensus", format!("input {index} fails Bitcoin Core's interpreter: {}", verdict(e))))
+}
+
+/// The interpreter's view of `spent`: each output's script and value, pointing into `spent`
+/// (which must outlive the returned list).
+pub fn utxos(spent: &[TxOut]) -> Vec<bitcoinconsensus::Utxo> {
+    spent
+        .iter()
+        .map(|o| bitcoinconsensus::Utxo {
+            script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
+            script_pubkey_len: u32::try_from(o.script_pubkey.len()).expect("a script_pubkey is under 4 GB"),
+            value: i64::try_from(o.value.to_sat()).expect("an amount is at most 21 million BTC"),
+        })
+        .collect()
+}
+
+/// libbitcoinconsensus says only that the script failed, never why; its other codes are misuse.
+pub fn verdict(e: bitcoinconsensus::Error) -> String {
+    match e {
+        bitcoinconsensus::Error::ERR_SCRIPT => {
+            "the script fails (libbitcoinconsensus does not say which operation)".to_string()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Checks the standardness rules paychan holds every transaction to: version 2, no output below
@@ -103,7 +158,7 @@ mod tests {
     use crate::scenario::Scenario;
     use std::path::Path;
 
-    fn book_commitment() -> (Transaction, bitcoin::ScriptBuf, Amount) {
+    fn book_commitment() -> (Transaction, Vec<TxOut>, Amount) {
         let s = Scenario::from_toml(Path::new("book"), include_str!("../scenarios/emma-fabian.toml")).unwrap();
         let mut first = None;
         crate::engine::run::<std::convert::Infallible, _>(&s, 1, |_, c| {
@@ -112,23 +167,24 @@ mod tests {
         })
         .unwrap();
         let (channel, _, _) = crate::engine::open(&s).unwrap();
-        (first.unwrap(), channel.params.funding_output_script(), s.capacity)
+        let spent = vec![TxOut { value: s.capacity, script_pubkey: channel.params.funding_output_script() }];
+        (first.unwrap(), spent, s.capacity)
     }
 
     #[test]
     fn a_good_commitment_passes_and_a_flipped_signature_byte_fails() {
         let (tx, spk, amount) = book_commitment();
-        consensus(&tx, 0, &spk, amount).unwrap();
+        consensus(&tx, 0, &spk).unwrap();
         policy(&tx, amount, FeeRate::from_sat_per_kwu(250)).unwrap();
         let mut bad = tx.clone();
         let mut items: Vec<Vec<u8>> = bad.input[0].witness.to_vec();
         let n = items[1].len();
         items[1][n - 5] ^= 1;
         bad.input[0].witness = bitcoin::Witness::from_slice(&items);
-        assert_eq!(consensus(&bad, 0, &spk, amount).unwrap_err().check, "consensus");
+        assert_eq!(consensus(&bad, 0, &spk).unwrap_err().check, "consensus");
         let mut wrong_amount = tx.clone();
         wrong_amount.output[1].value = Amount::from_sat(2_000);
-        assert!(consensus(&wrong_amount, 0, &spk, amount).is_err(), "the signature covers the outputs");
+        assert!(consensus(&wrong_amount, 0, &spk).is_err(), "the signature covers the outputs");
     }
 
     #[test]

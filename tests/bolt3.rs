@@ -99,18 +99,22 @@ fn privkey(v: &str) -> SecretKey {
 }
 
 /// Bitcoin Core's interpreter, every flag of libbitcoinconsensus including CHECKSEQUENCEVERIFY,
-/// on input `index` of `tx` spending `spent`.
+/// on input `index` of `tx` spending `spent` (its only input).
 fn interpreter(tx: &Transaction, index: usize, spent: &TxOut) -> Result<(), String> {
-    spent
-        .script_pubkey
-        .verify_with_flags(index, spent.value, &serialize(tx), bitcoinconsensus::VERIFY_ALL)
-        .map_err(|e| format!("{e:?}"))
+    paychan::rules::consensus(tx, index, std::slice::from_ref(spent)).map_err(|e| e.to_string())
+}
+
+/// The interpreter with `flags`.
+fn interpreter_with(tx: &Transaction, spent: &TxOut, flags: u32) -> Result<(), String> {
+    paychan::rules::consensus_with_flags(tx, 0, std::slice::from_ref(spent), flags).map_err(|e| e.to_string())
 }
 
 #[test]
 fn verify_all_includes_checksequenceverify() {
-    assert_ne!(bitcoinconsensus::VERIFY_ALL & bitcoinconsensus::VERIFY_CHECKSEQUENCEVERIFY, 0);
-    assert_ne!(bitcoinconsensus::VERIFY_ALL & bitcoinconsensus::VERIFY_WITNESS, 0);
+    let flags = paychan::rules::SCRIPT_FLAGS;
+    assert_ne!(flags & bitcoinconsensus::VERIFY_CHECKSEQUENCEVERIFY, 0);
+    assert_ne!(flags & bitcoinconsensus::VERIFY_WITNESS, 0);
+    assert_ne!(flags & bitcoinconsensus::VERIFY_TAPROOT, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,12 +423,12 @@ fn the_delayed_sweep_passes_after_to_self_delay_and_fails_one_block_earlier() {
     assert!(interpreter(&early, 0, &spent).is_err(), "sequence 143 must fail OP_CHECKSEQUENCEVERIFY");
     // The interpreter only says ERR_SCRIPT; without the CHECKSEQUENCEVERIFY flag the same
     // transaction passes, so that flag is what refuses it.
-    let without_csv = bitcoinconsensus::VERIFY_ALL & !bitcoinconsensus::VERIFY_CHECKSEQUENCEVERIFY;
-    spent.script_pubkey.verify_with_flags(0, spent.value, &serialize(&early), without_csv).unwrap();
+    let without_csv = paychan::rules::SCRIPT_FLAGS & !bitcoinconsensus::VERIFY_CHECKSEQUENCEVERIFY;
+    interpreter_with(&early, &spent, without_csv).unwrap();
     // BIP-0112 needs version 2 as well.
     let (v1, spent) = delayed_sweep(&c, c.params.to_self_delay, 1);
     assert!(interpreter(&v1, 0, &spent).is_err(), "a version-1 sweep must fail OP_CHECKSEQUENCEVERIFY");
-    spent.script_pubkey.verify_with_flags(0, spent.value, &serialize(&v1), without_csv).unwrap();
+    interpreter_with(&v1, &spent, without_csv).unwrap();
 }
 
 #[test]

@@ -290,7 +290,7 @@ fn htlc_set(name: &str) -> Vec<usize> {
 
 /// Bitcoin Core's interpreter on input 0 of `tx` spending `spent`, as `paychan verify` runs it.
 fn interpreter(tx: &Transaction, spent: &TxOut) -> Result<(), String> {
-    rules::consensus(tx, 0, &spent.script_pubkey, spent.value).map_err(|e| e.to_string())
+    rules::consensus(tx, 0, std::slice::from_ref(spent)).map_err(|e| e.to_string())
 }
 
 /// Builds, signs and checks one vector's commitment; returns it for its HTLC transactions.

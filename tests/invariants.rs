@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use bitcoin::{Amount, Transaction};
+use bitcoin::{Amount, Transaction, TxOut};
 use paychan::channel::P2WPKH_DUST;
 use paychan::engine::{self, Tick};
 use paychan::rules;
@@ -66,9 +66,9 @@ proptest! {
             eprintln!("case: {} commitments", seen.len());
         }
         let (channel, _, _) = engine::open(&s).unwrap();
-        let spk = channel.params.witness_script.to_p2wsh();
         let funding = s.capacity;
-        rules::consensus(&channel.funding_tx, 0, &channel.coin.script_pubkey, channel.coin.amount).unwrap();
+        let spk = [TxOut { value: funding, script_pubkey: channel.params.witness_script.to_p2wsh() }];
+        rules::consensus(&channel.funding_tx, 0, &[TxOut { value: channel.coin.amount, script_pubkey: channel.coin.script_pubkey.clone() }]).unwrap();
         rules::policy(&channel.funding_tx, channel.coin.amount, s.fee_rate).unwrap();
         let mut last_paid = Amount::ZERO;
         for (i, (tick, tx, split)) in seen.iter().enumerate() {
@@ -80,13 +80,13 @@ proptest! {
                 prop_assert!(out.value >= P2WPKH_DUST, "no dust output");
             }
             rules::policy(tx, funding, s.fee_rate).map_err(|e| TestCaseError::fail(format!("#{}: {e}", tick.seq)))?;
-            rules::consensus(tx, 0, &spk, funding).map_err(|e| TestCaseError::fail(format!("#{}: {e}", tick.seq)))?;
+            rules::consensus(tx, 0, &spk).map_err(|e| TestCaseError::fail(format!("#{}: {e}", tick.seq)))?;
         }
         prop_assert_eq!(report.commitments, seen.len() as u64);
         if let Some((_, last, _)) = seen.last() {
             prop_assert_eq!(&report.settlement.tx, last, "the settlement is the final state");
         } else {
-            rules::consensus(&report.settlement.tx, 0, &spk, funding).unwrap();
+            rules::consensus(&report.settlement.tx, 0, &spk).unwrap();
         }
         let plan = paychan::commands::check::Plan::of(&s);
         prop_assert_eq!(plan.commitments, report.commitments);

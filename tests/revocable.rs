@@ -80,9 +80,7 @@ fn each_state_is_two_versions_and_each_revocation_lands_in_the_compact_store() {
         // Each can complete its own version to broadcast, and it passes the interpreter.
         for tx in [payer.complete_own(c).unwrap(), payee.complete(c).unwrap()] {
             let spent = &channel.funding_tx.output[0];
-            spent
-                .script_pubkey
-                .verify_with_flags(0, spent.value, &bitcoin::consensus::serialize(&tx), bitcoinconsensus::VERIFY_ALL)
+            paychan::rules::consensus(&tx, 0, std::slice::from_ref(spent))
                 .unwrap_or_else(|e| panic!("#{}: {e:?}", c.seq));
         }
     }

@@ -82,7 +82,8 @@ fn bolt3_simple_commitment_signatures_are_reproduced_by_our_signer() {
         assert!(signer.verify(&msg, &published, &signer.public_key()));
     }
     // And the published transaction passes Bitcoin Core's interpreter.
-    paychan::rules::consensus(&signed, 0, &script.to_p2wsh(), amount).unwrap();
+    paychan::rules::consensus(&signed, 0, &[bitcoin::TxOut { value: amount, script_pubkey: script.to_p2wsh() }])
+        .unwrap();
 }
 
 /// BIP-0067's vector 1, the only 2-of-2 among its vectors (paychan builds only 2-of-2 scripts).

@@ -36,8 +36,9 @@
 //! every block's median time past has passed: BOLT #3's commitments carry such lock times); reorganisations; replacement (RBF) and eviction; a block size or
 //! sigop limit; coinbases, subsidy and maturity; propagation (every broadcast reaches the next
 //! block's mempool at once); standardness beyond the fee rate (dust, non-standard scripts); and
-//! Taproot (the interpreter's library interface cannot check BIP-0341 spends, so spending a
-//! witness v1+ output is rejected rather than waved through). When blocks come, and how many, is
+//! witness versions above 1 (consensus lets anyone spend them, so spending one is rejected
+//! rather than waved through). Taproot (witness v1, BIP-0341 and BIP-0342) is checked by the
+//! interpreter with every input's spent output. When blocks come, and how many, is
 //! the caller's business: a block is mined only when [`Chain::mine`] is called.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,9 +57,9 @@ pub const SEQUENCE_DISABLE_FLAG: u32 = 1 << 31;
 pub const SEQUENCE_TYPE_FLAG: u32 = 1 << 22;
 /// BIP-0068: the lock's value.
 pub const SEQUENCE_MASK: u32 = 0xFFFF;
-/// The flags every script is checked with: all that libbitcoinconsensus offers (P2SH, strict
-/// DER, NULLDUMMY, CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, witness).
-pub const SCRIPT_FLAGS: u32 = bitcoinconsensus::VERIFY_ALL;
+/// The flags every script is checked with: all that libbitcoinconsensus 0.106 offers (P2SH,
+/// strict DER, NULLDUMMY, CHECKLOCKTIMEVERIFY, CHECKSEQUENCEVERIFY, witness, Taproot).
+pub const SCRIPT_FLAGS: u32 = crate::rules::SCRIPT_FLAGS;
 
 /// A block of the simulated chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,8 +189,8 @@ pub enum Rejection {
         /// The chain's minimum.
         min: FeeRate,
     },
-    /// An input spends a witness program the interpreter cannot check (Taproot and later).
-    #[error("unsupported: input {input} spends a witness v{version} output, which libbitcoinconsensus cannot check")]
+    /// An input spends a witness program of a version no soft fork has defined (v2 and later).
+    #[error("unsupported: input {input} spends a witness v{version} output, which no consensus rule defines")]
     Unsupported {
         /// The input.
         input: usize,
@@ -309,17 +310,27 @@ fn relative_locks(tx: &Transaction, coins: &[Found], next: u32) -> Result<(), Re
     Ok(())
 }
 
-/// Rule 7, every input through Bitcoin Core's interpreter with all consensus flags; witness
-/// versions above 0 are refused, since the interpreter here has no Taproot flag.
+/// Rule 7, every input through Bitcoin Core's interpreter with all consensus flags, Taproot's
+/// included, given every input's spent output (BIP-0341 signs them all); witness versions above
+/// 1 are refused: consensus lets anyone spend them, so passing them would prove nothing.
 fn scripts(tx: &Transaction, txouts: &[&TxOut]) -> Result<(), Rejection> {
     let bytes = serialize(tx);
+    let spent: Vec<TxOut> = txouts.iter().map(|o| (*o).clone()).collect();
+    let utxos = crate::rules::utxos(&spent);
     for (i, txout) in txouts.iter().enumerate() {
         let spk = &txout.script_pubkey;
-        if let Some(v) = spk.witness_version().filter(|v| v.to_num() != 0) {
+        if let Some(v) = spk.witness_version().filter(|v| v.to_num() > 1) {
             return Err(Rejection::Unsupported { input: i, version: v.to_num() });
         }
-        bitcoinconsensus::verify_with_flags(spk.as_bytes(), txout.value.to_sat(), &bytes, i, SCRIPT_FLAGS)
-            .map_err(|e| Rejection::Script { input: i, verdict: verdict(e) })?;
+        bitcoinconsensus::verify_with_flags(
+            spk.as_bytes(),
+            txout.value.to_sat(),
+            &bytes,
+            Some(&utxos),
+            i,
+            SCRIPT_FLAGS,
+        )
+        .map_err(|e| Rejection::Script { input: i, verdict: crate::rules::verdict(e) })?;
     }
     Ok(())
 }
@@ -600,16 +611,6 @@ impl Chain {
     /// The transactions waiting for the next block, in arrival order.
     pub fn mempool(&self) -> &[Transaction] {
         &self.mempool
-    }
-}
-
-/// libbitcoinconsensus says only that the script failed, never why; its other codes are misuse.
-fn verdict(e: bitcoinconsensus::Error) -> String {
-    match e {
-        bitcoinconsensus::Error::ERR_SCRIPT => {
-            "the script fails (libbitcoinconsensus does not say which operation)".to_string()
-        }
-        other => other.to_string(),
     }
 }
 

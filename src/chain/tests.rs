@@ -109,8 +109,18 @@ fn fund_script(script: &ScriptBuf) -> (Chain, OutPoint, Amount) {
 
 /// Runs the interpreter without `flag`: the verdict with the rule switched off.
 fn passes_without(tx: &Transaction, script: &ScriptBuf, value: Amount, flag: u32) -> bool {
-    let spk = script.to_p2wsh();
-    bitcoinconsensus::verify_with_flags(spk.as_bytes(), value.to_sat(), &serialize(tx), 0, SCRIPT_FLAGS & !flag).is_ok()
+    let spent = [TxOut { value, script_pubkey: script.to_p2wsh() }];
+    let utxos = crate::rules::utxos(&spent);
+    let spk = &spent[0].script_pubkey;
+    bitcoinconsensus::verify_with_flags(
+        spk.as_bytes(),
+        value.to_sat(),
+        &serialize(tx),
+        Some(&utxos),
+        0,
+        SCRIPT_FLAGS & !flag,
+    )
+    .is_ok()
 }
 
 #[test]
@@ -350,17 +360,36 @@ fn structure_duplicates_and_outside_coins_are_checked() {
 }
 
 #[test]
-fn a_taproot_coin_is_refused_because_the_interpreter_would_wave_it_through() {
+fn a_taproot_key_spend_is_checked_by_bip341_and_a_v2_coin_is_refused() {
     let (mut chain, _) = chain_with_coin();
-    let secp = Secp256k1::verification_only();
-    let (xonly, _) = key(5).1.x_only_public_key();
+    let secp = Secp256k1::new();
+    let keypair = bitcoin::key::Keypair::from_secret_key(&secp, &key(5).0);
+    let (xonly, _) = keypair.x_only_public_key();
     let p2tr = ScriptBuf::new_p2tr(&secp, xonly, None);
-    chain.add_external_coin(outside(6), TxOut { value: COIN, script_pubkey: p2tr.clone() }, START).unwrap();
-    let tx = unsigned(outside(6), u32::MAX, 0, pay(2, 999_000));
-    let empty_witness_passes =
-        bitcoinconsensus::verify_with_flags(p2tr.as_bytes(), COIN.to_sat(), &serialize(&tx), 0, SCRIPT_FLAGS);
-    assert!(empty_witness_passes.is_ok(), "without BIP-0341 checks an unsigned Taproot spend passes");
-    assert_eq!(chain.submit(tx).unwrap_err(), Rejection::Unsupported { input: 0, version: 1 });
+    let coin = TxOut { value: COIN, script_pubkey: p2tr.clone() };
+    chain.add_external_coin(outside(6), coin.clone(), START).unwrap();
+    let mut tx = unsigned(outside(6), u32::MAX, 0, pay(2, 999_000));
+    let empty_witness = chain.submit(tx.clone()).unwrap_err();
+    assert_eq!(empty_witness.kind(), "script", "with Taproot's flag an unsigned key spend fails: {empty_witness}");
+    let tweaked = bitcoin::key::TapTweak::tap_tweak(keypair, &secp, None).to_keypair();
+    let sighash = SighashCache::new(&tx)
+        .taproot_key_spend_signature_hash(
+            0,
+            &bitcoin::sighash::Prevouts::All(&[&coin]),
+            bitcoin::TapSighashType::Default,
+        )
+        .unwrap();
+    let msg = Message::from_digest(sighash.to_byte_array());
+    let sig = bitcoin::taproot::Signature {
+        signature: secp.sign_schnorr_no_aux_rand(&msg, &tweaked),
+        sighash_type: bitcoin::TapSighashType::Default,
+    };
+    tx.input[0].witness = Witness::p2tr_key_spend(&sig);
+    chain.submit(tx).unwrap();
+    let v2 = ScriptBuf::from_bytes([&[0x52, 0x20][..], &[7; 32]].concat());
+    chain.add_external_coin(outside(9), TxOut { value: COIN, script_pubkey: v2 }, START).unwrap();
+    let tx = unsigned(outside(9), u32::MAX, 0, pay(3, 999_000));
+    assert_eq!(chain.submit(tx).unwrap_err(), Rejection::Unsupported { input: 0, version: 2 });
 }
 
 #[test]

@@ -19,6 +19,7 @@ pub mod part;
 pub mod psbt;
 pub mod revocable;
 pub mod spilman;
+pub mod taproot;
 pub mod timelocked;
 
 use std::fmt;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use bitcoin::consensus::encode::deserialize_hex;
 use bitcoin::secp256k1::PublicKey;
-use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, Txid};
+use bitcoin::{Amount, FeeRate, OutPoint, ScriptBuf, Transaction, TxOut, Txid};
 
 use rayon::prelude::*;
 
@@ -167,7 +167,9 @@ impl Verifier {
                     "the payer's signature does not verify over the transaction's sighash",
                 );
             }
-        } else if let Err(e) = rules::consensus(tx, 0, &ch.script_pubkey, ch.amount) {
+        } else if let Err(e) =
+            rules::consensus(tx, 0, &[TxOut { value: ch.amount, script_pubkey: ch.script_pubkey.clone() }])
+        {
             self.fail(place, e.check, e.detail);
         }
         if let Err(e) = rules::policy(tx, ch.amount, self.min_rate) {
@@ -476,13 +478,20 @@ impl Verifier {
                 None => v.fail("funding", "funding-output", format!("has no output {}", f.vout)),
             }
             let mut spent = Amount::ZERO;
+            let prevouts: Vec<TxOut> = f
+                .inputs
+                .iter()
+                .map(|input| TxOut {
+                    value: Amount::from_sat(input.amount_sat),
+                    script_pubkey: script(&input.script_pubkey_hex),
+                })
+                .collect();
             for (i, input) in f.inputs.iter().enumerate() {
                 spent += Amount::from_sat(input.amount_sat);
                 let listed = format!("{}:{}", input.txid, input.vout);
                 match funding.input.get(i) {
                     Some(txin) if txin.previous_output.to_string() == listed => {
-                        let spk = script(&input.script_pubkey_hex);
-                        if let Err(e) = rules::consensus(&funding, i, &spk, Amount::from_sat(input.amount_sat)) {
+                        if let Err(e) = rules::consensus(&funding, i, &prevouts) {
                             v.fail("funding", e.check, e.detail);
                         }
                     }
