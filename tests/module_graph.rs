@@ -14,8 +14,8 @@ use syn::visit::Visit;
 
 /// The flow, first to last: each module may use only those before it.
 const ORDER: &[&str] = &[
-    "units", "seed", "words", "channel", "party", "scenario", "engine", "rules", "chain", "onchain", "output", "run", "network",
-    "audience", "compare", "sweep", "commands", "cli",
+    "units", "seed", "words", "channel", "party", "scenario", "engine", "rules", "chain", "onchain", "output", "run",
+    "network", "audience", "compare", "sweep", "commands", "cli",
 ];
 
 /// One use of module `to` from module `from`, at `file:line`.

@@ -127,7 +127,7 @@ fn the_spilman_psbt_is_emmas_half_and_fabian_completes_the_close_that_confirmed(
     w.push([1u8]);
     w.push(script.as_bytes());
     tx.input[0].witness = w;
-    paychan::rules::consensus(&tx, 0, &utxo.script_pubkey, utxo.value).unwrap();
+    paychan::rules::consensus(&tx, 0, std::slice::from_ref(&utxo)).unwrap();
     assert_eq!(serialize_hex(&tx), confirmed(&dir, &last.txid), "Fabian's close, as confirmed");
 }
 
@@ -160,7 +160,7 @@ fn the_revocable_psbts_are_each_version_as_its_signer_sends_it() {
             let utxo = p.inputs[0].witness_utxo.clone().unwrap();
             psbt::finalize(&mut p).unwrap();
             let tx = psbt::extract(p);
-            paychan::rules::consensus(&tx, 0, &utxo.script_pubkey, utxo.value).expect(&what);
+            paychan::rules::consensus(&tx, 0, std::slice::from_ref(&utxo)).expect(&what);
             assert_eq!(tx.compute_txid().to_string(), row.txid);
             if seq == 600 && holder_key == &fabian_key {
                 assert_eq!(serialize_hex(&tx), confirmed(&dir, &row.txid), "Fabian's close, as confirmed");

@@ -90,14 +90,15 @@ fn interpret_channel(dir: &Path) -> usize {
     let funding = tx(json["funding_tx_hex"].as_str().unwrap());
     let coin_spk = ScriptBuf::from_hex(json["coin_script_pubkey_hex"].as_str().unwrap()).unwrap();
     let coin = Amount::from_sat(json["coin_sat"].as_u64().unwrap());
-    paychan::rules::consensus(&funding, 0, &coin_spk, coin).unwrap();
+    paychan::rules::consensus(&funding, 0, &[bitcoin::TxOut { value: coin, script_pubkey: coin_spk.clone() }]).unwrap();
     let (spk, capacity) = (&funding.output[0].script_pubkey, funding.output[0].value);
     let mut by_number: BTreeMap<(String, u64), Transaction> = BTreeMap::new();
     let mut n = 1;
     for row in csv_rows(&dir.join("commitments.csv")) {
         let t = tx(&row["tx_hex"]);
         assert_eq!(t.input[0].previous_output.txid, funding.compute_txid());
-        paychan::rules::consensus(&t, 0, spk, capacity).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        paychan::rules::consensus(&t, 0, &[bitcoin::TxOut { value: capacity, script_pubkey: spk.to_owned() }])
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         by_number.insert((row["holder"].clone(), num(&row, "number")), t);
         n += 1;
     }
@@ -107,7 +108,7 @@ fn interpret_channel(dir: &Path) -> usize {
         let spent = &by_number[&(row["holder"].clone(), num(&row, "commitment"))];
         let out = &spent.output[num(&row, "vout") as usize];
         assert_eq!(t.input[0].previous_output.txid, spent.compute_txid());
-        paychan::rules::consensus(&t, 0, &out.script_pubkey, out.value).unwrap();
+        paychan::rules::consensus(&t, 0, std::slice::from_ref(out)).unwrap();
         kinds.push(row["kind"].clone());
         n += 1;
     }

@@ -225,7 +225,15 @@ impl Link {
             .map_err(|e| NetworkError::Build { channel: spec.name.clone(), what: e.to_string() })?;
         let sig = keys[spec.funder].sign_wallet_input(&funding_tx, 0, &coin.script_pubkey, coin.amount);
         funding_tx.input[0].witness = Witness::p2wpkh(&sig, wallet);
-        check(&spec.name, "funding", rules::consensus(&funding_tx, 0, &coin.script_pubkey, coin.amount))?;
+        check(
+            &spec.name,
+            "funding",
+            rules::consensus(
+                &funding_tx,
+                0,
+                &[bitcoin::TxOut { value: coin.amount, script_pubkey: coin.script_pubkey.clone() }],
+            ),
+        )?;
         check(&spec.name, "funding", rules::policy(&funding_tx, coin.amount, MIN_RELAY_FEE_RATE))?;
         let peers = keys.map(|keys| Peer {
             keys,
@@ -379,7 +387,11 @@ impl Link {
         tx.input[0].witness = bolt3::funding_witness(&params, &own, &msg.signature);
         let funding_spk = params.funding_script().to_p2wsh();
         let place = format!("{}'s commitment {}", side_name(holder), msg.number);
-        check(&self.name, &place, rules::consensus(&tx, 0, &funding_spk, self.capacity))?;
+        check(
+            &self.name,
+            &place,
+            rules::consensus(&tx, 0, &[bitcoin::TxOut { value: self.capacity, script_pubkey: funding_spk.clone() }]),
+        )?;
         check(&self.name, &place, rules::policy(&tx, self.capacity, MIN_RELAY_FEE_RATE))?;
         self.second_stage(holder, msg, &built, &htlcs, &keys, &point, step)?;
         self.peers[holder].number = Some(msg.number);
@@ -448,7 +460,11 @@ impl Link {
     ) -> Result<(), NetworkError> {
         let place = format!("{kind} of {}'s commitment {number}", side_name(holder));
         let spk = output.witness_script.to_p2wsh();
-        check(&self.name, &place, rules::consensus(&tx, 0, &spk, output.amount))?;
+        check(
+            &self.name,
+            &place,
+            rules::consensus(&tx, 0, &[bitcoin::TxOut { value: output.amount, script_pubkey: spk.clone() }]),
+        )?;
         check(&self.name, &place, rules::policy(&tx, output.amount, MIN_RELAY_FEE_RATE))?;
         self.htlc_txs.push(HtlcTxRecord { holder, number, step, kind, payment_hash, output: output.clone(), tx });
         Ok(())

@@ -77,7 +77,10 @@ impl Checker {
 
     /// The interpreter and policy on input 0 of `tx`, which spends `spk` holding `amount`.
     fn spends(&mut self, place: &str, tx: &Transaction, spk: &ScriptBuf, amount: Amount) {
-        for result in [rules::consensus(tx, 0, spk, amount), rules::policy(tx, amount, self.min_rate)] {
+        for result in [
+            rules::consensus(tx, 0, &[bitcoin::TxOut { value: amount, script_pubkey: spk.to_owned() }]),
+            rules::policy(tx, amount, self.min_rate),
+        ] {
             if let Err(e) = result {
                 self.fail(place, e.check, e.detail);
             }
