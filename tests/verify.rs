@@ -355,3 +355,22 @@ fn the_other_versions_signatures_are_verified() {
     });
     assert_caught(&dir, "commitments-payer.csv #2: signature: signed_by says payee");
 }
+
+/// The same for the other party's versions of a revocable run: the payer's copies written with
+/// --no-tx-hex are said once too, never skipped without a word.
+#[test]
+fn the_other_versions_without_transactions_are_said_once() {
+    let out = tempfile::tempdir().unwrap();
+    let scenario = "scenarios/cheating/revocable-emma-vanishes.toml";
+    let o = paychan(&["run", scenario, "--out", out.path().to_str().unwrap(), "--no-tx-hex", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = std::fs::read_dir(out.path()).unwrap().next().unwrap().unwrap().path();
+    let (code, text) = verify(&dir, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("no-tx-hex")).collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("commitments-payer.csv: no-tx-hex: ") && l.contains(" versions (#1 to #")),
+        "{text}"
+    );
+}

@@ -613,6 +613,7 @@ impl Verifier {
                 csv::Reader::from_path(&path).map_err(|source| VerifyError::Csv { path: path.clone(), source })?;
             let mut revocations = Revocations::default();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            let mut without_tx: Option<(u64, u64, u64)> = None;
             for (i, record) in reader.deserialize::<LogRow>().enumerate() {
                 let row = record.map_err(|source| VerifyError::Csv { path: path.clone(), source })?;
                 let place = format!("{name} #{}", row.seq);
@@ -620,9 +621,24 @@ impl Verifier {
                     self.fail(&place, "seq", format!("row {} has seq {}", i + 1, row.seq));
                 }
                 self.findings.extend(revocations.check(&row, &place));
-                if !row.tx_hex.is_empty() {
+                if row.tx_hex.is_empty() {
+                    let (n, first, _) = without_tx.unwrap_or((0, row.seq, row.seq));
+                    without_tx = Some((n + 1, first, row.seq));
+                } else {
                     self.other_version(&place, &row, channel);
                 }
+            }
+            if let Some((n, first, last)) = without_tx {
+                let rows = if n == 1 {
+                    format!("version #{first} has")
+                } else {
+                    format!("{n} versions (#{first} to #{last}) have")
+                };
+                self.fail(
+                    &name,
+                    "no-tx-hex",
+                    format!("{rows} no transaction in the log (a --no-tx-hex run): nothing of them to verify"),
+                );
             }
         }
         Ok(())
