@@ -544,6 +544,23 @@ fn bench(commitments: u64, threads: usize, repeat: u32) -> Result<i32, Error> {
 
 /// `paychan verify`: one line per finding, a count, exit 1 when anything failed.
 fn verify(dir: &Path, min_fee_rate: bitcoin::FeeRate) -> Result<i32, Error> {
+    let Some(channels) = crate::network::files::channel_dirs(dir) else { return verify_one(dir, min_fee_rate) };
+    let mut failed = channels.is_empty();
+    for channel in &channels {
+        failed |= verify_one(channel, min_fee_rate)? != 0;
+    }
+    println!(
+        "verify: {}: {} channel{} of a routed run, {}",
+        dir.display(),
+        channels.len(),
+        if channels.len() == 1 { "" } else { "s" },
+        if failed { "not all verified" } else { "every one verified" }
+    );
+    Ok(i32::from(failed))
+}
+
+/// `paychan verify` of one channel's folder.
+fn verify_one(dir: &Path, min_fee_rate: bitcoin::FeeRate) -> Result<i32, Error> {
     let report = crate::commands::verify::verify_dir(dir, min_fee_rate)?;
     for f in &report.findings {
         println!("{f}");

@@ -137,6 +137,29 @@ fn every_transaction_passes_the_interpreter_and_verify_passes_on_every_channel()
     assert_eq!(total, 4 * 9);
 }
 
+/// `paychan verify` of the run's own folder checks every channel folder under it, one line each
+/// and a line for the run; a tampered channel fails the whole.
+#[test]
+fn verify_of_the_run_folder_checks_every_channel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run_book(tmp.path());
+    let o = paychan(&["verify", dir.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{said}{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(said.matches("9 transactions checked, 0 failures").count(), 4, "{said}");
+    assert!(said.ends_with("4 channels of a routed run, every one verified\n"), "{said}");
+    let path = dir.join("channels/Carol-Diana/htlc-txs.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let hex = text.lines().last().unwrap().rsplit(',').next().unwrap();
+    let mut t = tx(hex);
+    t.output[0].value += Amount::from_sat(1);
+    fs::write(&path, text.replace(hex, &bitcoin::consensus::encode::serialize_hex(&t))).unwrap();
+    let o = paychan(&["verify", dir.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{said}");
+    assert!(said.ends_with("4 channels of a routed run, not all verified\n"), "{said}");
+}
+
 #[test]
 fn a_tampered_channel_folder_fails_verify() {
     let tmp = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@
 //! ```
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bitcoin::consensus::encode::serialize_hex;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,24 @@ use super::flow::Routed;
 use super::link::Link;
 use super::Network;
 use crate::output::OutputError;
+
+/// The folder under a routed run's folder that holds one folder per channel.
+pub const CHANNELS: &str = "channels";
+
+/// The channel folders of `dir` in name order when `dir` is a routed run's folder (its
+/// steps.csv beside its channels/), so `paychan verify` can check every channel of the run.
+pub fn channel_dirs(dir: &Path) -> Option<Vec<PathBuf>> {
+    if !dir.join("steps.csv").is_file() {
+        return None;
+    }
+    let mut dirs: Vec<PathBuf> = fs::read_dir(dir.join(CHANNELS))
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    Some(dirs)
+}
 
 /// `channel.json`: a channel's public parameters, enough to check every transaction of its
 /// folder without the scenario or a secret.
@@ -290,7 +308,7 @@ pub fn write(dir: &Path, n: &Network, r: &Routed) -> Result<(), OutputError> {
     });
     csv_file(&dir.join("htlcs.csv"), htlcs)?;
     for link in &r.links {
-        write_channel(&dir.join("channels").join(&link.name), n, link)?;
+        write_channel(&dir.join(CHANNELS).join(&link.name), n, link)?;
     }
     Ok(())
 }
