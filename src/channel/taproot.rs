@@ -40,7 +40,10 @@ pub const NUMS: [u8; 33] = [
 
 /// The NUMS point as the x-only internal key of a script-only output.
 pub fn nums() -> UntweakedPublicKey {
-    PublicKey::from_slice(&NUMS).expect("the proposal's NUMS point is on the curve").x_only_public_key().0
+    static POINT: std::sync::OnceLock<UntweakedPublicKey> = std::sync::OnceLock::new();
+    *POINT.get_or_init(|| {
+        PublicKey::from_slice(&NUMS).expect("the proposal's NUMS point is on the curve").x_only_public_key().0
+    })
 }
 
 /// Why a MuSig2 step failed: what a party refuses.
@@ -397,7 +400,10 @@ use bitcoin::{FeeRate, Sequence};
 use super::bolt3::CommitmentKeys;
 use super::part::Extra;
 use super::revocable::{secp, Basepoints, ChannelBasepoints, DUST_LIMIT};
-use super::{ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, Settings, Signing, Split, Who};
+use super::{
+    ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SchnorrOperations, SecpOperations, Settings, Signing, Split,
+    Who,
+};
 use crate::units::thousands;
 use crate::words::Lang;
 
@@ -797,6 +803,27 @@ impl Design for Taproot {
 
     fn reads(&self) -> &'static [&'static str] {
         &["to_self_delay"]
+    }
+
+    /// The keys and trees of four built versions (each party builds its own and the one it
+    /// signs for the other): per version the revocation key (2 point multiplications, 1
+    /// addition), the delayed key (1 generator multiplication, 1 addition) and the two outputs'
+    /// Taproot tweaks (a generator multiplication and an addition each); and four
+    /// per-commitment points (the payee's announced point, the payer's own, and each party's
+    /// check of the secret the other revealed); and the nonce aggregations beyond the one
+    /// [`Design::schnorr_operations`]'s bare round makes: four a state (each party sums the
+    /// two public nonces of each session it signs or checks in), two point additions each, six
+    /// more additions. No ECDSA.
+    fn secp_operations(&self) -> SecpOperations {
+        SecpOperations { signs: 0, verifies: 0, point_muls: 8, generator_muls: 16, additions: 22 }
+    }
+
+    /// Two MuSig2 sessions a state, one per version: four nonces (the payee's announced one, the
+    /// payer's for her version, and each last signer's), three partial signatures (the payer's of
+    /// his version, his of hers, hers of hers), two partial verifications (each checks the
+    /// other's), one aggregate (her version) and its BIP-0340 verification.
+    fn schnorr_operations(&self) -> SchnorrOperations {
+        SchnorrOperations { nonces: 4, partial_signs: 3, partial_verifies: 2, aggregates: 1, verifies: 1 }
     }
 
     fn public_keys(&self, params: &ChannelParams, who: Who) -> Vec<(&'static str, PublicKey)> {

@@ -125,6 +125,7 @@ pub fn copies<'a>(_: &dyn channel::Design, c: &'a SignedCommitment) -> super::Co
 struct Session {
     agg: KeyAggContext,
     funding: TxOut,
+    key: bitcoin::secp256k1::XOnlyPublicKey,
 }
 
 /// What each party of a Taproot channel holds beyond the shared funding signer.
@@ -185,6 +186,7 @@ impl Material {
             agg: taproot::funding_key_agg(&p.payer_funding_key, &p.payee_funding_key)
                 .expect("two valid funding keys aggregate"),
             funding: Taproot::funding_prevout(p),
+            key: taproot::funding_output_key(&p.payer_funding_key, &p.payee_funding_key).to_x_only_public_key(),
         })
     }
 
@@ -233,17 +235,16 @@ impl Material {
         who: &'static str,
     ) -> Result<Witness, ProtocolError> {
         let agg = &self.session(p).agg;
-        let own = mine.public_nonce();
         let other_key = if self.who == Who::Payer { p.payee_funding_key } else { p.payer_funding_key };
-        let nonces = [&own, theirs.0];
-        taproot::verify_partial(agg, theirs.1, nonces, &other_key, theirs.0, msg)
-            .map_err(|_| ProtocolError::BadSignature { seq, who })?;
-        let partial = taproot::partial_sign(agg, &self.funding, mine, nonces, msg)
+        // The session's aggregate nonce, summed once for the three steps.
+        let aggnonce = musig2::AggNonce::sum([&mine.public_nonce(), theirs.0]);
+        let bad = |_| ProtocolError::BadSignature { seq, who };
+        musig2::verify_partial(agg, theirs.1, &aggnonce, other_key, theirs.0, msg.as_ref()).map_err(bad)?;
+        let partial: PartialSignature = musig2::sign_partial(agg, self.funding, mine, &aggnonce, msg.as_ref())
             .expect("a channel party's own key and nonce sign");
-        let sig = taproot::aggregate(agg, nonces, [partial, theirs.1], msg)
-            .map_err(|_| ProtocolError::BadSignature { seq, who })?;
-        let key = taproot::funding_output_key(&p.payer_funding_key, &p.payee_funding_key).to_x_only_public_key();
-        if !taproot::verify_schnorr(secp(), &sig, msg, &key) {
+        let sig: bitcoin::secp256k1::schnorr::Signature =
+            musig2::aggregate_partial_signatures(agg, &aggnonce, [partial, theirs.1], msg.as_ref()).map_err(bad)?;
+        if !taproot::verify_schnorr(secp(), &sig, msg, &self.session(p).key) {
             return Err(ProtocolError::BadSignature { seq, who });
         }
         Ok(taproot::key_spend_witness(&sig))
@@ -351,22 +352,27 @@ pub struct TaprootPayer {
     m: Material,
     /// The payee's announcement for the next version.
     their_next: Option<(u64, HisAnnouncement)>,
+    /// Her own version of the state she proposed, its digest and her nonce for it, kept from
+    /// the offer to the answer (the nonce is used once, then dropped).
+    own: Option<(u64, Transaction, Message, SecNonce)>,
 }
 
 /// The payee's side.
 #[derive(Debug, Clone)]
 pub struct TaprootPayee {
     m: Material,
+    /// His last announcement: the state, his point and his public nonce.
+    announced: Option<(u64, PublicKey, PubNonce)>,
 }
 
 /// The payer's side of the Taproot design ([`super::DESIGNS`]).
 pub fn payer(keys: &KeyChain) -> Box<dyn PayerSide> {
-    Box::new(TaprootPayer { m: Material::new(keys, Who::Payer), their_next: None })
+    Box::new(TaprootPayer { m: Material::new(keys, Who::Payer), their_next: None, own: None })
 }
 
 /// The payee's side of the Taproot design.
 pub fn payee(keys: &KeyChain) -> Box<dyn PayeeSide> {
-    Box::new(TaprootPayee { m: Material::new(keys, Who::Payee) })
+    Box::new(TaprootPayee { m: Material::new(keys, Who::Payee), announced: None })
 }
 
 impl TaprootPayer {
@@ -426,7 +432,9 @@ impl PayerSide for TaprootPayer {
         let point = self.m.rev.next_point(seq);
         let own = design.version(p, Who::Payer, seq, split, &point).expect("her version builds as his does");
         let own_msg = self.m.sighash(p, &own);
-        let own_nonce = self.m.first_nonce(p, seq, "own-version", &own_msg).public_nonce();
+        let secret_nonce = self.m.first_nonce(p, seq, "own-version", &own_msg);
+        let own_nonce = secret_nonce.public_nonce();
+        self.own = Some((seq, own, own_msg, secret_nonce));
         let offer = HerOffer { partial: Some(partial), nonce, point: Some(point), own_nonce: Some(own_nonce) };
         (Proposal { seq, tx, extra: Extra::of(offer) }, msg)
     }
@@ -451,13 +459,17 @@ impl PayerSide for TaprootPayer {
             return Ok(signed(seq, split, tx, Extra::NONE));
         }
         let point = her.point.expect("the payer's proposal of a version carries her point");
-        let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: split.paid, detail };
-        let mut own = design_of(p).version(p, Who::Payer, seq, &split, &point).map_err(|e| mismatch(e.to_string()))?;
-        let own_msg = self.m.sighash(p, &own);
-        let mine = self.m.first_nonce(p, seq, "own-version", &own_msg);
-        if Some(mine.public_nonce()) != her.own_nonce {
-            return Err(mismatch("her own version's nonce is not the one she sent".to_string()));
-        }
+        let (mut own, own_msg, mine) = match self.own.take() {
+            Some((n, own, msg, nonce)) if n == seq => (own, msg, nonce),
+            _ => {
+                let mismatch = |detail: String| ProtocolError::Mismatch { seq, owed: split.paid, detail };
+                let own =
+                    design_of(p).version(p, Who::Payer, seq, &split, &point).map_err(|e| mismatch(e.to_string()))?;
+                let msg = self.m.sighash(p, &own);
+                let nonce = self.m.first_nonce(p, seq, "own-version", &msg);
+                (own, msg, nonce)
+            }
+        };
         own.input[0].witness = self.m.complete(p, seq, &own_msg, mine, (&his.nonce, his.partial), "payee")?;
         if seq > 0 && his.revoking.is_none() {
             return Err(ProtocolError::BadRevocation { seq, detail: "the payee revokes nothing".to_string() });
@@ -528,6 +540,7 @@ impl PayeeSide for TaprootPayee {
     fn announce(&mut self, seq: u64) -> Option<Extra> {
         let point = self.m.rev.next_point(seq);
         let nonce = self.m.own_version_nonce(seq).public_nonce();
+        self.announced = Some((seq, point, nonce.clone()));
         Some(Extra::of(HisAnnouncement { point, nonce }))
     }
 
@@ -556,14 +569,16 @@ impl PayeeSide for TaprootPayee {
             let (partial, nonce) = self.m.sign_last(p, seq, "close", &msg, &her.nonce);
             return Ok(Countersignature { seq, extra: Extra::of(HisPartial { partial, nonce, revoking: None }) });
         }
-        let point = self.m.rev.point(seq);
+        let (point, mine) = match &self.announced {
+            Some((n, point, nonce)) if *n == seq => (*point, nonce.clone()),
+            _ => (self.m.rev.point(seq), self.m.own_version_nonce(seq).public_nonce()),
+        };
         let expected = design.version(p, Who::Payee, seq, split, &point).map_err(|e| mismatch(e.to_string()))?;
         if proposal.tx != expected {
             return Err(mismatch(describe_difference(p, &expected, &proposal.tx)));
         }
         let msg = self.m.sighash(p, &expected);
         let partial = her.partial.ok_or(ProtocolError::Missing { seq, who: "payer" })?;
-        let mine = self.m.own_version_nonce(seq).public_nonce();
         taproot::verify_partial(
             &self.m.session(p).agg,
             partial,
