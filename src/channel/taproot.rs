@@ -401,8 +401,8 @@ use super::bolt3::CommitmentKeys;
 use super::part::Extra;
 use super::revocable::{secp, Basepoints, ChannelBasepoints, DUST_LIMIT};
 use super::{
-    ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SchnorrOperations, SecpOperations, Settings, Signing, Split,
-    Who,
+    ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SchnorrOperations, SecpOperations, Settings, Signing,
+    Split, Who,
 };
 use crate::units::thousands;
 use crate::words::Lang;

@@ -22,11 +22,11 @@ use crate::output::OutputError;
 use crate::party::DESIGNS;
 use crate::scenario::Scenario;
 
-/// The secp256k1 operations one state of a design needs ([`crate::channel::Design::secp_operations`]).
-pub use crate::channel::SecpOperations as Operations;
 /// The BIP-0340 and MuSig2 operations one state of a Schnorr design needs
 /// ([`crate::channel::Design::schnorr_operations`]).
 pub use crate::channel::SchnorrOperations;
+/// The secp256k1 operations one state of a design needs ([`crate::channel::Design::secp_operations`]).
+pub use crate::channel::SecpOperations as Operations;
 
 /// What one state of the design registered as `design` needs, as the design counts it; `None`
 /// for an unknown name.
@@ -104,7 +104,8 @@ pub fn raw_schnorr(ops: SchnorrOperations, n: u64) -> Duration {
         return Duration::ZERO;
     }
     let secp = Secp256k1::new();
-    let (a, b) = (SecretKey::from_slice(&[0x11; 32]).expect("valid"), SecretKey::from_slice(&[0x22; 32]).expect("valid"));
+    let (a, b) =
+        (SecretKey::from_slice(&[0x11; 32]).expect("valid"), SecretKey::from_slice(&[0x22; 32]).expect("valid"));
     let (pa, pb) = (PublicKey::from_secret_key(&secp, &a), PublicKey::from_secret_key(&secp, &b));
     let ctx = musig2::KeyAggContext::new([musig2::secp::Point::from(pa), musig2::secp::Point::from(pb)])
         .and_then(|c| c.with_unspendable_taproot_tweak().map_err(|_| musig2::errors::KeyAggError))
@@ -116,7 +117,10 @@ pub fn raw_schnorr(ops: SchnorrOperations, n: u64) -> Duration {
     for i in 0..n {
         let digest = sha256::Hash::hash(&i.to_le_bytes()).to_byte_array();
         let nonce = |k: &SecretKey, j: u32| {
-            musig2::SecNonce::build_with_seckey(digest, *k).with_message(&digest).with_extra_input(&j.to_be_bytes()).build()
+            musig2::SecNonce::build_with_seckey(digest, *k)
+                .with_message(&digest)
+                .with_extra_input(&j.to_be_bytes())
+                .build()
         };
         let mut secret = Vec::with_capacity(ops.nonces as usize);
         let mut public = Vec::with_capacity(ops.nonces as usize);

@@ -224,7 +224,6 @@ impl Material {
 
     /// The complete key-path witness of `msg`: this party signs with its first nonce `mine` after
     /// checking the other's partial signature; the aggregate checked under the funding key.
-    #[allow(clippy::too_many_arguments)]
     fn complete(
         &self,
         p: &ChannelParams,
