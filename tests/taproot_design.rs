@@ -166,7 +166,7 @@ fn every_nonce_signs_one_message_and_a_flipped_partial_signature_is_refused() {
         if seq == 9 {
             let mut bad = reply.clone();
             let part = bad.extra.get_mut::<HisPartial>().unwrap();
-            part.partial = part.partial + musig2::secp::MaybeScalar::one();
+            part.partial += musig2::secp::MaybeScalar::one();
             let e = payer.clone().accept(bad).unwrap_err();
             assert!(matches!(e, ProtocolError::BadSignature { who: "payee", .. }), "{e}");
         }
