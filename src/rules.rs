@@ -95,8 +95,22 @@ pub fn verdict(e: bitcoinconsensus::Error) -> String {
     }
 }
 
+/// Whether a witness has a Taproot spend's shape (BIP-0341): one 64- or 65-byte signature (the
+/// key path), or a control block last (the script path: a leaf version byte 0xc0 or 0xc1, then
+/// 32 + 32·m bytes), which no P2WSH script or P2WPKH key starts with.
+fn taproot_shaped(items: &[&[u8]]) -> bool {
+    match items {
+        [sig] => sig.len() == 64 || sig.len() == 65,
+        [.., _, last] => {
+            (last[..].first().is_some_and(|b| b & 0xfe == 0xc0)) && last.len() >= 33 && (last.len() - 33) % 32 == 0
+        }
+        _ => false,
+    }
+}
+
 /// Checks the standardness rules paychan holds every transaction to: version 2, no output below
-/// P2WPKH dust, every witness signature strict DER, low-S and SIGHASH_ALL, and a
+/// P2WPKH dust, every ECDSA witness signature strict DER, low-S and SIGHASH_ALL (a Taproot
+/// spend's BIP-0340 signatures SIGHASH_DEFAULT or ALL), and a
 /// fee of at least `min_rate` over the transaction's real virtual size. `spent` is the total value
 /// of the inputs.
 ///
@@ -117,6 +131,16 @@ pub fn policy(tx: &Transaction, spent: Amount, min_rate: FeeRate) -> Result<(), 
     }
     for (i, input) in tx.input.iter().enumerate() {
         let items: Vec<&[u8]> = input.witness.iter().collect();
+        if taproot_shaped(&items) {
+            // BIP-0340 signatures, 64 bytes with SIGHASH_DEFAULT or 65 with a sighash byte: the
+            // interpreter checks them; policy asks only for ALL when a byte is given.
+            if let Some(byte) = items.iter().find(|it| it.len() == 65).map(|it| it[64]) {
+                if byte != 0x01 {
+                    return Err(fail("sighash", format!("input {i}: Taproot sighash type {byte:#04x} instead of ALL")));
+                }
+            }
+            continue;
+        }
         // Signatures are the items that parse as DER plus a sighash byte (not the dummy, key or script).
         for item in items.iter().filter(|it| it.len() >= 9 && it[0] == 0x30) {
             let sig = bitcoin::ecdsa::Signature::from_slice(item)

@@ -20,7 +20,7 @@ fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
     assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), COMPARE_COLUMNS);
     let rows: Vec<CompareRow> = reader.deserialize().map(|r| r.unwrap()).collect();
     let designs: Vec<&str> = rows.iter().map(|r| r.design.as_str()).collect();
-    assert_eq!(designs, ["naive", "timelocked", "spilman", "revocable"]);
+    assert_eq!(designs, ["naive", "timelocked", "spilman", "revocable", "taproot"]);
     let row = |d: &str| rows.iter().find(|r| r.design == d).unwrap();
     // Naive: Fabian is paid one second of the 600 he is owed: 599,000 sat lost.
     let naive = row("naive");
@@ -37,6 +37,12 @@ fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
     assert_eq!((rev.payer_received_sat, rev.payee_received_sat), (Some(0), Some(3_600_000 - 181 - 122)));
     assert_eq!((rev.onchain_txs, rev.closed_at_height), (3, Some(800_002)));
     assert_eq!(rev.onchain_fees_sat, 153 + 181 + 122, "funding, commitment and penalty fees");
+    // Taproot: the same punishment; the version's fee 154 sat (616 WU), the penalty's 208 (the
+    // revocation leaf and Fabian's own to_remote leaf in one transaction, 832 WU).
+    let tap = row("taproot");
+    assert_eq!((tap.payer_received_sat, tap.payee_received_sat), (Some(0), Some(3_600_000 - 154 - 208)));
+    assert_eq!((tap.onchain_txs, tap.closed_at_height), (3, Some(800_002)));
+    assert_eq!(tap.onchain_fees_sat, 153 + 154 + 208, "funding, version and penalty fees");
     for r in &rows {
         let v = paychan(&["verify", dir.join(&r.design).to_str().unwrap()]);
         assert!(v.status.success(), "{}: {}", r.design, String::from_utf8_lossy(&v.stdout));
@@ -66,6 +72,7 @@ fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
             (_, 600) => assert!(w.payee_received_sat >= w.payee_owed_sat - 122, "{w:?}"),
             ("naive", k) => assert_eq!(w.payee_received_sat, k * 1_000, "{w:?}"),
             ("revocable", _) => assert_eq!((w.payer_received_sat, w.payee_received_sat), (0, 3_599_697), "{w:?}"),
+            ("taproot", _) => assert_eq!((w.payer_received_sat, w.payee_received_sat), (0, 3_599_638), "{w:?}"),
             _ => assert_eq!(w.payee_received_sat, 600_000, "{w:?}"),
         }
     }
@@ -73,10 +80,13 @@ fn emma_broadcasting_1_under_every_design_gives_the_chapters_table() {
     assert!(html.contains("<a href=\"revocable/report.html\">revocable</a>"), "links each design's report");
     assert!(html.contains("id=\"whatif\"") && html.contains("\"commitment\":545"), "the what-if stepper and its runs");
     assert!(
-        stdout.contains("Fabian ends whole (received ≥ owed) under timelocked, spilman, revocable; not under naive."),
+        stdout.contains(
+            "Fabian ends whole (received ≥ owed) under timelocked, spilman, revocable, taproot; not under naive."
+        ),
         "{stdout}"
     );
-    assert!(stdout.contains("Emma ends whole (received ≥ owed) under naive, timelocked, spilman; not under revocable."));
+    assert!(stdout
+        .contains("Emma ends whole (received ≥ owed) under naive, timelocked, spilman; not under revocable, taproot."));
 }
 
 #[test]

@@ -417,6 +417,12 @@ pub trait Design: fmt::Debug + Send + Sync {
         SecpOperations { signs: 2, verifies: 2, point_muls: 0, generator_muls: 0, additions: 0 }
     }
 
+    /// The Schnorr and MuSig2 operations one state needs, beside [`Design::secp_operations`]:
+    /// none by default (an ECDSA design).
+    fn schnorr_operations(&self) -> SchnorrOperations {
+        SchnorrOperations::default()
+    }
+
     /// The scenario settings the design reads beyond the funding's height, by their names in a
     /// scenario file (`refund_after`, say): a setting no design of the scenario reads is refused.
     fn reads(&self) -> &'static [&'static str] {
@@ -462,6 +468,23 @@ pub struct SecpOperations {
     pub generator_muls: u32,
     /// Point additions (`PublicKey::combine`, and the addition of `add_exp_tweak`).
     pub additions: u32,
+}
+
+/// The BIP-0340 and MuSig2 (BIP-0327) operations one state of a design that signs with Schnorr
+/// needs, beside its [`SecpOperations`] (which count its key derivations and Taproot tweaks):
+/// what `paychan bench --designs` times bare against the design's real run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SchnorrOperations {
+    /// MuSig2 nonces made: a secret nonce and its public nonce.
+    pub nonces: u32,
+    /// MuSig2 partial signatures.
+    pub partial_signs: u32,
+    /// MuSig2 partial signature verifications.
+    pub partial_verifies: u32,
+    /// Partial signatures added into one BIP-0340 signature.
+    pub aggregates: u32,
+    /// BIP-0340 verifications.
+    pub verifies: u32,
 }
 
 /// What the narration says of one commitment, for a design that tells it in its own words

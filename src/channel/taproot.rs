@@ -40,7 +40,10 @@ pub const NUMS: [u8; 33] = [
 
 /// The NUMS point as the x-only internal key of a script-only output.
 pub fn nums() -> UntweakedPublicKey {
-    PublicKey::from_slice(&NUMS).expect("the proposal's NUMS point is on the curve").x_only_public_key().0
+    static POINT: std::sync::OnceLock<UntweakedPublicKey> = std::sync::OnceLock::new();
+    *POINT.get_or_init(|| {
+        PublicKey::from_slice(&NUMS).expect("the proposal's NUMS point is on the curve").x_only_public_key().0
+    })
 }
 
 /// Why a MuSig2 step failed: what a party refuses.
@@ -339,4 +342,550 @@ pub fn aggregate(
 /// Whether `sig` is a valid BIP-0340 signature of `msg` by the x-only `key`.
 pub fn verify_schnorr(secp: &Secp256k1<All>, sig: &schnorr::Signature, msg: &Message, key: &XOnlyPublicKey) -> bool {
     secp.verify_schnorr(sig, msg, key).is_ok()
+}
+
+/// The nonce of a signer that commits to its nonce before it knows the message: a holder's
+/// nonce for its own version `seq`, announced with its per-commitment point before the other
+/// party proposes the state (as lnd's taproot channels send a "next local nonce" ahead), from
+/// the holder's nonce `seed`, `seq`, its `role`, its key and the aggregate key. The holder signs
+/// with it once, its own version `seq`, whose message it computes itself; regtest-only like
+/// [`session_nonce`]. BIP-0327's NonceGen with the secret key and the state as its inputs (no
+/// message, no aggregate key: both optional there).
+pub fn announced_nonce(seed: &[u8; 32], seq: u64, role: &str, secret: &SecretKey) -> SecNonce {
+    let mut engine = sha256::Hash::engine();
+    engine.input(b"paychan/taproot/announced-nonce");
+    engine.input(seed);
+    engine.input(&seq.to_be_bytes());
+    engine.input(role.as_bytes());
+    let nonce_seed = sha256::Hash::from_engine(engine).to_byte_array();
+    SecNonce::build_with_seckey(nonce_seed, *secret).with_extra_input(&seq.to_be_bytes()).build()
+}
+
+/// The nonce of the signer who signs *last* in a session: derived, as BIP-0327's
+/// DeterministicSign derives it, from its key, the aggregate key, the message and the other
+/// signer's public nonce (here with [`session_nonce`]'s inputs besides), so it can never sign
+/// two messages, nor one message under two aggregate nonces, with one nonce. The other signer
+/// then signs with the nonce it sent first.
+pub fn last_signer_nonce(
+    seed: &[u8; 32],
+    seq: u64,
+    role: &str,
+    secret: &SecretKey,
+    agg: &KeyAggContext,
+    msg: &Message,
+    other: &PubNonce,
+) -> SecNonce {
+    let mut engine = sha256::Hash::engine();
+    engine.input(b"paychan/taproot/last-signer-nonce");
+    engine.input(seed);
+    engine.input(&seq.to_be_bytes());
+    engine.input(role.as_bytes());
+    let nonce_seed = sha256::Hash::from_engine(engine).to_byte_array();
+    let aggregated: musig2::secp::Point = agg.aggregated_pubkey();
+    let other = other.serialize();
+    SecNonce::build_with_seckey(nonce_seed, *secret)
+        .with_aggregated_pubkey(aggregated)
+        .with_message(msg.as_ref())
+        .with_extra_input(&other)
+        .build()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The design
+// ---------------------------------------------------------------------------------------------
+
+use bitcoin::absolute::LockTime;
+use bitcoin::{FeeRate, Sequence};
+
+use super::bolt3::CommitmentKeys;
+use super::part::Extra;
+use super::revocable::{secp, Basepoints, ChannelBasepoints, DUST_LIMIT};
+use super::{
+    ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SchnorrOperations, SecpOperations, Settings, Signing,
+    Split, Who,
+};
+use crate::units::thousands;
+use crate::words::Lang;
+
+/// The Taproot channel: MuSig2 funding, each party's own version of every state with a
+/// tapscript delay leaf and revocation leaf, the cooperative close one key-path signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Taproot {
+    /// The funding's height.
+    pub funding_height: u32,
+    /// Blocks a party waits before sweeping its own balance from its own version.
+    pub to_self_delay: u16,
+}
+
+/// Registers the design under its name (see [`crate::party::DESIGNS`]).
+pub fn make(settings: &Settings) -> Box<dyn Design> {
+    Box::new(Taproot::new(settings))
+}
+
+/// Why a version of a state cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaprootError {
+    /// The channel parameters carry no basepoints.
+    #[error("the channel has no basepoints: it is not a taproot channel")]
+    NoBasepoints,
+    /// A BOLT #3 derivation refused (a negligible case).
+    #[error("{0}")]
+    Bolt3(#[from] super::bolt3::Bolt3Error),
+}
+
+/// One output of a confirmed version a party spends through a leaf: what it signs over.
+#[derive(Debug, Clone)]
+pub struct LeafSpend {
+    /// The output spent.
+    pub outpoint: OutPoint,
+    /// Its value and script.
+    pub prevout: TxOut,
+    /// Its tree.
+    pub tree: TaprootSpendInfo,
+    /// The leaf used.
+    pub leaf: ScriptBuf,
+    /// The input's sequence: the leaf's `OP_CHECKSEQUENCEVERIFY` delay (0 for the revocation
+    /// leaf).
+    pub sequence: Sequence,
+}
+
+/// The unsigned transaction spending `spends` through their leaves to `to`, paying `fee_rate`
+/// on its exact signed weight (every signature is 64 bytes); `None` when the fee would take it
+/// all.
+pub fn leaf_spend_tx(spends: &[LeafSpend], to: &ScriptBuf, fee_rate: FeeRate) -> Option<Transaction> {
+    let total = spends.iter().try_fold(Amount::ZERO, |a, s| a.checked_add(s.prevout.value))?;
+    let mut tx = Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: spends
+            .iter()
+            .map(|s| TxIn {
+                previous_output: s.outpoint,
+                script_sig: ScriptBuf::new(),
+                sequence: s.sequence,
+                witness: Witness::new(),
+            })
+            .collect(),
+        output: vec![TxOut { value: Amount::ZERO, script_pubkey: to.clone() }],
+    };
+    let dummy = schnorr::Signature::from_slice(&[1; 64]).expect("64 bytes are a signature's encoding");
+    let mut sized = tx.clone();
+    for (input, s) in sized.input.iter_mut().zip(spends) {
+        input.witness = leaf_witness(&s.tree, &s.leaf, &dummy);
+    }
+    let fee = super::fee_for(fee_rate, sized.weight())?;
+    let value = total.checked_sub(fee).filter(|v| *v >= super::P2WPKH_DUST)?;
+    tx.output[0].value = value;
+    Some(tx)
+}
+
+/// `tx` (from [`leaf_spend_tx`] over `spends`) signed: input `i` with `secrets[i]` over its
+/// BIP-0342 sighash.
+pub fn sign_leaf_spends(mut tx: Transaction, spends: &[LeafSpend], secrets: &[SecretKey]) -> Transaction {
+    let spent: Vec<TxOut> = spends.iter().map(|s| s.prevout.clone()).collect();
+    for (i, (s, secret)) in spends.iter().zip(secrets).enumerate() {
+        let sig = sign_leaf(secp(), &leaf_sighash(&tx, i, &spent, &s.leaf), secret);
+        tx.input[i].witness = leaf_witness(&s.tree, &s.leaf, &sig);
+    }
+    tx
+}
+
+impl Taproot {
+    /// The design made with `settings`.
+    pub fn new(settings: &Settings) -> Taproot {
+        Taproot {
+            funding_height: settings.funding_height,
+            to_self_delay: u16::try_from(settings.to_self_delay).unwrap_or(u16::MAX),
+        }
+    }
+
+    fn basepoints(params: &ChannelParams) -> Result<ChannelBasepoints, TaprootError> {
+        params.extra.get::<ChannelBasepoints>().copied().ok_or(TaprootError::NoBasepoints)
+    }
+
+    /// The obscured number of state `seq` (BOLT #3's factor from the two payment basepoints).
+    pub fn obscured(params: &ChannelParams, seq: u64) -> Option<u64> {
+        let b = Self::basepoints(params).ok()?;
+        let factor = super::bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment);
+        super::bolt3::obscured_commitment_number(factor, seq).ok()
+    }
+
+    /// The state number a version carries; `None` for the cooperative close.
+    pub fn commitment_number(params: &ChannelParams, tx: &Transaction) -> Option<u64> {
+        let b = Self::basepoints(params).ok()?;
+        super::bolt3::commitment_number_of(tx, super::bolt3::obscuring_factor(&b.payer.payment, &b.payee.payment))
+    }
+
+    /// The keys of `holder`'s version whose per-commitment point is `point`: BOLT #3's
+    /// derivations, the other party's payment basepoint as `to_remote`'s key.
+    ///
+    /// # Errors
+    ///
+    /// [`TaprootError`] without basepoints or in the negligible cases.
+    pub fn keys(params: &ChannelParams, holder: Who, point: &PublicKey) -> Result<VersionKeys, TaprootError> {
+        let b = Self::basepoints(params)?;
+        let (mine, theirs) = (b.of(holder), b.of(holder.other()));
+        let k = CommitmentKeys::derive(secp(), point, &theirs.revocation, &mine.delayed_payment, &theirs.payment)?;
+        Ok(VersionKeys { delayed: k.local_delayed_pubkey, revocation: k.revocation_pubkey, remote: theirs.payment })
+    }
+
+    /// `holder`'s version of state `seq` dividing the channel as `split`, with the holder's
+    /// per-commitment point `point`: [`version_tx`], unsigned.
+    ///
+    /// # Errors
+    ///
+    /// As [`Taproot::keys`].
+    pub fn version(
+        &self,
+        params: &ChannelParams,
+        holder: Who,
+        seq: u64,
+        split: &Split,
+        point: &PublicKey,
+    ) -> Result<Transaction, TaprootError> {
+        let keys = Self::keys(params, holder, point)?;
+        let obscured = Self::obscured(params, seq).ok_or(TaprootError::NoBasepoints)?;
+        let amounts = if holder == Who::Payer { (split.payer, split.payee) } else { (split.payee, split.payer) };
+        Ok(version_tx(secp(), params.funding_outpoint, &keys, self.to_self_delay, amounts, DUST_LIMIT, obscured))
+    }
+
+    /// The `to_local` output of `holder`'s version `tx` with point `point`, spent through the
+    /// delay leaf (`revoked` false, after `to_self_delay` blocks) or the revocation leaf.
+    pub fn to_local(
+        &self,
+        params: &ChannelParams,
+        holder: Who,
+        tx: &Transaction,
+        point: &PublicKey,
+        revoked: bool,
+    ) -> Option<LeafSpend> {
+        let keys = Self::keys(params, holder, point).ok()?;
+        let tree = to_local_tree(secp(), &keys.delayed, &keys.revocation, self.to_self_delay);
+        let leaf = if revoked {
+            revocation_leaf(&keys.delayed, &keys.revocation)
+        } else {
+            delay_leaf(&keys.delayed, self.to_self_delay)
+        };
+        let sequence = if revoked { Sequence::ZERO } else { Sequence::from_height(self.to_self_delay) };
+        Self::find(tx, tree, leaf, sequence)
+    }
+
+    /// The `to_remote` output of `holder`'s version `tx` (the other party's balance), spent
+    /// through its leaf after one block.
+    pub fn to_remote(params: &ChannelParams, holder: Who, tx: &Transaction) -> Option<LeafSpend> {
+        let b = Self::basepoints(params).ok()?;
+        let remote = b.of(holder.other()).payment;
+        Self::find(tx, to_remote_tree(secp(), &remote), to_remote_leaf(&remote), Sequence::from_height(1))
+    }
+
+    fn find(tx: &Transaction, tree: TaprootSpendInfo, leaf: ScriptBuf, sequence: Sequence) -> Option<LeafSpend> {
+        let spk = output_script(&tree);
+        let vout = tx.output.iter().position(|o| o.script_pubkey == spk)?;
+        Some(LeafSpend {
+            outpoint: OutPoint { txid: tx.compute_txid(), vout: u32::try_from(vout).ok()? },
+            prevout: tx.output[vout].clone(),
+            tree,
+            leaf,
+            sequence,
+        })
+    }
+
+    /// The funding output as a spent output, for BIP-0341 sighashes.
+    pub fn funding_prevout(params: &ChannelParams) -> TxOut {
+        TxOut { value: params.funding_amount, script_pubkey: params.funding_output_script() }
+    }
+}
+
+impl Design for Taproot {
+    fn name(&self) -> &'static str {
+        "taproot"
+    }
+
+    fn about(&self) -> &'static str {
+        "a simple Taproot channel (lightning/bolts PR 995): the funding output is one MuSig2 key of both \
+         parties, each party holds its own version of every state with its balance behind a delay leaf and a \
+         revocation leaf, and the cooperative close is one Schnorr signature the chain cannot tell from any \
+         single-key spend"
+    }
+
+    fn funding_noun(&self, lang: Lang) -> &'static str {
+        lang.pick("MuSig2 key", "MuSig2 聚合密钥")
+    }
+
+    fn funding_names(&self, lang: Lang) -> (&'static str, &'static str) {
+        lang.pick(("MuSig2 funding key", "channel's key"), ("MuSig2 注资密钥", "通道密钥"))
+    }
+
+    fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String {
+        let delay = thousands(u64::from(self.to_self_delay));
+        match lang {
+            Lang::En => format!(
+                "{payer} and {payee} aggregate their two funding keys into one MuSig2 key (BIP-0327) and fund the \
+                 Taproot address {address}: on the chain it looks like anyone's single-key address. Each will \
+                 hold its own version of every state, its own balance behind a tapscript leaf that waits {delay} \
+                 blocks and a revocation leaf the other can use at once once the state is revoked."
+            ),
+            Lang::Zh => format!(
+                "{payer} 和 {payee} 把两把注资公钥聚合成一把 MuSig2 密钥（BIP-0327），向 Taproot 地址 {address} \
+                 注资：在链上它看起来和任何单密钥地址一样。每个状态双方各持有自己的版本：自己的余额放在一个等待 \
+                 {delay} 个区块的 tapscript 叶子后面，另有一个撤销叶子，状态一旦被撤销，对方就能立即使用它。"
+            ),
+        }
+    }
+
+    /// No witness script: the funding output is a key, revealed by no script at any spend.
+    fn funding_script(&self, _payer: &PublicKey, _payee: &PublicKey) -> ScriptBuf {
+        ScriptBuf::new()
+    }
+
+    fn funding_output_script(&self, payer: &PublicKey, payee: &PublicKey) -> ScriptBuf {
+        funding_output_script(payer, payee)
+    }
+
+    /// Exact: P2TR outputs and one 64-byte signature ([`key_spend_weight`]).
+    fn commitment_weight(&self, outputs: u64) -> Weight {
+        key_spend_weight(outputs)
+    }
+
+    /// The state in plain outputs paid at once: what the cooperative close signs; each party's
+    /// own version comes from [`Taproot::version`].
+    fn commitment_tx(&self, params: &ChannelParams, seq: u64, split: &Split) -> Transaction {
+        super::naive::Naive.commitment_tx(params, seq, split)
+    }
+
+    fn lock(&self, params: &ChannelParams, seq: Option<u64>) -> (LockTime, Sequence) {
+        match seq.and_then(|seq| Self::obscured(params, seq)) {
+            Some(obscured) => {
+                (super::bolt3::commitment_lock_time(obscured), super::bolt3::commitment_sequence(obscured))
+            }
+            None => (LockTime::ZERO, Sequence::MAX),
+        }
+    }
+
+    fn signing(&self) -> Signing {
+        Signing::Crossed
+    }
+
+    fn refund(&self) -> Refund {
+        Refund::CoSigned
+    }
+
+    /// The log holds the payer's own version, which she completes as soon as the payee's
+    /// partial signature arrives: complete, not half-signed.
+    fn logged_half_signed(&self, _seq: Option<u64>) -> bool {
+        false
+    }
+
+    fn tell_signing(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match lang {
+            Lang::En => format!(
+                "each in two versions, each one MuSig2 signature of both ({payer}'s partial signature on {payee}'s, \
+                 his on hers, nonces exchanged first), the previous ones revoked"
+            ),
+            Lang::Zh => format!(
+                "每个状态两个版本，每个版本是双方的一个 MuSig2 签名（{payer} 对 {payee} 的版本给出部分签名，他对她的\
+                 版本给出部分签名，先交换 nonce），之前的版本都已撤销"
+            ),
+        }
+    }
+
+    fn witness_labels(&self, lang: Lang, (payer, payee): (&str, &str), _payer_first: bool) -> Vec<String> {
+        vec![match lang {
+            Lang::En => format!(
+                "one 64-byte BIP-0340 signature: {payer}'s and {payee}'s MuSig2 partial signatures added into one, \
+                 for the one funding key (no script, no keys revealed)"
+            ),
+            Lang::Zh => format!(
+                "一个 64 字节的 BIP-0340 签名：{payer} 和 {payee} 的 MuSig2 部分签名相加成一个，对应唯一的注资密钥\
+                 （不揭示脚本，也不揭示各自的公钥）"
+            ),
+        }]
+    }
+
+    fn tell_step(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        let delay = thousands(u64::from(self.to_self_delay));
+        match lang {
+            Lang::En => format!(
+                "This is {payer}'s version of the state, complete: {payee} announced his per-commitment point and \
+                 a nonce, {payer} sent her partial signature of his version with her nonces, {payee} sent his \
+                 partial signature of hers, and {payer} added her own to make this one 64-byte signature. In it \
+                 {payee}'s balance is paid to a leaf he can spend after one block, and hers waits {delay} blocks \
+                 behind the delay leaf, or goes to {payee} through the revocation leaf. {payee} holds his own \
+                 version with her partial signature and completes it only if he broadcasts it. Then each hands \
+                 over the secret of its previous version."
+            ),
+            Lang::Zh => format!(
+                "这是 {payer} 版本的状态，已完整签署：{payee} 先公布他的每承诺点和一个 nonce，{payer} 发送她对他的\
+                 版本的部分签名和她的 nonce，{payee} 发送他对她的版本的部分签名，{payer} 再加上自己的部分签名，得到\
+                 这一个 64 字节的签名。在这个版本中，{payee} 的余额付到一个他一个区块后就能花费的叶子，她自己的余额\
+                 在延迟叶子后面等待 {delay} 个区块，或者通过撤销叶子归 {payee}。{payee} 持有带着她部分签名的自己的\
+                 版本，只有广播时才补全。然后双方各自交出上一个版本的秘密。"
+            ),
+        }
+    }
+
+    fn tell_lock(&self, lang: Lang) -> Option<&'static str> {
+        Some(lang.pick(
+            "Its lock time ({lock}) and its input's sequence carry BOLT #3's obscured commitment number; as a time \
+             it is long past, so it delays nothing.",
+            "它的时间锁字段（{lock}）和输入的 sequence 携带 BOLT #3 混淆后的承诺编号；作为时间它早已过去，所以不会\
+             延迟任何东西。",
+        ))
+    }
+
+    fn tell_commitment(&self, w: &CommitmentWords<'_>) -> Option<String> {
+        let (p, q, seq) = (w.payer, w.payee, w.seq);
+        let (paid, back, trimmed, unit, clock) = (w.paid, w.back, w.trimmed, w.unit, w.clock_s);
+        Some(match w.lang {
+            Lang::En => {
+                let revoke = if seq > 0 { format!(" and revokes his #{}", seq - 1) } else { String::new() };
+                format!(
+                    "{q} announces a nonce; {p} sends her MuSig2 partial signature of {q}'s version of commitment \
+                     #{seq}: {paid} to {q}, {back} back to {p}{trimmed}; {q} checks it, sends his partial signature \
+                     of {p}'s version{revoke}, and the next {unit} of video; {p} completes her version with one \
+                     Schnorr signature. [{clock} s]"
+                )
+            }
+            Lang::Zh => {
+                let revoke = if seq > 0 { format!("并撤销他的 #{}", seq - 1) } else { String::new() };
+                format!(
+                    "{q} 公布一个 nonce；{p} 发送她对 {q} 版本的承诺交易 #{seq} 的 MuSig2 部分签名：付给 {q} {paid}，\
+                     退还 {p} {back}{trimmed}；{q} 核对后发送他对 {p} 版本的部分签名{revoke}，以及下一{unit}视频；\
+                     {p} 用一个 Schnorr 签名补全她的版本。[{clock} 秒]"
+                )
+            }
+        })
+    }
+
+    fn tell_settlement(&self, lang: Lang, payer: &str, payee: &str) -> String {
+        match lang {
+            Lang::En => format!(
+                "{payer} and {payee} each made a MuSig2 partial signature and added them into one 64-byte Schnorr \
+                 signature: on the chain the close is a key-path spend like any single-key payment, with no script \
+                 and no delay revealed."
+            ),
+            Lang::Zh => format!(
+                "{payer} 和 {payee} 各自给出 MuSig2 部分签名，相加成一个 64 字节的 Schnorr 签名：在链上这次结算是一次\
+                 密钥路径花费，和任何单密钥付款一样，不揭示脚本，也不揭示延迟。"
+            ),
+        }
+    }
+
+    fn explain(&self, commitments: u64, _end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
+        let d = thousands(u64::from(self.to_self_delay));
+        vec![
+            format!(
+                "versions  each of the {} states exists twice, {payer}'s and {payee}'s, each its holder's balance \
+                 behind a {d}-block delay leaf and a revocation leaf, the other's behind a one-block leaf",
+                thousands(commitments + 1)
+            ),
+            "musig2    every version and the close is one key-path Schnorr signature of the MuSig2 funding key: \
+             nonces first, then partial signatures"
+                .to_string(),
+            format!(
+                "revoke    moving on, each hands over the per-commitment secret of its previous version; whoever \
+                 broadcasts a revoked version loses its balance through the revocation leaf within {d} blocks"
+            ),
+        ]
+    }
+
+    fn settings(&self) -> Option<Settings> {
+        Some(Settings {
+            funding_height: self.funding_height,
+            to_self_delay: u32::from(self.to_self_delay),
+            ..Settings::default()
+        })
+    }
+
+    fn dust_limit(&self) -> Amount {
+        DUST_LIMIT
+    }
+
+    fn reads(&self) -> &'static [&'static str] {
+        &["to_self_delay"]
+    }
+
+    /// The keys and trees of four built versions (each party builds its own and the one it
+    /// signs for the other): per version the revocation key (2 point multiplications, 1
+    /// addition), the delayed key (1 generator multiplication, 1 addition) and the two outputs'
+    /// Taproot tweaks (a generator multiplication and an addition each); and four
+    /// per-commitment points (the payee's announced point, the payer's own, and each party's
+    /// check of the secret the other revealed); and the nonce aggregations beyond the one
+    /// [`Design::schnorr_operations`]'s bare round makes: four a state (each party sums the
+    /// two public nonces of each session it signs or checks in), two point additions each, six
+    /// more additions. No ECDSA.
+    fn secp_operations(&self) -> SecpOperations {
+        SecpOperations { signs: 0, verifies: 0, point_muls: 8, generator_muls: 16, additions: 22 }
+    }
+
+    /// Two MuSig2 sessions a state, one per version: four nonces (the payee's announced one, the
+    /// payer's for her version, and each last signer's), three partial signatures (the payer's of
+    /// his version, his of hers, hers of hers), two partial verifications (each checks the
+    /// other's), one aggregate (her version) and its BIP-0340 verification.
+    fn schnorr_operations(&self) -> SchnorrOperations {
+        SchnorrOperations { nonces: 4, partial_signs: 3, partial_verifies: 2, aggregates: 1, verifies: 1 }
+    }
+
+    fn public_keys(&self, params: &ChannelParams, who: Who) -> Vec<(&'static str, PublicKey)> {
+        match params.extra.get::<ChannelBasepoints>() {
+            Some(b) => {
+                let b = b.of(who);
+                vec![("payment", b.payment), ("delayed_payment", b.delayed_payment), ("revocation", b.revocation)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn with_public_keys(&self, params: &mut ChannelParams, keys: [&[(String, PublicKey)]; 2]) -> Result<(), String> {
+        let one = |who: &str, keys: &[(String, PublicKey)]| {
+            let get = |name: &str| {
+                keys.iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, k)| *k)
+                    .ok_or_else(|| format!("the {who}'s basepoints have no {name} key"))
+            };
+            Ok::<_, String>(Basepoints {
+                payment: get("payment")?,
+                delayed_payment: get("delayed_payment")?,
+                revocation: get("revocation")?,
+            })
+        };
+        let (payer, payee) = (one("payer", keys[0])?, one("payee", keys[1])?);
+        params.extra = Extra::of(ChannelBasepoints { payer, payee });
+        Ok(())
+    }
+
+    /// The log holds the payer's version: the payee's balance in its `to_remote` output (its tree
+    /// rebuilt from his payment basepoint, named here by his payout) and hers in `to_local`
+    /// (which needs her per-commitment point), named by hers; BIP-0069 order. The close is plain.
+    fn logged_outputs(&self, params: &ChannelParams, tx: &Transaction) -> (Vec<(ScriptBuf, u64)>, bool) {
+        let version = tx.lock_time.to_consensus_u32() != 0;
+        let remote = Self::to_remote(params, Who::Payer, tx).map(|s| s.prevout.script_pubkey);
+        let outputs = tx
+            .output
+            .iter()
+            .map(|o| {
+                let script = match (version, o.script_pubkey.is_p2tr()) {
+                    (true, true) if Some(&o.script_pubkey) == remote.as_ref() => params.payee_payout.clone(),
+                    (true, true) => params.payer_payout.clone(),
+                    _ => o.script_pubkey.clone(),
+                };
+                (script, o.value.to_sat())
+            })
+            .collect();
+        (outputs, version)
+    }
+
+    fn settles_last(&self, _params: &ChannelParams, last: &Transaction, settlement: &Transaction, _seq: u64) -> bool {
+        let values = |tx: &Transaction| {
+            let mut v: Vec<_> = tx.output.iter().map(|o| o.value).collect();
+            v.sort();
+            v
+        };
+        values(last) == values(settlement)
+    }
+
+    fn ecdsa(&self) -> Option<&dyn EcdsaSpend> {
+        None
+    }
 }

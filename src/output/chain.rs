@@ -25,7 +25,7 @@ pub struct SettingsJson {
     pub refund_after: u32,
     /// `spilman`: blocks from the funding to the payer's refund branch.
     pub expiry: u32,
-    /// `revocable`: blocks a party waits to sweep its own balance from its own version.
+    /// `revocable`, `taproot`: blocks a party waits to sweep its own balance from its own version.
     #[serde(default = "default_to_self_delay")]
     pub to_self_delay: u32,
 }

@@ -15,6 +15,7 @@ pub mod revocable;
 pub mod routed;
 pub mod side;
 mod signer;
+pub mod taproot;
 
 use bitcoin::hashes::Hash as _;
 use bitcoin::secp256k1::PublicKey;
@@ -211,6 +212,13 @@ pub const DESIGNS: &[Registration] = &[
         payer: revocable::payer,
         payee: revocable::payee,
         copies: revocable::copies,
+    },
+    Registration {
+        name: "taproot",
+        make: channel::taproot::make,
+        payer: taproot::payer,
+        payee: taproot::payee,
+        copies: taproot::copies,
     },
 ];
 

@@ -41,9 +41,9 @@ pub(crate) struct RawScenario {
     /// take everything back alone (default 4320); the payee must close before it.
     #[schemars(with = "Option<i64>", example = 4320, range(min = 1, max = 65535))]
     pub(crate) expiry: Option<Spanned<i64>>,
-    /// `revocable` only: blocks a party waits before it can sweep its own balance from its own
-    /// version of a state (BOLT #3's `to_self_delay`, default 1000); the other party's penalty
-    /// must confirm within them.
+    /// `revocable` and `taproot` only: blocks a party waits before it can sweep its own balance
+    /// from its own version of a state (BOLT #3's `to_self_delay`, default 1000); the other
+    /// party's penalty must confirm within them.
     #[schemars(with = "Option<i64>", example = 1000, range(min = 1, max = 65535))]
     pub(crate) to_self_delay: Option<Spanned<i64>>,
     /// The height of the simulated block that confirms the funding at scenario time 0 (default
