@@ -426,13 +426,20 @@ impl ReportBuilder {
     ///
     /// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written, or
     /// when `report` signed another number of commitments than the ledger planned.
-    pub fn write(self, dir: &Path, report: &RunReport) -> Result<(), ReportError> {
+    /// With a chain played in memory, `chain` gives its words in the page's language (an English
+    /// page reads them from the files).
+    pub fn write(
+        self,
+        dir: &Path,
+        report: &RunReport,
+        chain: Option<&super::report_chain::ChainWords>,
+    ) -> Result<(), ReportError> {
         if let Some((planned, _)) = self.plan {
             if planned != report.commitments {
                 return Err(ReportError::Plan { planned, signed: report.commitments });
             }
         }
-        write_page(dir, &self.steps, self.lang)
+        write_page(dir, &self.steps, self.lang, chain)
     }
 }
 
@@ -443,7 +450,7 @@ impl ReportBuilder {
 ///
 /// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written.
 pub fn write_report(dir: &Path) -> Result<(), ReportError> {
-    write_page(dir, &steps_from_files(dir)?, Lang::En)
+    write_page(dir, &steps_from_files(dir)?, Lang::En, None)
 }
 
 /// The steps of the page [`write_report`] writes, read from `dir/summary.json` and
@@ -505,8 +512,15 @@ pub(crate) fn steps_from_files(dir: &Path) -> Result<Steps, ReportError> {
 }
 
 /// Writes `dir/report.html` with `steps`, the header from `dir/summary.json` and the chart from
-/// `dir/balance.svg`, in `lang`.
-pub(crate) fn write_page(dir: &Path, steps: &Steps, lang: Lang) -> Result<(), ReportError> {
+/// `dir/balance.svg`, in `lang`; the chain's section in `lang` from `chain` when given, else from
+/// the files (English).
+pub(crate) fn write_page(
+    dir: &Path,
+    steps: &Steps,
+    lang: Lang,
+    chain: Option<&super::report_chain::ChainWords>,
+) -> Result<(), ReportError> {
+    let chain = chain.filter(|_| lang != Lang::En);
     let summary_path = dir.join("summary.json");
     let s: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| format_err(&summary_path, e))?;
     let svg_path = dir.join("balance.svg");
@@ -556,12 +570,12 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps, lang: Lang) -> Result<(), Re
         let mut page = html;
         page.push_str(&splice(head, &steps.json));
         page.push_str(&page_end);
-        fs::write(&path, super::report_chain::insert(dir, &s, page))
+        fs::write(&path, super::report_chain::insert(dir, &s, page, lang, chain))
     } else {
         // No `<` in the data: nothing to escape, and the page's last "<footer>" is in the part
         // before it (the end has none), so the chain's section goes into that part, and the steps
         // are written from where they were kept rather than copied into the page.
-        let html = super::report_chain::insert(dir, &s, html);
+        let html = super::report_chain::insert(dir, &s, html, lang, chain);
         write_parts(&path, &[html.as_bytes(), head.as_bytes(), b"[", &steps.json, b"]}", page_end.as_bytes()])
     };
     written.map_err(|source| ReportError::Io { action: "write", path, source })

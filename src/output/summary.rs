@@ -445,7 +445,11 @@ pub fn human_summary(
     let ch = &report.channel;
     let mut out = String::new();
     let network = network_name(scenario.network);
-    out += &format!("paychan: {} (seed {}, {network})\n", scenario.name, scenario.seed);
+    let seed = scenario.seed.to_string();
+    out += &say(lang, Msg::SummaryHead, &[("name", &scenario.name), ("seed", &seed), ("network", network)]);
+    if !scenario.description.is_empty() {
+        out += &say(lang, Msg::SummaryAbout, &[("description", &scenario.description)]);
+    }
     let (capacity, address) =
         (amt(scenario.capacity), address(&ch.funding_tx.output[0].script_pubkey, scenario.network));
     let (txid, fee) = (ch.funding_tx.compute_txid().to_string(), ch.funding_fee().to_sat().to_string());
