@@ -603,12 +603,21 @@ fn page(s: &Scenario, rows: &[CompareRow], what_if: &[WhatIfRow], lang: Lang) ->
          <style>body{{font-family:{font};margin:2em;max-width:80em}}table{{border-collapse:collapse}}\
          td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:right}}td.t,th.t{{text-align:left}}\
          .short{{color:#b00}}img{{max-width:100%}}</style></head><body>\n\
-         <section id=\"compare\"><h1>{name}: {heading}</h1>\n\
-         <p>{events_label}: {events}. {lead}</p>\n\
-         <img src=\"compare.svg\" alt=\"{alt}\">\n<table>\n<tr><th class=\"t\">{design}\
+         <section id=\"compare\"><h1>{name}{colon}{heading}</h1>\n{description}\
+         <p>{events_label}{colon}{events}{stop}{lead}</p>\n\
+         <img src=\"{chart}\" alt=\"{alt}\">\n<table>\n<tr><th class=\"t\">{design}\
          </th><th>{payer}{owed}</th><th>{payer}{received}</th><th>{payee}{owed}</th><th>{payee}{received}</th><th>{closed_at}\
          </th><th>{txs}</th><th>{fees}</th><th class=\"t\">{verdict}</th></tr>\n",
         tag = lang.html_tag(),
+        colon = lang.pick(": ", "："),
+        stop = lang.pick(". ", "。"),
+        // The PNG sets Chinese from the embedded font; the SVG leaves it to the viewer's fonts.
+        chart = lang.pick("compare.svg", "compare.png"),
+        description = if s.description.is_empty() {
+            String::new()
+        } else {
+            format!("<p class=\"description\">{}</p>\n", escape(&s.description))
+        },
         name = escape(&s.name),
         events = escape(&describe_events(s, lang)),
         payer = escape(&s.payer),
@@ -625,9 +634,6 @@ fn page(s: &Scenario, rows: &[CompareRow], what_if: &[WhatIfRow], lang: Lang) ->
         fees = w.fees,
         verdict = w.verdict,
     );
-    if !s.description.is_empty() {
-        let _ = writeln!(html, "<p class=\"description\">{}</p>", escape(&s.description));
-    }
     for r in rows {
         let short =
             |received: Option<u64>, owed: u64| if received.is_some_and(|v| v < owed) { " class=\"short\"" } else { "" };

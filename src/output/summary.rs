@@ -30,6 +30,10 @@ fn first_design() -> String {
 pub struct Summary {
     /// The scenario's name (also the output folder's name).
     pub scenario: String,
+    /// The scenario file's `description`, a line for people (the report shows it); absent when
+    /// the file has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The channel design's name (the book's first design for summaries written before designs
     /// existed).
     #[serde(default = "first_design")]
@@ -278,6 +282,7 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
     let p = &report.channel.params;
     Summary {
         scenario: scenario.name.clone(),
+        description: Some(scenario.description.clone()).filter(|d| !d.is_empty()),
         design: scenario.design.name().to_string(),
         seed: scenario.seed,
         network: network_name(scenario.network).to_string(),
