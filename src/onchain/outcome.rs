@@ -86,7 +86,7 @@ impl Outcome {
 
 /// The verdict in `lang`: what closed the channel (`closing`: who, with what, at which height) and
 /// whether each party got what it is owed; or that nothing spent the `funding` output.
-fn verdict(
+pub(crate) fn verdict(
     lang: Lang,
     (payer_name, payee_name): (&str, &str),
     (payer, payee): (&PartyOutcome, &PartyOutcome),

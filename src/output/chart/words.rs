@@ -69,4 +69,61 @@ mod tests {
         assert_eq!(clock_label_in(3_599, Lang::Zh), "59 分钟 59 秒");
         assert_eq!(time_unit("h", Lang::Zh), "小时");
     }
+
+    /// Every Chinese word a chart draws is in the embedded Noto Sans CJK SC subset (or DejaVu
+    /// Sans): the chart messages, the time units, what each broadcast is and the verdict.
+    #[test]
+    fn the_embedded_fonts_draw_every_chinese_word_of_the_charts() {
+        use crate::onchain::{Kind, PartyOutcome, Who};
+        use ab_glyph::Font as _;
+        use bitcoin::Amount;
+        let mut texts: Vec<String> = crate::words::Msg::ALL
+            .iter()
+            .filter(|m| format!("{m:?}").starts_with("Chart"))
+            .map(|m| m.text(Lang::Zh).to_string())
+            .collect();
+        texts.extend(["s", "min", "h"].map(|u| time_unit(u, Lang::Zh).to_string()));
+        let kinds = [
+            Kind::Funding,
+            Kind::Refund,
+            Kind::Commitment(1),
+            Kind::Settlement,
+            Kind::Answer { word: "penalty", what: ("", "针对承诺交易 #{seq} 的惩罚交易"), seq: 1 },
+            Kind::Answer { word: "sweep", what: ("", "承诺交易 #{seq} 的延迟清扫交易"), seq: 1 },
+        ];
+        let (owed, paid, short) = (
+            PartyOutcome { owed: Amount::ONE_SAT, received: Amount::ONE_SAT },
+            PartyOutcome { owed: Amount::ONE_SAT, received: Amount::ONE_SAT },
+            PartyOutcome { owed: Amount::ONE_SAT, received: Amount::ZERO },
+        );
+        for kind in kinds {
+            texts.push(kind.describe(Lang::Zh));
+            for (a, b) in [(&owed, &paid), (&short, &paid), (&short, &short)] {
+                let closing = Some((Who::Payer, kind, Some(1)));
+                texts.push(crate::onchain::outcome::verdict(
+                    Lang::Zh,
+                    ("艾玛", "法比安"),
+                    (a, b),
+                    closing,
+                    Amount::ONE_SAT,
+                ));
+            }
+        }
+        texts.push(crate::onchain::outcome::verdict(
+            Lang::Zh,
+            ("艾玛", "法比安"),
+            (&owed, &paid),
+            None,
+            Amount::ONE_SAT,
+        ));
+        for bold in [false, true] {
+            let faces = crate::scenario::validate::glyphs::faces(bold).expect("the embedded fonts load");
+            for text in &texts {
+                for c in text.chars().filter(|c| !c.is_whitespace()) {
+                    let drawn = faces.latin.glyph_id(c).0 != 0 || faces.cjk.glyph_id(c).0 != 0;
+                    assert!(drawn, "{c:?} of {text:?} has no glyph (bold: {bold})");
+                }
+            }
+        }
+    }
 }
