@@ -87,6 +87,10 @@ pub enum Command {
         /// Signing threads (default: every core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// The language of compare.html, the chart, the printed sentences and each design's report
+        /// and charts: en or zh; compare.csv and whatif.csv stay English.
+        #[arg(long, value_name = "en|zh", default_value = "en", value_parser = crate::words::Lang::parse)]
+        lang: crate::words::Lang,
     },
     /// Check an output folder from its files alone: every transaction under Bitcoin Core's
     /// interpreter and policy, and the log against the transactions (exit 0 all pass, 1 not).
@@ -179,6 +183,9 @@ pub enum Command {
     Check {
         /// The scenario file, or a sweep grid (a file with `base = "..."`).
         scenario: PathBuf,
+        /// The language of the plan and the warnings: en or zh (the Chinese edition's terms).
+        #[arg(long, value_name = "en|zh", default_value = "en", value_parser = crate::words::Lang::parse)]
+        lang: crate::words::Lang,
     },
     /// Print the completion script for a shell (install lines in the README).
     Completions {
@@ -265,9 +272,9 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             };
             run(&scenario, &options, commitments, shard, quiet)
         }
-        Command::Check { scenario } => check(&scenario),
-        Command::Compare { scenario, out, force, quiet, threads } => {
-            compare(&scenario, &out, force, quiet, threads.unwrap_or_else(default_threads))
+        Command::Check { scenario, lang } => check(&scenario, lang),
+        Command::Compare { scenario, out, force, quiet, threads, lang } => {
+            compare(&scenario, &out, force, quiet, threads.unwrap_or_else(default_threads), lang)
         }
         Command::Bench { commitments, threads, repeat, raw_only, designs } => {
             bench_command(commitments, threads, repeat, raw_only, designs)
@@ -288,8 +295,15 @@ fn execute(cli: Cli) -> Result<i32, Error> {
 }
 
 /// `paychan compare`: runs the comparison and prints its sentences unless `quiet`.
-fn compare(scenario: &Path, out: &Path, force: bool, quiet: bool, threads: usize) -> Result<i32, Error> {
-    let c = crate::compare::compare(scenario, out, force, threads)?;
+fn compare(
+    scenario: &Path,
+    out: &Path,
+    force: bool,
+    quiet: bool,
+    threads: usize,
+    lang: crate::words::Lang,
+) -> Result<i32, Error> {
+    let c = crate::compare::compare(scenario, out, force, threads, lang)?;
     if !quiet {
         for line in crate::compare::sentences(&c) {
             println!("{line}");
@@ -411,7 +425,7 @@ fn run(
         return run_network(scenario, options, quiet);
     }
     let s = crate::scenario::Scenario::load(scenario)?;
-    for w in crate::warnings(&s) {
+    for w in crate::scenario::warnings_in(&s, options.lang) {
         eprintln!("warning: {}: {w}", scenario.display());
     }
     let usage = |option: &str, problem: &str| {
@@ -466,8 +480,9 @@ fn run(
             )
         );
         if let Some(chain) = &outcome.chain {
-            print!("{}", crate::output::chain::human_chain(&outcome.scenario, chain));
-            println!("  wrote    {}/{{chain.csv, outcome.png, outcome.svg}}", outcome.dir.display());
+            print!("{}", crate::output::chain::human_chain(&outcome.scenario, chain, options.lang));
+            let dir = outcome.dir.display().to_string();
+            print!("{}", crate::words::say(options.lang, crate::words::Msg::SummaryWroteChain, &[("dir", &dir)]));
         }
     }
     Ok(0)
@@ -483,8 +498,9 @@ fn run_network(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32
     Ok(0)
 }
 
-/// `paychan check`: the plan in words (an audience's, or the channel's), and the warnings.
-fn check(scenario: &Path) -> Result<i32, Error> {
+/// `paychan check`: the plan in words (an audience's, or the channel's), and the warnings; a
+/// channel's in `lang`.
+fn check(scenario: &Path, lang: crate::words::Lang) -> Result<i32, Error> {
     if is_grid(scenario) {
         return check_grid(scenario);
     }
@@ -495,20 +511,21 @@ fn check(scenario: &Path) -> Result<i32, Error> {
         return Ok(0);
     }
     let s = crate::scenario::Scenario::load(scenario)?;
-    println!("paychan check: {} is valid", scenario.display());
+    let valid = lang.pick("is valid", "有效");
+    println!("paychan check: {} {valid}", scenario.display());
     let warnings = if s.audience.is_some() {
         print!("{}", crate::audience::describe_plan(&s));
-        crate::warnings(&s)
+        crate::scenario::warnings_in(&s, lang)
     } else {
         let plan = crate::commands::check::Plan::of(&s);
-        print!("{}", plan.describe(&s));
-        plan.warnings(&s)
+        print!("{}", plan.describe(&s, lang));
+        plan.warnings(&s, lang)
     };
     if warnings.is_empty() {
-        println!("  warnings  none");
+        println!("{}", lang.pick("  warnings  none", "  警告      无"));
     }
     for w in warnings {
-        println!("  warning   {w}");
+        println!("{}{w}", lang.pick("  warning   ", "  警告      "));
     }
     Ok(0)
 }

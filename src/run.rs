@@ -124,7 +124,7 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
             &streamed,
             &dir,
             chain_slot.clone(),
-            options.narrate,
+            (options.narrate, options.lang),
         );
         writers.push(Box::new(w));
     }
@@ -133,6 +133,8 @@ pub fn run_scenario(scenario: Scenario, path: &Path, options: &RunOptions) -> Re
     writers.push(Box::new(ReportPage {
         dir: dir.clone(),
         builder: ReportBuilder::new(&streamed, options.tx_hex, options.lang),
+        chain: chain_slot.clone(),
+        lang: options.lang,
     }));
     let report = stream_to(&streamed, path, options.threads, writers)?;
     let dir = staging.commit()?;
@@ -325,6 +327,9 @@ impl Writer for SummaryFile {
 struct ReportPage {
     dir: PathBuf,
     builder: ReportBuilder,
+    /// The chain run, for its words in the page's language.
+    chain: crate::output::onchain_writer::Slot,
+    lang: crate::words::Lang,
 }
 
 impl Writer for ReportPage {
@@ -339,7 +344,8 @@ impl Writer for ReportPage {
     }
 
     fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
-        self.builder.write(&self.dir, report).map_err(OutputError::from)
+        let words = self.chain.words(self.lang);
+        self.builder.write(&self.dir, report, words.as_ref()).map_err(OutputError::from)
     }
 
     fn finishes_last(&self) -> bool {
@@ -390,7 +396,7 @@ impl Writer for Charts {
 
     fn finish(self: Box<Self>, report: &RunReport) -> Result<(), OutputError> {
         let Charts { dir, scenario, series, parallel, chain, lang } = *self;
-        let ending = chain.ending(&scenario);
+        let ending = chain.ending(&scenario, lang);
         let points = series.into_points();
         let mut start = 0;
         let segments: Vec<SegmentMark> = scenario
@@ -462,7 +468,7 @@ mod tests {
             let mut steps = report::steps_from_files(&dir).unwrap();
             assert!(!steps.markup, "{scenario}");
             steps.markup = true;
-            report::write_page(&dir, &steps, crate::words::Lang::En).unwrap();
+            report::write_page(&dir, &steps, crate::words::Lang::En, None).unwrap();
             assert!(fs::read(dir.join("report.html")).unwrap() == page, "{scenario}");
         }
     }

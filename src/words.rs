@@ -69,6 +69,35 @@ impl fmt::Display for Lang {
     }
 }
 
+/// A sentence told in every language, made once where the facts it tells are at hand (a note of
+/// the chain's story, a verdict) and read later in the language asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Told {
+    en: String,
+    zh: String,
+}
+
+impl Told {
+    /// The sentence `say` gives in each language.
+    pub fn new(say: impl Fn(Lang) -> String) -> Told {
+        Told { en: say(Lang::En), zh: say(Lang::Zh) }
+    }
+
+    /// The sentence in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+
+    /// This sentence with `more`'s appended in each language, `join` between them (in that
+    /// language).
+    pub fn then(&self, join: impl Fn(Lang) -> String, more: &Told) -> Told {
+        Told::new(|l| format!("{}{}{}", self.get(l), join(l), more.get(l)))
+    }
+}
+
 /// Declares the catalogue: each message's name, its English and its Chinese.
 macro_rules! catalogue {
     ($($(#[$doc:meta])* $name:ident => $en:expr, $zh:expr;)*) => {
@@ -157,6 +186,12 @@ catalogue! {
     NarrateWhich => ", commitment #{seq},", "（承诺交易 #{seq}）";
 
     // The printed summary after `paychan run`.
+    /// The summary's first line.
+    SummaryHead => "paychan: {name} (seed {seed}, {network})\n", "paychan：{name}（种子 {seed}，{network}）\n";
+    /// The scenario's description, when the file has one.
+    SummaryAbout => "  about    {description}\n", "  说明     {description}\n";
+    /// The chain's files.
+    SummaryWroteChain => "  wrote    {dir}/{{chain.csv, outcome.png, outcome.svg}}\n", "  写入     {dir}/{{chain.csv, outcome.png, outcome.svg}}\n";
     /// The funding line.
     SummaryFunded =>
         "  funded   {capacity} into the {noun} {address} of {payer} and {payee}\n           funding tx {txid} (fee \
@@ -256,6 +291,40 @@ catalogue! {
         "{head}：最后状态欠 {payee} {owed}；{payee} 在链上收到 {got}";
     /// The payment chart's end, settled.
     ChartPaidTo => "{head}: {paid} paid to {payee}", "{head}：付给 {payee} {paid}";
+
+    /// The payment chart's and balance chart's end when no settlement happened: who closed the
+    /// channel with what.
+    ChartNoSettlement =>
+        "no settlement: {who}'s {what} closed it; {got}",
+        "没有结算交易：{who} 的{what}关闭了通道；{got}";
+    /// The charts' end when nothing spent the funding output.
+    ChartNothingSpends =>
+        "no settlement: nothing spends the {noun}; {got}",
+        "没有结算交易：没有交易花费这个 {noun} 输出；{got}";
+    /// What each party got on the chain, in the charts' end label.
+    ChartGot => "{payee} got {a}, {payer} {b}", "{payee} 收到 {a}，{payer} 收到 {b}";
+    /// The outcome chart's title.
+    ChartOutcomeTitle => "{name}: owed and received ({design})", "{name}：应得与实收（{design}）";
+    /// A chart's unit line.
+    ChartIn => "in {unit}", "单位：{unit}";
+    /// The outcome chart's legend: the light bars.
+    ChartOwedLight => "owed (light)", "应得（浅色）";
+    /// The outcome chart's legend: a party's bar.
+    ChartReceivedBy => "received by {name}", "{name} 实收";
+    /// An owed bar's label.
+    ChartOwedBar => "owed {v}", "应得 {v}";
+    /// A received bar's label.
+    ChartReceivedBar => "received {v}", "实收 {v}";
+    /// The comparison chart's title.
+    ChartCompareTitle => "{name}: owed and received under each design", "{name}：各设计下的应得与实收";
+    /// The comparison chart's unit line.
+    ChartCompareUnit =>
+        "in {unit}; light bars: owed, dark bars: received",
+        "单位：{unit}；浅色柱：应得，深色柱：实收";
+    /// The comparison chart's legend: a design without a chain.
+    ChartNoChain => "no chain played", "未模拟链上过程";
+    /// A bar without a value.
+    ChartNotApplicable => "n/a", "无";
 
     // The report page (report.html): its sentences, then the fixed pieces of its markup and of
     // report.js that a Chinese page replaces, each found verbatim in the English page's source.

@@ -136,3 +136,176 @@ fn an_unknown_language_is_refused_with_exit_2() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("fr"));
     assert!(!out.path().join("emma-fabian").exists(), "nothing written");
 }
+
+/// The runs of three or more plain English words in a row in `text` ("received 1,000 sat of the
+/// owed" holds "sat of the"): what a sentence left in English shows. Names, design names, units
+/// and hex are single words between Chinese ones, so they break no run.
+fn english_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    for line in text.lines() {
+        let mut run: Vec<&str> = Vec::new();
+        let words = line.split(|c: char| c.is_whitespace() || has_cjk(&c.to_string()));
+        for word in words.chain(std::iter::once("")) {
+            if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphabetic() || c == '\'') {
+                run.push(word);
+                continue;
+            }
+            if run.len() >= 3 {
+                runs.push(run.join(" "));
+            }
+            run.clear();
+        }
+    }
+    runs
+}
+
+/// `html`'s text for people: without its scripts, styles, inline charts (their SVG is checked
+/// apart), tags and the scenario's own `description` (the file's words, shown as written).
+fn page_text(html: &str) -> String {
+    let mut text = html.to_string();
+    for (open, close) in
+        [("<script", "</script>"), ("<style", "</style>"), ("<svg", "</svg>"), ("<p class=\"description\">", "</p>")]
+    {
+        while let Some(start) = text.find(open) {
+            let end = text[start..].find(close).map_or(text.len(), |e| start + e + close.len());
+            text.replace_range(start..end, " ");
+        }
+    }
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// The text an SVG chart draws.
+fn svg_text(svg: &str) -> String {
+    let mut out = String::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find("<text") {
+        let body = &rest[start..];
+        let (Some(open), Some(close)) = (body.find('>'), body.find("</text>")) else { break };
+        out.push_str(&body[open + 1..close]);
+        out.push(' ');
+        rest = &body[close..];
+    }
+    out
+}
+
+const CHEATING: [&str; 9] = [
+    "naive-emma-cheats",
+    "naive-fabian-vanishes",
+    "revocable-emma-cheats",
+    "revocable-emma-vanishes",
+    "revocable-fabian-stops-watching",
+    "spilman-closed-by-fabian",
+    "spilman-fabian-forgets",
+    "timelocked-emma-cheats",
+    "timelocked-fabian-vanishes",
+];
+
+#[test]
+fn english_runs_find_a_sentence_and_pass_names_between_chinese_words() {
+    assert_eq!(english_runs("Emma received 1,000 sat of the 600,000 sat owed"), vec!["sat of the"]);
+    assert!(english_runs("Emma 的承诺交易 #1 在区块高度 800,002 被确认：Fabian 应得 600,000 聪").is_empty());
+    assert!(english_runs("timelocked, spilman, revocable；naive").is_empty());
+}
+
+#[test]
+fn check_in_chinese_leaves_no_english_sentence_and_english_stays() {
+    let mut scenarios: Vec<String> = CHEATING.iter().map(|n| format!("scenarios/cheating/{n}.toml")).collect();
+    scenarios.extend(
+        ["scenarios/emma-fabian.toml", "scenarios/price-change.toml", "scenarios/full-hour.toml"].map(String::from),
+    );
+    for scenario in &scenarios {
+        let zh = paychan(&["check", scenario, "--lang", "zh"]);
+        assert!(zh.status.success(), "{}", String::from_utf8_lossy(&zh.stderr));
+        let told = String::from_utf8(zh.stdout).unwrap();
+        assert!(has_cjk(&told) && told.contains("有效") && told.contains("承诺交易"), "{scenario}:\n{told}");
+        assert_eq!(english_runs(&told), Vec::<String>::new(), "{scenario} in Chinese:\n{told}");
+        let en = paychan(&["check", scenario]);
+        let english = String::from_utf8(en.stdout).unwrap();
+        assert_eq!(english, String::from_utf8(paychan(&["check", scenario, "--lang", "en"]).stdout).unwrap());
+        assert!(!has_cjk(&english) && english.contains(" is valid\n") && english.contains("  plan      "), "{english}");
+        assert!(!english_runs(&english).is_empty(), "the check finds English sentences");
+    }
+}
+
+#[test]
+fn every_cheating_run_in_chinese_tells_the_chain_and_writes_the_same_files() {
+    for name in CHEATING {
+        let scenario = format!("scenarios/cheating/{name}.toml");
+        let (zh, en) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let told = narrated(&scenario, zh.path(), "zh");
+        let english = narrated(&scenario, en.path(), "en");
+        let story: String = told.lines().filter(|l| !l.starts_with("  说明 ")).collect::<Vec<_>>().join("\n");
+        assert!(story.contains("链上") && story.contains("结论："), "{name}:\n{told}");
+        assert_eq!(english_runs(&story), Vec::<String>::new(), "{name}: English left in the narration:\n{told}");
+        assert!(english.contains("On the chain") && english.contains("verdict: "), "{name}: English stays");
+        let (dz, de) = (zh.path().join(name), en.path().join(name));
+        for machine in ["commitments.csv", "summary.json", "chain.csv"] {
+            assert_eq!(fs::read(dz.join(machine)).unwrap(), fs::read(de.join(machine)).unwrap(), "{name}: {machine}");
+        }
+        let html = fs::read_to_string(dz.join("report.html")).unwrap();
+        let text = page_text(&html);
+        assert!(text.contains("链上：") && text.contains("第一次被拒绝的原因"), "{name}: the chain section");
+        assert_eq!(english_runs(&text), Vec::<String>::new(), "{name}: English left in report.html");
+        for chart in ["balance.svg", "payment.svg", "outcome.svg"] {
+            let drawn = svg_text(&fs::read_to_string(dz.join(chart)).unwrap());
+            assert!(has_cjk(&drawn), "{name}: {chart} draws no Chinese");
+            assert_eq!(english_runs(&drawn), Vec::<String>::new(), "{name}: English left in {chart}: {drawn}");
+        }
+        let english_html = fs::read_to_string(de.join("report.html")).unwrap();
+        assert!(english_html.contains("On the chain: the ") && !has_cjk(&page_text(&english_html)));
+        // The same check finds the English page's sentences: it can fail.
+        assert!(!english_runs(&page_text(&english_html)).is_empty() && !english_runs(&english).is_empty());
+    }
+}
+
+#[test]
+fn compare_in_chinese_prints_and_writes_chinese_and_the_same_csvs() {
+    let scenario = "scenarios/cheating/naive-emma-cheats.toml";
+    let (zh, en) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = |out: &std::path::Path, lang: &str| {
+        let o = paychan(&["compare", scenario, "--out", out.to_str().unwrap(), "--lang", lang]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (told, english) = (run(zh.path(), "zh"), run(en.path(), "en"));
+    assert!(told.contains("在每一种设计下") && told.contains("被确认") && told.contains("拿到全部应得"), "{told}");
+    assert_eq!(english_runs(&told), Vec::<String>::new(), "English left in compare's sentences:\n{told}");
+    assert!(
+        english.contains("under every design")
+            && english.contains("ends whole (received ≥ owed)")
+            && !has_cjk(&english)
+    );
+    let (dz, de) = (zh.path().join("naive-emma-cheats-compare"), en.path().join("naive-emma-cheats-compare"));
+    for machine in ["compare.csv", "whatif.csv"] {
+        assert_eq!(fs::read(dz.join(machine)).unwrap(), fs::read(de.join(machine)).unwrap(), "{machine} differs");
+    }
+    let html = fs::read_to_string(dz.join("compare.html")).unwrap();
+    assert!(html.contains(r#"<html lang="zh-CN">"#) && html.contains("Noto Sans CJK SC"));
+    let text = page_text(&html);
+    assert!(text.contains("同一次观看在每一种设计下") && text.contains("结论"), "{text}");
+    assert_eq!(english_runs(&text), Vec::<String>::new(), "English left in compare.html");
+    let data = html.split("id=\"wdata\">").nth(1).and_then(|d| d.split("</script>").next()).unwrap();
+    assert!(has_cjk(data), "the what-if verdicts are Chinese");
+    let drawn = svg_text(&fs::read_to_string(dz.join("compare.svg")).unwrap());
+    assert!(drawn.contains("应得与实收") && english_runs(&drawn).is_empty(), "{drawn}");
+    for design in ["naive", "timelocked", "spilman", "revocable"] {
+        let page = fs::read_to_string(dz.join(design).join("report.html")).unwrap();
+        assert!(page.contains(r#"<html lang="zh-CN">"#), "{design}'s report is in the comparison's language");
+    }
+    let english_html = fs::read_to_string(de.join("compare.html")).unwrap();
+    assert!(english_html.contains(r#"<html lang="en">"#) && !has_cjk(&page_text(&english_html)));
+    assert!(!english_runs(&page_text(&english_html)).is_empty() && !english_runs(&english).is_empty());
+}

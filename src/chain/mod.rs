@@ -259,6 +259,63 @@ pub enum ExternalCoinError {
     Exists(OutPoint),
 }
 
+impl Rejection {
+    /// The rejection in words for people in `lang`: its [`std::fmt::Display`] in English.
+    pub fn tell(&self, lang: crate::words::Lang) -> String {
+        if lang == crate::words::Lang::En {
+            return self.to_string();
+        }
+        let g = |n: u32| group(u64::from(n));
+        let place = |h: Option<u32>| h.map_or("已在内存池中".to_string(), |h| format!("已在区块 {} 中", g(h)));
+        match self {
+            Rejection::Empty(what) => format!("空交易：没有{}", if *what == "inputs" { "输入" } else { "输出" }),
+            Rejection::AlreadyKnown { txid, height } => format!("重复：{txid} {}", place(*height)),
+            Rejection::DuplicateInput { first, second, outpoint } => {
+                format!("重复输入：输入 {first} 和 {second} 都花费 {outpoint}")
+            }
+            Rejection::OutputsTooLarge => "金额：输出总额超过 2,100 万 BTC".to_string(),
+            Rejection::TimeLock { lock_time } => {
+                format!("基于时间的锁：nLockTime {} 是 Unix 时间；这条链只模拟区块高度", g(*lock_time))
+            }
+            Rejection::RelativeTimeLock { input, sequence } => format!(
+                "基于时间的锁：输入 {input} 的 sequence {sequence:#010x} 是以 512 秒为单位的相对时间锁；这条链只模拟区块高度"
+            ),
+            Rejection::NonFinal { lock_time, next_height } => format!(
+                "时间锁未到：nLockTime 是 {}，下一个区块是 {}：从高度 {} 起才有效",
+                g(*lock_time),
+                g(*next_height),
+                group(u64::from(*lock_time) + 1)
+            ),
+            Rejection::Missing { input, outpoint } => format!("输入不存在：输入 {input} 花费的 {outpoint} 不存在"),
+            Rejection::DoubleSpend { input, outpoint, by, height } => {
+                format!("双重支付：输入 {input}（{outpoint}）已被 {by} 花费，{}", place(*height))
+            }
+            Rejection::RelativeLock { input, blocks, coin_height } => format!(
+                "相对时间锁未到：输入 {input} 须在高度 {} 之后等待 {} 个区块：从高度 {} 起才有效",
+                g(*coin_height),
+                group(u64::from(*blocks)),
+                group(u64::from(*coin_height) + u64::from(*blocks))
+            ),
+            Rejection::Value { inputs, outputs } => {
+                format!("金额：输出 {} 聪超过输入 {} 聪", group(outputs.to_sat()), group(inputs.to_sat()))
+            }
+            Rejection::FeeRate { fee, vsize, min } => format!(
+                "手续费率 {}（{} 聪 / {} vB）低于最低转发费率 {}",
+                rate_of(*fee, *vsize),
+                group(fee.to_sat()),
+                group(*vsize as u64),
+                crate::units::format_fee_rate(*min)
+            ),
+            Rejection::Unsupported { input, version } => {
+                format!("不支持：输入 {input} 花费的是 v{version} 见证输出，没有共识规则定义它")
+            }
+            Rejection::Script { input, verdict } => {
+                format!("脚本：输入 {input} 未通过 Bitcoin Core 的解释器：{verdict}")
+            }
+        }
+    }
+}
+
 fn where_(height: Option<u32>) -> String {
     match height {
         Some(h) => format!("in block {}", group(u64::from(h))),

@@ -159,8 +159,8 @@ pub trait Design: fmt::Debug + Send + Sync {
     /// The name scenario files and `summary.json` use.
     fn name(&self) -> &'static str;
 
-    /// One sentence on how the design works, for the report and the narration.
-    fn about(&self) -> &'static str;
+    /// One sentence on how the design works in `lang`, for `check`, the report and the docs.
+    fn about(&self, lang: Lang) -> &'static str;
 
     /// What the funding output is, in two or three words for the printed summary.
     fn funding_noun(&self, _lang: Lang) -> &'static str {
@@ -247,8 +247,9 @@ pub trait Design: fmt::Debug + Send + Sync {
 
     /// The design's plan and limits in words for `paychan check`, for a schedule of
     /// `commitments` commitments that ends at height `end_height`; `names` are the payer's and
-    /// payee's names. Empty by default.
-    fn explain(&self, _commitments: u64, _end_height: u32, _names: (&str, &str)) -> Vec<String> {
+    /// payee's names; in `lang`, each line a label of the width `check` aligns and its words.
+    /// Empty by default.
+    fn explain(&self, _commitments: u64, _end_height: u32, _names: (&str, &str), _lang: Lang) -> Vec<String> {
         Vec::new()
     }
 
@@ -265,19 +266,27 @@ pub trait Design: fmt::Debug + Send + Sync {
     }
 
     /// Whether `who` can broadcast state `commitment` (0: the refund) complete, signing or
-    /// completing it itself: `Err` says why not in words naming `names` (the payer's and the
-    /// payee's). `check`, the chain's careful parties and the cooperative close ask this.
-    fn can_broadcast(&self, who: Who, commitment: u64, (payer, payee): (&str, &str)) -> Result<(), String> {
+    /// completing it itself: `Err` says why not in `lang`, in words naming `names` (the payer's
+    /// and the payee's). `check`, the chain's careful parties and the cooperative close ask this.
+    fn can_broadcast(&self, who: Who, commitment: u64, (payer, payee): (&str, &str), lang: Lang) -> Result<(), String> {
         let design = self.name();
         let name = if who == Who::Payer { payer } else { payee };
-        match (commitment, who, self.refund(), self.signing()) {
-            (0, _, Refund::None, _) => Err(format!("the {design} design has no refund (state 0)")),
-            (0, Who::Payee, _, _) => Err(format!(
+        match (commitment, who, self.refund(), self.signing(), lang) {
+            (0, _, Refund::None, _, Lang::En) => Err(format!("the {design} design has no refund (state 0)")),
+            (0, _, Refund::None, _, Lang::Zh) => Err(format!("{design} 设计没有退款交易（状态 0）")),
+            (0, Who::Payee, _, _, Lang::En) => Err(format!(
                 "{name} holds no complete refund in the {design} design: only {payer} can sign it complete"
             )),
-            (k, Who::Payer, _, Signing::PayerOnly) if k > 0 => Err(format!(
+            (0, Who::Payee, _, _, Lang::Zh) => {
+                Err(format!("在 {design} 设计中 {name} 没有完整签署的退款交易：只有 {payer} 能把它签署完整"))
+            }
+            (k, Who::Payer, _, Signing::PayerOnly, Lang::En) if k > 0 => Err(format!(
                 "{name} holds no complete commitment in the {design} design: she signs each one alone and only \
                  {payee} can complete it; she can broadcast only the refund (commitment = 0)"
+            )),
+            (k, Who::Payer, _, Signing::PayerOnly, Lang::Zh) if k > 0 => Err(format!(
+                "在 {design} 设计中 {name} 没有完整签署的承诺交易：每一笔都由她单独签署，只有 {payee} 能把它补全；\
+                 她只能广播退款交易（commitment = 0）"
             )),
             _ => Ok(()),
         }

@@ -32,9 +32,12 @@ impl Design for Naive {
         "naive"
     }
 
-    fn about(&self) -> &'static str {
-        "the book's first channel: a 2-of-2 funding output; every commitment is signed by both parties and \
-         valid at once, so it trusts both sides"
+    fn about(&self, lang: Lang) -> &'static str {
+        lang.pick(
+            "the book's first channel: a 2-of-2 funding output; every commitment is signed by both parties and \
+             valid at once, so it trusts both sides",
+            "书中的第一个支付通道：2-of-2 的注资输出；每一笔承诺交易都由双方签署、立即有效，所以它要信任双方",
+        )
     }
 
     fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String {

@@ -272,10 +272,14 @@ impl Design for Revocable {
         &["to_self_delay"]
     }
 
-    fn about(&self) -> &'static str {
-        "Lightning's construction (BOLT #3): each party holds its own version of every state, its own balance \
-         delayed, and revokes the previous version by handing over its secret, so a party that broadcasts a revoked \
-         state loses its balance to a penalty"
+    fn about(&self, lang: Lang) -> &'static str {
+        lang.pick(
+            "Lightning's construction (BOLT #3): each party holds its own version of every state, its own balance \
+             delayed, and revokes the previous version by handing over its secret, so a party that broadcasts a \
+             revoked state loses its balance to a penalty",
+            "闪电网络的构造（BOLT #3）：每一方持有每个状态自己的版本，其中自己的余额要延迟才能取回；进入新状态时交出\
+             上一版本的秘密以撤销它，所以广播已撤销状态的一方会因惩罚交易失去自己的余额",
+        )
     }
 
     fn witness_labels(&self, lang: Lang, (payer, payee): (&str, &str), payer_first: bool) -> Vec<String> {
@@ -428,22 +432,35 @@ impl Design for Revocable {
         Refund::CoSigned
     }
 
-    fn explain(&self, commitments: u64, _end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
+    fn explain(&self, commitments: u64, _end_height: u32, (payer, payee): (&str, &str), lang: Lang) -> Vec<String> {
         let d = thousands(u64::from(self.to_self_delay));
-        vec![
-            format!(
-                "versions  each of the {} states exists twice: {payer}'s version (her balance waits {d} blocks, \
-                 {payee} paid at once) and {payee}'s (the other way round); each signs the other's",
-                thousands(commitments + 1)
-            ),
-            format!(
-                "revoke    moving on, each hands over the per-commitment secret of its previous version; whoever \
-                 broadcasts a revoked version loses its balance to the other's penalty within {d} blocks"
-            ),
-            "settle    the cooperative close is a final transaction without delays, signed by both; there is no \
-             lifetime and no expiry"
-                .to_string(),
-        ]
+        let n = thousands(commitments + 1);
+        match lang {
+            Lang::En => vec![
+                format!(
+                    "versions  each of the {n} states exists twice: {payer}'s version (her balance waits {d} blocks, \
+                     {payee} paid at once) and {payee}'s (the other way round); each signs the other's"
+                ),
+                format!(
+                    "revoke    moving on, each hands over the per-commitment secret of its previous version; whoever \
+                     broadcasts a revoked version loses its balance to the other's penalty within {d} blocks"
+                ),
+                "settle    the cooperative close is a final transaction without delays, signed by both; there is no \
+                 lifetime and no expiry"
+                    .to_string(),
+            ],
+            Lang::Zh => vec![
+                format!(
+                    "版本      {n} 个状态每个都有两个版本：{payer} 的版本（她的余额等待 {d} 个区块，{payee} 立即到账）和 \
+                     {payee} 的版本（正好相反）；双方各自为对方的版本签名"
+                ),
+                format!(
+                    "撤销      进入下一个状态时，双方各自交出上一版本的每承诺秘密（per-commitment secret）；谁广播已撤销\
+                     的版本，谁就会在 {d} 个区块内因对方的惩罚交易失去自己的余额"
+                ),
+                "结算      协商关闭是一笔没有延迟、由双方签署的最终交易；没有使用期限，也没有到期时间".to_string(),
+            ],
+        }
     }
 
     fn settings(&self) -> Option<Settings> {

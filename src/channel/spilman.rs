@@ -71,9 +71,13 @@ impl Design for Spilman {
         &["expiry"]
     }
 
-    fn about(&self) -> &'static str {
-        "the Spilman channel (BIP-0065): the funding output has a refund branch for the payer after an expiry, and \
-         the payer signs every commitment alone, so only the payee can close, with the latest state"
+    fn about(&self, lang: Lang) -> &'static str {
+        lang.pick(
+            "the Spilman channel (BIP-0065): the funding output has a refund branch for the payer after an expiry, \
+             and the payer signs every commitment alone, so only the payee can close, with the latest state",
+            "Spilman 通道（BIP-0065）：注资输出带有一个到期后付款方可单独取回的退款分支；付款方单独签署每一笔承诺\
+             交易，所以只有收款方能用最新的状态关闭通道",
+        )
     }
 
     fn funding_noun(&self, lang: Lang) -> &'static str {
@@ -183,38 +187,46 @@ impl Design for Spilman {
         Refund::PayerAlone
     }
 
-    fn explain(&self, commitments: u64, end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
+    fn explain(&self, commitments: u64, end_height: u32, (payer, payee): (&str, &str), lang: Lang) -> Vec<String> {
         let h = |n: u32| thousands(u64::from(n));
         let e = self.expiry_height();
-        let mut lines = vec![
-            format!(
-                "expiry    the funding script's refund branch opens at height {} (funding height {} + {} blocks): \
-                 {payer} can then take everything back alone, valid from height {}",
-                h(e),
-                h(self.funding_height),
-                thousands(u64::from(self.expiry)),
-                h(e.saturating_add(1))
-            ),
-            format!(
-                "signing   {payer} signs each of the {} commitments alone; {payee} holds them half-signed and \
-                 completes the latest when he closes",
-                thousands(commitments)
-            ),
-        ];
-        if end_height >= e {
-            lines.push(format!(
-                "limit     the video ends at height {}, at or after the expiry: {payer} can take everything back \
-                 before {payee} closes",
-                h(end_height)
-            ));
-        } else {
-            lines.push(format!(
-                "limit     {payee} must close before height {}; the video ends at height {}",
-                h(e.saturating_add(1)),
-                h(end_height)
-            ));
+        let (eh, e1, f, x) = (h(e), h(e.saturating_add(1)), h(self.funding_height), thousands(u64::from(self.expiry)));
+        let (n, end) = (thousands(commitments), h(end_height));
+        match lang {
+            Lang::En => vec![
+                format!(
+                    "expiry    the funding script's refund branch opens at height {eh} (funding height {f} + {x} \
+                     blocks): {payer} can then take everything back alone, valid from height {e1}"
+                ),
+                format!(
+                    "signing   {payer} signs each of the {n} commitments alone; {payee} holds them half-signed and \
+                     completes the latest when he closes"
+                ),
+                if end_height >= e {
+                    format!(
+                        "limit     the video ends at height {end}, at or after the expiry: {payer} can take \
+                         everything back before {payee} closes"
+                    )
+                } else {
+                    format!("limit     {payee} must close before height {e1}; the video ends at height {end}")
+                },
+            ],
+            Lang::Zh => vec![
+                format!(
+                    "到期      注资脚本的退款分支在高度 {eh} 打开（注资高度 {f} + {x} 个区块）：之后 {payer} 可以单独\
+                     取回全部资金，从高度 {e1} 起有效"
+                ),
+                format!(
+                    "签名      {payer} 单独签署全部 {n} 笔承诺交易；{payee} 持有这些只有一半签名的交易，关闭时补全最新\
+                     的一笔"
+                ),
+                if end_height >= e {
+                    format!("限制      视频在高度 {end} 结束，不早于到期：{payer} 可以在 {payee} 关闭之前取回全部资金")
+                } else {
+                    format!("限制      {payee} 必须在高度 {e1} 之前关闭通道；视频在高度 {end} 结束")
+                },
+            ],
         }
-        lines
     }
 
     fn settings(&self) -> Option<Settings> {

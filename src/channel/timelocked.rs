@@ -56,9 +56,13 @@ impl Design for Timelocked {
         &["refund_after"]
     }
 
-    fn about(&self) -> &'static str {
-        "the book's first repair: the payee signs a refund locked 30 days ahead before the funding is broadcast, \
-         and every commitment is locked one block earlier than the one before, so the latest state is valid first"
+    fn about(&self, lang: Lang) -> &'static str {
+        lang.pick(
+            "the book's first repair: the payee signs a refund locked 30 days ahead before the funding is broadcast, \
+             and every commitment is locked one block earlier than the one before, so the latest state is valid first",
+            "书中的第一个修补：在注资交易广播之前，收款方先签署一笔带 30 天时间锁的退款交易；每一笔承诺交易的时间锁\
+             都比前一笔早一个区块，所以最新的状态最先生效",
+        )
     }
 
     fn tell_lock(&self, lang: Lang) -> Option<&'static str> {
@@ -125,39 +129,53 @@ impl Design for Timelocked {
         Some(u64::from(self.refund_after.saturating_sub(1)))
     }
 
-    fn explain(&self, commitments: u64, end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
-        let refund = self.lock_height(0);
-        let last = self.lock_height(commitments);
+    fn explain(&self, commitments: u64, end_height: u32, (payer, payee): (&str, &str), lang: Lang) -> Vec<String> {
         let h = |n: u32| thousands(u64::from(n));
-        let mut lines = vec![
-            format!(
-                "refund    {payee} signs state 0 (everything back to {payer}) before the funding is broadcast; \
-                 lock time {} = funding height {} + {} blocks, valid from height {}",
-                h(refund),
-                h(self.funding_height),
-                thousands(u64::from(self.refund_after)),
-                h(refund.saturating_add(1))
-            ),
-            format!(
-                "window    commitment #k is locked at {} − k: #{} at {}, valid from {}; the window holds at most {} \
-                 commitments, this schedule needs {}",
-                h(refund),
-                thousands(commitments),
-                h(last),
-                h(last.saturating_add(1)),
-                thousands(self.max_commitments().unwrap_or(0)),
-                thousands(commitments)
-            ),
-            "settle    the cooperative settlement is the final state with no lock time".to_string(),
-        ];
-        if end_height > last {
-            lines.push(format!(
-                "limit     the video ends at height {}, after #{}'s lock: a cooperative close is needed before \
-                 height {} or an older state's lock may pass too",
-                h(end_height),
-                thousands(commitments),
-                h(last.saturating_add(1))
-            ));
+        let (refund, last) = (self.lock_height(0), self.lock_height(commitments));
+        let (r, r1, f, after) =
+            (h(refund), h(refund.saturating_add(1)), h(self.funding_height), thousands(u64::from(self.refund_after)));
+        let (n, l, l1, max) = (
+            thousands(commitments),
+            h(last),
+            h(last.saturating_add(1)),
+            thousands(self.max_commitments().unwrap_or(0)),
+        );
+        let (end, late) = (h(end_height), end_height > last);
+        let mut lines = match lang {
+            Lang::En => vec![
+                format!(
+                    "refund    {payee} signs state 0 (everything back to {payer}) before the funding is broadcast; \
+                     lock time {r} = funding height {f} + {after} blocks, valid from height {r1}"
+                ),
+                format!(
+                    "window    commitment #k is locked at {r} − k: #{n} at {l}, valid from {l1}; the window holds at \
+                     most {max} commitments, this schedule needs {n}"
+                ),
+                "settle    the cooperative settlement is the final state with no lock time".to_string(),
+            ],
+            Lang::Zh => vec![
+                format!(
+                    "退款      注资交易广播之前，{payee} 签署状态 0（全部退还给 {payer}）；时间锁 {r} = 注资高度 {f} + \
+                     {after} 个区块，从高度 {r1} 起有效"
+                ),
+                format!(
+                    "时间窗口  承诺交易 #k 的时间锁是 {r} − k：#{n} 锁在 {l}，从 {l1} 起有效；窗口最多容纳 {max} 笔承诺\
+                     交易，这个计划需要 {n} 笔"
+                ),
+                "结算      协商关闭的结算交易是不带时间锁的最终状态".to_string(),
+            ],
+        };
+        if late {
+            lines.push(match lang {
+                Lang::En => format!(
+                    "limit     the video ends at height {end}, after #{n}'s lock: a cooperative close is needed \
+                     before height {l1} or an older state's lock may pass too"
+                ),
+                Lang::Zh => format!(
+                    "限制      视频在高度 {end} 结束，晚于 #{n} 的时间锁：必须在高度 {l1} 之前协商关闭，否则更旧状态的\
+                     时间锁也可能到期"
+                ),
+            });
         }
         lines
     }

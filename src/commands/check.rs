@@ -10,150 +10,212 @@
 use bitcoin::Amount;
 
 use crate::scenario::{format_amount, format_fee_rate, Scenario};
+use crate::words::Lang;
 
 pub use crate::scenario::plan::Plan;
 
 impl Plan {
-    /// The plan in words, as `paychan check` prints it.
-    pub fn describe(&self, scenario: &Scenario) -> String {
+    /// The plan in words in `lang`, as `paychan check` prints it.
+    pub fn describe(&self, scenario: &Scenario, lang: Lang) -> String {
         let unit = scenario.unit;
         let amt = |a: Amount| format_amount(a, unit);
-        let mut out = format!(
-            "{} (seed {}, {}): {} pays {} through a {} of {}\n",
-            scenario.name,
-            scenario.seed,
-            crate::output::network_name(scenario.network),
-            scenario.payer,
-            scenario.payee,
-            scenario.design.funding_noun(crate::words::Lang::En),
-            amt(scenario.capacity)
-        );
-        out += &format!(
-            "  funding   {} wallet coin -> {} channel + {} change, fee {} sat ({})\n",
-            amt(scenario.wallet),
-            amt(scenario.capacity),
-            amt(self.change),
-            self.funding_fee.to_sat(),
-            format_fee_rate(scenario.fee_rate)
-        );
+        let (name, seed, net) = (&scenario.name, scenario.seed, crate::output::network_name(scenario.network));
+        let (payer, payee) = (&scenario.payer, &scenario.payee);
+        let (noun, capacity) = (scenario.design.funding_noun(lang), amt(scenario.capacity));
+        let mut out = match lang {
+            Lang::En => format!("{name} (seed {seed}, {net}): {payer} pays {payee} through a {noun} of {capacity}\n"),
+            Lang::Zh => {
+                format!("{name}（种子 {seed}，{net}）：{payer} 通过容量 {capacity} 的 {noun} 支付通道向 {payee} 付款\n")
+            }
+        };
+        let (wallet, change, fee, rate) =
+            (amt(scenario.wallet), amt(self.change), self.funding_fee.to_sat(), format_fee_rate(scenario.fee_rate));
+        out += &match lang {
+            Lang::En => format!(
+                "  funding   {wallet} wallet coin -> {capacity} channel + {change} change, fee {fee} sat ({rate})\n"
+            ),
+            Lang::Zh => {
+                format!("  注资      钱包中的 {wallet} -> 通道 {capacity} + 找零 {change}，手续费 {fee} 聪（{rate}）\n")
+            }
+        };
+        out += &self.describe_schedule(scenario, lang);
+        out += &self.describe_end(scenario, lang);
+        if scenario.onchain() {
+            out += &self.describe_chain(scenario, lang);
+        }
+        out
+    }
+
+    /// The rate schedule, one line per segment.
+    fn describe_schedule(&self, scenario: &Scenario, lang: Lang) -> String {
+        let amt = |a: Amount| format_amount(a, scenario.unit);
+        let mut out = String::new();
         let mut start = 0;
         for (i, seg) in scenario.segments.iter().enumerate() {
-            let label = if i == 0 { "  schedule" } else { "          " };
-            if seg.is_pause() {
-                out += &format!("{label}  {}. pause from {start} s for {} s\n", i + 1, seg.duration_s);
-            } else {
-                out += &format!(
-                    "{label}  {}. {}/s from {start} s for {} s ({} commitments of {} s)\n",
-                    i + 1,
-                    amt(seg.rate_per_s),
-                    seg.duration_s,
-                    seg.duration_s / scenario.interval_s,
-                    scenario.interval_s
-                );
-            }
+            let label = match (i, lang) {
+                (0, Lang::En) => "  schedule",
+                (0, Lang::Zh) => "  费率    ",
+                _ => "          ",
+            };
+            let (k, d, every) = (i + 1, seg.duration_s, scenario.interval_s);
+            let n = d / every;
+            out += &match (seg.is_pause(), lang) {
+                (true, Lang::En) => format!("{label}  {k}. pause from {start} s for {d} s\n"),
+                (true, Lang::Zh) => format!("{label}  {k}. 从第 {start} 秒起暂停 {d} 秒\n"),
+                (false, Lang::En) => format!(
+                    "{label}  {k}. {}/s from {start} s for {d} s ({n} commitments of {every} s)\n",
+                    amt(seg.rate_per_s)
+                ),
+                (false, Lang::Zh) => format!(
+                    "{label}  {k}. 从第 {start} 秒起每秒 {}，共 {d} 秒（{n} 笔承诺交易，每笔 {every} 秒）\n",
+                    amt(seg.rate_per_s)
+                ),
+            };
             start += seg.duration_s;
-        }
-        out += &self.describe_end(scenario);
-        if scenario.onchain() {
-            out += &self.describe_chain(scenario);
         }
         out
     }
 
     /// The plan's count, where the video stops and the split it ends on: the final one, or with
     /// scripted events the last state both hold (the close is played out on the chain).
-    fn describe_end(&self, scenario: &Scenario) -> String {
+    fn describe_end(&self, scenario: &Scenario, lang: Lang) -> String {
         let amt = |a: Amount| format_amount(a, scenario.unit);
-        let mut out = String::new();
-        out += &format!("  plan      {} commitments for {} s of video\n", self.commitments, self.elapsed_s);
+        let (n, secs, at) = (self.commitments, self.elapsed_s, self.settled_at_s);
+        let mut out = match lang {
+            Lang::En => format!("  plan      {n} commitments for {secs} s of video\n"),
+            Lang::Zh => format!("  计划      {n} 笔承诺交易，共 {secs} 秒视频\n"),
+        };
         let first = scenario.events.iter().min_by_key(|e| scenario.event_time_s(e));
         let vanish = first.filter(|e| e.does == crate::onchain::Does::Vanish);
-        match (&self.exhausted, vanish) {
-            (Some(t), _) => {
-                out += &format!(
-                    "  exhausted at {} s: commitment #{} would need more than the capacity\n",
-                    self.settled_at_s, t.seq
-                )
+        let early = scenario.stream_end_s() < scenario.total_duration_s();
+        out += &match (&self.exhausted, vanish, lang) {
+            (Some(t), _, Lang::En) => {
+                format!("  exhausted at {at} s: commitment #{} would need more than the capacity\n", t.seq)
             }
-            (None, Some(ev)) => out += &self.describe_vanish(scenario, ev),
-            (None, None) if scenario.stream_end_s() < scenario.total_duration_s() => {
-                out += &format!("  stop      at {} s, where a scripted event stops the video\n", self.settled_at_s)
+            (Some(t), _, Lang::Zh) => format!("  耗尽      第 {at} 秒：承诺交易 #{} 需要的金额超过通道容量\n", t.seq),
+            (None, Some(ev), _) => self.describe_vanish(scenario, ev, lang),
+            (None, None, Lang::En) if early => {
+                format!("  stop      at {at} s, where a scripted event stops the video\n")
             }
-            (None, None) => out += &format!("  stop      at {} s, the end of the schedule\n", self.settled_at_s),
-        }
+            (None, None, Lang::Zh) if early => format!("  停止      第 {at} 秒，脚本事件在此中止视频\n"),
+            (None, None, Lang::En) => format!("  stop      at {at} s, the end of the schedule\n"),
+            (None, None, Lang::Zh) => format!("  停止      第 {at} 秒，计划结束\n"),
+        };
         let s = &self.settlement;
+        let (payer, payee) = (&scenario.payer, &scenario.payee);
+        let (to_payee, to_payer, fee) = (amt(s.payee), amt(s.payer), s.fee.to_sat());
         // With scripted events the close is played out on the chain, not planned here.
-        let label = if scenario.events.is_empty() { "final    " } else { "last     " };
-        out += &format!(
-            "  {label} {} {}, {} {}, fee {} sat{}\n",
-            scenario.payee,
-            amt(s.payee),
-            scenario.payer,
-            amt(s.payer),
-            s.fee.to_sat(),
-            if scenario.events.is_empty() {
-                ""
-            } else {
-                " (the last state both hold; how the channel closes is played out on the chain by `run`)"
-            }
-        );
+        out += &match (scenario.events.is_empty(), lang) {
+            (true, Lang::En) => format!("  final     {payee} {to_payee}, {payer} {to_payer}, fee {fee} sat\n"),
+            (true, Lang::Zh) => format!("  最终      {payee} {to_payee}，{payer} {to_payer}，手续费 {fee} 聪\n"),
+            (false, Lang::En) => format!(
+                "  last      {payee} {to_payee}, {payer} {to_payer}, fee {fee} sat (the last state both hold; how the \
+                 channel closes is played out on the chain by `run`)\n"
+            ),
+            (false, Lang::Zh) => format!(
+                "  最后状态  {payee} {to_payee}，{payer} {to_payer}，手续费 {fee} 聪（双方都持有的最后状态；通道如何关闭\
+                 由 `run` 在链上模拟）\n"
+            ),
+        };
         out
     }
 
     /// Where a vanish, the first event, stops the run, and what the other party, watching, then
     /// broadcasts alone (as the chain's careful party does, [`crate::onchain`]): its latest
     /// complete state, the refund, or nothing.
-    fn describe_vanish(&self, scenario: &Scenario, ev: &crate::scenario::events::Event) -> String {
+    fn describe_vanish(&self, scenario: &Scenario, ev: &crate::scenario::events::Event, lang: Lang) -> String {
         let name = |w| if w == crate::channel::Who::Payer { &scenario.payer } else { &scenario.payee };
         let (gone, other) = (name(ev.who), name(ev.who.other()));
         let names = (scenario.payer.as_str(), scenario.payee.as_str());
         let design = &scenario.design;
         let n = self.commitments;
-        let then = if n > 0 && design.can_broadcast(ev.who.other(), n, names).is_ok() {
-            format!("{other}, watching, closes alone: broadcasts commitment #{n}, the latest state held complete")
-        } else if ev.who.other() == crate::channel::Who::Payer && design.refund() != crate::channel::Refund::None {
-            format!("{other}, watching, closes alone: broadcasts the refund (state 0) once its lock allows")
-        } else {
-            format!("{other} holds nothing that spends the funding output: the funds stay locked in the channel")
-        };
-        format!(
-            "  stop      at {} s, where {gone} vanishes: no more signatures, no cooperative close\n  then      \
-             {then} (played out on the chain by `run`)\n",
-            scenario.event_time_s(ev)
-        )
+        let at = scenario.event_time_s(ev);
+        let holds_latest = n > 0 && design.can_broadcast(ev.who.other(), n, names, lang).is_ok();
+        let refund = ev.who.other() == crate::channel::Who::Payer && design.refund() != crate::channel::Refund::None;
+        match lang {
+            Lang::En => {
+                let then = if holds_latest {
+                    format!(
+                        "{other}, watching, closes alone: broadcasts commitment #{n}, the latest state held complete"
+                    )
+                } else if refund {
+                    format!("{other}, watching, closes alone: broadcasts the refund (state 0) once its lock allows")
+                } else {
+                    format!(
+                        "{other} holds nothing that spends the funding output: the funds stay locked in the channel"
+                    )
+                };
+                format!(
+                    "  stop      at {at} s, where {gone} vanishes: no more signatures, no cooperative close\n  then      \
+                     {then} (played out on the chain by `run`)\n"
+                )
+            }
+            Lang::Zh => {
+                let then = if holds_latest {
+                    format!("{other} 一直在监视，单方面关闭：广播承诺交易 #{n}，即他持有的完整签署的最新状态")
+                } else if refund {
+                    format!("{other} 一直在监视，单方面关闭：时间锁一到就广播退款交易（状态 0）")
+                } else {
+                    format!("{other} 没有任何能花费注资交易输出的交易：资金一直锁在通道里")
+                };
+                format!(
+                    "  停止      第 {at} 秒，{gone} 消失了：不再签名，也没有协商关闭\n  然后      {then}（由 `run` 在链上\
+                     模拟）\n"
+                )
+            }
+        }
     }
 
     /// The design's plan and limits and the scripted events, for a run on the simulated chain.
-    fn describe_chain(&self, scenario: &Scenario) -> String {
+    fn describe_chain(&self, scenario: &Scenario, lang: Lang) -> String {
         let clock = scenario.chain;
+        let (start, every) = (crate::units::thousands(u64::from(clock.start_height)), clock.block_interval_s);
         let end_height = clock.height_at(self.settled_at_s);
-        let mut out = format!(
-            "  design    {}: {}\n  chain     the funding confirms at height {}; one block every {} s; the video ends \
-             at height {}\n",
-            scenario.design.name(),
-            scenario.design.about(),
-            crate::units::thousands(u64::from(clock.start_height)),
-            clock.block_interval_s,
-            crate::units::thousands(u64::from(end_height)),
-        );
-        for line in scenario.design.explain(self.commitments, end_height, (&scenario.payer, &scenario.payee)) {
+        let end = crate::units::thousands(u64::from(end_height));
+        let (design, about) = (scenario.design.name(), scenario.design.about(lang));
+        let mut out = match lang {
+            Lang::En => format!(
+                "  design    {design}: {about}\n  chain     the funding confirms at height {start}; one block every \
+                 {every} s; the video ends at height {end}\n"
+            ),
+            Lang::Zh => format!(
+                "  设计      {design}：{about}\n  链上      注资交易在高度 {start} 被确认；每 {every} 秒一个区块；视频在\
+                 高度 {end} 结束\n"
+            ),
+        };
+        for line in scenario.design.explain(self.commitments, end_height, (&scenario.payer, &scenario.payee), lang) {
             out += &format!("  {line}\n");
         }
         for ev in &scenario.events {
-            let who = if ev.who == crate::onchain::Who::Payer { &scenario.payer } else { &scenario.payee };
-            let when = match ev.at {
-                crate::onchain::At::Seconds(s) => format!("at {s} s"),
-                crate::onchain::At::Height(h) => format!("at height {h}"),
-            };
-            let what = match ev.does {
-                crate::onchain::Does::Broadcast { commitment: 0 } => "broadcasts the refund".to_string(),
-                crate::onchain::Does::Broadcast { commitment } => format!("broadcasts commitment #{commitment}"),
-                crate::onchain::Does::Vanish => "vanishes".to_string(),
-                crate::onchain::Does::Close => "closes".to_string(),
-            };
-            out += &format!("  event     {when}: {who} {what}\n");
+            out += &describe_event(scenario, ev, lang);
         }
         out
+    }
+}
+
+/// One scripted event's line of the plan, in `lang`.
+fn describe_event(scenario: &Scenario, ev: &crate::scenario::events::Event, lang: Lang) -> String {
+    use crate::onchain::{At, Does};
+    let who = if ev.who == crate::onchain::Who::Payer { &scenario.payer } else { &scenario.payee };
+    let when = match (ev.at, lang) {
+        (At::Seconds(s), Lang::En) => format!("at {s} s"),
+        (At::Seconds(s), Lang::Zh) => format!("第 {s} 秒"),
+        (At::Height(h), Lang::En) => format!("at height {h}"),
+        (At::Height(h), Lang::Zh) => format!("高度 {h}"),
+    };
+    let what = match (ev.does, lang) {
+        (Does::Broadcast { commitment: 0 }, Lang::En) => " broadcasts the refund".to_string(),
+        (Does::Broadcast { commitment: 0 }, Lang::Zh) => " 广播退款交易".to_string(),
+        (Does::Broadcast { commitment }, Lang::En) => format!(" broadcasts commitment #{commitment}"),
+        (Does::Broadcast { commitment }, Lang::Zh) => format!(" 广播承诺交易 #{commitment}"),
+        (Does::Vanish, Lang::En) => " vanishes".to_string(),
+        (Does::Vanish, Lang::Zh) => " 消失".to_string(),
+        (Does::Close, Lang::En) => " closes".to_string(),
+        (Does::Close, Lang::Zh) => " 关闭通道".to_string(),
+    };
+    match lang {
+        Lang::En => format!("  event     {when}: {who}{what}\n"),
+        Lang::Zh => format!("  事件      {when}：{who}{what}\n"),
     }
 }
 

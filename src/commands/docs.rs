@@ -170,7 +170,9 @@ fn list_designs(schema: &mut Schema) {
     let designs = crate::party::DESIGNS;
     let about: Vec<String> = designs
         .iter()
-        .map(|r| format!("\"{}\": {}", r.name, (r.make)(&crate::channel::Settings::default()).about()))
+        .map(|r| {
+            format!("\"{}\": {}", r.name, (r.make)(&crate::channel::Settings::default()).about(crate::words::Lang::En))
+        })
         .collect();
     let description = format!("How the channel is built (default \"{}\"). {}.", designs[0].name, about.join("; "));
     let Some(Value::Object(design)) = schema.get_mut("properties").and_then(|p| p.get_mut("design")) else {

@@ -13,6 +13,7 @@ use crate::channel::Channel;
 use crate::channel::Who;
 use crate::party::SignedCommitment;
 use crate::scenario::Scenario;
+use crate::words::{Lang, Told};
 
 /// One party's due and receipts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +39,8 @@ pub struct Outcome {
     pub closed_txid: Option<bitcoin::Txid>,
     /// Its height.
     pub closed_at_height: Option<u32>,
-    /// One sentence.
-    pub verdict: String,
+    /// One sentence, in every language (`summary.json` and `compare.csv` hold the English).
+    pub verdict: Told,
 }
 
 /// The confirmed, unspent value paying `script` on `chain`.
@@ -75,33 +76,57 @@ impl Outcome {
             None => (None, None, None),
         };
         let closed_txid = closing.map(|b| b.txid);
-        let name = |w: Who| if w == Who::Payer { &scenario.payer } else { &scenario.payee };
-        let sat = |a: Amount| format!("{} sat", crate::units::thousands(a.to_sat()));
-        let verdict = match (closed_by, closed_with, closed_at_height) {
-            (Some(by), Some(kind), Some(h)) => {
-                let what = format!(
-                    "{}'s {} confirmed at height {}",
-                    name(by),
-                    kind.describe().trim_start_matches("the "),
-                    crate::units::thousands(u64::from(h))
-                );
-                let short = |w: Who, o: &PartyOutcome| {
-                    format!("{} received {} of the {} owed", name(w), sat(o.received), sat(o.owed))
-                };
-                match (payer.received >= payer.owed, payee.received >= payee.owed) {
-                    (true, true) => format!("{what}: both got at least what they are owed"),
-                    (true, false) => format!("{what}: {}", short(Who::Payee, &payee)),
-                    (false, true) => format!("{what}: {}", short(Who::Payer, &payer)),
-                    (false, false) => format!("{what}: {}, {}", short(Who::Payer, &payer), short(Who::Payee, &payee)),
-                }
-            }
-            _ => format!(
-                "nothing ever spends the 2-of-2: {}'s {} are stuck for good, and {} is paid nothing",
-                scenario.payer,
-                sat(p.funding_amount),
-                scenario.payee
+        let names = (scenario.payer.as_str(), scenario.payee.as_str());
+        let verdict = Told::new(|l| {
+            verdict(l, names, (&payer, &payee), closing.map(|b| (b.by, b.kind, closed_at_height)), p.funding_amount)
+        });
+        Outcome { payer, payee, closed_by, closed_with, closed_txid, closed_at_height, verdict }
+    }
+}
+
+/// The verdict in `lang`: what closed the channel (`closing`: who, with what, at which height) and
+/// whether each party got what it is owed; or that nothing spent the `funding` output.
+pub(crate) fn verdict(
+    lang: Lang,
+    (payer_name, payee_name): (&str, &str),
+    (payer, payee): (&PartyOutcome, &PartyOutcome),
+    closing: Option<(Who, Kind, Option<u32>)>,
+    funding: Amount,
+) -> String {
+    let name = |w: Who| if w == Who::Payer { payer_name } else { payee_name };
+    let sat = |a: Amount| format!("{} {}", crate::units::thousands(a.to_sat()), lang.pick("sat", "聪"));
+    let Some((by, kind, Some(h))) = closing else {
+        return match lang {
+            Lang::En => format!(
+                "nothing ever spends the 2-of-2: {payer_name}'s {} are stuck for good, and {payee_name} is paid nothing",
+                sat(funding)
+            ),
+            Lang::Zh => format!(
+                "没有任何交易花费这个 2-of-2 输出：{payer_name} 的 {} 被永久锁住，{payee_name} 什么也没收到",
+                sat(funding)
             ),
         };
-        Outcome { payer, payee, closed_by, closed_with, closed_txid, closed_at_height, verdict }
+    };
+    let height = crate::units::thousands(u64::from(h));
+    let what = match lang {
+        Lang::En => {
+            format!("{}'s {} confirmed at height {height}", name(by), kind.describe(lang).trim_start_matches("the "))
+        }
+        Lang::Zh => format!("{} 的{} 在区块高度 {height} 被确认", name(by), kind.describe(lang)),
+    };
+    let short = |w: Who, o: &PartyOutcome| match lang {
+        Lang::En => format!("{} received {} of the {} owed", name(w), sat(o.received), sat(o.owed)),
+        Lang::Zh => format!("{} 应得 {}，只收到 {}", name(w), sat(o.owed), sat(o.received)),
+    };
+    let sep = lang.pick(": ", "：");
+    match (payer.received >= payer.owed, payee.received >= payee.owed) {
+        (true, true) => {
+            format!("{what}{sep}{}", lang.pick("both got at least what they are owed", "双方都至少收到了应得的金额"))
+        }
+        (true, false) => format!("{what}{sep}{}", short(Who::Payee, payee)),
+        (false, true) => format!("{what}{sep}{}", short(Who::Payer, payer)),
+        (false, false) => {
+            format!("{what}{sep}{}{}{}", short(Who::Payer, payer), lang.pick(", ", "，"), short(Who::Payee, payee))
+        }
     }
 }

@@ -17,6 +17,7 @@ use crate::channel::Channel;
 use crate::party::{Payee, Payer, SignedCommitment};
 use crate::scenario::events::{ChainClock, Does, Event, Who};
 use crate::scenario::Scenario;
+use crate::words::{Lang, Told};
 
 /// What a broadcast transaction is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,8 +36,9 @@ pub enum Kind {
     Answer {
         /// The word `chain.csv` uses ("penalty", "sweep").
         word: &'static str,
-        /// In words for people, before the number: "the penalty against commitment".
-        what: &'static str,
+        /// In words for people, English and Chinese, `{seq}` for the state's number: "the
+        /// penalty against commitment #{seq}".
+        what: (&'static str, &'static str),
         /// The state it answers.
         seq: u64,
     },
@@ -54,14 +56,16 @@ impl Kind {
         }
     }
 
-    /// In words for people: "commitment #600", "the refund".
-    pub fn describe(&self) -> String {
+    /// In words for people in `lang`: "commitment #600", "the refund".
+    pub fn describe(&self, lang: Lang) -> String {
         match self {
-            Kind::Funding => "the funding".to_string(),
-            Kind::Refund => "the refund".to_string(),
-            Kind::Commitment(k) => format!("commitment #{k}"),
-            Kind::Settlement => "the settlement".to_string(),
-            Kind::Answer { what, seq, .. } => format!("{what} #{seq}"),
+            Kind::Funding => lang.pick("the funding", "注资交易").to_string(),
+            Kind::Refund => lang.pick("the refund", "退款交易").to_string(),
+            Kind::Commitment(k) => format!("{} #{k}", lang.pick("commitment", "承诺交易")),
+            Kind::Settlement => lang.pick("the settlement", "结算交易").to_string(),
+            Kind::Answer { what, seq, .. } => {
+                crate::words::fill(lang.pick(what.0, what.1), &[("seq", &seq.to_string())])
+            }
         }
     }
 }
@@ -119,8 +123,8 @@ pub struct Note {
     pub height: u32,
     /// Scenario time.
     pub clock_s: u64,
-    /// What happened, one sentence.
-    pub text: String,
+    /// What happened, one sentence in every language.
+    pub text: Told,
 }
 
 /// The channel played out on the chain.
@@ -196,7 +200,7 @@ impl Driver<'_> {
         self.scenario.chain.time_of(self.chain.tip())
     }
 
-    fn note(&mut self, clock_s: u64, text: String) {
+    fn note(&mut self, clock_s: u64, text: Told) {
         self.notes.push(Note { height: self.chain.tip(), clock_s, text });
     }
 
@@ -223,10 +227,16 @@ impl Driver<'_> {
         self.retries.remove(&index);
         let who = self.name(by).to_string();
         match self.chain.submit(tx) {
-            Ok(_) => self.note(
-                clock_s,
-                format!("{who} broadcasts {}: accepted for block {}", kind.describe(), group(self.chain.next_height())),
-            ),
+            Ok(_) => {
+                let block = group(self.chain.next_height());
+                self.note(
+                    clock_s,
+                    Told::new(|l| match l {
+                        Lang::En => format!("{who} broadcasts {}: accepted for block {block}", kind.describe(l)),
+                        Lang::Zh => format!("{who} 广播{}：被接受，将进入区块 {block}", kind.describe(l)),
+                    }),
+                )
+            }
             Err(rejection) => {
                 let b = &mut self.broadcasts[index];
                 if b.first_rejection.is_none() {
@@ -234,7 +244,10 @@ impl Driver<'_> {
                 } else {
                     b.last_rejection = Some(rejection.clone());
                 }
-                let text = format!("{who} broadcasts {}: rejected, {rejection}", kind.describe());
+                let text = Told::new(|l| match l {
+                    Lang::En => format!("{who} broadcasts {}: rejected, {rejection}", kind.describe(l)),
+                    Lang::Zh => format!("{who} 广播{}：被拒绝，{}", kind.describe(l), rejection.tell(l)),
+                });
                 match rejection.valid_from() {
                     Some(height) => {
                         self.retries.insert(index, height);
@@ -253,7 +266,11 @@ impl Driver<'_> {
             if let Some((i, b)) = self.broadcasts.iter_mut().enumerate().find(|(_, b)| b.txid == txid) {
                 self.fresh.push(i);
                 b.status = Status::Confirmed(block.height);
-                let text = format!("{} confirms at height {}", b.kind.describe(), group(u64::from(block.height)));
+                let (kind, height) = (b.kind, group(u64::from(block.height)));
+                let text = Told::new(|l| match l {
+                    Lang::En => format!("{} confirms at height {height}", kind.describe(l)),
+                    Lang::Zh => format!("{} 在区块高度 {height} 被确认", kind.describe(l)),
+                });
                 let clock_s = self.scenario.chain.time_of(block.height);
                 self.notes.push(Note { height: block.height, clock_s, text });
             }
@@ -273,7 +290,7 @@ fn best_state(who: Who, payer: &Payer, payee: &Payee, states: &States) -> Option
         Who::Payer => {
             let design = &payer.params().design;
             match latest {
-                Some(c) if design.can_broadcast(who, c.seq, ("", "")).is_ok() => {
+                Some(c) if design.can_broadcast(who, c.seq, ("", ""), Lang::En).is_ok() => {
                     payer.complete_own(c).ok().map(|tx| (tx, Kind::Commitment(c.seq)))
                 }
                 _ => payer.refund().map(|tx| (tx, Kind::Refund)),
@@ -387,7 +404,15 @@ fn play_event(
     match ev.does {
         Does::Vanish => {
             d.vanished[slot(ev.who)] = true;
-            d.note(t, format!("{name} vanishes: no more signatures, no cooperative close"));
+            d.note(
+                t,
+                Told::new(|l| {
+                    l.pick(
+                        format!("{name} vanishes: no more signatures, no cooperative close"),
+                        format!("{name} 消失了：不再签名，也没有协商关闭"),
+                    )
+                }),
+            );
             alarm(d, ev.who.other(), t, payer, payee, states);
         }
         Does::Broadcast { commitment } => {
@@ -447,7 +472,15 @@ fn alarm(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, sta
     let name = d.name(who).to_string();
     match best_state(who, payer, payee, states) {
         Some((tx, kind)) => d.broadcast(tx, kind, who, t),
-        None => d.note(t, format!("{name} holds no transaction that spends the funding output: nothing to broadcast")),
+        None => d.note(
+            t,
+            Told::new(|l| {
+                l.pick(
+                    format!("{name} holds no transaction that spends the funding output: nothing to broadcast"),
+                    format!("{name} 没有任何能花费注资交易输出的交易：无可广播"),
+                )
+            }),
+        ),
     }
 }
 
@@ -455,8 +488,8 @@ fn alarm(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, sta
 /// else by the other party, who completes it.
 fn cooperative(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Payee, settlement: &SignedCommitment) {
     d.closed = true;
-    let complete_by_payer =
-        settlement.seq == 0 || payer.params().design.can_broadcast(Who::Payer, settlement.seq, ("", "")).is_ok();
+    let complete_by_payer = settlement.seq == 0
+        || payer.params().design.can_broadcast(Who::Payer, settlement.seq, ("", ""), Lang::En).is_ok();
     let by = if who == Who::Payer && !complete_by_payer { Who::Payee } else { who };
     let tx = match by {
         Who::Payer => settlement.tx.clone(),
@@ -465,7 +498,16 @@ fn cooperative(d: &mut Driver<'_>, who: Who, t: u64, payer: &Payer, payee: &Paye
             Err(_) => settlement.tx.clone(),
         },
     };
-    d.note(t, format!("the video stops; {} and {} close cooperatively", d.name(Who::Payer), d.name(Who::Payee)));
+    let (p, q) = (d.name(Who::Payer).to_string(), d.name(Who::Payee).to_string());
+    d.note(
+        t,
+        Told::new(|l| {
+            l.pick(
+                format!("the video stops; {p} and {q} close cooperatively"),
+                format!("视频停止；{p} 和 {q} 协商关闭通道"),
+            )
+        }),
+    );
     d.broadcast(tx, Kind::Settlement, by, t);
 }
 

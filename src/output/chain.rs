@@ -15,6 +15,7 @@ use super::{io_err, OutputError};
 use crate::channel::Settings;
 use crate::onchain::{ChainRun, Status, Who};
 use crate::scenario::Scenario;
+use crate::words::Lang;
 
 /// The design's settings, so `verify` can remake the design.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -193,43 +194,55 @@ pub fn chain_json(scenario: &Scenario, run: &ChainRun) -> (ChainJson, OutcomeJso
         closed_with: o.closed_with.map(|k| k.word().to_string()),
         closing_txid: o.closed_txid.map(|t| t.to_string()),
         closed_at_height: o.closed_at_height,
-        verdict: o.verdict.clone(),
+        verdict: o.verdict.get(Lang::En).to_string(),
     };
     (chain, outcome)
 }
 
-/// The on-chain story in lines, for the printed summary and the narration.
-pub fn story(scenario: &Scenario, run: &ChainRun) -> Vec<String> {
+/// The on-chain story in lines in `lang`, for the printed summary and the narration.
+pub fn story(scenario: &Scenario, run: &ChainRun, lang: Lang) -> Vec<String> {
     let g = |n: u64| crate::units::thousands(n);
     let mut lines: Vec<String> = run
         .notes
         .iter()
-        .map(|n| format!("height {} ({} s): {}", g(u64::from(n.height)), g(n.clock_s), n.text))
+        .map(|n| {
+            let text = n.text.get(lang);
+            match lang {
+                Lang::En => format!("height {} ({} s): {text}", g(u64::from(n.height)), g(n.clock_s)),
+                Lang::Zh => format!("高度 {}（第 {} 秒）：{text}", g(u64::from(n.height)), g(n.clock_s)),
+            }
+        })
         .collect();
     let o = &run.outcome;
-    lines.push(format!(
-        "outcome: {} owed {} sat, received {} sat; {} owed {} sat, received {} sat",
-        scenario.payer,
+    let (payer, payee) = (&scenario.payer, &scenario.payee);
+    let (po, pr, qo, qr) = (
         g(o.payer.owed.to_sat()),
         g(o.payer.received.to_sat()),
-        scenario.payee,
         g(o.payee.owed.to_sat()),
-        g(o.payee.received.to_sat())
-    ));
-    lines.push(format!("verdict: {}", o.verdict));
+        g(o.payee.received.to_sat()),
+    );
+    lines.push(match lang {
+        Lang::En => {
+            format!("outcome: {payer} owed {po} sat, received {pr} sat; {payee} owed {qo} sat, received {qr} sat")
+        }
+        Lang::Zh => format!("结果：{payer} 应得 {po} 聪，实收 {pr} 聪；{payee} 应得 {qo} 聪，实收 {qr} 聪"),
+    });
+    lines.push(format!("{}{}", lang.pick("verdict: ", "结论："), o.verdict.get(lang)));
     lines
 }
 
-/// The printed summary's on-chain part.
-pub fn human_chain(scenario: &Scenario, run: &ChainRun) -> String {
-    let mut out = format!(
-        "  chain    design {}, blocks {} to {}; chain.csv lists {} transactions\n",
-        scenario.design.name(),
+/// The printed summary's on-chain part, in `lang`.
+pub fn human_chain(scenario: &Scenario, run: &ChainRun, lang: Lang) -> String {
+    let (from, to) = (
         crate::units::thousands(u64::from(run.clock.start_height)),
         crate::units::thousands(u64::from(run.end_height)),
-        run.broadcasts.len()
     );
-    for line in story(scenario, run) {
+    let (design, n) = (scenario.design.name(), run.broadcasts.len());
+    let mut out = match lang {
+        Lang::En => format!("  chain    design {design}, blocks {from} to {to}; chain.csv lists {n} transactions\n"),
+        Lang::Zh => format!("  链上     设计 {design}，区块 {from} 至 {to}；chain.csv 列出 {n} 笔交易\n"),
+    };
+    for line in story(scenario, run, lang) {
         out += &format!("           {line}\n");
     }
     out

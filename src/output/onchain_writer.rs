@@ -15,6 +15,7 @@ use crate::output::summary::{summary_of, Summary};
 use crate::output::OutputError;
 use crate::party::{Payee, Payer, SignedCommitment};
 use crate::scenario::Scenario;
+use crate::words::{say, Lang, Msg};
 
 /// Where the chain run is left for the writers after it and for the caller.
 #[derive(Debug, Clone, Default)]
@@ -32,7 +33,7 @@ impl Slot {
 
     /// How the channel ended for the charts, when a chain run was played and its cooperative
     /// close is not what closed the channel: who closed it with what, and what each received.
-    pub fn ending(&self, scenario: &Scenario) -> Option<super::chart::Ending> {
+    pub fn ending(&self, scenario: &Scenario, lang: Lang) -> Option<super::chart::Ending> {
         let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let run = guard.as_ref()?;
         if run.cooperative_close().is_some() {
@@ -42,23 +43,24 @@ impl Slot {
         let amount = |a: bitcoin::Amount| crate::units::format_amount(a, scenario.unit);
         let name =
             |w: crate::channel::Who| if w == crate::channel::Who::Payer { &scenario.payer } else { &scenario.payee };
-        let got = format!(
-            "{} got {}, {} {}",
-            scenario.payee,
-            amount(o.payee.received),
-            scenario.payer,
-            amount(o.payer.received)
-        );
+        let (a, b) = (amount(o.payee.received), amount(o.payer.received));
+        let got =
+            say(lang, Msg::ChartGot, &[("payee", &scenario.payee), ("a", &a), ("payer", &scenario.payer), ("b", &b)]);
         let label = match (o.closed_by, o.closed_with) {
             (Some(by), Some(kind)) => {
-                format!("no settlement: {}'s {} closed it; {got}", name(by), kind.describe().trim_start_matches("the "))
+                let what = kind.describe(lang);
+                let what = what.trim_start_matches("the ");
+                say(lang, Msg::ChartNoSettlement, &[("who", name(by)), ("what", what), ("got", &got)])
             }
-            _ => format!(
-                "no settlement: nothing spends the {}; {got}",
-                scenario.design.funding_names(crate::words::Lang::En).1
-            ),
+            _ => say(lang, Msg::ChartNothingSpends, &[("noun", scenario.design.funding_names(lang).1), ("got", &got)]),
         };
         Some(super::chart::Ending { label, payee_received_sat: o.payee.received.to_sat() })
+    }
+
+    /// The chain's words in `lang` for the report, if a chain run was played.
+    pub fn words(&self, lang: Lang) -> Option<super::report_chain::ChainWords> {
+        let guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().map(|run| super::report_chain::ChainWords::of(run, lang))
     }
 
     /// The run's summary with the chain's part, if a chain run was played.
@@ -82,6 +84,7 @@ pub struct OnchainWriter {
     dir: PathBuf,
     slot: Slot,
     narrate: bool,
+    lang: Lang,
     wanted: BTreeSet<u64>,
     states: States,
     /// The parties for the chain, from the same seed: they hold the keys that complete and sign
@@ -91,8 +94,15 @@ pub struct OnchainWriter {
 }
 
 impl OnchainWriter {
-    /// A writer for `scenario`, whose video `streamed` is what the engine streams, into `dir`.
-    pub fn new(scenario: &Scenario, streamed: &Scenario, dir: &Path, slot: Slot, narrate: bool) -> OnchainWriter {
+    /// A writer for `scenario`, whose video `streamed` is what the engine streams, into `dir`;
+    /// with `narrate` it tells the chain's story in `lang`, and draws the outcome chart in it.
+    pub fn new(
+        scenario: &Scenario,
+        streamed: &Scenario,
+        dir: &Path,
+        slot: Slot,
+        (narrate, lang): (bool, Lang),
+    ) -> OnchainWriter {
         let mut wanted: BTreeSet<u64> = scenario
             .events
             .iter()
@@ -108,6 +118,7 @@ impl OnchainWriter {
             dir: dir.to_path_buf(),
             slot,
             narrate,
+            lang,
             wanted,
             states: States::default(),
             parties: None,
@@ -164,9 +175,10 @@ impl Writer for OnchainWriter {
                 payee_name: &self.scenario.payee,
                 payer: (run.outcome.payer.owed.to_sat(), run.outcome.payer.received.to_sat()),
                 payee: (run.outcome.payee.owed.to_sat(), run.outcome.payee.received.to_sat()),
-                verdict: &run.outcome.verdict,
+                verdict: run.outcome.verdict.get(self.lang),
                 sat_per_unit: self.scenario.sat_per_unit(),
                 unit_name: crate::units::unit_name(self.scenario.unit),
+                lang: self.lang,
             },
             &self.dir.join("outcome.png"),
             &self.dir.join("outcome.svg"),
@@ -175,8 +187,10 @@ impl Writer for OnchainWriter {
             use std::io::Write as _;
             let failed = |source| OutputError::Io { path: PathBuf::from("<stdout>"), source };
             let mut out = std::io::stdout().lock();
-            writeln!(out, "On the chain ({} design):", self.scenario.design.name()).map_err(failed)?;
-            for line in super::chain::story(&self.scenario, &run) {
+            let design = self.scenario.design.name();
+            let head = self.lang.pick(format!("On the chain ({design} design):"), format!("链上（{design} 设计）："));
+            writeln!(out, "{head}").map_err(failed)?;
+            for line in super::chain::story(&self.scenario, &run, self.lang) {
                 writeln!(out, "  {line}").map_err(failed)?;
             }
         }

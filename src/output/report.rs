@@ -426,13 +426,20 @@ impl ReportBuilder {
     ///
     /// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written, or
     /// when `report` signed another number of commitments than the ledger planned.
-    pub fn write(self, dir: &Path, report: &RunReport) -> Result<(), ReportError> {
+    /// With a chain played in memory, `chain` gives its words in the page's language (an English
+    /// page reads them from the files).
+    pub fn write(
+        self,
+        dir: &Path,
+        report: &RunReport,
+        chain: Option<&super::report_chain::ChainWords>,
+    ) -> Result<(), ReportError> {
         if let Some((planned, _)) = self.plan {
             if planned != report.commitments {
                 return Err(ReportError::Plan { planned, signed: report.commitments });
             }
         }
-        write_page(dir, &self.steps, self.lang)
+        write_page(dir, &self.steps, self.lang, chain)
     }
 }
 
@@ -443,7 +450,7 @@ impl ReportBuilder {
 ///
 /// [`ReportError`] when a file is missing, not in paychan's format, or cannot be written.
 pub fn write_report(dir: &Path) -> Result<(), ReportError> {
-    write_page(dir, &steps_from_files(dir)?, Lang::En)
+    write_page(dir, &steps_from_files(dir)?, Lang::En, None)
 }
 
 /// The steps of the page [`write_report`] writes, read from `dir/summary.json` and
@@ -505,8 +512,15 @@ pub(crate) fn steps_from_files(dir: &Path) -> Result<Steps, ReportError> {
 }
 
 /// Writes `dir/report.html` with `steps`, the header from `dir/summary.json` and the chart from
-/// `dir/balance.svg`, in `lang`.
-pub(crate) fn write_page(dir: &Path, steps: &Steps, lang: Lang) -> Result<(), ReportError> {
+/// `dir/balance.svg`, in `lang`; the chain's section in `lang` from `chain` when given, else from
+/// the files (English).
+pub(crate) fn write_page(
+    dir: &Path,
+    steps: &Steps,
+    lang: Lang,
+    chain: Option<&super::report_chain::ChainWords>,
+) -> Result<(), ReportError> {
+    let chain = chain.filter(|_| lang != Lang::En);
     let summary_path = dir.join("summary.json");
     let s: Summary = serde_json::from_str(&read(&summary_path)?).map_err(|e| format_err(&summary_path, e))?;
     let svg_path = dir.join("balance.svg");
@@ -546,7 +560,8 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps, lang: Lang) -> Result<(), Re
     let mut html = String::with_capacity(svg.len() + 16_384);
     page_head(&mut html, &s, design.as_ref(), &amount, lang);
     cards(&mut html, &s, design.as_ref(), &funding_tx, &amount, lang);
-    stepper_and_settlement(&mut html, &s, design.as_ref(), svg, &amount, lang);
+    let verdict = chain.map(|c| c.verdict.as_str());
+    stepper_and_settlement(&mut html, &s, (design.as_ref(), verdict), svg, &amount, lang);
     let html = translate(html, PAGE_WORDS, lang);
     let page_end = page_end(lang);
     let path = dir.join("report.html");
@@ -556,12 +571,12 @@ pub(crate) fn write_page(dir: &Path, steps: &Steps, lang: Lang) -> Result<(), Re
         let mut page = html;
         page.push_str(&splice(head, &steps.json));
         page.push_str(&page_end);
-        fs::write(&path, super::report_chain::insert(dir, &s, page))
+        fs::write(&path, super::report_chain::insert(dir, &s, page, lang, chain))
     } else {
         // No `<` in the data: nothing to escape, and the page's last "<footer>" is in the part
         // before it (the end has none), so the chain's section goes into that part, and the steps
         // are written from where they were kept rather than copied into the page.
-        let html = super::report_chain::insert(dir, &s, html);
+        let html = super::report_chain::insert(dir, &s, html, lang, chain);
         write_parts(&path, &[html.as_bytes(), head.as_bytes(), b"[", &steps.json, b"]}", page_end.as_bytes()])
     };
     written.map_err(|source| ReportError::Io { action: "write", path, source })
@@ -598,6 +613,8 @@ fn page_head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount:
         ("stopped", stopped.text(lang)),
     ];
     let (tag, lead, css) = (lang.html_tag(), say(lang, Msg::PageLead, &args), lang.pick("", CJK_CSS));
+    let description =
+        s.description.as_deref().map_or_else(String::new, |d| format!("\n<p class=\"description\">{}</p>", esc(d)));
     let _ = write!(
         html,
         r#"<!DOCTYPE html>
@@ -611,7 +628,7 @@ fn page_head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount:
 <body>
 <header>
 <h1>{title}</h1>
-{lead}
+{lead}{description}
 </header>
 "#,
     );
@@ -626,7 +643,7 @@ fn cards(
     amount: &dyn Fn(u64) -> String,
     lang: Lang,
 ) {
-    let script_words = decode_script(&s.funding.witness_script_hex, &s.payer, &s.payee);
+    let script_words = decode_script(&s.funding.witness_script_hex, &s.payer, &s.payee, lang);
     let _ = write!(
         html,
         r#"<section class="cards">
@@ -638,7 +655,7 @@ fn cards(
 <dl><dt>txid</dt><dd class="mono">{ftxid}</dd>
 <dt>input</dt><dd>{payer_name}'s coin <span class="mono">{in_txid}:{in_vout}</span>, {in_amount}</dd>
 <dt>output {vout}</dt><dd><b>{capacity}</b> to the {short} <span class="mono">{faddr}</span></dd>
-{change}<dt>fee</dt><dd>{ffee} sat</dd>
+{change}<dt>fee</dt><dd>{ffee} {sat}</dd>
 <dt>witness script</dt><dd class="mono script">{script_words}</dd></dl></div>
 </section>
 "#,
@@ -669,6 +686,7 @@ fn cards(
             ))
             .collect::<String>(),
         ffee = s.funding.fee_sat,
+        sat = lang.pick("sat", "聪"),
     );
 }
 
@@ -677,12 +695,12 @@ fn cards(
 fn stepper_and_settlement(
     html: &mut String,
     s: &Summary,
-    design: Option<&DesignRef>,
+    (design, verdict): (Option<&DesignRef>, Option<&str>),
     svg: &str,
     amount: &dyn Fn(u64) -> String,
     lang: Lang,
 ) {
-    let (title, settle_text, txid) = ending_card(s, design, amount, lang);
+    let (title, settle_text, txid) = ending_card(s, (design, verdict), amount, lang);
     let _ = write!(
         html,
         r#"<section class="chart">{svg}</section>
@@ -712,10 +730,11 @@ check the folder with <code>paychan verify</code>.</footer>
 }
 
 /// The last card: the settlement when there was one (its title, words and txid); else how the
-/// channel ended instead, from the chain (the transaction that closed it, or none); in `lang`.
+/// channel ended instead, from the chain (the transaction that closed it, or none); in `lang`,
+/// the chain's `verdict` in it when given (else `summary.json`'s English).
 fn ending_card(
     s: &Summary,
-    design: Option<&DesignRef>,
+    (design, verdict): (Option<&DesignRef>, Option<&str>),
     amount: &dyn Fn(u64) -> String,
     lang: Lang,
 ) -> (&'static str, String, String) {
@@ -750,7 +769,10 @@ fn ending_card(
     }
     let why = if s.stopped_by == "event" { Msg::PageWhyEvent } else { Msg::PageWhyVideo };
     let (close, txid) = match s.outcome.as_ref().and_then(|o| Some((o, o.closing_txid.as_ref()?))) {
-        Some((o, txid)) => (say(lang, Msg::PageClosedInstead, &[("verdict", &esc(&o.verdict))]), txid.clone()),
+        Some((o, txid)) => {
+            let verdict = esc(verdict.unwrap_or(&o.verdict));
+            (say(lang, Msg::PageClosedInstead, &[("verdict", &verdict)]), txid.clone())
+        }
         None => (Msg::PageNothingSpent.text(lang).to_string(), "none".to_string()),
     };
     let text = say(lang, Msg::PageNoSettlement, &[("why", why.text(lang)), ("last", &last), ("close", &close)]);
@@ -840,7 +862,7 @@ fn splice(head: &str, steps: &[u8]) -> String {
 
 /// The funding script in words, keys named by their owners and each key's hex in its title:
 /// asked of [`crate::channel::describe_script`], so the report names no script itself.
-fn decode_script(hex: &str, payer: &Party, payee: &Party) -> String {
+fn decode_script(hex: &str, payer: &Party, payee: &Party, lang: Lang) -> String {
     let (Ok(script), Ok(payer_key), Ok(payee_key)) =
         (ScriptBuf::from_hex(hex), payer.pubkey.parse::<PublicKey>(), payee.pubkey.parse::<PublicKey>())
     else {
@@ -850,7 +872,11 @@ fn decode_script(hex: &str, payer: &Party, payee: &Party) -> String {
     let mut out = esc(&words);
     for p in [payer, payee] {
         let plain = esc(&format!("<{}'s key>", p.name));
-        let titled = format!("&lt;<span title=\"{}\">{}'s key</span>&gt;", esc(&p.pubkey), esc(&p.name));
+        let key = match lang {
+            Lang::En => format!("{}'s key", esc(&p.name)),
+            Lang::Zh => format!("{} 的公钥", esc(&p.name)),
+        };
+        let titled = format!("&lt;<span title=\"{}\">{key}</span>&gt;", esc(&p.pubkey));
         out = out.replace(&plain, &titled);
     }
     out

@@ -30,6 +30,10 @@ fn first_design() -> String {
 pub struct Summary {
     /// The scenario's name (also the output folder's name).
     pub scenario: String,
+    /// The scenario file's `description`, a line for people (the report shows it); absent when
+    /// the file has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The channel design's name (the book's first design for summaries written before designs
     /// existed).
     #[serde(default = "first_design")]
@@ -278,6 +282,7 @@ pub fn summary_of(scenario: &Scenario, report: &RunReport) -> Summary {
     let p = &report.channel.params;
     Summary {
         scenario: scenario.name.clone(),
+        description: Some(scenario.description.clone()).filter(|d| !d.is_empty()),
         design: scenario.design.name().to_string(),
         seed: scenario.seed,
         network: network_name(scenario.network).to_string(),
@@ -445,7 +450,11 @@ pub fn human_summary(
     let ch = &report.channel;
     let mut out = String::new();
     let network = network_name(scenario.network);
-    out += &format!("paychan: {} (seed {}, {network})\n", scenario.name, scenario.seed);
+    let seed = scenario.seed.to_string();
+    out += &say(lang, Msg::SummaryHead, &[("name", &scenario.name), ("seed", &seed), ("network", network)]);
+    if !scenario.description.is_empty() {
+        out += &say(lang, Msg::SummaryAbout, &[("description", &scenario.description)]);
+    }
     let (capacity, address) =
         (amt(scenario.capacity), address(&ch.funding_tx.output[0].script_pubkey, scenario.network));
     let (txid, fee) = (ch.funding_tx.compute_txid().to_string(), ch.funding_fee().to_sat().to_string());

@@ -23,6 +23,7 @@ use crate::channel::bolt3::{self, SecretStore};
 use crate::channel::part::Extra;
 use crate::channel::revocable::{half_signed, secp, signature_of, Basepoints, ChannelBasepoints, Revocable};
 use crate::channel::{self, ChannelParams, Split, Who};
+use crate::words::{Lang, Told};
 
 /// The points and secrets one state's exchange made public: each party's per-commitment point
 /// of its version of the state, and the secrets of the versions it revoked (none for state 0).
@@ -264,7 +265,7 @@ fn answers(
         let reply = rev.sweep(&design, params, seq, tx).map(|tx| Reply {
             tx,
             word: "sweep",
-            what: "the delayed sweep of commitment",
+            what: ("the delayed sweep of commitment #{seq}", "承诺交易 #{seq} 的延迟清扫交易"),
             seq,
         });
         return Answer { note: None, reply };
@@ -274,14 +275,28 @@ fn answers(
     }
     match rev.penalty(&design, params, seq, tx) {
         Some(tx) => Answer {
-            note: Some(format!(
-                "{name} sees revoked commitment #{seq} on the chain and takes its delayed output with the \
-                 revocation key"
-            )),
-            reply: Some(Reply { tx, word: "penalty", what: "the penalty against commitment", seq }),
+            note: Some(Told::new(|l| match l {
+                Lang::En => format!(
+                    "{name} sees revoked commitment #{seq} on the chain and takes its delayed output with the \
+                     revocation key"
+                ),
+                Lang::Zh => format!(
+                    "{name} 在链上看到已撤销的承诺交易 #{seq}，用撤销密钥拿走它的延迟输出（惩罚：作弊方失去自己的余额）"
+                ),
+            })),
+            reply: Some(Reply {
+                tx,
+                word: "penalty",
+                what: ("the penalty against commitment #{seq}", "针对承诺交易 #{seq} 的惩罚交易"),
+                seq,
+            }),
         },
         None => {
-            Answer { note: Some(format!("{name} sees commitment #{seq}, which pays {name} directly")), reply: None }
+            let note = Told::new(|l| match l {
+                Lang::En => format!("{name} sees commitment #{seq}, which pays {name} directly"),
+                Lang::Zh => format!("{name} 看到承诺交易 #{seq}，它直接付款给 {name}"),
+            });
+            Answer { note: Some(note), reply: None }
         }
     }
 }

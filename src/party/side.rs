@@ -87,8 +87,8 @@ pub struct Pending {
 /// or both.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Answer {
-    /// What the narration says of it, in the party's words.
-    pub note: Option<String>,
+    /// What the narration says of it, in the party's words, in every language.
+    pub note: Option<crate::words::Told>,
     /// The transaction it broadcasts.
     pub reply: Option<Reply>,
 }
@@ -100,8 +100,9 @@ pub struct Reply {
     pub tx: Transaction,
     /// The word `chain.csv` uses ("penalty", "sweep").
     pub word: &'static str,
-    /// In words for people, before the state's number: "the penalty against commitment".
-    pub what: &'static str,
+    /// In words for people, English and Chinese, `{seq}` for the state's number: "the penalty
+    /// against commitment #{seq}".
+    pub what: (&'static str, &'static str),
     /// The state it answers.
     pub seq: u64,
 }

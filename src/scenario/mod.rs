@@ -48,6 +48,9 @@ pub const HIGH_FEE_RATE: FeeRate = FeeRate::from_sat_per_kwu(10_000 * 250);
 pub struct Scenario {
     /// Name of the run; also the output folder's name, so only `[A-Za-z0-9._-]`.
     pub name: String,
+    /// The file's `description`, a line for people (the report and the printed summary show it);
+    /// empty when the file has none.
+    pub description: String,
     /// How the channel is built: the book's `naive` 2-of-2 by default.
     pub design: crate::channel::DesignRef,
     /// The one seed every key and the wallet coin are derived from.
@@ -277,26 +280,46 @@ impl std::error::Error for ScenarioError {}
 
 /// Warnings about a valid scenario, one sentence each.
 pub fn warnings(scenario: &Scenario) -> Vec<String> {
+    warnings_in(scenario, crate::words::Lang::En)
+}
+
+/// [`warnings`] in `lang`.
+pub fn warnings_in(scenario: &Scenario, lang: crate::words::Lang) -> Vec<String> {
+    use crate::words::Lang;
     let mut w = Vec::new();
     let rate = scenario.fee_rate;
+    let r = format_fee_rate(rate);
     if rate == bitcoin::FeeRate::ZERO {
         w.push(
-            "fee_rate is 0: the amounts are exact, as in the book, but no Bitcoin node relays these transactions \
+            lang.pick(
+                "fee_rate is 0: the amounts are exact, as in the book, but no Bitcoin node relays these transactions \
              (Bitcoin Core's minimum relay fee is 1 sat/vB, 0.1 sat/vB from v29.1)"
-                .to_string(),
+                    .to_string(),
+                "fee_rate 为 0：金额与书中完全一致，但没有任何比特币节点会转发这些交易（Bitcoin Core 的最低转发费率是 \
+             1 sat/vB，v29.1 起为 0.1 sat/vB）"
+                    .to_string(),
+            ),
         );
     } else if rate < MIN_RELAY_FEE_RATE {
-        w.push(format!(
-            "fee_rate {} is below 1 sat/vB: only Bitcoin Core v29.1 or later relays it (its minimum is 0.1 sat/vB)",
-            format_fee_rate(rate)
-        ));
+        w.push(match lang {
+            Lang::En => format!(
+                "fee_rate {r} is below 1 sat/vB: only Bitcoin Core v29.1 or later relays it (its minimum is 0.1 sat/vB)"
+            ),
+            Lang::Zh => {
+                format!("fee_rate {r} 低于 1 sat/vB：只有 Bitcoin Core v29.1 及以后的版本会转发（最低 0.1 sat/vB）")
+            }
+        });
     } else if rate > HIGH_FEE_RATE {
-        w.push(format!(
-            "fee_rate {} is above 10,000 sat/vB, Bitcoin Core's -maxfeerate: sendrawtransaction would refuse it",
-            format_fee_rate(rate)
-        ));
+        w.push(match lang {
+            Lang::En => format!(
+                "fee_rate {r} is above 10,000 sat/vB, Bitcoin Core's -maxfeerate: sendrawtransaction would refuse it"
+            ),
+            Lang::Zh => {
+                format!("fee_rate {r} 高于 Bitcoin Core 的 -maxfeerate（10,000 sat/vB）：sendrawtransaction 会拒绝它")
+            }
+        });
     }
-    w.extend(validate::glyphs::undrawable(scenario));
+    w.extend(validate::glyphs::undrawable(scenario, lang));
     w
 }
 

@@ -7,6 +7,7 @@ use bitcoin::Amount;
 use super::ledger::{Ledger, Tick};
 use super::Scenario;
 use crate::channel::{self, Split};
+use crate::words::Lang;
 
 /// What a run of a scenario will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,20 +85,33 @@ impl Plan {
         plan
     }
 
-    /// Warnings a careful user wants before running: trimmed outputs, exhaustion.
-    pub fn warnings(&self, scenario: &Scenario) -> Vec<String> {
-        let mut w = super::warnings(scenario);
+    /// Warnings a careful user wants before running, in `lang`: trimmed outputs, exhaustion.
+    pub fn warnings(&self, scenario: &Scenario, lang: Lang) -> Vec<String> {
+        let mut w = super::warnings_in(scenario, lang);
+        let (payer, payee) = (&scenario.payer, &scenario.payee);
         if self.payee_trimmed > 0 {
-            w.push(format!(
-                "{} commitment(s) pay {} less than the 294-sat dust limit: that output is left out and its value goes to the fee",
-                self.payee_trimmed, scenario.payee
-            ));
+            let n = self.payee_trimmed;
+            w.push(match lang {
+                Lang::En => format!(
+                    "{n} commitment(s) pay {payee} less than the 294-sat dust limit: that output is left out and its \
+                     value goes to the fee"
+                ),
+                Lang::Zh => {
+                    format!("{n} 笔承诺交易付给 {payee} 的金额低于 294 聪的粉尘限额：这个输出被省略，其金额计入手续费")
+                }
+            });
         }
         if self.payer_trimmed > 0 {
-            w.push(format!(
-                "{} commitment(s) leave {} less than the 294-sat dust limit: that refund is left out and its value goes to the fee",
-                self.payer_trimmed, scenario.payer
-            ));
+            let n = self.payer_trimmed;
+            w.push(match lang {
+                Lang::En => format!(
+                    "{n} commitment(s) leave {payer} less than the 294-sat dust limit: that refund is left out and its \
+                     value goes to the fee"
+                ),
+                Lang::Zh => format!(
+                    "{n} 笔承诺交易退还 {payer} 的金额低于 294 聪的粉尘限额：这个退款输出被省略，其金额计入手续费"
+                ),
+            });
         }
         w
     }

@@ -12,7 +12,7 @@ use super::place::{spot, Bx, Placer, Spot, COVERS_LABEL};
 use super::steps::{step_path, thin};
 use super::style::{CAPACITY, EXHAUSTED, FEE, H, INK, LABEL_SIZE, MUTED, PAD, PAUSE, PAYEE, PAYER, W};
 use super::text::{text_height, Label};
-use super::words::{amount, clock_label, group, rate_text};
+use super::words::{amount, clock_label_in, group, rate_text, time_unit};
 use super::{end_of, final_state, ran, settled_at, BalancePoint, ChartInput};
 
 /// The balance chart's shapes, back to front.
@@ -140,7 +140,7 @@ impl<'i> BalanceLayout<'i> {
         let mut exhaustion = None;
         if let Some(at) = input.exhausted_at_s {
             let x = self.f.x(at);
-            let text = say(input.lang, Msg::ChartExhausted, &[("at", &clock_label(at))]);
+            let text = say(input.lang, Msg::ChartExhausted, &[("at", &clock_label_in(at, input.lang))]);
             let label = Label::new(text, (0, 0), LABEL_SIZE, EXHAUSTED, HPos::Right).bold();
             let mut spots = self.beside(x, 0);
             if let Some(b) = settle_box.filter(|_| x.abs_diff(sx) < 12) {
@@ -281,7 +281,7 @@ impl<'i> BalanceLayout<'i> {
             sat_per_unit: per,
             grid_top: f.full_y,
             x_labels: true,
-            x_name: Some(say(input.lang, Msg::ChartTime, &[("unit", time.name)])),
+            x_name: Some(say(input.lang, Msg::ChartTime, &[("unit", time_unit(time.name, input.lang))])),
             y_name: say(input.lang, Msg::ChartBalance, &[("unit", input.unit_name)]),
         };
         grid(&mut out, &f, &axes_spec);

@@ -13,6 +13,7 @@ use super::style::{register_fonts, AXIS, GRID, H, INK, LABEL_SIZE, MUTED, PAYEE,
 use super::text::Label;
 use super::words::number;
 use super::ChartError;
+use crate::words::{say, Lang, Msg};
 
 /// One design's bars: each party's (owed, received) in satoshis; `None` received when the
 /// design's run played no chain.
@@ -41,6 +42,8 @@ pub struct CompareInput<'a> {
     pub sat_per_unit: u64,
     /// The display unit's name.
     pub unit_name: &'a str,
+    /// The language of the labels.
+    pub lang: Lang,
 }
 
 /// Draws the comparison chart to `png` (1280×720) and `svg`.
@@ -61,12 +64,12 @@ fn compare_chart(input: &CompareInput<'_>) -> Result<Vec<Shape>, String> {
         &mut out,
         left,
         right,
-        format!("{}: owed and received under each design", input.scenario),
-        format!("in {}; light bars: owed, dark bars: received", input.unit_name),
+        say(input.lang, Msg::ChartCompareTitle, &[("name", input.scenario)]),
+        say(input.lang, Msg::ChartCompareUnit, &[("unit", input.unit_name)]),
         &[
             (input.payer_name.to_string(), PAYER, 14),
             (input.payee_name.to_string(), PAYEE, 14),
-            ("no chain played".to_string(), MUTED, 14),
+            (Msg::ChartNoChain.text(input.lang).to_string(), MUTED, 14),
         ],
     )?;
     let values = input
@@ -103,7 +106,7 @@ fn compare_chart(input: &CompareInput<'_>) -> Result<Vec<Shape>, String> {
             let bx = x0 + j as i32 * bar + if j >= 2 { 6 } else { 0 };
             if missing {
                 out.push(Shape::Text(Label::new(
-                    "n/a".to_string(),
+                    Msg::ChartNotApplicable.text(input.lang).to_string(),
                     (bx + bar / 2, bottom - 24),
                     16,
                     MUTED,

@@ -13,6 +13,7 @@ use super::style::{register_fonts, AXIS, GRID, H, INK, LABEL_SIZE, MUTED, PAYEE,
 use super::text::Label;
 use super::words::number;
 use super::ChartError;
+use crate::words::{say, Lang, Msg};
 
 /// What the outcome chart shows.
 #[derive(Debug, Clone)]
@@ -35,6 +36,8 @@ pub struct OutcomeInput<'a> {
     pub sat_per_unit: u64,
     /// The display unit's name.
     pub unit_name: &'a str,
+    /// The language of the labels.
+    pub lang: Lang,
 }
 
 /// Draws the outcome chart to `png` (1280×720) and `svg`.
@@ -51,16 +54,17 @@ fn outcome_chart(input: &OutcomeInput<'_>) -> Result<Vec<Shape>, String> {
     let mut out = Vec::new();
     let (left, right, top, bottom) = (150, W - 60, 150, H - 110);
     let faded = |c: plotters::style::RGBColor| c.mix(0.35);
+    let l = input.lang;
     header(
         &mut out,
         left,
         right,
-        format!("{}: owed and received ({})", input.scenario, input.design),
-        format!("in {}", input.unit_name),
+        say(l, Msg::ChartOutcomeTitle, &[("name", input.scenario), ("design", input.design)]),
+        say(l, Msg::ChartIn, &[("unit", input.unit_name)]),
         &[
-            ("owed (light)".to_string(), MUTED, 14),
-            (format!("received by {}", input.payer_name), PAYER, 14),
-            (format!("received by {}", input.payee_name), PAYEE, 14),
+            (Msg::ChartOwedLight.text(l).to_string(), MUTED, 14),
+            (say(l, Msg::ChartReceivedBy, &[("name", input.payer_name)]), PAYER, 14),
+            (say(l, Msg::ChartReceivedBy, &[("name", input.payee_name)]), PAYEE, 14),
         ],
     )?;
     let max = [input.payer.0, input.payer.1, input.payee.0, input.payee.1].into_iter().max().unwrap_or(0).max(1);
@@ -85,11 +89,13 @@ fn outcome_chart(input: &OutcomeInput<'_>) -> Result<Vec<Shape>, String> {
         let x0 = left + i as i32 * group_w + group_w / 6;
         let bar = group_w / 3;
         for (j, (value, fill, label)) in
-            [(owed, faded(color), "owed"), (received, color.to_rgba(), "received")].into_iter().enumerate()
+            [(owed, faded(color), Msg::ChartOwedBar), (received, color.to_rgba(), Msg::ChartReceivedBar)]
+                .into_iter()
+                .enumerate()
         {
             let bx = x0 + j as i32 * (bar + 12);
             out.push(Shape::Rect { from: (bx, y(value)), to: (bx + bar, bottom), color: fill });
-            let text = format!("{label} {}", number(value, input.sat_per_unit));
+            let text = say(l, label, &[("v", &number(value, input.sat_per_unit))]);
             out.push(Shape::Text(Label::new(text, (bx + bar / 2, y(value) - 30), LABEL_SIZE, INK, HPos::Center)));
         }
         out.push(Shape::Text(

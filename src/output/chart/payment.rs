@@ -12,7 +12,7 @@ use super::place::{spot, Placer, COVERS_LINE};
 use super::steps::{simplify, step_path, thin};
 use super::style::{EXHAUSTED, H, INK, LABEL_SIZE, MUTED, PAD, PAUSE, PAYEE, W};
 use super::text::{text_height, Label};
-use super::words::{amount, clock_label, rate_text};
+use super::words::{amount, clock_label_in, rate_text, time_unit};
 use super::{end_of, final_state, ran, settled_at, ChartInput};
 
 /// The payment chart's shapes, back to front: pauses, grids, the price, the payment, axes,
@@ -106,7 +106,7 @@ impl Plots {
             sat_per_unit: self.per,
             grid_top: self.lower.top,
             x_labels: true,
-            x_name: Some(say(input.lang, Msg::ChartTime, &[("unit", self.time.name)])),
+            x_name: Some(say(input.lang, Msg::ChartTime, &[("unit", time_unit(self.time.name, input.lang))])),
             y_name: match input.ending {
                 // Without a settlement the states promised what the chain may not have paid.
                 Some(_) => say(input.lang, Msg::ChartOwed, &[("payee", input.payee_name), ("unit", input.unit_name)]),
@@ -162,8 +162,8 @@ fn paid(out: &mut Vec<Shape>, input: &ChartInput<'_>, f: &Frame) -> Label {
     let sx = f.x(settle);
     out.push(Shape::Dot { at: (sx, f.y(paid)), radius: 7, color: PAYEE });
     let (head, color) = match input.exhausted_at_s {
-        Some(at) => (say(input.lang, Msg::ChartExhausted, &[("at", &clock_label(at))]), EXHAUSTED),
-        None => (say(input.lang, Msg::ChartStop, &[("at", &clock_label(settle))]), INK),
+        Some(at) => (say(input.lang, Msg::ChartExhausted, &[("at", &clock_label_in(at, input.lang))]), EXHAUSTED),
+        None => (say(input.lang, Msg::ChartStop, &[("at", &clock_label_in(settle, input.lang))]), INK),
     };
     let text = match input.ending {
         Some(e) => say(

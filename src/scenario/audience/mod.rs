@@ -93,6 +93,7 @@ impl Viewer {
         let fee = crate::channel::funding_fee(base.fee_rate, true).unwrap_or(Amount::ZERO);
         Scenario {
             name: format!("{}-viewer-{}", base.name, self.index),
+            description: base.description.clone(),
             design: base.design.clone(),
             seed: self.channel_seed,
             network: base.network,

@@ -127,7 +127,7 @@ impl Validator<'_> {
             match ev.does {
                 Does::Broadcast { commitment } => {
                     let c = raw_ev.commitment.as_ref().expect("a broadcast names its state");
-                    let holds = holds(scenario, ev.who, commitment);
+                    let holds = holds(scenario, ev.who, commitment, crate::words::Lang::En);
                     if let Err(problem) = holds {
                         return Err(self.err(&here("commitment"), c, problem));
                     }
@@ -160,7 +160,13 @@ impl Validator<'_> {
 }
 
 /// Whether `who` holds state `commitment` complete in `scenario`'s design; the problem in words
-/// when not (what `check` reports, and what `compare` maps an event for). The design answers.
-pub(crate) fn holds(scenario: &Scenario, who: crate::channel::Who, commitment: u64) -> Result<(), String> {
-    scenario.design.can_broadcast(who, commitment, (&scenario.payer, &scenario.payee))
+/// in `lang` when not (what `check` reports, and what `compare` maps an event for). The design
+/// answers.
+pub(crate) fn holds(
+    scenario: &Scenario,
+    who: crate::channel::Who,
+    commitment: u64,
+    lang: crate::words::Lang,
+) -> Result<(), String> {
+    scenario.design.can_broadcast(who, commitment, (&scenario.payer, &scenario.payee), lang)
 }

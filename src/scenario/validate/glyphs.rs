@@ -56,7 +56,7 @@ pub(crate) fn faces(bold: bool) -> Option<&'static Faces> {
 
 /// One warning for each field the charts draw (`payer`, `payee`) that has characters neither
 /// face has, naming the field, its value and each such character once.
-pub(crate) fn undrawable(scenario: &Scenario) -> Vec<String> {
+pub(crate) fn undrawable(scenario: &Scenario, lang: crate::words::Lang) -> Vec<String> {
     let (Some(regular), Some(bold)) = (faces(false), faces(true)) else { return Vec::new() };
     let mut warnings = Vec::new();
     for (field, value) in [("payer", &scenario.payer), ("payee", &scenario.payee)] {
@@ -71,11 +71,17 @@ pub(crate) fn undrawable(scenario: &Scenario) -> Vec<String> {
             continue;
         }
         let listed: Vec<String> = missing.iter().map(|c| format!("'{c}' (U+{:04X})", u32::from(*c))).collect();
-        warnings.push(format!(
-            "{field} = {value:?}: the charts' fonts (DejaVu Sans, Noto Sans CJK SC subset) have no glyph for {}; \
-             the charts draw each as a box",
-            listed.join(", ")
-        ));
+        let listed = listed.join(", ");
+        warnings.push(match lang {
+            crate::words::Lang::En => format!(
+                "{field} = {value:?}: the charts' fonts (DejaVu Sans, Noto Sans CJK SC subset) have no glyph for \
+                 {listed}; the charts draw each as a box"
+            ),
+            crate::words::Lang::Zh => format!(
+                "{field} = {value:?}：图表的字体（DejaVu Sans、Noto Sans CJK SC 子集）没有 {listed} 的字形；图表会把\
+                 它们画成方框"
+            ),
+        });
     }
     warnings
 }

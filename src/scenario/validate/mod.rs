@@ -97,6 +97,7 @@ impl Validator<'_> {
         let (segments, audience) = self.schedule(&raw, &design, fee_rate, capacity, unit, interval_s)?;
         let mut scenario = Scenario {
             name,
+            description: raw.description.clone().unwrap_or_default(),
             design,
             seed,
             network,
