@@ -14,7 +14,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use bitcoin::Transaction;
 use serde::Serialize;
 
 use super::flow::Routed;
@@ -353,13 +352,13 @@ fn txs(n: &Network, link: &Link, step: u64, lang: Lang) -> Vec<Tx> {
                 ("number", &t.number.to_string()),
             ],
         );
-        out.push(Tx { text, txid: t.tx.compute_txid().to_string(), outs: outs_plain(&t.tx) });
+        // BOLT #3: an HTLC transaction's one output is the holder's, delayed, or revocable.
+        let delay = link.to_self_delay.to_string();
+        let who = say(lang, Word::JsSecondStage, &[("who", &name(t.holder)), ("delay", &delay)]);
+        let outs = t.tx.output.iter().enumerate().map(|(i, o)| (format!("#{i} {who}"), btc(o.value))).collect();
+        out.push(Tx { text, txid: t.tx.compute_txid().to_string(), outs });
     }
     out
-}
-
-fn outs_plain(tx: &Transaction) -> Vec<(String, String)> {
-    tx.output.iter().enumerate().map(|(i, o)| (format!("#{i}"), btc(o.value))).collect()
 }
 
 /// Each output of commitment `c`: an HTLC output (known by the HTLC transactions that spend it),

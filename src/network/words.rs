@@ -85,7 +85,7 @@ words! {
     /// revoke_and_ack.
     RevokeAndAck =>
         "revoke_and_ack: {from} revokes {from}'s commitment {number}, handing over its secret",
-        "revoke_and_ack：{from} 交出撤销密钥，撤销 {from} 自己的承诺交易 {number}";
+        "revoke_and_ack：{from} 交出承诺交易 {number} 的秘密（对方凭它可算出撤销私钥），撤销 {from} 自己的这笔承诺交易";
     /// update_fulfill_htlc.
     Fulfill =>
         "update_fulfill_htlc: {from} gives {to} R (and completes its HTLC-success transaction); {to} now knows R",
@@ -206,7 +206,9 @@ words! {
     /// Stepper: the opening state.
     JsOpening => "the channels' opening balances, before any message", "任何消息之前，各通道的初始余额";
     /// Stepper: the balances' heading.
-    JsBalances => "every channel's balances after this step", "这一步之后每个通道的余额";
+    JsBalances =>
+        "every channel's balances after this step, as both sides hold them irrevocably",
+        "这一步之后每个通道的余额（双方都已不可撤销地持有的状态）";
     /// Stepper: the HTLCs' heading.
     JsHtlcs => "HTLC outputs", "HTLC 输出";
     /// Stepper: no HTLC yet.
@@ -233,6 +235,10 @@ words! {
         "{holder} 的 {kind}，花费其承诺交易 {number} 的输出 {vout}（{amount}）";
     /// Stepper: an output to the holder, delayed.
     JsToLocal => "to_local: {who}, after {delay} blocks (or to the other with the revocation key)", "to_local：{who}，{delay} 个区块之后（或凭撤销密钥归对方）";
+    /// Stepper: the output of an HTLC transaction.
+    JsSecondStage =>
+        "{who}, after {delay} blocks (or to the other with the revocation key)",
+        "{who}，{delay} 个区块之后（或凭撤销密钥归对方）";
     /// Stepper: an output to the other.
     JsToRemote => "to_remote: {who}", "to_remote：{who}";
     /// Stepper: an HTLC output.
