@@ -491,7 +491,10 @@ fn run(
 /// `paychan run NETWORK`: every payment routed hop by hop, one folder per channel.
 fn run_network(scenario: &Path, options: &RunOptions, quiet: bool) -> Result<i32, Error> {
     let n = crate::network::Network::load(scenario)?;
-    let outcome = crate::network::run(&n, &options.out, options.force)?;
+    let outcome = crate::network::run(&n, &options.out, options.force, options.lang)?;
+    if options.narrate {
+        print!("{}", crate::network::narrate::narrate(&n, &outcome.routed, &outcome.dir, options.lang));
+    }
     if !quiet {
         print!("{}", crate::network::human_summary(&n, &outcome));
     }

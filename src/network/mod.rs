@@ -7,12 +7,16 @@
 //! scenario ([`scenario`]: nodes, channels, payments and their routes, checked at the edge) and
 //! plays each payment as BOLT #2's update flow in memory.
 
+pub mod chart;
 pub mod files;
 pub mod flow;
 pub mod link;
+pub mod narrate;
 pub(crate) mod raw;
+pub mod report;
 pub mod scenario;
 pub mod verify;
+pub mod words;
 
 pub use scenario::{ChannelSpec, Hop, Network, Node, Payment};
 
@@ -53,6 +57,9 @@ pub enum NetworkError {
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The chart could not be drawn or written.
+    #[error(transparent)]
+    Chart(#[from] crate::output::chart::ChartError),
 }
 
 /// What a routed run wrote.
@@ -64,15 +71,18 @@ pub struct NetworkOutcome {
     pub routed: flow::Routed,
 }
 
-/// Routes every payment of `n` and writes the run into `out/<name>/`, atomically.
+/// Routes every payment of `n` and writes the run into `out/<name>/`, atomically: the files for
+/// machines (English), and the chart and the network page in `lang`.
 ///
 /// # Errors
 ///
 /// [`NetworkError`] when the run or the writing fails; nothing is left half-written.
-pub fn run(n: &Network, out: &Path, force: bool) -> Result<NetworkOutcome, NetworkError> {
+pub fn run(n: &Network, out: &Path, force: bool, lang: crate::words::Lang) -> Result<NetworkOutcome, NetworkError> {
     let staging = Staging::prepare(out, &n.name, force)?;
     let routed = flow::route(n)?;
     files::write(staging.path(), n, &routed)?;
+    chart::write(staging.path(), n, &routed, lang)?;
+    report::write(staging.path(), n, &routed, lang)?;
     let dir = staging.commit()?;
     Ok(NetworkOutcome { dir, routed })
 }
@@ -99,7 +109,10 @@ pub fn human_summary(n: &Network, o: &NetworkOutcome) -> String {
             btc(l.agreed.balances[1])
         );
     }
-    out += &format!("  wrote    {}/{{steps.csv, balances.csv, htlcs.csv, channels/}}\n", o.dir.display());
+    out += &format!(
+        "  wrote    {}/{{steps.csv, balances.csv, htlcs.csv, balances.png, balances.svg, report.html, channels/}}\n",
+        o.dir.display()
+    );
     out
 }
 
