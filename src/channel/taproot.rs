@@ -601,11 +601,16 @@ impl Design for Taproot {
         "taproot"
     }
 
-    fn about(&self) -> &'static str {
-        "a simple Taproot channel (lightning/bolts PR 995): the funding output is one MuSig2 key of both \
-         parties, each party holds its own version of every state with its balance behind a delay leaf and a \
-         revocation leaf, and the cooperative close is one Schnorr signature the chain cannot tell from any \
-         single-key spend"
+    fn about(&self, lang: Lang) -> &'static str {
+        lang.pick(
+            "a simple Taproot channel (lightning/bolts PR 995): the funding output is one MuSig2 key of both \
+             parties, each party holds its own version of every state with its balance behind a delay leaf and a \
+             revocation leaf, and the cooperative close is one Schnorr signature the chain cannot tell from any \
+             single-key spend",
+            "简单 Taproot 通道（lightning/bolts PR 995）：注资输出是双方的一个 MuSig2 聚合密钥；每一方持有每个状态\
+             自己的版本，其中自己的余额藏在延迟叶子和撤销叶子之后；协商关闭只是一个 Schnorr 签名，链上无法把它与任何\
+             单密钥花费区分开",
+        )
     }
 
     fn funding_noun(&self, lang: Lang) -> &'static str {
@@ -771,22 +776,36 @@ impl Design for Taproot {
         }
     }
 
-    fn explain(&self, commitments: u64, _end_height: u32, (payer, payee): (&str, &str)) -> Vec<String> {
+    fn explain(&self, commitments: u64, _end_height: u32, (payer, payee): (&str, &str), lang: Lang) -> Vec<String> {
         let d = thousands(u64::from(self.to_self_delay));
-        vec![
-            format!(
-                "versions  each of the {} states exists twice, {payer}'s and {payee}'s, each its holder's balance \
-                 behind a {d}-block delay leaf and a revocation leaf, the other's behind a one-block leaf",
-                thousands(commitments + 1)
-            ),
-            "musig2    every version and the close is one key-path Schnorr signature of the MuSig2 funding key: \
-             nonces first, then partial signatures"
-                .to_string(),
-            format!(
-                "revoke    moving on, each hands over the per-commitment secret of its previous version; whoever \
-                 broadcasts a revoked version loses its balance through the revocation leaf within {d} blocks"
-            ),
-        ]
+        let n = thousands(commitments + 1);
+        match lang {
+            Lang::En => vec![
+                format!(
+                    "versions  each of the {n} states exists twice, {payer}'s and {payee}'s, each its holder's balance \
+                     behind a {d}-block delay leaf and a revocation leaf, the other's behind a one-block leaf"
+                ),
+                "musig2    every version and the close is one key-path Schnorr signature of the MuSig2 funding key: \
+                 nonces first, then partial signatures"
+                    .to_string(),
+                format!(
+                    "revoke    moving on, each hands over the per-commitment secret of its previous version; whoever \
+                     broadcasts a revoked version loses its balance through the revocation leaf within {d} blocks"
+                ),
+            ],
+            Lang::Zh => vec![
+                format!(
+                    "版本      {n} 个状态每个都有两个版本：{payer} 的和 {payee} 的；持有者自己的余额藏在 {d} 个区块的延迟叶子\
+                     和撤销叶子之后，对方的余额在一个区块的叶子之后"
+                ),
+                "musig2    每个版本和协商关闭都是 MuSig2 注资密钥的一个密钥路径 Schnorr 签名：先交换 nonce，再交换部分签名"
+                    .to_string(),
+                format!(
+                    "撤销      进入下一个状态时，双方各自交出上一版本的每承诺秘密（per-commitment secret）；谁广播已撤销\
+                     的版本，谁就会在 {d} 个区块内经由撤销叶子失去自己的余额"
+                ),
+            ],
+        }
     }
 
     fn settings(&self) -> Option<Settings> {

@@ -47,6 +47,7 @@ use crate::channel::part::Extra;
 use crate::channel::revocable::{secp, Basepoints, ChannelBasepoints};
 use crate::channel::taproot::{self, LeafSpend, Taproot};
 use crate::channel::{self, ChannelParams, Split, Who};
+use crate::words::{Lang, Told};
 
 /// The payee's announcement before the payer proposes state `k`: his per-commitment point of
 /// his version `k` and his public nonce for its MuSig2 session.
@@ -261,7 +262,10 @@ impl Material {
             let reply = self.spend(p, &[spend], &[secret]).map(|tx| Reply {
                 tx,
                 word: "sweep",
-                what: "the delayed sweep (delay leaf) of commitment",
+                what: (
+                    "the delayed sweep (delay leaf) of commitment #{seq}",
+                    "承诺交易 #{seq} 的延迟清扫交易（延迟叶子）",
+                ),
                 seq,
             });
             return Answer { note: None, reply };
@@ -291,30 +295,7 @@ impl Material {
             secrets.push(self.payout);
         }
         let Some(reply) = self.spend(p, &spends, &secrets) else { return Answer::default() };
-        if penalty {
-            Answer {
-                note: Some(format!(
-                    "{name} sees revoked commitment #{seq} on the chain and takes its delayed output through the \
-                     revocation leaf, with the revocation key"
-                )),
-                reply: Some(Reply {
-                    tx: reply,
-                    word: "penalty",
-                    what: "the penalty (revocation leaf) against commitment",
-                    seq,
-                }),
-            }
-        } else {
-            Answer {
-                note: Some(format!("{name} sees commitment #{seq} and sweeps its own balance from it after one block")),
-                reply: Some(Reply {
-                    tx: reply,
-                    word: "sweep",
-                    what: "the one-block sweep (to_remote leaf) of commitment",
-                    seq,
-                }),
-            }
-        }
+        told_answer(reply, penalty, name, seq)
     }
 
     fn spend(&self, p: &ChannelParams, spends: &[LeafSpend], secrets: &[SecretKey]) -> Option<Transaction> {
@@ -637,5 +618,50 @@ impl PayeeSide for TaprootPayee {
 
     fn answer(&self, params: &ChannelParams, tx: &Transaction, owner: Who, latest: u64, name: &str) -> Answer {
         self.m.answer(params, tx, owner, latest, name)
+    }
+}
+
+/// The answer to the other's version `seq`, told: the penalty through the revocation leaf when
+/// `penalty`, else the one-block sweep of its own balance.
+fn told_answer(tx: Transaction, penalty: bool, name: &str, seq: u64) -> Answer {
+    if penalty {
+        Answer {
+            note: Some(Told::new(|l| {
+                match l {
+                Lang::En => format!(
+                    "{name} sees revoked commitment #{seq} on the chain and takes its delayed output through the \
+                     revocation leaf, with the revocation key"
+                ),
+                Lang::Zh => format!(
+                    "{name} 在链上看到已撤销的承诺交易 #{seq}，用撤销密钥经由撤销叶子拿走它的延迟输出（惩罚：作弊方失去自己的余额）"
+                ),
+            }
+            })),
+            reply: Some(Reply {
+                tx,
+                word: "penalty",
+                what: (
+                    "the penalty (revocation leaf) against commitment #{seq}",
+                    "针对承诺交易 #{seq} 的惩罚交易（撤销叶子）",
+                ),
+                seq,
+            }),
+        }
+    } else {
+        Answer {
+            note: Some(Told::new(|l| match l {
+                Lang::En => format!("{name} sees commitment #{seq} and sweeps its own balance from it after one block"),
+                Lang::Zh => format!("{name} 看到承诺交易 #{seq}，一个区块后从中清扫自己的余额"),
+            })),
+            reply: Some(Reply {
+                tx,
+                word: "sweep",
+                what: (
+                    "the one-block sweep (to_remote leaf) of commitment #{seq}",
+                    "承诺交易 #{seq} 的一区块清扫交易（to_remote 叶子）",
+                ),
+                seq,
+            }),
+        }
     }
 }
