@@ -617,8 +617,9 @@ impl Design for Taproot {
         lang.pick("MuSig2 key", "MuSig2 聚合密钥")
     }
 
+    /// The report says "{noun} key" of each party's key and "to the {short}" of the output.
     fn funding_names(&self, lang: Lang) -> (&'static str, &'static str) {
-        lang.pick(("MuSig2 funding key", "channel's key"), ("MuSig2 注资密钥", "通道密钥"))
+        lang.pick(("MuSig2 funding", "channel's MuSig2 key"), ("MuSig2 注资", "通道的 MuSig2 聚合密钥"))
     }
 
     fn tell_funding(&self, lang: Lang, payer: &str, payee: &str, address: &str) -> String {
