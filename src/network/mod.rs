@@ -7,14 +7,16 @@
 //! scenario ([`scenario`]: nodes, channels, payments and their routes, checked at the edge) and
 //! plays each payment as BOLT #2's update flow in memory.
 
+pub(crate) mod failures;
 pub mod files;
 pub mod flow;
 pub mod link;
+pub mod onchain;
 pub(crate) mod raw;
 pub mod scenario;
 pub mod verify;
 
-pub use scenario::{ChannelSpec, Hop, Network, Node, Payment};
+pub use scenario::{ChannelSpec, Event, Hop, Network, Node, Payment, VanishWhen};
 
 use std::path::{Path, PathBuf};
 
@@ -88,15 +90,36 @@ pub fn human_summary(n: &Network, o: &NetworkOutcome) -> String {
         n.payments.len(),
         r.steps.len()
     );
-    for l in &r.links {
+    for (c, l) in r.links.iter().enumerate() {
         let [a, b] = l.nodes;
+        match onchain::received(l, &r.chain, c) {
+            None => {
+                out += &format!(
+                    "  {:<12} {} {} / {} {}\n",
+                    l.name,
+                    n.nodes[a].name,
+                    btc(l.agreed.balances[0]),
+                    n.nodes[b].name,
+                    btc(l.agreed.balances[1])
+                )
+            }
+            Some(got) => {
+                out += &format!(
+                    "  {:<12} closed on chain: {} received {} / {} received {}\n",
+                    l.name,
+                    n.nodes[a].name,
+                    btc(got[0]),
+                    n.nodes[b].name,
+                    btc(got[1])
+                )
+            }
+        }
+    }
+    let on_chain = r.chain.iter().filter(|b| b.kind != "funding").count();
+    if on_chain > 0 {
         out += &format!(
-            "  {:<12} {} {} / {} {}\n",
-            l.name,
-            n.nodes[a].name,
-            btc(l.agreed.balances[0]),
-            n.nodes[b].name,
-            btc(l.agreed.balances[1])
+            "  chain    {on_chain} transactions broadcast after the fundings, blocks {} to {}; each channel's chain.csv\n",
+            n.start_height, r.end_height
         );
     }
     out += &format!("  wrote    {}/{{steps.csv, balances.csv, htlcs.csv, channels/}}\n", o.dir.display());
