@@ -165,5 +165,24 @@ pub fn describe(n: &Network) -> String {
             );
         }
     }
+    for e in &n.events {
+        out += &match *e {
+            Event::Vanish { node, when, returns } => format!(
+                "  event     {} vanishes once {}{}\n",
+                n.nodes[node].name,
+                match when {
+                    VanishWhen::Received => "the HTLC it receives is committed",
+                    VanishWhen::Forwarded => "the HTLC it offers is committed",
+                    VanishWhen::Learned => "it receives update_fulfill_htlc",
+                },
+                returns.map_or_else(|| ", for good".to_string(), |h| format!(", back at height {h}"))
+            ),
+            Event::BroadcastRevoked { node, channel, commitment } => format!(
+                "  event     after the payments {} broadcasts its revoked commitment {commitment} of {}\n",
+                n.nodes[node].name,
+                n.channel_name(channel)
+            ),
+        };
+    }
     out
 }
