@@ -182,7 +182,7 @@ fn the_recipient_never_reveals_diana_times_out_on_chain_and_the_rest_fail_back_o
     // Diana's 2 BTC come back less the fees she paid to close.
     let balances = csv_rows(&dir.join("balances.csv"));
     for c in ["Alice-Bob", "Bob-Carol", "Carol-Diana"] {
-        let last = balances.iter().filter(|r| r["channel"] == c).last().unwrap();
+        let last = balances.iter().rfind(|r| r["channel"] == c).unwrap();
         assert_eq!(
             (last["a_sat"].as_str(), last["b_sat"].as_str(), last["in_flight_sat"].as_str()),
             ("200000000", "200000000", "0"),
@@ -344,7 +344,7 @@ fn a_delta_too_short_to_react_carol_loses_what_she_forwarded_and_a_longer_one_sa
         ]
     );
     let balances = csv_rows(&dir.join("balances.csv"));
-    let last = balances.iter().filter(|r| r["channel"] == "Bob-Carol").last().unwrap();
+    let last = balances.iter().rfind(|r| r["channel"] == "Bob-Carol").unwrap();
     assert_eq!(last["b_sat"], (2 * BTC + 100_200_000).to_string(), "Carol has Bob's 1.002 BTC");
     let carol = interpret(&dir, "Carol-Diana")[0] + 2 * BTC + 100_200_000;
     assert_eq!(carol, 4 * BTC + 100_000 - commitment_fee, "0.001 BTC richer, less the fee of the close");

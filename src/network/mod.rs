@@ -7,7 +7,7 @@
 //! scenario ([`scenario`]: nodes, channels, payments and their routes, checked at the edge) and
 //! plays each payment as BOLT #2's update flow in memory.
 
-pub(crate) mod failures;
+pub mod failures;
 pub mod files;
 pub mod flow;
 pub mod link;
