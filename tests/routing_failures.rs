@@ -383,3 +383,17 @@ fn each_failure_run_is_the_same_bytes_twice() {
         }
     }
 }
+
+#[test]
+fn the_printed_summary_says_which_channel_closed_and_how_the_payment_ended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = paychan(&["run", "scenarios/routing/never-reveals.toml", "--out", tmp.path().to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{said}");
+    assert!(said.contains("Diana-Eric   closed on chain: Diana received "), "{said}");
+    assert!(said.contains("Carol-Diana  Carol 2 BTC / Diana 2 BTC"), "{said}");
+    assert!(
+        said.contains("payment  1: its furthest HTLC, Diana to Eric, ended timeout-on-chain at height 800008"),
+        "{said}"
+    );
+}

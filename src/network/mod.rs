@@ -115,6 +115,19 @@ pub fn human_summary(n: &Network, o: &NetworkOutcome) -> String {
             }
         }
     }
+    if !n.events.is_empty() {
+        for k in 0..n.payments.len() {
+            let Some(h) = r.htlcs.iter().filter(|h| h.payment == k + 1).max_by_key(|h| h.hop) else { continue };
+            let at = h.resolved_height.map(|x| format!(" at height {x}")).unwrap_or_default();
+            out += &format!(
+                "  payment  {}: its furthest HTLC, {} to {}, ended {}{at}\n",
+                k + 1,
+                n.nodes[h.offerer].name,
+                n.nodes[h.receiver].name,
+                h.resolution
+            );
+        }
+    }
     let on_chain = r.chain.iter().filter(|b| b.kind != "funding").count();
     if on_chain > 0 {
         out += &format!(
