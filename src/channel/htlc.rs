@@ -24,8 +24,9 @@
 //!
 //! Not used: `option_anchors` (its scripts add `1 OP_CHECKSEQUENCEVERIFY OP_DROP`, its HTLC
 //! transactions pay no fee and are signed `SIGHASH_SINGLE|SIGHASH_ANYONECANPAY`: Appendix F, not
-//! reproduced) and `zero_fee_commitments`. The remote party's direct spends of an HTLC output
-//! (preimage, timeout, revocation) are BOLT #5's and not built here yet.
+//! reproduced) and `zero_fee_commitments`. Of the remote party's direct spends of an HTLC output
+//! (BOLT #5), the revocation is built here ([`htlc_revocation_witness`], taken with `to_local`
+//! by one [`penalty_tx`]); the remote's preimage and timeout spends are not built yet.
 //!
 //! Like [`super::bolt3`], every builder works from public keys, hashes and amounts alone; a
 //! signer signs the BIP-0143 message [`htlc_tx_sighash`] gives with [`super::bolt3::sign`].
@@ -582,6 +583,53 @@ pub fn htlc_timeout_witness(
     witness_script: &Script,
 ) -> Witness {
     second_stage_witness(remote_htlc_sig, local_htlc_sig, &[], witness_script)
+}
+
+/// The witness that takes an HTLC output (offered or received) of a revoked commitment:
+/// `<revocation_sig> <revocationpubkey>` and the HTLC script, whose opening
+/// `OP_DUP OP_HASH160 <RIPEMD160(SHA256(revocationpubkey))> OP_EQUAL OP_IF OP_CHECKSIG` it takes
+/// (BOLT #5 "Revoked Transaction Close Handling").
+pub fn htlc_revocation_witness(
+    revocation_sig: &ecdsa::Signature,
+    revocation_pubkey: &PublicKey,
+    witness_script: &Script,
+) -> Witness {
+    let mut witness = Witness::new();
+    witness.push_ecdsa_signature(revocation_sig);
+    witness.push(revocation_pubkey.serialize());
+    witness.push(witness_script.as_bytes());
+    witness
+}
+
+/// The penalty of a revoked commitment with HTLCs: one transaction spending every output the
+/// revocation key unlocks (`to_local` and each HTLC output, given as outpoint and value), version
+/// 2, lock time 0, each input's sequence 0xFFFFFFFF (no relative lock: the revocation branch has
+/// none), one output of their total less `fee` to `destination`. Unsigned.
+///
+/// # Errors
+///
+/// [`Bolt3Error::FeeTooHigh`] if `fee` is not below the total.
+pub fn penalty_tx(
+    inputs: &[(OutPoint, Amount)],
+    destination: ScriptBuf,
+    fee: Amount,
+) -> Result<Transaction, Bolt3Error> {
+    let amount = inputs.iter().map(|(_, a)| *a).sum::<Amount>();
+    let value = amount.checked_sub(fee).filter(|v| *v > Amount::ZERO).ok_or(Bolt3Error::FeeTooHigh { amount, fee })?;
+    Ok(Transaction {
+        version: Version::TWO,
+        lock_time: LockTime::ZERO,
+        input: inputs
+            .iter()
+            .map(|(outpoint, _)| TxIn {
+                previous_output: *outpoint,
+                script_sig: ScriptBuf::new(),
+                sequence: Sequence::MAX,
+                witness: Witness::new(),
+            })
+            .collect(),
+        output: vec![TxOut { value, script_pubkey: destination }],
+    })
 }
 
 #[cfg(test)]

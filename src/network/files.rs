@@ -9,6 +9,7 @@
 //!     channel.json     the public keys, the funder's coin and the signed funding transaction
 //!     commitments.csv  every commitment either side holds, fully signed, its revocation
 //!     htlc-txs.csv     every HTLC-timeout and HTLC-success transaction, fully signed
+//!     chain.csv        every transaction broadcast for the channel, and its fate on chain
 //! ```
 
 use std::fs;
@@ -256,8 +257,10 @@ struct HtlcRow<'a> {
     added_step: u64,
     committed_step: u64,
     fulfilled_step: Option<u64>,
+    failed_step: Option<u64>,
     removed_step: Option<u64>,
     resolution: &'a str,
+    resolved_height: Option<u32>,
     preimage: String,
 }
 
@@ -302,13 +305,17 @@ pub fn write(dir: &Path, n: &Network, r: &Routed) -> Result<(), OutputError> {
         added_step: h.added,
         committed_step: h.committed,
         fulfilled_step: h.fulfilled,
+        failed_step: h.failed,
         removed_step: h.removed,
         resolution: h.resolution,
+        resolved_height: h.resolved_height,
         preimage: h.preimage.map(|p| hex(&p)).unwrap_or_default(),
     });
     csv_file(&dir.join("htlcs.csv"), htlcs)?;
-    for link in &r.links {
-        write_channel(&dir.join(CHANNELS).join(&link.name), n, link)?;
+    for (c, link) in r.links.iter().enumerate() {
+        let folder = dir.join(CHANNELS).join(&link.name);
+        write_channel(&folder, n, link)?;
+        super::onchain::write_chain_csv(&folder, n, &r.chain, c)?;
     }
     Ok(())
 }

@@ -68,8 +68,14 @@ pub struct HtlcRecord {
     pub fulfilled: Option<u64>,
     /// The step after which both commitments have removed it.
     pub removed: Option<u64>,
-    /// "fulfilled" (the only resolution simulated here).
+    /// The step of `update_fail_htlc`.
+    pub failed: Option<u64>,
+    /// How it ended: "fulfilled" or "failed" off chain; on chain "success-on-chain" (the
+    /// receiver's HTLC-success confirmed) or "timeout-on-chain" (the offerer's HTLC-timeout
+    /// confirmed); "pending" if it never ended.
     pub resolution: &'static str,
+    /// The block that resolved it on chain.
+    pub resolved_height: Option<u32>,
     /// The preimage, once revealed to the offerer.
     pub preimage: Option<[u8; 32]>,
 }
@@ -85,6 +91,10 @@ pub struct Routed {
     pub snapshots: Vec<Snapshot>,
     /// Every HTLC of every hop.
     pub htlcs: Vec<HtlcRecord>,
+    /// Every transaction broadcast, in order (the fundings first).
+    pub chain: Vec<super::onchain::Broadcast>,
+    /// The chain's tip when the run ended.
+    pub end_height: u32,
 }
 
 impl Routed {
@@ -123,7 +133,7 @@ impl Routed {
 }
 
 /// Opens every channel: funding, the first points, each side's commitment 0 signed by the other.
-fn open(n: &Network) -> Result<Routed, NetworkError> {
+pub(crate) fn open(n: &Network) -> Result<Routed, NetworkError> {
     let mut links = Vec::with_capacity(n.channels.len());
     for (i, c) in n.channels.iter().enumerate() {
         let spec = LinkSpec {
@@ -139,7 +149,14 @@ fn open(n: &Network) -> Result<Routed, NetworkError> {
         link.exchange_first_points()?;
         links.push(link);
     }
-    let mut r = Routed { links, steps: Vec::new(), snapshots: Vec::new(), htlcs: Vec::new() };
+    let mut r = Routed {
+        links,
+        steps: Vec::new(),
+        snapshots: Vec::new(),
+        htlcs: Vec::new(),
+        chain: Vec::new(),
+        end_height: n.start_height,
+    };
     r.snapshot();
     for i in 0..r.links.len() {
         let state = r.links[i].agreed.clone();
@@ -157,7 +174,13 @@ fn open(n: &Network) -> Result<Routed, NetworkError> {
 }
 
 /// Adds the HTLC of `hop` to its channel and commits it both ways.
-fn add(r: &mut Routed, n: &Network, payment: usize, hop: usize, hash: sha256::Hash) -> Result<(), NetworkError> {
+pub(crate) fn add(
+    r: &mut Routed,
+    n: &Network,
+    payment: usize,
+    hop: usize,
+    hash: sha256::Hash,
+) -> Result<(), NetworkError> {
     let h = n.payments[payment].hops[hop];
     let c = h.channel;
     let side = n.channels[c].side(h.offerer).expect("validated");
@@ -184,15 +207,24 @@ fn add(r: &mut Routed, n: &Network, payment: usize, hop: usize, hash: sha256::Ha
         committed,
         fulfilled: None,
         removed: None,
+        failed: None,
         resolution: "pending",
+        resolved_height: None,
         preimage: None,
     });
     Ok(())
 }
 
 /// The receiver of `hop` reveals the preimage, completes its HTLC-success transactions, and
-/// both commit the HTLC's removal with its amount on the receiver's side.
-fn fulfill(r: &mut Routed, n: &Network, record: usize, preimage: [u8; 32]) -> Result<(), NetworkError> {
+/// both commit the HTLC's removal with its amount on the receiver's side; unless the offerer
+/// vanishes on learning it (`vanishes`), when the HTLC stays in both commitments.
+pub(crate) fn fulfill(
+    r: &mut Routed,
+    n: &Network,
+    record: usize,
+    preimage: [u8; 32],
+    vanishes: bool,
+) -> Result<(), NetworkError> {
     let (c, receiver, hash) = {
         let h = &r.htlcs[record];
         (h.channel, h.receiver, h.payment_hash)
@@ -216,6 +248,11 @@ fn fulfill(r: &mut Routed, n: &Network, record: usize, preimage: [u8; 32]) -> Re
     let completed = r.links[c].complete_success_txs(side, &preimage, fulfilled)?;
     r.steps.last_mut().expect("just sent").detail += &format!(" ({completed} HTLC-success transactions completed)");
     r.snapshot();
+    if vanishes {
+        let rec = &mut r.htlcs[record];
+        (rec.fulfilled, rec.preimage) = (Some(fulfilled), Some(preimage));
+        return Ok(());
+    }
     let removed = r.commit(c, side, next)?;
     let rec = &mut r.htlcs[record];
     (rec.fulfilled, rec.removed, rec.resolution, rec.preimage) =
@@ -223,27 +260,40 @@ fn fulfill(r: &mut Routed, n: &Network, record: usize, preimage: [u8; 32]) -> Re
     Ok(())
 }
 
+/// The receiver of the HTLC of `record` fails it (`update_fail_htlc`): both commit its removal
+/// with its amount back on the offerer's side.
+pub(crate) fn fail(r: &mut Routed, n: &Network, record: usize, why: &str) -> Result<(), NetworkError> {
+    let (c, receiver, hash) = {
+        let h = &r.htlcs[record];
+        (h.channel, h.receiver, h.payment_hash)
+    };
+    let side = n.channels[c].side(receiver).expect("validated");
+    let mut next = r.links[c].agreed.clone();
+    let at = next
+        .htlcs
+        .iter()
+        .position(|h| h.payment_hash == hash && h.offerer != side)
+        .ok_or_else(|| NetworkError::Protocol(format!("{}: no HTLC of hash {hash} to fail", r.links[c].name)))?;
+    let h = next.htlcs.remove(at);
+    next.balances[1 - side] = next.balances[1 - side].checked_add(h.amount).expect("within the capacity");
+    let failed = r.send(c, side, "update_fail_htlc", why.to_string());
+    r.snapshot();
+    let removed = r.commit(c, side, next)?;
+    let rec = &mut r.htlcs[record];
+    (rec.failed, rec.removed, rec.resolution) = (Some(failed), Some(removed), "failed");
+    Ok(())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Runs every payment of `n`: the channels opened, each payment forward and back.
+/// Runs every payment of `n`: the channels opened, each payment forward and back, and what its
+/// failures put on the chain ([`super::failures`]).
 ///
 /// # Errors
 ///
 /// [`NetworkError`] when a transaction cannot be built, a check fails or the protocol breaks.
 pub fn route(n: &Network) -> Result<Routed, NetworkError> {
-    let mut r = open(n)?;
-    for (k, p) in n.payments.iter().enumerate() {
-        let preimage = routed::preimage(n.seed, k + 1, &n.nodes[p.to].name);
-        let hash = routed::payment_hash(&preimage);
-        let first = r.htlcs.len();
-        for hop in 0..p.hops.len() {
-            add(&mut r, n, k, hop, hash)?;
-        }
-        for record in (first..r.htlcs.len()).rev() {
-            fulfill(&mut r, n, record, preimage)?;
-        }
-    }
-    Ok(r)
+    super::failures::play(n, open(n)?)
 }

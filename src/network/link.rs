@@ -524,6 +524,75 @@ impl Link {
         Ok(n)
     }
 
+    /// `holder`'s latest commitment, the one it would broadcast.
+    pub fn latest(&self, holder: usize) -> Option<&CommitmentRecord> {
+        self.commitments.iter().filter(|c| c.holder == holder).max_by_key(|c| c.number)
+    }
+
+    /// The commitment `record` rebuilt from its state: its outputs (`to_local`'s script, each
+    /// HTLC output's), the HTLCs in the builder's order, and its keys.
+    ///
+    /// # Errors
+    ///
+    /// [`NetworkError`] when a builder fails (it built the same commitment before).
+    pub fn rebuild(
+        &self,
+        record: &CommitmentRecord,
+    ) -> Result<(CommitmentWithHtlcs, Vec<Htlc>, HtlcKeys), NetworkError> {
+        let built = self.build(record.holder, record.number, &record.point, &record.state)?;
+        if built.0.commitment.tx.compute_txid() != record.tx.compute_txid() {
+            return Err(self.protocol(format!("commitment {} does not rebuild to the one signed", record.number)));
+        }
+        Ok(built)
+    }
+
+    /// `side`'s signature of input `index` of `tx`, which spends a `to_local`-script output of its
+    /// own commitment whose per-commitment point is `point` (or of one of its HTLC transactions)
+    /// after the delay.
+    ///
+    /// # Errors
+    ///
+    /// [`NetworkError::Bolt3`] when the input is missing.
+    pub fn sign_delayed(
+        &self,
+        side: usize,
+        tx: &Transaction,
+        index: usize,
+        output: (&bitcoin::Script, Amount),
+        point: &PublicKey,
+    ) -> Result<ecdsa::Signature, NetworkError> {
+        Ok(self.peers[side].keys.sign_delayed_input(tx, index, output.0, output.1, point)?)
+    }
+
+    /// `side`'s signature of input `index` of `tx`, which spends an output of the other side's
+    /// revoked commitment `number`: with the secret of it `side` stored when it was revoked.
+    ///
+    /// # Errors
+    ///
+    /// [`NetworkError::Protocol`] when `side` never received that secret; [`NetworkError::Bolt3`]
+    /// when the input is missing.
+    pub fn sign_revoked(
+        &self,
+        side: usize,
+        tx: &Transaction,
+        index: usize,
+        output: (&bitcoin::Script, Amount),
+        number: u64,
+    ) -> Result<ecdsa::Signature, NetworkError> {
+        let peer = &self.peers[side];
+        let secret = peer
+            .store
+            .derive_old_secret(bolt3::secret_index(number)?)
+            .map_err(|_| self.protocol(format!("{} holds no secret of commitment {number}", side_name(side))))?;
+        Ok(peer.keys.sign_revoked_input(tx, index, output.0, output.1, &secret)?)
+    }
+
+    /// Where `side`'s money goes once on chain: the P2WPKH of its payment basepoint, where the
+    /// other's commitments pay it (`option_static_remotekey`) and its sweeps and penalties go.
+    pub fn payout(&self, side: usize) -> ScriptBuf {
+        builders::p2wpkh(&self.basepoints[side].payment)
+    }
+
     fn protocol(&self, what: String) -> NetworkError {
         NetworkError::Protocol(format!("{}: {what}", self.name))
     }

@@ -8,17 +8,19 @@
 //! plays each payment as BOLT #2's update flow in memory.
 
 pub mod chart;
+pub mod failures;
 pub mod files;
 pub mod flow;
 pub mod link;
 pub mod narrate;
+pub mod onchain;
 pub(crate) mod raw;
 pub mod report;
 pub mod scenario;
 pub mod verify;
 pub mod words;
 
-pub use scenario::{ChannelSpec, Hop, Network, Node, Payment};
+pub use scenario::{ChannelSpec, Event, Hop, Network, Node, Payment, VanishWhen};
 
 use std::path::{Path, PathBuf};
 
@@ -98,15 +100,49 @@ pub fn human_summary(n: &Network, o: &NetworkOutcome) -> String {
         n.payments.len(),
         r.steps.len()
     );
-    for l in &r.links {
+    for (c, l) in r.links.iter().enumerate() {
         let [a, b] = l.nodes;
+        match onchain::received(l, &r.chain, c) {
+            None => {
+                out += &format!(
+                    "  {:<12} {} {} / {} {}\n",
+                    l.name,
+                    n.nodes[a].name,
+                    btc(l.agreed.balances[0]),
+                    n.nodes[b].name,
+                    btc(l.agreed.balances[1])
+                )
+            }
+            Some(got) => {
+                out += &format!(
+                    "  {:<12} closed on chain: {} received {} / {} received {}\n",
+                    l.name,
+                    n.nodes[a].name,
+                    btc(got[0]),
+                    n.nodes[b].name,
+                    btc(got[1])
+                )
+            }
+        }
+    }
+    if !n.events.is_empty() {
+        for k in 0..n.payments.len() {
+            let Some(h) = r.htlcs.iter().filter(|h| h.payment == k + 1).max_by_key(|h| h.hop) else { continue };
+            let at = h.resolved_height.map(|x| format!(" at height {x}")).unwrap_or_default();
+            out += &format!(
+                "  payment  {}: its furthest HTLC, {} to {}, ended {}{at}\n",
+                k + 1,
+                n.nodes[h.offerer].name,
+                n.nodes[h.receiver].name,
+                h.resolution
+            );
+        }
+    }
+    let on_chain = r.chain.iter().filter(|b| b.kind != "funding").count();
+    if on_chain > 0 {
         out += &format!(
-            "  {:<12} {} {} / {} {}\n",
-            l.name,
-            n.nodes[a].name,
-            btc(l.agreed.balances[0]),
-            n.nodes[b].name,
-            btc(l.agreed.balances[1])
+            "  chain    {on_chain} transactions broadcast after the fundings, blocks {} to {}; each channel's chain.csv\n",
+            n.start_height, r.end_height
         );
     }
     out += &format!(
@@ -154,6 +190,25 @@ pub fn describe(n: &Network) -> String {
                 h.cltv_expiry - n.start_height
             );
         }
+    }
+    for e in &n.events {
+        out += &match *e {
+            Event::Vanish { node, when, returns } => format!(
+                "  event     {} vanishes once {}{}\n",
+                n.nodes[node].name,
+                match when {
+                    VanishWhen::Received => "the HTLC it receives is committed",
+                    VanishWhen::Forwarded => "the HTLC it offers is committed",
+                    VanishWhen::Learned => "it receives update_fulfill_htlc",
+                },
+                returns.map_or_else(|| ", for good".to_string(), |h| format!(", back at height {h}"))
+            ),
+            Event::BroadcastRevoked { node, channel, commitment } => format!(
+                "  event     after the payments {} broadcasts its revoked commitment {commitment} of {}\n",
+                n.nodes[node].name,
+                n.channel_name(channel)
+            ),
+        };
     }
     out
 }

@@ -39,6 +39,38 @@ pub(crate) struct RawNetwork {
     /// The payments, in order.
     #[schemars(with = "Vec<RawPayment>")]
     pub(crate) payment: Spanned<Vec<RawPayment>>,
+    /// What goes wrong (BOLT #5's failures): a node that vanishes, a node that broadcasts a
+    /// revoked commitment.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawEvent>")]
+    pub(crate) event: Vec<Spanned<RawEvent>>,
+}
+
+/// One thing that goes wrong.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Event")]
+pub(crate) struct RawEvent {
+    /// The node it happens to.
+    #[schemars(with = "String")]
+    pub(crate) node: Spanned<String>,
+    /// "vanish" (the node stops answering and broadcasting) or "broadcast-revoked" (after the
+    /// payments, it broadcasts one of its revoked commitments).
+    #[schemars(with = "String")]
+    pub(crate) does: Spanned<String>,
+    /// For "vanish": "received" (once the HTLC it receives is committed), "forwarded" (once the
+    /// HTLC it offers is committed) or "learned" (once it receives `update_fulfill_htlc`).
+    #[schemars(with = "Option<String>")]
+    pub(crate) when: Option<Spanned<String>>,
+    /// For "vanish": blocks after `start_height` at which it comes back (default: never).
+    #[schemars(with = "Option<i64>")]
+    pub(crate) returns: Option<Spanned<i64>>,
+    /// For "broadcast-revoked": the other node of the channel.
+    #[schemars(with = "Option<String>")]
+    pub(crate) peer: Option<Spanned<String>>,
+    /// For "broadcast-revoked": the number of the node's revoked commitment it broadcasts.
+    #[schemars(with = "Option<i64>")]
+    pub(crate) commitment: Option<Spanned<i64>>,
 }
 
 /// One node and what it charges to forward.

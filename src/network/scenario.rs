@@ -14,7 +14,7 @@ use std::path::Path;
 use bitcoin::{Amount, FeeRate};
 use toml::Spanned;
 
-use super::raw::{RawChannel, RawNetwork, RawNode, RawPayment};
+use super::raw::{RawChannel, RawEvent, RawNetwork, RawNode, RawPayment};
 use crate::scenario::{line_col, parse_amount, parse_fee_rate, toml_error, ScenarioError};
 
 /// Default `to_self_delay` of every channel: 144 blocks, a day.
@@ -50,6 +50,54 @@ pub struct Network {
     pub channels: Vec<ChannelSpec>,
     /// The payments, in file order.
     pub payments: Vec<Payment>,
+    /// What goes wrong, in file order (none in the book).
+    pub events: Vec<Event>,
+}
+
+/// When a vanishing node stops answering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VanishWhen {
+    /// Once the HTLC it receives is irrevocably committed: it forwards nothing and, as the
+    /// recipient, never reveals the preimage.
+    Received,
+    /// Once the HTLC it offers downstream is irrevocably committed.
+    Forwarded,
+    /// Once it receives `update_fulfill_htlc`: it knows the preimage and says nothing more.
+    Learned,
+}
+
+impl VanishWhen {
+    /// The word the scenario file uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Forwarded => "forwarded",
+            Self::Learned => "learned",
+        }
+    }
+}
+
+/// One thing that goes wrong (BOLT #5's failures), validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// `node` stops answering messages and broadcasting at `when`, until height `returns`.
+    Vanish {
+        /// The node.
+        node: usize,
+        /// When.
+        when: VanishWhen,
+        /// The height at which it comes back, if ever.
+        returns: Option<u32>,
+    },
+    /// After the payments, `node` broadcasts its revoked commitment `commitment` of `channel`.
+    BroadcastRevoked {
+        /// The cheating node.
+        node: usize,
+        /// The channel.
+        channel: usize,
+        /// Its commitment number.
+        commitment: u64,
+    },
 }
 
 /// One node and its forwarding terms.
@@ -186,8 +234,22 @@ fn example(field: &str) -> Option<&'static str> {
         "final_expiry" => "final_expiry = 7",
         "cltv_expiry_delta" => "cltv_expiry_delta = 1",
         "fee_base" => "fee_base = \"0.001 BTC\"",
+        "event" => "[[event]] with node = \"Eric\", does = \"vanish\" and when = \"received\"",
+        "does" => "does = \"vanish\"",
+        "when" => "when = \"received\"",
+        "returns" => "returns = 12",
+        "peer" => "peer = \"Bob\"",
+        "commitment" => "commitment = 1",
         _ => return None,
     })
+}
+
+/// What an event is checked against.
+struct EventContext<'a> {
+    nodes: &'a [Node],
+    channels: &'a [ChannelSpec],
+    payments: &'a [Payment],
+    start_height: u32,
 }
 
 struct Validator<'a> {
@@ -258,7 +320,22 @@ impl Validator<'_> {
         }
         // The balances moved while checking the payments; the network opens with the file's.
         let channels = self.channels(&raw.channel, &graph.nodes)?;
-        Ok(Network { name, seed, fee_rate, to_self_delay, start_height, nodes: graph.nodes, channels, payments })
+        let mut events = Vec::new();
+        for (i, e) in raw.event.iter().enumerate() {
+            let ctx = EventContext { nodes: &graph.nodes, channels: &channels, payments: &payments, start_height };
+            events.push(self.event(&format!("event[{}]", i + 1), e, &ctx, &events)?);
+        }
+        Ok(Network {
+            name,
+            seed,
+            fee_rate,
+            to_self_delay,
+            start_height,
+            nodes: graph.nodes,
+            channels,
+            payments,
+            events,
+        })
     }
 
     fn name(&self, raw: &Spanned<String>) -> Result<String, ScenarioError> {
@@ -547,5 +624,172 @@ impl Validator<'_> {
         c.balances[side] = left;
         c.balances[1 - side] = c.balances[1 - side].checked_add(h.amount).expect("within the capacity");
         Ok(())
+    }
+
+    fn event(
+        &self,
+        at: &str,
+        raw: &Spanned<RawEvent>,
+        ctx: &EventContext<'_>,
+        before: &[Event],
+    ) -> Result<Event, ScenarioError> {
+        let e = raw.get_ref();
+        let field = |f: &str| format!("{at}.{f}");
+        let node = self.known(&field("node"), &e.node, ctx.nodes)?;
+        let name = &ctx.nodes[node].name;
+        let stray = |f: &str, present: bool, does: &str| {
+            if present {
+                Err(self.err_at(&field(f), raw.span().start, format!("{f} applies to does = \"{does}\" only")))
+            } else {
+                Ok(())
+            }
+        };
+        if before
+            .iter()
+            .any(|b| matches!(b, Event::Vanish { node: n, .. } | Event::BroadcastRevoked { node: n, .. } if *n == node))
+        {
+            return Err(self.err(
+                &field("node"),
+                &e.node,
+                format!("{name} already has an [[event]]; give each node one"),
+            ));
+        }
+        if ctx.payments.len() != 1 {
+            return Err(self.err(
+                &field("node"),
+                &e.node,
+                format!(
+                    "failure events are simulated in a network of one payment; this one has {}",
+                    ctx.payments.len()
+                ),
+            ));
+        }
+        let p = &ctx.payments[0];
+        match e.does.get_ref().as_str() {
+            "vanish" => {
+                stray("peer", e.peer.is_some(), "broadcast-revoked")?;
+                stray("commitment", e.commitment.is_some(), "broadcast-revoked")?;
+                if before.iter().any(|b| matches!(b, Event::BroadcastRevoked { .. })) {
+                    return Err(self.err(
+                        &field("does"),
+                        &e.does,
+                        "a vanish and a revoked broadcast are not simulated together",
+                    ));
+                }
+                let when = self.when(&field("when"), raw, e, p, node, name)?;
+                let returns = match &e.returns {
+                    None => None,
+                    Some(r) => Some(ctx.start_height + self.whole(r, &field("returns"), 1, 2016)? as u32),
+                };
+                Ok(Event::Vanish { node, when, returns })
+            }
+            "broadcast-revoked" => {
+                stray("when", e.when.is_some(), "vanish")?;
+                stray("returns", e.returns.is_some(), "vanish")?;
+                if before.iter().any(|b| matches!(b, Event::Vanish { .. })) {
+                    return Err(self.err(
+                        &field("does"),
+                        &e.does,
+                        "a vanish and a revoked broadcast are not simulated together",
+                    ));
+                }
+                self.revoked(&field, raw, e, ctx, node)
+            }
+            _ => Err(self.err(&field("does"), &e.does, "give \"vanish\" or \"broadcast-revoked\"")),
+        }
+    }
+
+    /// A vanish's `when`, which must be a moment the node's part in the payment has.
+    fn when(
+        &self,
+        field: &str,
+        raw: &Spanned<RawEvent>,
+        e: &RawEvent,
+        p: &Payment,
+        node: usize,
+        name: &str,
+    ) -> Result<VanishWhen, ScenarioError> {
+        let Some(w) = &e.when else {
+            return Err(self.err_at(
+                field,
+                raw.span().start,
+                "a vanish needs when = \"received\", \"forwarded\" or \"learned\"",
+            ));
+        };
+        let (receives, offers) = (p.hops.iter().any(|h| h.receiver == node), p.hops.iter().any(|h| h.offerer == node));
+        let when = match w.get_ref().as_str() {
+            "received" => VanishWhen::Received,
+            "forwarded" => VanishWhen::Forwarded,
+            "learned" => VanishWhen::Learned,
+            _ => return Err(self.err(field, w, "give \"received\", \"forwarded\" or \"learned\"")),
+        };
+        let problem = match when {
+            VanishWhen::Received if !receives => Some(format!("{name} receives no HTLC in the payment")),
+            VanishWhen::Forwarded if !offers => Some(format!("{name} offers no HTLC in the payment")),
+            VanishWhen::Learned if !(receives && offers) => Some(format!(
+                "{name} is not an intermediary of the payment: only a node that forwards learns the preimage from update_fulfill_htlc"
+            )),
+            _ => None,
+        };
+        match problem {
+            Some(problem) => Err(self.err(field, w, problem)),
+            None => Ok(when),
+        }
+    }
+
+    /// A revoked broadcast: the peer shares a channel with the node, and the commitment is one
+    /// the node will have revoked once the payment is through (each HTLC across the channel adds
+    /// two commitments on each side: its addition and its removal).
+    fn revoked(
+        &self,
+        field: &dyn Fn(&str) -> String,
+        raw: &Spanned<RawEvent>,
+        e: &RawEvent,
+        ctx: &EventContext<'_>,
+        node: usize,
+    ) -> Result<Event, ScenarioError> {
+        let Some(peer) = &e.peer else {
+            return Err(self.err_at(
+                &field("peer"),
+                raw.span().start,
+                "a revoked broadcast needs peer, the other node of the channel",
+            ));
+        };
+        let other = self.known(&field("peer"), peer, ctx.nodes)?;
+        let channel = channel_between(ctx.channels, node, other).ok_or_else(|| {
+            self.err(
+                &field("peer"),
+                peer,
+                format!("no [[channel]] joins {} and {}", ctx.nodes[node].name, ctx.nodes[other].name),
+            )
+        })?;
+        let Some(number) = &e.commitment else {
+            return Err(self.err_at(
+                &field("commitment"),
+                raw.span().start,
+                "a revoked broadcast needs commitment, its number",
+            ));
+        };
+        let hops = ctx.payments.iter().flat_map(|p| &p.hops).filter(|h| h.channel == channel).count() as u64;
+        let current = 2 * hops;
+        if current == 0 {
+            return Err(self.err(
+                &field("peer"),
+                peer,
+                "no payment crosses this channel: its only commitment, 0, is never revoked",
+            ));
+        }
+        let commitment = self.whole(number, &field("commitment"), 0, current)?;
+        if commitment == current {
+            return Err(self.err(
+                &field("commitment"),
+                number,
+                format!(
+                    "commitment {current} is the node's current one, not revoked; its revoked ones are 0 to {}",
+                    current - 1
+                ),
+            ));
+        }
+        Ok(Event::BroadcastRevoked { node, channel, commitment })
     }
 }

@@ -3,7 +3,10 @@
 //! the 2-of-2 rebuilt from the two listed funding keys, its commitment number in lock time and
 //! sequence, its amounts, each revealed secret against the point of the commitment it revokes,
 //! and every HTLC transaction against the commitment output it spends, all through Bitcoin
-//! Core's interpreter and paychan's policy ([`crate::rules`]).
+//! Core's interpreter and paychan's policy ([`crate::rules`]); then `chain.csv` replayed on a
+//! fresh simulated chain holding only the funder's coin: each confirmed transaction must be
+//! accepted for its block (lock times, BIP-0068, unspent inputs, value, fee rate, the
+//! interpreter with every flag) and each one listed as rejected must be refused there.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -146,6 +149,23 @@ pub fn verify_channel_dir(dir: &Path, min_rate: FeeRate) -> Result<(usize, Vec<C
     for row in &htlc_txs {
         htlc_tx_check(&mut c, row, &txs);
     }
+    let chain_csv = dir.join("chain.csv");
+    if chain_csv.is_file() {
+        let coin = json.coin_outpoint.parse::<OutPoint>().map_err(|e| ChannelReadError {
+            path: path.clone(),
+            problem: format!("coin_outpoint {} is not an outpoint: {e}", json.coin_outpoint),
+        })?;
+        let coin_spk = ScriptBuf::from_hex(&json.coin_script_pubkey_hex).unwrap_or_default();
+        let coin = (coin, bitcoin::TxOut { value: Amount::from_sat(json.coin_sat), script_pubkey: coin_spk });
+        let mut known: std::collections::BTreeSet<String> = commitments.iter().map(|r| r.txid.clone()).collect();
+        known.extend(htlc_txs.iter().map(|r| r.txid.clone()));
+        known.insert(json.funding_txid.clone());
+        let chain_rows: Vec<super::onchain::ChainRow> = rows(&chain_csv)?;
+        let before = c.transactions;
+        chain_check(&mut c, &chain_rows, coin);
+        // A transaction checked above (the funding, a commitment, an HTLC transaction) counts once.
+        c.transactions = before + chain_rows.iter().filter(|r| !known.contains(&r.txid)).count();
+    }
     Ok((c.transactions, c.findings))
 }
 
@@ -248,6 +268,65 @@ fn htlc_tx_check(c: &mut Checker, row: &HtlcTxRow, commitments: &BTreeMap<(Strin
         let preimage = tx.input[0].witness.nth(3).unwrap_or_default();
         if Some(sha256::Hash::hash(preimage)) != hash {
             c.fail(&place, "preimage", "the witness does not carry the payment hash's preimage");
+        }
+    }
+}
+
+/// `chain.csv` replayed: every row judged for its block in file order (a confirmed row for the
+/// block that confirmed it, a rejected one for the block after its broadcast), on a chain that
+/// starts with the funder's coin the block before the first confirmation.
+fn chain_check(c: &mut Checker, rows: &[super::onchain::ChainRow], coin: (OutPoint, bitcoin::TxOut)) {
+    let start = rows.iter().filter_map(|r| r.confirmed_height).min().unwrap_or(1).saturating_sub(1);
+    let mut chain = crate::chain::Chain::new(start, c.min_rate.min(crate::scenario::MIN_RELAY_FEE_RATE));
+    if chain.add_external_coin(coin.0, coin.1, start).is_err() {
+        c.fail("chain.csv", "coin", "the funder's coin cannot be placed on the replayed chain");
+        return;
+    }
+    let mut judged: Vec<(u32, usize, Transaction)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let place = format!("chain.csv row {} ({})", i + 1, row.kind);
+        let Some(tx) = c.parse(&place, &row.tx_hex, &row.txid) else { continue };
+        let height = match (row.status.as_str(), row.confirmed_height) {
+            ("confirmed", Some(h)) => h,
+            ("rejected", None) => row.broadcast_height + 1,
+            (status, h) => {
+                c.fail(&place, "chain", format!("status {status:?} with confirmed_height {h:?}"));
+                continue;
+            }
+        };
+        judged.push((height, i, tx));
+    }
+    judged.sort_by_key(|(h, i, _)| (*h, *i));
+    let (mut block, mut expected) = (None, Vec::new());
+    for (h, i, tx) in judged {
+        let place = format!("chain.csv row {} ({})", i + 1, rows[i].kind);
+        if block != Some(h) {
+            if let Some(b) = block {
+                chain.mine_until(b);
+            }
+            if h <= chain.tip() {
+                c.fail(&place, "chain", format!("judged for height {h}, not above the tip {}", chain.tip()));
+                continue;
+            }
+            chain.mine_until(h - 1);
+            block = Some(h);
+        }
+        let txid = tx.compute_txid();
+        match (chain.submit(tx), rows[i].status.as_str()) {
+            (Err(r), "confirmed") => c.fail(&place, "chain", format!("cannot confirm at height {h}: {r}")),
+            (Ok(_), "rejected") => {
+                c.fail(&place, "chain", format!("listed as rejected, but the chain accepts it at height {h}"))
+            }
+            (Ok(_), _) => expected.push((place, txid, h)),
+            _ => {}
+        }
+    }
+    if let Some(b) = block {
+        chain.mine_until(b);
+    }
+    for (place, txid, h) in expected {
+        if chain.confirmation_height(&txid) != Some(h) {
+            c.fail(&place, "chain", format!("not confirmed at height {h}"));
         }
     }
 }

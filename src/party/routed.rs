@@ -172,4 +172,46 @@ impl HopKeys {
         let msg = crate::channel::builders::p2wpkh_sighash(tx, index, &coin);
         bolt3::sign(secp(), &msg, &self.wallet)
     }
+
+    /// Its signature of input `index` of `tx`, which spends a `to_local`-script output worth
+    /// `amount` (its own commitment's `to_local`, or the output of one of its HTLC transactions)
+    /// after the delay: with its delayed-payment key of the commitment whose per-commitment
+    /// point is `point` (BOLT #3 `local_delayedpubkey`).
+    ///
+    /// # Errors
+    ///
+    /// [`Bolt3Error::InputIndex`] if `tx` has no such input, [`Bolt3Error::InvalidKey`] in the
+    /// negligible case.
+    pub fn sign_delayed_input(
+        &self,
+        tx: &Transaction,
+        index: usize,
+        witness_script: &Script,
+        amount: bitcoin::Amount,
+        point: &PublicKey,
+    ) -> Result<ecdsa::Signature, Bolt3Error> {
+        let key = bolt3::derive_privkey(secp(), &self.delayed_payment, point)?;
+        Ok(bolt3::sign(secp(), &bolt3::p2wsh_sighash(tx, index, witness_script, amount)?, &key))
+    }
+
+    /// Its signature of input `index` of `tx`, which spends an output of the other's revoked
+    /// commitment (its `to_local` or an HTLC output) worth `amount`: with the revocation private
+    /// key, which only it can compute, from its revocation basepoint secret and the revoked
+    /// commitment's `per_commitment_secret` the other handed over.
+    ///
+    /// # Errors
+    ///
+    /// [`Bolt3Error::InputIndex`] if `tx` has no such input, [`Bolt3Error::InvalidKey`] if the
+    /// secret is not a key.
+    pub fn sign_revoked_input(
+        &self,
+        tx: &Transaction,
+        index: usize,
+        witness_script: &Script,
+        amount: bitcoin::Amount,
+        per_commitment_secret: &[u8; 32],
+    ) -> Result<ecdsa::Signature, Bolt3Error> {
+        let key = bolt3::derive_revocation_privkey(secp(), &self.revocation, per_commitment_secret)?;
+        Ok(bolt3::sign(secp(), &bolt3::p2wsh_sighash(tx, index, witness_script, amount)?, &key))
+    }
 }
