@@ -146,12 +146,12 @@ fn the_narration_carries_the_books_numbers_in_english() {
         "update_add_htlc: Alice offers Bob an HTLC of 1.003 BTC on H, expiring at height 800010",
         "update_fulfill_htlc: Eric gives Diana R",
         "revoke_and_ack: Bob revokes Bob's commitment 0",
-        "none is broadcast",
-        "No channel was closed and nothing was broadcast",
+        "the end says which were broadcast",
+        "The fundings confirmed in block 800000 of the simulated chain; nothing else was broadcast and no channel was closed",
     ] {
         assert!(said.contains(s), "the narration says {s:?}:\n{said}");
     }
-    assert!(!said.contains("settle") && !said.contains("confirmed"), "no close is claimed:\n{said}");
+    assert!(!said.contains("settle") && !said.contains("closed on chain"), "no close is claimed:\n{said}");
 }
 
 #[test]
@@ -172,7 +172,7 @@ fn the_narration_carries_the_books_numbers_in_chinese() {
         "Alice 经由 Bob、Carol、Diana 向 Eric 支付 1 BTC",
         "Diana-Eric：Diana 1 BTC / Eric 3 BTC",
         "每个中间节点（Bob、Carol、Diana）各多得 0.001 BTC",
-        "没有关闭任何通道，也没有广播任何交易",
+        "注资交易在模拟链的第 800000 个区块确认；此外没有广播任何交易，也没有关闭任何通道",
     ] {
         assert!(said.contains(s), "the narration says {s:?}:\n{said}");
     }
@@ -244,9 +244,9 @@ fn the_report_shows_the_route_every_txid_and_every_steps_balances_in_both_langua
         );
         assert_eq!(steps[28]["knows"], "Eric", "only Eric knows R before step 29");
         if lang == "en" {
-            assert!(html.contains("Nothing was broadcast and no channel was closed"));
+            assert!(html.contains("nothing else was broadcast and no channel was closed"));
             assert!(html.contains("Bob's copy of commitment 1, signed by Alice"));
-            assert!(!html.contains("settlement") && !html.contains("confirmed"), "no close is claimed");
+            assert!(!html.contains("settlement") && !html.contains("closed on chain"), "no close is claimed");
         } else {
             assert!(html.contains("没有广播任何交易，也没有关闭任何通道"));
             assert!(html.contains("Bob 持有的承诺交易 1 副本，由 Alice 签名"));
@@ -287,4 +287,49 @@ fn the_page_and_chart_are_the_same_bytes_twice() {
     for f in ["report.html", "balances.png", "balances.svg"] {
         assert_eq!(fs::read(da.join(f)).unwrap(), fs::read(db.join(f)).unwrap(), "{f}");
     }
+}
+
+/// Run `scenario` with --narrate in `lang`: its folder and what it printed.
+fn run_narrated(scenario: &str, name: &str, out: &Path, lang: &str) -> (PathBuf, String) {
+    let o = paychan(&["run", scenario, "--out", out.to_str().unwrap(), "--narrate", "--lang", lang]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (out.join(name), String::from_utf8(o.stdout).unwrap())
+}
+
+/// What went on chain is said as it happened: the book's run says only the fundings confirmed;
+/// a failure's run says what was broadcast after them and which channel closed, never that
+/// nothing was; a failed HTLC goes back to its offerer in words and on the page, never to its
+/// receiver; and the Chinese says the same.
+#[test]
+fn the_chain_and_failed_htlcs_are_told_as_they_happened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (book, said) = run_book(&tmp.path().join("book"), "en");
+    assert!(said.contains("nothing else was broadcast and no channel was closed"), "{said}");
+    let page = fs::read_to_string(book.join("report.html")).unwrap();
+    assert!(page.contains("nothing else was broadcast and no channel was closed"));
+    let (dir, said) =
+        run_narrated("scenarios/routing/never-reveals.toml", "never-reveals", &tmp.path().join("en"), "en");
+    assert!(!said.contains("nothing else was broadcast") && !said.contains("no channel was closed"), "{said}");
+    assert!(said.contains("then 4 transactions were broadcast (4 confirmed, 0 refused)"), "{said}");
+    assert!(said.contains("Diana-Eric closed on chain: Diana received"), "{said}");
+    assert!(said.contains("Who knows R: only Eric, who never revealed it."), "{said}");
+    for (channel, amount, offerer) in
+        [("Carol-Diana", "1.001", "Carol"), ("Bob-Carol", "1.002", "Bob"), ("Alice-Bob", "1.003", "Alice")]
+    {
+        assert!(said.contains(&format!("fails the HTLC {offerer} offered")), "{said}");
+        let back =
+            format!("the HTLC is removed from both commitments of {channel}: its {amount} BTC is {offerer}'s again");
+        assert!(said.contains(&back), "{said}");
+    }
+    assert!(!said.contains("is Bob's\n") && !said.contains("is Carol's\n") && !said.contains("is Diana's\n"), "{said}");
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!page.contains("nothing else was broadcast") && page.contains("then 4 transactions were broadcast"));
+    assert!(page.contains("failed and removed: its amount is the offerer's again"));
+    let (dir, said) =
+        run_narrated("scenarios/routing/never-reveals.toml", "never-reveals", &tmp.path().join("zh"), "zh");
+    assert!(said.contains("之后广播了 4 笔交易") && said.contains("Diana-Eric 已在链上关闭"), "{said}");
+    assert!(said.contains("这 1.003 BTC 退回 Alice") && !said.contains("没有关闭任何通道"), "{said}");
+    assert!(!said.contains("the next hop"), "{said}");
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("之后广播了 4 笔交易") && page.contains("已失败并移除：金额退回提供方"));
 }

@@ -165,6 +165,7 @@ pub(crate) fn sentence(n: &Network, r: &Routed, s: &Step, lang: Lang) -> String 
             None => format!("{}: {}", s.message, s.detail),
         },
         "update_fulfill_htlc" if htlc_fulfilled.is_some() => say(lang, Word::Fulfill, &[("from", from), ("to", to)]),
+        "update_fail_htlc" => say(lang, Word::Fail, &[("from", from), ("to", to), ("why", &why(&s.detail, lang))]),
         _ => format!("{}: {}", s.message, s.detail),
     };
     out += &text;
@@ -183,13 +184,71 @@ pub(crate) fn sentence(n: &Network, r: &Routed, s: &Step, lang: Lang) -> String 
     }
     if let Some(h) = r.htlcs.iter().find(|h| h.removed == Some(s.step)) {
         out.push('\n');
-        out += &say(
-            lang,
-            Word::Settled,
-            &[("amount", &btc(h.amount)), ("channel", &link.name), ("receiver", name(h.receiver))],
-        );
+        out += &match h.failed {
+            Some(_) => say(
+                lang,
+                Word::Returned,
+                &[("amount", &btc(h.amount)), ("channel", &link.name), ("offerer", name(h.offerer))],
+            ),
+            None => say(
+                lang,
+                Word::Settled,
+                &[("amount", &btc(h.amount)), ("channel", &link.name), ("receiver", name(h.receiver))],
+            ),
+        };
     }
     out
+}
+
+/// Why an HTLC was failed, in `lang`, read from the reason the flow gave with update_fail_htlc.
+fn why(detail: &str, lang: Lang) -> String {
+    if detail.starts_with("the next hop's HTLC failed") {
+        say(lang, Word::WhyFailed, &[])
+    } else if let Some(height) = detail.strip_prefix("the next hop's HTLC timed out on chain at height ") {
+        say(lang, Word::WhyTimedOut, &[("height", height)])
+    } else if detail.starts_with("the next hop could not be offered") {
+        say(lang, Word::WhyNotOffered, &[])
+    } else {
+        detail.to_string()
+    }
+}
+
+/// What the run put on the simulated chain, in one sentence: the fundings' block, and what was
+/// broadcast after them (or that nothing was and no channel closed).
+pub(crate) fn chain_said(r: &Routed, lang: Lang) -> String {
+    use super::onchain::Status;
+    let height = r
+        .chain
+        .iter()
+        .find_map(|b| match (b.kind, &b.status) {
+            ("funding", Status::Confirmed(h)) => Some(*h),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .to_string();
+    let after: Vec<_> = r.chain.iter().filter(|b| b.kind != "funding").collect();
+    if after.is_empty() {
+        return say(lang, Word::ChainFundingsOnly, &[("height", &height)]);
+    }
+    let confirmed: Vec<u32> = after
+        .iter()
+        .filter_map(|b| match b.status {
+            Status::Confirmed(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    let refused = after.iter().filter(|b| matches!(b.status, Status::Rejected)).count();
+    let first = after.iter().map(|b| b.broadcast_height + 1).min().unwrap_or_default();
+    let last = confirmed.iter().copied().max().unwrap_or(first);
+    let args = [
+        ("height", height.as_str()),
+        ("count", &after.len().to_string()),
+        ("confirmed", &confirmed.len().to_string()),
+        ("refused", &refused.to_string()),
+        ("first", &first.to_string()),
+        ("last", &last.to_string()),
+    ];
+    say(lang, Word::ChainBroadcasts, &args)
 }
 
 /// Every channel's agreed balances after snapshot `at`, a line a channel, the ones that changed
@@ -267,9 +326,30 @@ fn the_end(n: &Network, r: &Routed, dir: &std::path::Path, lang: Lang) -> String
         let list = learned(r, k + 1)
             .into_iter()
             .map(|(who, step)| say(lang, Word::LearnedAt, &[("who", name(who)), ("step", &step.to_string())]));
-        out += &say(lang, Word::LearnedR, &[("to", name(p.to)), ("list", &join(lang, list))]);
+        let list: Vec<String> = list.collect();
+        out += &if list.is_empty() {
+            say(lang, Word::LearnedNobody, &[("to", name(p.to))])
+        } else {
+            say(lang, Word::LearnedR, &[("to", name(p.to)), ("list", &join(lang, list))])
+        };
         out.push('\n');
     }
+    for (c, l) in r.links.iter().enumerate() {
+        if let Some(got) = super::onchain::received(l, &r.chain, c) {
+            let [a, b] = l.nodes;
+            let args = [
+                ("channel", l.name.as_str()),
+                ("a", name(a)),
+                ("a_got", &btc(got[0])),
+                ("b", name(b)),
+                ("b_got", &btc(got[1])),
+            ];
+            out += &say(lang, Word::ClosedOnChain, &args);
+            out.push('\n');
+        }
+    }
+    out += &chain_said(r, lang);
+    out.push('\n');
     out += &say(lang, Word::NoClose, &[("dir", &dir.display().to_string())]);
     out.push('\n');
     out

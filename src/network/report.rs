@@ -153,6 +153,7 @@ fn head(html: &mut String, n: &Network, r: &Routed, lang: Lang) {
             ("messages", r.steps.len().to_string()),
             ("commitments", commitments.to_string()),
             ("htlc_txs", htlc_txs.to_string()),
+            ("chain", esc(&super::narrate::chain_said(r, lang))),
         ];
         let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         html.push_str(&say(lang, Word::PageLead, &args));
@@ -282,7 +283,9 @@ fn step(n: &Network, r: &Routed, i: usize, lang: Lang) -> Step {
         .iter()
         .filter(|h| h.added <= at)
         .map(|h| {
-            let status = if h.removed.is_some_and(|x| x <= at) {
+            let status = if h.removed.is_some_and(|x| x <= at) && h.failed.is_some() {
+                Word::JsReturned
+            } else if h.removed.is_some_and(|x| x <= at) {
                 Word::JsRemoved
             } else if h.fulfilled.is_some_and(|x| x <= at) {
                 Word::JsRevealed

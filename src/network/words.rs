@@ -39,9 +39,28 @@ words! {
         "paychan：{name}（种子 {seed}）：{from} 经由 {via} 向 {to} 支付 {amount}";
     /// What the run is and is not.
     NothingOnChain =>
-        "Every transaction below is signed for real and checked by Bitcoin Core's interpreter; none is broadcast: \
-         this run puts nothing on a chain and closes no channel.",
-        "下面每一笔交易都真实签名，并经 Bitcoin Core 的脚本解释器验证；但没有一笔被广播：本次运行不上链，也不关闭任何通道。";
+        "Every transaction below is signed for real and checked by Bitcoin Core's interpreter. The fundings confirm on \
+         the simulated chain (heights and order simulated, validity the interpreter's); every other transaction is a \
+         node's own copy, and the end says which were broadcast.",
+        "下面每一笔交易都真实签名，并经 Bitcoin Core 的脚本解释器验证。注资交易在模拟链上确认（模拟的是区块高度和顺序，\
+         有效性由解释器判定）；其余每一笔都是某个节点自己保存的副本，最后会说明哪些被广播了。";
+    /// The chain, when nothing but the fundings went on it.
+    ChainFundingsOnly =>
+        "The fundings confirmed in block {height} of the simulated chain; nothing else was broadcast and no channel \
+         was closed: every other transaction is a node's own copy, kept off chain.",
+        "注资交易在模拟链的第 {height} 个区块确认；此外没有广播任何交易，也没有关闭任何通道：其余每一笔交易都是某个节点自己\
+         保存的副本，留在链下。";
+    /// The chain, when more went on it.
+    ChainBroadcasts =>
+        "The fundings confirmed in block {height} of the simulated chain; then {count} transactions were broadcast \
+         ({confirmed} confirmed, {refused} refused), blocks {first} to {last}, each in its channel's chain.csv; every \
+         other transaction is a node's own copy, kept off chain.",
+        "注资交易在模拟链的第 {height} 个区块确认；之后广播了 {count} 笔交易（{confirmed} 笔确认，{refused} 笔被拒绝），\
+         区块 {first} 到 {last}，每一笔都记在所属通道的 chain.csv 中；其余每一笔交易都是某个节点自己保存的副本，留在链下。";
+    /// A channel closed on chain.
+    ClosedOnChain =>
+        "  {channel} closed on chain: {a} received {a_got}, {b} received {b_got}",
+        "  {channel} 已在链上关闭：{a} 实收 {a_got}，{b} 实收 {b_got}";
     /// One channel at the opening.
     Channel =>
         "  {channel}: {funder} funds {capacity} ({a} {a_bal} / {b} {b_bal}); funding transaction {txid}",
@@ -94,6 +113,20 @@ words! {
     Committed =>
         "    the HTLC of {amount} is now in both commitments of {channel}: {offerer} cannot take it back before height {expiry}",
         "    {amount} 的 HTLC 现已写入 {channel} 双方的承诺交易：在区块高度 {expiry} 之前，{offerer} 无法收回";
+    /// update_fail_htlc.
+    Fail =>
+        "update_fail_htlc: {from} fails the HTLC {to} offered ({why}); it goes back to {to}",
+        "update_fail_htlc：{from} 让 {to} 提供的 HTLC 失败（{why}）；它退回给 {to}";
+    /// Why: the next hop's HTLC failed.
+    WhyFailed => "the next hop's HTLC failed", "下一跳的 HTLC 已失败";
+    /// Why: the next hop's HTLC timed out on chain.
+    WhyTimedOut => "the next hop's HTLC timed out on chain at height {height}", "下一跳的 HTLC 已在区块高度 {height} 于链上超时";
+    /// Why: no next hop.
+    WhyNotOffered => "the next hop could not be offered", "无法向下一跳提供 HTLC";
+    /// The HTLC failed and is removed.
+    Returned =>
+        "    the HTLC is removed from both commitments of {channel}: its {amount} is {offerer}'s again",
+        "    HTLC 已从 {channel} 双方的承诺交易中移除：这 {amount} 退回 {offerer}";
     /// The HTLC is settled.
     Settled =>
         "    the HTLC is removed from both commitments of {channel}: its {amount} is {receiver}'s",
@@ -118,16 +151,17 @@ words! {
     LearnedR =>
         "Who knows R: {to} from the start; {list}.",
         "谁知道 R：{to} 从一开始就知道；{list}。";
+    /// Nobody learned R.
+    LearnedNobody => "Who knows R: only {to}, who never revealed it.", "谁知道 R：只有 {to}，它从未公开 R。";
     /// One node learning R.
     LearnedAt => "{who} at step {step}", "{who} 在第 {step} 步";
     /// The list separator.
     And => ", ", "、";
     /// The closing sentence.
     NoClose =>
-        "No channel was closed and nothing was broadcast: each node keeps its copies of its channels' commitments, \
-         and {dir} holds every one of them (check each channel folder with paychan verify).",
-        "没有关闭任何通道，也没有广播任何交易：每个节点保存自己在各通道中的承诺交易副本，{dir} 中保存了全部交易\
-         （用 paychan verify 检查每个通道文件夹）。";
+        "Each node keeps its copies of its channels' commitments, and {dir} holds every one of them (check each \
+         channel folder with paychan verify).",
+        "每个节点保存自己在各通道中的承诺交易副本，{dir} 中保存了全部交易（用 paychan verify 检查每个通道文件夹）。";
 
     // The chart (balances.png).
     /// The chart's title.
@@ -155,12 +189,10 @@ words! {
         "<p class=\"lead\">{from} pays {to} {amount} through {via}, each hop a hash time lock contract (HTLC) on the \
          same payment hash H, in BOLT #2's messages over BOLT #3's commitments with HTLC outputs. {messages} messages; \
          {commitments} commitments and {htlc_txs} HTLC transactions, each signed for real and checked by Bitcoin Core's \
-         interpreter. <b>Nothing was broadcast and no channel was closed</b>: every transaction on this page is a \
-         node's own copy, kept off chain.</p>",
+         interpreter. <b>{chain}</b></p>",
         "<p class=\"lead\">{from} 经由 {via} 向 {to} 支付 {amount}，每一跳都是以同一个支付哈希 H 锁定的哈希时间锁合约（HTLC），\
          按 BOLT #2 的消息、在带 HTLC 输出的 BOLT #3 承诺交易上进行。共 {messages} 条消息；{commitments} 笔承诺交易和 \
-         {htlc_txs} 笔 HTLC 交易，每一笔都真实签名，并经 Bitcoin Core 的脚本解释器验证。<b>没有广播任何交易，也没有关闭任何通道</b>：\
-         本页的每一笔交易都是某个节点自己保存的副本，留在链下。</p>";
+         {htlc_txs} 笔 HTLC 交易，每一笔都真实签名，并经 Bitcoin Core 的脚本解释器验证。<b>{chain}</b></p>";
     /// The route's heading.
     PageRoute => "The route, hop by hop", "路由，逐跳";
     /// Route table: the hop.
@@ -178,7 +210,7 @@ words! {
     /// Route table: the fee kept.
     PageFee => "kept by the offerer", "提供方留下";
     /// Route table: the funding transaction.
-    PageFunding => "funding transaction (signed, not broadcast)", "注资交易（已签名，未广播）";
+    PageFunding => "funding transaction (confirmed on the simulated chain)", "注资交易（已在模拟链上确认）";
     /// The payment hash.
     PageHash => "payment hash H", "支付哈希 H";
     /// The stepper's heading.
@@ -221,8 +253,12 @@ words! {
     JsRevealed => "R revealed, being removed", "已公开 R，正在移除";
     /// Stepper: an HTLC removed.
     JsRemoved => "removed: its amount is the receiver's", "已移除：金额归接收方";
+    /// Stepper: an HTLC failed and removed.
+    JsReturned => "failed and removed: its amount is the offerer's again", "已失败并移除：金额退回提供方";
     /// Stepper: the transactions' heading.
-    JsTxs => "transactions signed in this step (each a node's own copy, not broadcast)", "这一步签署的交易（都是节点自己的副本，未广播）";
+    JsTxs =>
+        "transactions signed in this step (each a node's own copy; the page's lead says which went on chain)",
+        "这一步签署的交易（都是节点自己的副本；页首说明哪些上了链）";
     /// Stepper: no transaction.
     JsNoTx => "none: this message carries no signature", "无：这条消息不带签名";
     /// Stepper: a commitment, its holder and signer.
