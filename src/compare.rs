@@ -591,10 +591,9 @@ fn page(s: &Scenario, rows: &[CompareRow], what_if: &[WhatIfRow], lang: Lang) ->
     let w = page_words(lang);
     let font = match lang {
         Lang::En => "system-ui,sans-serif",
-        Lang::Zh => {
-            "\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"PingFang SC\",\"Microsoft YaHei\",system-ui,sans-serif"
-        }
+        Lang::Zh => "\"Noto Sans CJK SC\",system-ui,sans-serif",
     };
+    let face = lang.pick("", crate::output::report::cjk_css());
     let events_label = lang.pick("Events", "事件");
     let mut html = String::new();
     let _ = write!(
@@ -602,7 +601,7 @@ fn page(s: &Scenario, rows: &[CompareRow], what_if: &[WhatIfRow], lang: Lang) ->
         "<!doctype html>\n<html lang=\"{tag}\"><head><meta charset=\"utf-8\"><title>{name}: {title}</title>\n\
          <style>body{{font-family:{font};margin:2em;max-width:80em}}table{{border-collapse:collapse}}\
          td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:right}}td.t,th.t{{text-align:left}}\
-         .short{{color:#b00}}img{{max-width:100%}}</style></head><body>\n\
+         .short{{color:#b00}}img{{max-width:100%}}{face}</style></head><body>\n\
          <section id=\"compare\"><h1>{name}{colon}{heading}</h1>\n{description}\
          <p>{events_label}{colon}{events}{stop}{lead}</p>\n\
          <img src=\"{chart}\" alt=\"{alt}\">\n<table>\n<tr><th class=\"t\">{design}\

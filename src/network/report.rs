@@ -136,7 +136,7 @@ fn head(html: &mut String, n: &Network, r: &Routed, lang: Lang) {
     let title = esc(&say(lang, Word::PageTitle, &[("name", &n.name), ("seed", &n.seed.to_string())]));
     let commitments: usize = r.links.iter().map(|l| l.commitments.len()).sum();
     let htlc_txs: usize = r.links.iter().map(|l| l.htlc_txs.len()).sum();
-    let (tag, css) = (lang.html_tag(), lang.pick("", CJK_CSS));
+    let (tag, css) = (lang.html_tag(), lang.pick("", crate::output::report::cjk_css()));
     let _ = write!(
         html,
         "<!DOCTYPE html>\n<html lang=\"{tag}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -429,11 +429,6 @@ fn revoked(n: &Network, link: &Link, s: &super::flow::Step, lang: Lang) -> Strin
         None => String::new(),
     }
 }
-
-/// The font stack of a Chinese page: CJK faces before the Latin ones.
-const CJK_CSS: &str = "\nbody { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"PingFang SC\", \
-                       \"Hiragino Sans GB\", \"Microsoft YaHei\", \"WenQuanYi Micro Hei\", system-ui, \"DejaVu Sans\", \
-                       sans-serif; }\n";
 
 const CSS: &str = include_str!("report.css");
 const JS: &str = include_str!("report.js");

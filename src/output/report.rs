@@ -612,7 +612,7 @@ fn page_head(html: &mut String, s: &Summary, design: Option<&DesignRef>, amount:
         ("count", &count),
         ("stopped", stopped.text(lang)),
     ];
-    let (tag, lead, css) = (lang.html_tag(), say(lang, Msg::PageLead, &args), lang.pick("", CJK_CSS));
+    let (tag, lead, css) = (lang.html_tag(), say(lang, Msg::PageLead, &args), lang.pick("", cjk_css()));
     let description =
         s.description.as_deref().map_or_else(String::new, |d| format!("\n<p class=\"description\">{}</p>", esc(d)));
     let _ = write!(
@@ -838,10 +838,22 @@ fn page_end(lang: Lang) -> std::borrow::Cow<'static, str> {
     }
 }
 
-/// The font stack of a Chinese page: CJK faces before the Latin ones.
-const CJK_CSS: &str = "\nbody { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"PingFang SC\", \
-                       \"Hiragino Sans GB\", \"Microsoft YaHei\", \"WenQuanYi Micro Hei\", system-ui, \"DejaVu Sans\", \
-                       sans-serif; }\n";
+/// A Chinese page's font: the shipped Noto Sans CJK SC subset (fonts/, SIL OFL 1.1) embedded as
+/// an `@font-face` under its own family name, so the page draws its Chinese, and the charts'
+/// inline SVG runs that name the family, on a machine with no CJK font installed; then the
+/// Latin faces.
+pub fn cjk_css() -> &'static str {
+    use base64::Engine as _;
+    static CSS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let face = base64::engine::general_purpose::STANDARD.encode(crate::scenario::validate::glyphs::CJK_REGULAR);
+        format!(
+            "\n@font-face {{ font-family: \"Noto Sans CJK SC\"; src: url(data:font/otf;base64,{face}) format(\"opentype\"); }}\n\
+             body {{ font-family: \"Noto Sans CJK SC\", system-ui, \"DejaVu Sans\", sans-serif; }}\n\
+             .mono {{ font-family: \"DejaVu Sans Mono\", Menlo, Consolas, \"Noto Sans CJK SC\", monospace; }}\n"
+        )
+    });
+    &CSS
+}
 
 /// The data's JSON from `head` (the data serialized without its empty `steps`, `[]}`) and `steps`
 /// (serialized steps joined by commas): what serializing the data with the steps in it gives.
@@ -897,6 +909,20 @@ pub(crate) const PAGE_END: &str =
 mod tests {
     use super::*;
     use bitcoin::hashes::{sha256d, Hash as _};
+
+    /// A Chinese page carries the shipped CJK face itself, byte for byte, so a machine without a
+    /// CJK font draws it; its body and its monospace text both fall back to that face.
+    #[test]
+    fn a_chinese_page_embeds_the_shipped_cjk_face() {
+        use base64::Engine as _;
+        let css = cjk_css();
+        let start = css.find("base64,").expect("a data URL") + "base64,".len();
+        let end = start + css[start..].find(')').expect("the URL ends");
+        let face = base64::engine::general_purpose::STANDARD.decode(&css[start..end]).expect("base64");
+        assert_eq!(face, crate::scenario::validate::glyphs::CJK_REGULAR);
+        assert!(css.contains("font-family: \"Noto Sans CJK SC\"; src: url(data:font/otf;base64,"));
+        assert!(css.contains(".mono { font-family: \"DejaVu Sans Mono\", Menlo, Consolas, \"Noto Sans CJK SC\""));
+    }
 
     /// Every fixed piece a Chinese page replaces is in the English page's source verbatim (so none
     /// is left in English unnoticed), and the Chinese script keeps no piece's English.

@@ -14,7 +14,7 @@ use super::super::Scenario;
 
 /// Noto Sans CJK SC 2.004, regular, cut to GB2312 level 1, CJK punctuation, the full-width forms
 /// and every CJK character of the repository by `fonts/subset.py` (SIL OFL 1.1, `fonts/OFL.txt`).
-const CJK_REGULAR: &[u8] = include_bytes!("../../../fonts/NotoSansCJKsc-Regular-subset.otf");
+pub(crate) const CJK_REGULAR: &[u8] = include_bytes!("../../../fonts/NotoSansCJKsc-Regular-subset.otf");
 /// The same subset of Noto Sans CJK SC Bold.
 const CJK_BOLD: &[u8] = include_bytes!("../../../fonts/NotoSansCJKsc-Bold-subset.otf");
 
