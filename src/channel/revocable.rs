@@ -82,6 +82,43 @@ impl ChannelBasepoints {
             Who::Payee => &self.payee,
         }
     }
+
+    /// `who`'s basepoints in `params`, named as summary.json names them (none when `params`
+    /// carries no basepoints): [`Design::public_keys`] of every design built on them.
+    pub fn public_keys(params: &ChannelParams, who: Who) -> Vec<(&'static str, PublicKey)> {
+        match params.extra.get::<ChannelBasepoints>() {
+            Some(b) => {
+                let b = b.of(who);
+                vec![("payment", b.payment), ("delayed_payment", b.delayed_payment), ("revocation", b.revocation)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// The basepoints read back from summary.json's named keys (the payer's, the payee's) into
+    /// `params`: [`Design::with_public_keys`] of every design built on them.
+    ///
+    /// # Errors
+    ///
+    /// Names the party and the key missing.
+    pub fn with_public_keys(params: &mut ChannelParams, keys: [&[(String, PublicKey)]; 2]) -> Result<(), String> {
+        let one = |who: &str, keys: &[(String, PublicKey)]| {
+            let get = |name: &str| {
+                keys.iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, k)| *k)
+                    .ok_or_else(|| format!("the {who}'s basepoints have no {name} key"))
+            };
+            Ok::<_, String>(Basepoints {
+                payment: get("payment")?,
+                delayed_payment: get("delayed_payment")?,
+                revocation: get("revocation")?,
+            })
+        };
+        let (payer, payee) = (one("payer", keys[0])?, one("payee", keys[1])?);
+        params.extra = Extra::of(ChannelBasepoints { payer, payee });
+        Ok(())
+    }
 }
 
 /// Why a version of a state cannot be built.
@@ -476,32 +513,11 @@ impl Design for Revocable {
     }
 
     fn public_keys(&self, params: &ChannelParams, who: Who) -> Vec<(&'static str, PublicKey)> {
-        match params.extra.get::<ChannelBasepoints>() {
-            Some(b) => {
-                let b = b.of(who);
-                vec![("payment", b.payment), ("delayed_payment", b.delayed_payment), ("revocation", b.revocation)]
-            }
-            None => Vec::new(),
-        }
+        ChannelBasepoints::public_keys(params, who)
     }
 
     fn with_public_keys(&self, params: &mut ChannelParams, keys: [&[(String, PublicKey)]; 2]) -> Result<(), String> {
-        let one = |who: &str, keys: &[(String, PublicKey)]| {
-            let get = |name: &str| {
-                keys.iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, k)| *k)
-                    .ok_or_else(|| format!("the {who}'s basepoints have no {name} key"))
-            };
-            Ok::<_, String>(Basepoints {
-                payment: get("payment")?,
-                delayed_payment: get("delayed_payment")?,
-                revocation: get("revocation")?,
-            })
-        };
-        let (payer, payee) = (one("payer", keys[0])?, one("payee", keys[1])?);
-        params.extra = Extra::of(ChannelBasepoints { payer, payee });
-        Ok(())
+        ChannelBasepoints::with_public_keys(params, keys)
     }
 
     /// The log holds the payee's version: his balance in a P2WSH `to_local` output (its script

@@ -398,8 +398,7 @@ use bitcoin::absolute::LockTime;
 use bitcoin::{FeeRate, Sequence};
 
 use super::bolt3::CommitmentKeys;
-use super::part::Extra;
-use super::revocable::{secp, Basepoints, ChannelBasepoints, DUST_LIMIT};
+use super::revocable::{secp, ChannelBasepoints, DUST_LIMIT};
 use super::{
     ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SchnorrOperations, SecpOperations, Settings, Signing,
     Split, Who,
@@ -847,32 +846,11 @@ impl Design for Taproot {
     }
 
     fn public_keys(&self, params: &ChannelParams, who: Who) -> Vec<(&'static str, PublicKey)> {
-        match params.extra.get::<ChannelBasepoints>() {
-            Some(b) => {
-                let b = b.of(who);
-                vec![("payment", b.payment), ("delayed_payment", b.delayed_payment), ("revocation", b.revocation)]
-            }
-            None => Vec::new(),
-        }
+        ChannelBasepoints::public_keys(params, who)
     }
 
     fn with_public_keys(&self, params: &mut ChannelParams, keys: [&[(String, PublicKey)]; 2]) -> Result<(), String> {
-        let one = |who: &str, keys: &[(String, PublicKey)]| {
-            let get = |name: &str| {
-                keys.iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, k)| *k)
-                    .ok_or_else(|| format!("the {who}'s basepoints have no {name} key"))
-            };
-            Ok::<_, String>(Basepoints {
-                payment: get("payment")?,
-                delayed_payment: get("delayed_payment")?,
-                revocation: get("revocation")?,
-            })
-        };
-        let (payer, payee) = (one("payer", keys[0])?, one("payee", keys[1])?);
-        params.extra = Extra::of(ChannelBasepoints { payer, payee });
-        Ok(())
+        ChannelBasepoints::with_public_keys(params, keys)
     }
 
     /// The log holds the payer's version: the payee's balance in its `to_remote` output (its tree
