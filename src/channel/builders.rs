@@ -342,6 +342,17 @@ pub fn multisig_witness(
     Witness::from_slice(&[&[][..], first.as_ref(), second.as_ref(), script.as_bytes()])
 }
 
+/// Whether two transactions pay the same amounts, whatever their scripts and order: a close in
+/// plain outputs settles a version whose outputs are scripted (delayed, revocable).
+pub fn same_output_values(a: &Transaction, b: &Transaction) -> bool {
+    let values = |tx: &Transaction| {
+        let mut v: Vec<_> = tx.output.iter().map(|o| o.value).collect();
+        v.sort();
+        v
+    };
+    values(a) == values(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

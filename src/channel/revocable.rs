@@ -26,7 +26,7 @@ use bitcoin::secp256k1::{All, PublicKey, Secp256k1};
 use bitcoin::{ecdsa, Amount, FeeRate, OutPoint, ScriptBuf, Sequence, Transaction, Weight, Witness};
 
 use super::bolt3::{self, Bolt3Error, CommitmentKeys, CommitmentState, Funder};
-use super::builders::{fee_for, funding_witness_script, multisig_witness, sorted_keys};
+use super::builders::{fee_for, funding_witness_script, multisig_witness, same_output_values, sorted_keys};
 use super::naive::Naive;
 use super::part::Extra;
 use super::{ChannelParams, CommitmentWords, Design, EcdsaSpend, Refund, SecpOperations, Settings, Signing, Split};
@@ -543,12 +543,7 @@ impl Design for Revocable {
     /// The close pays the last state's amounts in plain outputs, where the logged version has a
     /// delayed one: the same values.
     fn settles_last(&self, _params: &ChannelParams, last: &Transaction, settlement: &Transaction, _seq: u64) -> bool {
-        let values = |tx: &Transaction| {
-            let mut v: Vec<_> = tx.output.iter().map(|o| o.value).collect();
-            v.sort();
-            v
-        };
-        values(last) == values(settlement)
+        same_output_values(last, settlement)
     }
 
     fn ecdsa(&self) -> Option<&dyn EcdsaSpend> {

@@ -28,7 +28,7 @@ use bitcoin::transaction::Version;
 use bitcoin::{Amount, OutPoint, ScriptBuf, TapSighashType, Transaction, TxIn, TxOut, Weight, Witness};
 use musig2::{AggNonce, KeyAggContext, PartialSignature, PubNonce, SecNonce};
 
-use super::builders::sorted_keys;
+use super::builders::{same_output_values, sorted_keys};
 
 /// The proposal's `simple_taproot_nums`: a point no one knows the discrete logarithm of
 /// (generated from the phrase "Lightning Simple Taproot"), the internal key of outputs that must
@@ -875,12 +875,7 @@ impl Design for Taproot {
     }
 
     fn settles_last(&self, _params: &ChannelParams, last: &Transaction, settlement: &Transaction, _seq: u64) -> bool {
-        let values = |tx: &Transaction| {
-            let mut v: Vec<_> = tx.output.iter().map(|o| o.value).collect();
-            v.sort();
-            v
-        };
-        values(last) == values(settlement)
+        same_output_values(last, settlement)
     }
 
     fn ecdsa(&self) -> Option<&dyn EcdsaSpend> {
